@@ -1,0 +1,285 @@
+//! The command-line surface of every plugin, as data: the binaries parse these, and completions,
+//! man pages and `--help` snapshots are generated from the same definitions.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::cli::GlobalArgs;
+
+const ABOUT_KF: &str = "Blue/green upgrades of Kubeflow on Amazon EKS";
+const AFTER_KF: &str = "\
+Plugins (each also runs as `kubectl kf-<name>`):
+  clone      Clone blue's RDS database, S3 bucket and EFS file system for green
+  deploy     Create green's EKS cluster shaped like blue; deploy Kubeflow on it
+  storage    EFS, PVCs bound to cloned data, and the default StorageClass on green
+  cutover    Move production traffic to green, and fail back
+
+A typical upgrade:
+  kubectl kf deploy cluster green --version 1.31
+  kubectl kf storage efs --to green
+  kubectl kf clone --from blue --to green
+  kubectl kf deploy kubeflow --to green --manifests ./kubeflow-manifests
+  kubectl kf storage pvc efsclaim -n kubeflow-user-example-com --to green
+  kubectl kf cutover --to green --yes";
+
+/// `kubectl kf`: the dispatcher.
+#[derive(Parser, Debug)]
+#[command(name = "kubectl-kf", bin_name = "kubectl kf", version, about = ABOUT_KF, after_help = AFTER_KF)]
+pub struct KfCli {
+    #[command(subcommand)]
+    pub command: KfCommand,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum KfCommand {
+    /// Show the upgrade recorded for blue: steps, resources and their phases
+    Status {
+        #[command(flatten)]
+        global: GlobalArgs,
+    },
+    /// Print an EKS ExecCredential for a cluster (used by the kubeconfig entries kf writes)
+    Token(TokenArgs),
+    /// Print the version
+    Version {
+        #[command(flatten)]
+        global: GlobalArgs,
+    },
+    /// Run `kubectl kf-clone` (see `kubectl kf clone --help`)
+    #[command(disable_help_flag = true)]
+    Clone(Passthrough),
+    /// Run `kubectl kf-deploy` (see `kubectl kf deploy --help`)
+    #[command(disable_help_flag = true)]
+    Deploy(Passthrough),
+    /// Run `kubectl kf-storage` (see `kubectl kf storage --help`)
+    #[command(disable_help_flag = true)]
+    Storage(Passthrough),
+    /// Run `kubectl kf-cutover` (see `kubectl kf cutover --help`)
+    #[command(disable_help_flag = true)]
+    Cutover(Passthrough),
+}
+
+#[derive(Args, Debug)]
+pub struct Passthrough {
+    #[arg(
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "ARGS"
+    )]
+    pub args: Vec<OsString>,
+}
+
+#[derive(Args, Debug)]
+pub struct TokenArgs {
+    /// EKS cluster name
+    #[arg(long)]
+    pub cluster: String,
+    /// AWS region of the cluster
+    #[arg(long)]
+    pub region: Option<String>,
+    /// AWS named profile
+    #[arg(long)]
+    pub profile: Option<String>,
+}
+
+/// `kubectl kf clone`.
+#[derive(Parser, Debug)]
+#[command(
+    name = "kubectl-kf_clone",
+    bin_name = "kubectl kf clone",
+    version,
+    about = "Clone blue's RDS database, S3 bucket and EFS file system for green, concurrently and resumably"
+)]
+pub struct CloneCli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    /// Clone only these storage layers
+    #[arg(long, value_delimiter = ',', value_enum)]
+    pub only: Vec<Layer>,
+    /// Repeat the copy for the maintenance window (incremental DataSync; a fresh DB snapshot and
+    /// restore, replacing green's DB only with --yes)
+    #[arg(long)]
+    pub resync: bool,
+    /// Blue's RDS instance identifier [default: discovered from pipeline-install-config]
+    #[arg(long, value_name = "ID")]
+    pub db_instance: Option<String>,
+    /// Blue's S3 artifact bucket [default: bucketName of pipeline-install-config]
+    #[arg(long, value_name = "NAME")]
+    pub bucket: Option<String>,
+    /// Blue's EFS file system id [default: fileSystemId of the efs-sc StorageClass]
+    #[arg(long, value_name = "FS_ID")]
+    pub efs_id: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, clap::ValueEnum)]
+pub enum Layer {
+    Db,
+    Bucket,
+    Efs,
+}
+
+/// `kubectl kf deploy`.
+#[derive(Parser, Debug)]
+#[command(
+    name = "kubectl-kf_deploy",
+    bin_name = "kubectl kf deploy",
+    version,
+    about = "Create green's EKS cluster shaped like blue, and deploy Kubeflow on it wired to the clones"
+)]
+pub struct DeployCli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: DeployCommand,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum DeployCommand {
+    /// Create the green EKS cluster from blue's shape, and its kubeconfig context NAME
+    Cluster {
+        /// Name of the green cluster and of its kubeconfig context
+        name: String,
+        /// Kubernetes version [default: blue's]
+        #[arg(long)]
+        version: Option<String>,
+        /// Node instance type [default: blue's]
+        #[arg(long, value_name = "TYPE")]
+        node_type: Option<String>,
+        /// Desired nodes [default: blue's]
+        #[arg(long)]
+        nodes: Option<i32>,
+        /// Minimum nodes [default: blue's]
+        #[arg(long)]
+        nodes_min: Option<i32>,
+        /// Maximum nodes [default: blue's]
+        #[arg(long)]
+        nodes_max: Option<i32>,
+    },
+    /// Point a kubeflow-manifests checkout at the clones, build it and apply it to green
+    Kubeflow {
+        /// The kubeflow-manifests checkout
+        #[arg(long, value_name = "DIR")]
+        manifests: PathBuf,
+        /// Deployment option
+        #[arg(long, default_value = "rds-s3")]
+        option: String,
+    },
+}
+
+/// `kubectl kf storage`.
+#[derive(Parser, Debug)]
+#[command(
+    name = "kubectl-kf_storage",
+    bin_name = "kubectl kf storage",
+    version,
+    about = "EFS, PVCs bound to cloned data, and the default StorageClass on green"
+)]
+pub struct StorageCli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: StorageCommand,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum StorageCommand {
+    /// EFS file system, NFS security group, mount targets, EFS CSI driver and StorageClass efs-sc
+    Efs {
+        /// Name tag of the file system
+        #[arg(long, default_value = "efsvol")]
+        name: String,
+        /// Name of the security group allowing NFS from the cluster VPC
+        #[arg(long, value_name = "NAME")]
+        security_group_name: Option<String>,
+    },
+    /// A PVC on green, bound to blue's cloned data when there is some
+    Pvc {
+        /// Claim name
+        claim: String,
+        /// Namespace of the claim
+        #[arg(short = 'n', long)]
+        namespace: String,
+        /// Requested size
+        #[arg(long, default_value = "10Gi")]
+        size: String,
+        /// StorageClass
+        #[arg(long, default_value = "efs-sc")]
+        storage_class: String,
+        /// Create the namespace when it does not exist
+        #[arg(long)]
+        create_namespace: bool,
+        /// Extra JSON patch (RFC 6902) applied to the claim manifest
+        #[arg(long, value_name = "JSON")]
+        patch: Option<String>,
+    },
+    /// Make CLASS the only default StorageClass
+    DefaultClass {
+        /// StorageClass name
+        class: String,
+    },
+}
+
+/// `kubectl kf cutover`.
+#[derive(Parser, Debug)]
+#[command(
+    name = "kubectl-kf_cutover",
+    bin_name = "kubectl kf cutover",
+    version,
+    about = "Move production traffic to green after preflight checks, and fail back"
+)]
+pub struct CutoverCli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    /// DNS name that serves Kubeflow [default: the record pointing at blue's load balancer]
+    #[arg(long, value_name = "NAME")]
+    pub dns: Option<String>,
+    /// Route 53 hosted zone id of --dns
+    #[arg(long, value_name = "ID")]
+    pub hosted_zone: Option<String>,
+    /// Send this percentage of traffic to green (weighted records)
+    #[arg(long, value_name = "PCT", value_parser = clap::value_parser!(u8).range(0..=100))]
+    pub weight: Option<u8>,
+    /// Scale blue's Kubeflow Deployments to zero before switching (replicas recorded)
+    #[arg(long)]
+    pub freeze_blue: bool,
+    /// Resync the clones between freezing blue and switching
+    #[arg(long)]
+    pub resync: bool,
+    #[command(subcommand)]
+    pub command: Option<CutoverCommand>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CutoverCommand {
+    /// Run the preflight checks only
+    Check,
+    /// Restore every recorded value: DNS, blue's replicas, the current context
+    Failback,
+    /// Where traffic goes now
+    Status,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn command_definitions_are_consistent() {
+        KfCli::command().debug_assert();
+        CloneCli::command().debug_assert();
+        DeployCli::command().debug_assert();
+        StorageCli::command().debug_assert();
+        CutoverCli::command().debug_assert();
+    }
+
+    #[test]
+    fn dispatcher_passes_help_through() {
+        let cli = KfCli::try_parse_from(["kubectl-kf", "clone", "--help", "--from", "x"]).unwrap();
+        match cli.command {
+            KfCommand::Clone(p) => assert_eq!(p.args, vec!["--help", "--from", "x"]),
+            other => panic!("{other:?}"),
+        }
+    }
+}

@@ -1,0 +1,21 @@
+//! The library behind the `kubectl kf` plugins: shared flags, kubeconfig contexts, AWS clients,
+//! the upgrade record, output rendering and errors. The plugin binaries are thin wrappers.
+
+pub mod aws;
+pub mod cli;
+pub mod clone;
+pub mod commands;
+pub mod context;
+pub mod cutover;
+pub mod deploy;
+pub mod dispatch;
+pub mod error;
+pub mod kubeconfig;
+pub mod logging;
+pub mod output;
+pub mod record;
+pub mod run;
+pub mod status;
+pub mod storage;
+pub mod token;
+pub use error::{Error, Result};

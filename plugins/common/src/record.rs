@@ -1,0 +1,361 @@
+//! The upgrade record: durable, shared state of one blue/green upgrade.
+//!
+//! A ConfigMap `kf-upgrade-<green>` in blue's `kubeflow` namespace holds blue, green, every AWS
+//! resource the suite created (id and phase), and what cutover changed with the previous values.
+//! Writes are read-modify-write with the ConfigMap's resourceVersion, retried on conflict, so
+//! concurrent steps (and concurrent runs) never lose each other's updates.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::core::v1::ConfigMap;
+use kube::api::{ListParams, ObjectMeta, PostParams};
+use kube::{Api, Client};
+use serde::{Deserialize, Serialize};
+use tokio::sync::Mutex;
+
+use crate::error::{Error, Result};
+
+pub const NAMESPACE: &str = "kubeflow";
+pub const DATA_KEY: &str = "record.yaml";
+pub const LABEL_MANAGED_BY: &str = "app.kubernetes.io/managed-by";
+pub const MANAGED_BY: &str = "kubectl-kf";
+/// Label on the record and tag on every AWS resource the suite creates.
+pub const UPGRADE_TAG: &str = "kubeflow.org/upgrade";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Phase {
+    Planned,
+    InProgress,
+    Completed,
+    Failed,
+}
+
+impl std::fmt::Display for Phase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Planned => "Planned",
+            Self::InProgress => "InProgress",
+            Self::Completed => "Completed",
+            Self::Failed => "Failed",
+        })
+    }
+}
+
+/// One resource the suite made or one step it took (`rds.snapshot`, `s3.task`, ...).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Resource {
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub id: String,
+    pub phase: Phase,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    pub updated: String,
+    /// Step-specific facts (ARNs of helpers, counters); kept as they are.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub details: BTreeMap<String, serde_json::Value>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpgradeRecord {
+    pub blue: String,
+    pub green: String,
+    #[serde(default)]
+    pub created: String,
+    #[serde(default)]
+    pub updated: String,
+    #[serde(default)]
+    pub resources: BTreeMap<String, Resource>,
+    /// Sections written by later steps (cluster, cutover, ...), kept as they are.
+    #[serde(flatten)]
+    pub other: BTreeMap<String, serde_json::Value>,
+}
+
+pub fn now() -> String {
+    jiff::Timestamp::now()
+        .strftime("%Y-%m-%dT%H:%M:%SZ")
+        .to_string()
+}
+
+impl UpgradeRecord {
+    pub fn new(blue: &str, green: &str) -> Self {
+        let t = now();
+        Self {
+            blue: blue.to_string(),
+            green: green.to_string(),
+            created: t.clone(),
+            updated: t,
+            ..Default::default()
+        }
+    }
+
+    /// Records a resource's state, keeping details already known.
+    pub fn set(&mut self, key: &str, kind: &str, id: &str, phase: Phase, message: Option<String>) {
+        let entry = self
+            .resources
+            .entry(key.to_string())
+            .or_insert_with(|| Resource {
+                kind: kind.to_string(),
+                id: String::new(),
+                phase,
+                message: None,
+                updated: String::new(),
+                details: BTreeMap::new(),
+            });
+        entry.kind = kind.to_string();
+        if !id.is_empty() {
+            entry.id = id.to_string();
+        }
+        entry.phase = phase;
+        entry.message = message;
+        entry.updated = now();
+    }
+}
+
+/// The ConfigMap name for a green context: DNS-1123, at most 63 characters.
+pub fn configmap_name(green: &str) -> String {
+    let mut s: String = green
+        .to_ascii_lowercase()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    s = s.trim_matches(|c| c == '-' || c == '.').to_string();
+    let name = format!("kf-upgrade-{s}");
+    if name.len() <= 63 {
+        return name;
+    }
+    // Long context names (EKS ARNs): keep the end, which holds the cluster name, plus a hash.
+    let hash = fnv1a(green.as_bytes());
+    let tail: String = s
+        .chars()
+        .rev()
+        .take(63 - 11 - 9)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    format!(
+        "kf-upgrade-{}-{hash:08x}",
+        tail.trim_start_matches(['-', '.'])
+    )
+}
+
+/// The label value for a green context (63 characters of `[A-Za-z0-9._-]`).
+pub fn label_value(green: &str) -> String {
+    configmap_name(green)
+        .trim_start_matches("kf-upgrade-")
+        .to_string()
+}
+
+fn fnv1a(bytes: &[u8]) -> u32 {
+    bytes.iter().fold(0x811c9dc5u32, |h, b| {
+        (h ^ u32::from(*b)).wrapping_mul(0x01000193)
+    })
+}
+
+fn parse(cm: &ConfigMap) -> Result<UpgradeRecord> {
+    let name = cm.metadata.name.clone().unwrap_or_default();
+    let text = cm
+        .data
+        .as_ref()
+        .and_then(|d| d.get(DATA_KEY))
+        .ok_or_else(|| Error::failed(format!("ConfigMap {NAMESPACE}/{name} has no {DATA_KEY}")))?;
+    serde_yaml::from_str(text).map_err(|e| {
+        Error::failed(format!(
+            "upgrade record {NAMESPACE}/{name} is unreadable: {e}"
+        ))
+    })
+}
+
+fn to_configmap(record: &UpgradeRecord, resource_version: Option<String>) -> Result<ConfigMap> {
+    let text = serde_yaml::to_string(record).map_err(|e| Error::failed(e.to_string()))?;
+    Ok(ConfigMap {
+        metadata: ObjectMeta {
+            name: Some(configmap_name(&record.green)),
+            namespace: Some(NAMESPACE.to_string()),
+            labels: Some(BTreeMap::from([
+                (LABEL_MANAGED_BY.to_string(), MANAGED_BY.to_string()),
+                (UPGRADE_TAG.to_string(), label_value(&record.green)),
+            ])),
+            resource_version,
+            ..Default::default()
+        },
+        data: Some(BTreeMap::from([(DATA_KEY.to_string(), text)])),
+        ..Default::default()
+    })
+}
+
+fn namespace_missing(e: &kube::Error) -> bool {
+    matches!(e, kube::Error::Api(s) if s.code == 404 && s.message.contains("namespace"))
+}
+
+fn no_kubeflow(blue: &str) -> Error {
+    Error::usage(format!(
+        "context \"{blue}\" has no namespace \"{NAMESPACE}\": is Kubeflow installed there? Pass --from with the production context"
+    ))
+}
+
+/// Reads every upgrade record kept in blue's cluster, newest first.
+pub async fn list(client: &Client, blue: &str) -> Result<Vec<UpgradeRecord>> {
+    let api: Api<ConfigMap> = Api::namespaced(client.clone(), NAMESPACE);
+    let lp =
+        ListParams::default().labels(&format!("{LABEL_MANAGED_BY}={MANAGED_BY},{UPGRADE_TAG}"));
+    let cms = match api.list(&lp).await {
+        Ok(l) => l.items,
+        Err(e) if namespace_missing(&e) => return Err(no_kubeflow(blue)),
+        Err(e) => return Err(e.into()),
+    };
+    let mut records: Vec<UpgradeRecord> = cms.iter().map(parse).collect::<Result<_>>()?;
+    records.retain(|r| r.blue == blue);
+    records.sort_by(|a, b| b.updated.cmp(&a.updated));
+    Ok(records)
+}
+
+/// The record of the upgrade of `blue` to `green`, if any.
+pub async fn get(client: &Client, green: &str) -> Result<Option<UpgradeRecord>> {
+    let api: Api<ConfigMap> = Api::namespaced(client.clone(), NAMESPACE);
+    match api.get_opt(&configmap_name(green)).await? {
+        Some(cm) => Ok(Some(parse(&cm)?)),
+        None => Ok(None),
+    }
+}
+
+/// A handle on one record for a run: every update is written through at once.
+pub struct RecordStore {
+    api: Api<ConfigMap>,
+    blue: String,
+    green: String,
+    state: Mutex<(UpgradeRecord, Option<String>)>,
+}
+
+impl RecordStore {
+    /// Opens the record of `blue` -> `green`, creating it when `create` (not in dry runs).
+    pub async fn open(client: &Client, blue: &str, green: &str, create: bool) -> Result<Self> {
+        let api: Api<ConfigMap> = Api::namespaced(client.clone(), NAMESPACE);
+        let name = configmap_name(green);
+        let state = match api.get_opt(&name).await {
+            Ok(Some(cm)) => {
+                let rec = parse(&cm)?;
+                if rec.blue != blue {
+                    return Err(Error::usage(format!(
+                        "{NAMESPACE}/{name} records an upgrade of \"{}\" to \"{green}\", not of \"{blue}\"; pass the matching --from",
+                        rec.blue
+                    )));
+                }
+                (rec, cm.metadata.resource_version)
+            }
+            Ok(None) => {
+                let rec = UpgradeRecord::new(blue, green);
+                if create {
+                    let cm = api
+                        .create(&PostParams::default(), &to_configmap(&rec, None)?)
+                        .await;
+                    match cm {
+                        Ok(cm) => (rec, cm.metadata.resource_version),
+                        Err(e) if namespace_missing(&e) => return Err(no_kubeflow(blue)),
+                        Err(e) => return Err(e.into()),
+                    }
+                } else {
+                    (rec, None)
+                }
+            }
+            Err(e) if namespace_missing(&e) => return Err(no_kubeflow(blue)),
+            Err(e) => return Err(e.into()),
+        };
+        Ok(Self {
+            api,
+            blue: blue.to_string(),
+            green: green.to_string(),
+            state: Mutex::new(state),
+        })
+    }
+
+    pub async fn snapshot(&self) -> UpgradeRecord {
+        self.state.lock().await.0.clone()
+    }
+
+    /// Applies `change` and writes the record; on a conflict re-reads and applies it again.
+    pub async fn update<F>(&self, change: F) -> Result<UpgradeRecord>
+    where
+        F: Fn(&mut UpgradeRecord),
+    {
+        let mut state = self.state.lock().await;
+        for _ in 0..8 {
+            let mut rec = state.0.clone();
+            change(&mut rec);
+            rec.updated = now();
+            let cm = to_configmap(&rec, state.1.clone())?;
+            let result = if state.1.is_some() {
+                self.api
+                    .replace(&configmap_name(&self.green), &PostParams::default(), &cm)
+                    .await
+            } else {
+                self.api.create(&PostParams::default(), &cm).await
+            };
+            match result {
+                Ok(written) => {
+                    *state = (rec.clone(), written.metadata.resource_version);
+                    return Ok(rec);
+                }
+                Err(kube::Error::Api(s)) if s.code == 409 => {
+                    let fresh = self.api.get(&configmap_name(&self.green)).await?;
+                    *state = (parse(&fresh)?, fresh.metadata.resource_version);
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(Error::failed(format!(
+            "the upgrade record {NAMESPACE}/{} of {} kept changing under us; try again",
+            configmap_name(&self.green),
+            self.blue
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn configmap_names_are_dns_labels() {
+        assert_eq!(configmap_name("green"), "kf-upgrade-green");
+        assert_eq!(configmap_name("Green_2"), "kf-upgrade-green-2");
+        let arn =
+            "arn:aws:eks:us-east-1:123456789012:cluster/kubeflow-green-with-a-rather-long-name";
+        let n = configmap_name(arn);
+        assert!(n.len() <= 63, "{n}");
+        assert!(n.starts_with("kf-upgrade-"));
+        assert!(
+            n.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
+        );
+        assert_ne!(n, configmap_name(&arn.replace("green", "gre3n")));
+        assert!(label_value(arn).len() <= 63);
+    }
+
+    #[test]
+    fn record_round_trips_and_keeps_unknown_sections() {
+        let mut r = UpgradeRecord::new("blue", "green");
+        r.set(
+            "rds.snapshot",
+            "DBSnapshot",
+            "snap-1",
+            Phase::InProgress,
+            None,
+        );
+        r.other
+            .insert("cutover".into(), serde_json::json!({"dns": {"name": "x"}}));
+        let cm = to_configmap(&r, None).unwrap();
+        let back = parse(&cm).unwrap();
+        assert_eq!(back, r);
+        assert_eq!(back.resources["rds.snapshot"].id, "snap-1");
+    }
+}

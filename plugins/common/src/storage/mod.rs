@@ -1,0 +1,10 @@
+//! `kubectl kf storage`.
+
+use crate::commands::StorageCli;
+use crate::error::{Error, Result};
+
+pub async fn run(_cli: StorageCli) -> Result<()> {
+    Err(Error::failed(
+        "`kubectl kf storage` is not implemented in this version yet",
+    ))
+}

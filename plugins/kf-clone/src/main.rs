@@ -1,0 +1,12 @@
+//! `kubectl kf clone` (also `kubectl kf-clone`).
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use kf_common::commands::CloneCli;
+
+fn main() -> ExitCode {
+    let cli = CloneCli::parse();
+    cli.global.init_logging();
+    kf_common::run::main(kf_common::clone::run(cli))
+}

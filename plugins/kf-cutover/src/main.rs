@@ -1,0 +1,12 @@
+//! `kubectl kf cutover` (also `kubectl kf-cutover`).
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use kf_common::commands::CutoverCli;
+
+fn main() -> ExitCode {
+    let cli = CutoverCli::parse();
+    cli.global.init_logging();
+    kf_common::run::main(kf_common::cutover::run(cli))
+}
