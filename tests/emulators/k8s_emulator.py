@@ -1,0 +1,1382 @@
+#!/usr/bin/env python3
+"""
+An emulated Kubernetes API server for the tests and the demo of `kubectl kf`.
+
+Run:  .venv/bin/python tests/emulators/k8s_emulator.py --port 8001 [--host 127.0.0.1]
+                                                       [--deployment-ready-seconds S]
+It prints ``ready http://HOST:PORT`` once it serves, and exits on SIGTERM/SIGINT.
+Plain HTTP, no authentication (any bearer token is accepted), in-memory state only.
+
+Built on kmock (https://github.com/nolar/kmock, pinned kmock==0.8). What comes from kmock:
+
+* ``kmock.Server`` — the aiohttp-based HTTP server that listens on host:port;
+* ``kmock.KubernetesEmulator`` (via ``KubernetesScaffold``) — the handler base class,
+  its object store ``ObjectsArray`` of ``Object``s with version history (``self.objects``),
+  its DSL/fallback reactions for anything this file does not route itself
+  (e.g. ``GET /``), and its Status-shaped error rendering for those;
+* ``ResourcesArray.load_bundled()`` — the catalogue of built-in resources (group, version,
+  plural, kind, singular, namespaced, verbs, shortNames, categories, subresources),
+  taken from a real cluster and shipped inside kmock as resources.json.gz.
+
+What this file adds (kmock 0.8 lacks it; each is marked "GAP:" below):
+
+* its own URL routing — kmock's path parser fails on ``/api/v1/namespaces`` and treats
+  ``/api/v1/namespaces/x`` as a namespace scope, and knows no PUT / subresources;
+* discovery with correct subresource kinds/verbs and CRD-driven registration;
+* server-set metadata (uid, resourceVersion, creationTimestamp, generation, managedFields);
+* the real error vocabulary (NotFound / AlreadyExists / Conflict / Invalid / BadRequest /
+  MethodNotAllowed) with the real server's messages;
+* PUT with optimistic concurrency, the four PATCH types, server-side apply, dry-run;
+* label/field selectors, namespace existence checks, namespace cascade deletion;
+* /status and /scale subresources, a tiny Deployment/StatefulSet/CRD "controller";
+* watch streams with resourceVersion replay and timeoutSeconds.
+"""
+
+import argparse
+import asyncio
+import collections
+import copy
+import datetime
+import hashlib
+import json
+import random
+import re
+import signal
+import string
+import sys
+import uuid
+from typing import Any
+
+import aiohttp.test_utils
+import aiohttp.web
+import aiohttp.web_request
+import jsonpatch
+import kmock
+import yaml
+
+JSON = dict[str, Any]
+
+# Groups in kmock's bundled catalogue that are NOT built into a vanilla kube-apiserver
+# (they come from CRDs or aggregated APIs in the k3s cluster the catalogue was taken from).
+NOT_BUILTIN_GROUPS = {'gateway.networking.k8s.io', 'metrics.k8s.io'}
+
+# The kind/group/version that each subresource speaks, when it differs from the parent's.
+SUBRESOURCE_KINDS = {
+    'scale': ('autoscaling', 'v1', 'Scale'),
+    'eviction': ('policy', 'v1', 'Eviction'),
+    'token': ('authentication.k8s.io', 'v1', 'TokenRequest'),
+    'binding': ('', 'v1', 'Binding'),
+}
+SUBRESOURCE_VERBS = {
+    'status': ['get', 'patch', 'update'],
+    'scale': ['get', 'patch', 'update'],
+    'finalize': ['update'],
+    'approval': ['get', 'patch', 'update'],
+    'ephemeralcontainers': ['get', 'patch', 'update'],
+    'resize': ['get', 'patch', 'update'],
+    'log': ['get'],
+}
+SCALABLE = {('apps', 'deployments'), ('apps', 'statefulsets'), ('apps', 'replicasets'),
+            ('', 'replicationcontrollers')}
+
+# For strategic-merge patches of lists of dicts: the merge keys that the built-in types use
+# (the real server takes them from the Go struct tags; we guess by presence, in this order).
+MERGE_KEYS = ('name', 'containerPort', 'mountPath', 'devicePath', 'port', 'ip', 'type',
+              'topologyKey', 'key')
+
+INITIAL_EVENTS_END = 'k8s.io/initial-events-end'
+
+
+def now_rfc3339() -> str:
+    return datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')
+
+
+def now_micro() -> str:
+    return datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%S.%fZ')
+
+
+class ApiError(Exception):
+    """A failure rendered as a `kind: Status` object, exactly like the real API server does."""
+
+    def __init__(self, code: int, reason: str, message: str, details: JSON | None = None) -> None:
+        super().__init__(message)
+        self.code, self.reason, self.message, self.details = code, reason, message, details
+
+    def status(self) -> JSON:
+        body: JSON = {'kind': 'Status', 'apiVersion': 'v1', 'metadata': {}, 'status': 'Failure',
+                      'message': self.message, 'reason': self.reason, 'code': self.code}
+        if self.details:
+            body['details'] = self.details
+        return body
+
+
+class Res:
+    """One served resource (group/version/plural) with the discovery info kmock keeps for it."""
+
+    def __init__(self, group: str, version: str, plural: str, info: kmock.ResourceInfo,
+                 custom: bool = False) -> None:
+        self.group, self.version, self.plural, self.info = group, version, plural, info
+        self.custom = custom  # defined by a CRD (lists are atomic in apply, no SMP)
+
+    @property
+    def kind(self) -> str:
+        return self.info.kind or self.plural.capitalize()
+
+    @property
+    def namespaced(self) -> bool:
+        return bool(self.info.namespaced)
+
+    @property
+    def api_version(self) -> str:
+        return f'{self.group}/{self.version}' if self.group else self.version
+
+    @property
+    def qualified(self) -> str:  # as in the server's messages: 'deployments.apps', 'configmaps'
+        return f'{self.plural}.{self.group}' if self.group else self.plural
+
+    def has(self, sub: str) -> bool:
+        return sub in self.info.subresources
+
+    def details(self, name: str) -> JSON:
+        d: JSON = {'name': name, 'kind': self.plural}
+        if self.group:
+            d['group'] = self.group
+        return d
+
+    def not_found(self, name: str) -> ApiError:
+        return ApiError(404, 'NotFound', f'{self.qualified} "{name}" not found', self.details(name))
+
+
+# ----------------------------------------------------------------------------------------------
+# Patch & selector helpers (GAP: kmock only merges dicts recursively; no selectors at all).
+# ----------------------------------------------------------------------------------------------
+
+def merge_patch(target: Any, patch: Any) -> Any:
+    """RFC 7386 JSON merge patch."""
+    if not isinstance(patch, dict):
+        return copy.deepcopy(patch)
+    result = dict(target) if isinstance(target, dict) else {}
+    for key, val in patch.items():
+        if val is None:
+            result.pop(key, None)
+        else:
+            result[key] = merge_patch(result.get(key), val)
+    return result
+
+
+def _strip_directives(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _strip_directives(v) for k, v in value.items() if not k.startswith('$')}
+    if isinstance(value, list):
+        return [_strip_directives(v) for v in value
+                if not (isinstance(v, dict) and v.get('$patch') == 'delete')]
+    return copy.deepcopy(value)
+
+
+def _merge_key(target: Any, patch: list[Any]) -> str | None:
+    if not patch or not all(isinstance(e, dict) for e in patch):
+        return None
+    if not isinstance(target, list) or not all(isinstance(e, dict) for e in target):
+        return None
+    for key in MERGE_KEYS:
+        if all(key in e for e in patch) and all(key in e for e in target):
+            return key
+    return None
+
+
+def strategic_merge(target: Any, patch: Any, keyed_lists: bool = True) -> Any:
+    """
+    An approximation of the strategic merge patch: a JSON merge patch where lists of dicts
+    are merged by a guessed merge key (name, containerPort, ...) and the directives
+    $patch, $setElementOrder/, $retainKeys, $deleteFromPrimitiveList/ are honoured.
+    With keyed_lists=False, lists are atomic (replaced), as for custom resources in SSA.
+    """
+    if not isinstance(patch, dict):
+        return copy.deepcopy(patch)
+    if patch.get('$patch') == 'replace':
+        return _strip_directives(patch)
+    result = dict(target) if isinstance(target, dict) else {}
+    orders: dict[str, list[Any]] = {}
+    for key, val in patch.items():
+        if key.startswith('$setElementOrder/'):
+            orders[key.split('/', 1)[1]] = val
+        elif key.startswith('$deleteFromPrimitiveList/'):
+            field = key.split('/', 1)[1]
+            result[field] = [x for x in result.get(field) or [] if x not in val]
+        elif key.startswith('$'):
+            continue
+        elif val is None or (isinstance(val, dict) and val.get('$patch') == 'delete'):
+            result.pop(key, None)
+        elif isinstance(val, list):
+            result[key] = _merge_list(result.get(key), val, keyed_lists)
+        else:
+            result[key] = strategic_merge(result.get(key), val, keyed_lists)
+    if isinstance(patch.get('$retainKeys'), list):
+        result = {k: v for k, v in result.items() if k in patch['$retainKeys']}
+    for field, order in orders.items():
+        items = result.get(field)
+        if isinstance(items, list) and order and all(isinstance(o, dict) for o in order):
+            mkey = next(iter(order[0]), None)
+            rank = {json.dumps(o.get(mkey)): i for i, o in enumerate(order)}
+            result[field] = sorted(items, key=lambda e: rank.get(
+                json.dumps(e.get(mkey) if isinstance(e, dict) else None), len(rank)))
+    return result
+
+
+def _merge_list(target: Any, patch: list[Any], keyed_lists: bool) -> list[Any]:
+    if any(isinstance(e, dict) and e.get('$patch') == 'replace' for e in patch):
+        return _strip_directives([e for e in patch
+                                  if not (isinstance(e, dict) and e.get('$patch') == 'replace')])
+    key = _merge_key(target, patch) if keyed_lists else None
+    if key is None:
+        return _strip_directives(patch)
+    result = copy.deepcopy(target)
+    for elem in patch:
+        idx = next((i for i, t in enumerate(result) if t.get(key) == elem.get(key)), None)
+        if elem.get('$patch') == 'delete':
+            if idx is not None:
+                result.pop(idx)
+        elif idx is not None:
+            result[idx] = strategic_merge(result[idx], elem, keyed_lists)
+        else:
+            result.append(_strip_directives(elem))
+    return result
+
+
+def prune_unapplied(obj: Any, previous: Any, current: Any) -> None:
+    """SSA: drop the dict keys a manager applied before but no longer applies (in place)."""
+    if not (isinstance(obj, dict) and isinstance(previous, dict) and isinstance(current, dict)):
+        return
+    for key, prev_val in previous.items():
+        if key not in current:
+            obj.pop(key, None)
+        else:
+            prune_unapplied(obj.get(key), prev_val, current[key])
+
+
+def fields_v1(value: Any) -> JSON:
+    """A minimal FieldsV1 set of the given (applied or written) content."""
+    if isinstance(value, dict):
+        return {f'f:{k}': fields_v1(v) for k, v in value.items()}
+    if isinstance(value, list) and value and all(isinstance(e, dict) and 'name' in e for e in value):
+        return {'k:' + json.dumps({'name': e['name']}, separators=(',', ':')): {'.': {}, **fields_v1(e)}
+                for e in value}
+    return {}
+
+
+def parse_label_selector(text: str) -> list[tuple[str, str, set[str]]]:
+    """Parse `a=b,c!=d,e,!f,g in (x,y),h notin (z)` into (key, op, values) requirements."""
+    reqs: list[tuple[str, str, set[str]]] = []
+    for part in re.findall(r'(?:[^,(]|\([^)]*\))+', text or ''):
+        part = part.strip()
+        if not part:
+            continue
+        if m := re.fullmatch(r'(\S+)\s+(in|notin)\s+\(([^)]*)\)', part):
+            reqs.append((m[1], m[2], {v.strip() for v in m[3].split(',') if v.strip()}))
+        elif m := re.fullmatch(r'([^!=\s]+)\s*(==|=|!=)\s*(\S*)', part):
+            reqs.append((m[1], '!=' if m[2] == '!=' else '=', {m[3]}))
+        elif part.startswith('!'):
+            reqs.append((part[1:].strip(), '!', set()))
+        elif re.fullmatch(r'[^!=\s]+', part):
+            reqs.append((part, 'exists', set()))
+        else:
+            raise ApiError(400, 'BadRequest', f'unable to parse requirement: {part!r}')
+    return reqs
+
+
+def match_labels(labels: JSON, reqs: list[tuple[str, str, set[str]]]) -> bool:
+    for key, op, vals in reqs:
+        has, val = key in labels, labels.get(key)
+        ok = {'=': has and val in vals, 'in': has and val in vals,
+              '!=': not has or val not in vals, 'notin': not has or val not in vals,
+              'exists': has, '!': not has}[op]
+        if not ok:
+            return False
+    return True
+
+
+def parse_field_selector(text: str) -> list[tuple[str, bool, str]]:
+    reqs: list[tuple[str, bool, str]] = []
+    for part in (text or '').split(','):
+        if not part.strip():
+            continue
+        m = re.fullmatch(r'\s*([^!=\s]+)\s*(==|=|!=)\s*(.*?)\s*', part)
+        if not m:
+            raise ApiError(400, 'BadRequest', f'invalid field selector: {part!r}')
+        reqs.append((m[1], m[2] != '!=', m[3]))
+    return reqs
+
+
+def match_fields(obj: JSON, reqs: list[tuple[str, bool, str]]) -> bool:
+    for path, equal, expected in reqs:
+        val: Any = obj
+        for step in path.split('.'):
+            val = val.get(step) if isinstance(val, dict) else None
+        actual = '' if val is None else (str(val).lower() if isinstance(val, bool) else str(val))
+        if (actual == expected) != equal:
+            return False
+    return True
+
+
+def get_path(obj: JSON, dotted: str) -> Any:
+    val: Any = obj
+    for step in dotted.strip('.').split('.'):
+        val = val.get(step) if isinstance(val, dict) else None
+    return val
+
+
+def set_path(obj: JSON, dotted: str, value: Any) -> None:
+    steps = dotted.strip('.').split('.')
+    for step in steps[:-1]:
+        obj = obj.setdefault(step, {})
+    obj[steps[-1]] = value
+
+
+# ----------------------------------------------------------------------------------------------
+# GAP: Protobuf request bodies. kubectl's typed clients (`kubectl create namespace|configmap|secret`)
+# POST `application/vnd.kubernetes.protobuf`. We decode the `k8s\0` runtime.Unknown envelope and
+# the few simple types (Namespace, ConfigMap, Secret, ServiceAccount); anything else gets 415
+# (e.g. `kubectl create deployment`; use `kubectl apply`, which sends JSON, and kube-rs is JSON).
+# ----------------------------------------------------------------------------------------------
+
+def _pb_fields(data: bytes) -> list[tuple[int, Any]]:
+    """Decode one protobuf message into (field number, value) pairs: varints or raw bytes."""
+    out, i = [], 0
+
+    def varint() -> int:
+        nonlocal i
+        shift = result = 0
+        while True:
+            b = data[i]
+            i += 1
+            result |= (b & 0x7F) << shift
+            shift += 7
+            if not b & 0x80:
+                return result
+
+    while i < len(data):
+        tag = varint()
+        field, wire = tag >> 3, tag & 7
+        if wire == 0:
+            out.append((field, varint()))
+        elif wire == 2:
+            size = varint()
+            out.append((field, data[i:i + size]))
+            i += size
+        elif wire == 1:
+            out.append((field, data[i:i + 8]))
+            i += 8
+        elif wire == 5:
+            out.append((field, data[i:i + 4]))
+            i += 4
+        else:
+            raise ValueError(f'unsupported protobuf wire type {wire}')
+    return out
+
+
+def _pb_map(entries: list[bytes], binary: bool = False) -> dict[str, str]:
+    import base64
+    result = {}
+    for entry in entries:
+        kv = dict(_pb_fields(entry))
+        val = kv.get(2, b'')
+        result[kv.get(1, b'').decode()] = base64.b64encode(val).decode() if binary else val.decode()
+    return result
+
+
+def _pb_object_meta(data: bytes) -> JSON:
+    fields = _pb_fields(data)
+    meta: JSON = {}
+    for num, key in ((1, 'name'), (2, 'generateName'), (3, 'namespace')):
+        vals = [v for f, v in fields if f == num]
+        if vals and vals[-1]:
+            meta[key] = vals[-1].decode()
+    for num, key in ((11, 'labels'), (12, 'annotations')):
+        entries = [v for f, v in fields if f == num]
+        if entries:
+            meta[key] = _pb_map(entries)
+    finalizers = [v.decode() for f, v in fields if f == 14]
+    if finalizers:
+        meta['finalizers'] = finalizers
+    return meta
+
+
+def decode_protobuf(body: bytes) -> JSON:
+    if not body.startswith(b'k8s\x00'):
+        raise ValueError('no k8s protobuf envelope')
+    envelope = dict(_pb_fields(body[4:]))
+    type_meta = dict(_pb_fields(envelope.get(1, b'')))
+    api_version, kind = type_meta.get(1, b'').decode(), type_meta.get(2, b'').decode()
+    fields = _pb_fields(envelope.get(2, b''))
+    obj: JSON = {'apiVersion': api_version, 'kind': kind,
+                 'metadata': _pb_object_meta(next((v for f, v in fields if f == 1), b''))}
+    if (api_version, kind) == ('v1', 'Namespace'):
+        spec = [dict(_pb_fields(v)) for f, v in fields if f == 2]
+        if spec and 1 in spec[0]:
+            obj['spec'] = {'finalizers': [v.decode() for f, v in _pb_fields(next(v for f, v in fields if f == 2)) if f == 1]}
+    elif (api_version, kind) == ('v1', 'ConfigMap'):
+        if data := _pb_map([v for f, v in fields if f == 2]):
+            obj['data'] = data
+        if binary := _pb_map([v for f, v in fields if f == 3], binary=True):
+            obj['binaryData'] = binary
+        if any(f == 4 and v for f, v in fields):
+            obj['immutable'] = True
+    elif (api_version, kind) == ('v1', 'Secret'):
+        if data := _pb_map([v for f, v in fields if f == 2], binary=True):
+            obj['data'] = data
+        if types := [v for f, v in fields if f == 3]:
+            obj['type'] = types[-1].decode()
+        if string_data := _pb_map([v for f, v in fields if f == 4]):
+            obj['stringData'] = string_data
+        if any(f == 5 and v for f, v in fields):
+            obj['immutable'] = True
+    elif (api_version, kind) == ('v1', 'ServiceAccount'):
+        if automount := [v for f, v in fields if f == 4]:
+            obj['automountServiceAccountToken'] = bool(automount[-1])
+    else:
+        raise ValueError(f'protobuf bodies of {api_version}/{kind} are not supported by the emulator; use JSON')
+    return obj
+
+
+# ----------------------------------------------------------------------------------------------
+# The server: a kmock KubernetesEmulator with its own routing of the Kubernetes API conventions.
+# ----------------------------------------------------------------------------------------------
+
+class BigBodyServer(aiohttp.test_utils.RawTestServer):
+    """kmock's default server class, with a larger request-body limit (aiohttp's is 1 MiB):
+    some CRDs (e.g. KServe's) are several MiB of JSON. Also no handler debug mode."""
+
+    async def _make_runner(self, debug: bool = True, **kwargs: Any) -> aiohttp.web.ServerRunner:
+        def factory(message, payload, protocol, writer, task, _cls=aiohttp.web_request.BaseRequest):
+            return _cls(message, payload, protocol, writer, task, asyncio.get_running_loop(),
+                        client_max_size=256 * 1024 ** 2)
+        srv = aiohttp.web.Server(self._handler, loop=self._loop, debug=False,
+                                 request_factory=factory, **kwargs)
+        return aiohttp.web.ServerRunner(srv, debug=False, **kwargs)
+
+
+class KfKubernetesEmulator(kmock.KubernetesEmulator):
+    """The stateful emulator. Objects live in kmock's ``self.objects`` (an ``ObjectsArray``),
+    keyed by (kmock.resource(group, None, plural), namespace, name) — version-independent,
+    so every served version of a CRD sees the same objects (no conversion, apiVersion is
+    rewritten to the requested version)."""
+
+    def __init__(self, deployment_ready_seconds: float = 0.0) -> None:
+        super().__init__()
+        self.deployment_ready_seconds = float(deployment_ready_seconds)
+        self.rv = 0  # the one increasing resourceVersion counter of the "etcd"
+        self.served: dict[tuple[str, str, str], Res] = {}  # (group, version, plural) -> Res
+        self.history: collections.deque[tuple[int, tuple[str, str], JSON]] = collections.deque(maxlen=5000)
+        self.watchers: set[asyncio.Queue[Any]] = set()
+        self.applied: dict[tuple[Any, ...], JSON] = {}  # (key, manager) -> last applied config
+        self.timers: dict[tuple[Any, ...], asyncio.TimerHandle] = {}
+        self.closing = False
+
+        # The built-in resources come from kmock's bundled discovery catalogue.
+        self.resources.load_bundled()
+        for res in list(self.resources):
+            if res.group in NOT_BUILTIN_GROUPS:
+                del self.resources[res]
+                continue
+            self.served[res.group, res.version, res.plural] = Res(
+                res.group, res.version, res.plural, self.resources[res])
+
+        for ns in ('default', 'kube-system', 'kube-public', 'kube-node-lease'):
+            self._store_new(self._res('', 'v1', 'namespaces'), None,
+                            {'apiVersion': 'v1', 'kind': 'Namespace', 'metadata': {'name': ns}}, 'kube-apiserver')
+
+    # --- kmock's object store, addressed our way -------------------------------------------
+
+    @staticmethod
+    def _key(res: Res, namespace: str | None, name: str) -> tuple[Any, str | None, str]:
+        return (kmock.resource(res.group, None, res.plural), namespace if res.namespaced else None, name)
+
+    def _get(self, res: Res, namespace: str | None, name: str) -> JSON | None:
+        key = self._key(res, namespace, name)
+        if key not in self.objects or self.objects[key].deleted:
+            return None
+        return copy.deepcopy(self.objects[key].raw)
+
+    def _put(self, res: Res, obj: JSON) -> None:
+        key = self._key(res, obj['metadata'].get('namespace'), obj['metadata']['name'])
+        if key not in self.objects:
+            self.objects[key] = copy.deepcopy(obj)
+        else:
+            self.objects[key].create(copy.deepcopy(obj))  # appends a version to kmock's history
+            del self.objects[key].history[:-20]  # keep the memory bounded for long demos
+
+    def _remove(self, res: Res, obj: JSON) -> None:
+        key = self._key(res, obj['metadata'].get('namespace'), obj['metadata']['name'])
+        self.objects[key].delete()  # kmock's soft-deletion (history is retained)
+        self.applied = {k: v for k, v in self.applied.items() if k[0] != key}
+
+    def _list(self, res: Res, namespace: str | None) -> list[JSON]:
+        group_plural = kmock.resource(res.group, None, res.plural)
+        items = []
+        for (r, ns, _), obj in self.objects.items():
+            if r == group_plural and not obj.deleted and (namespace is None or ns == namespace):
+                items.append(copy.deepcopy(obj.raw))
+        items.sort(key=lambda o: (o['metadata'].get('namespace') or '', o['metadata']['name']))
+        return items
+
+    def _res(self, group: str, version: str, plural: str) -> Res:
+        return self.served[group, version, plural]
+
+    def _preferred(self, group: str, plural: str) -> Res | None:
+        for (g, _, p), res in self.served.items():
+            if g == group and p == plural:
+                return res
+        return None
+
+    def _ns_exists(self, namespace: str) -> bool:
+        return self._get(self._res('', 'v1', 'namespaces'), None, namespace) is not None
+
+    def _next_rv(self) -> str:
+        self.rv += 1
+        return str(self.rv)
+
+    # --- events ---------------------------------------------------------------------------
+
+    def _publish(self, res: Res, etype: str, obj: JSON) -> None:
+        # GAP: kmock's aiobus.Bus needs `await` to publish and to subscribe, which would let
+        # events interleave with list snapshots; plain queues filled synchronously keep the
+        # resourceVersion order exact and make the list->watch hand-over race-free.
+        event = (int(obj['metadata']['resourceVersion']), (res.group, res.plural), {'type': etype, 'object': obj})
+        self.history.append(event)
+        for queue in list(self.watchers):
+            queue.put_nowait(event)
+
+    # --- entry point ------------------------------------------------------------------------
+
+    async def __call__(self, raw: aiohttp.web.BaseRequest) -> aiohttp.web.StreamResponse:
+        # GAP: kmock's Request parser crashes on /api/v1/namespaces and mis-parses
+        # /api/v1/namespaces/x (as a namespace scope). We route the Kubernetes URLs here and
+        # leave the rest to kmock's own reactions (the base class), e.g. `GET /`.
+        path = raw.path.rstrip('/') or '/'
+        try:
+            if path.startswith('/_kf/'):
+                return await self._serve_kf(raw, path)
+            if path in ('/healthz', '/livez', '/readyz'):
+                return aiohttp.web.Response(text='ok')
+            if path == '/openapi/v3' or path.startswith('/openapi/v3/'):
+                return self._json(self._openapi_v3(path[len('/openapi/v3'):].strip('/')))
+            if path.startswith('/openapi/'):
+                # /openapi/v2 is not served: kubectl then uses its compiled-in schemas (built-ins)
+                # or JSON merge patches (custom resources) for client-side apply.
+                raise ApiError(404, 'NotFound', 'the server could not find the requested resource')
+            if path == '/version':
+                return self._json({'major': '1', 'minor': '32', 'gitVersion': 'v1.32.0-kf-emulator',
+                                   'gitCommit': '0' * 40, 'gitTreeState': 'clean',
+                                   'buildDate': '2025-01-01T00:00:00Z', 'goVersion': 'go1.23.4',
+                                   'compiler': 'gc', 'platform': 'linux/amd64'})
+            if path == '/api':
+                return self._json({'kind': 'APIVersions', 'versions': ['v1'],
+                                   'serverAddressByClientCIDRs': [{'clientCIDR': '0.0.0.0/0',
+                                                                   'serverAddress': raw.host or '127.0.0.1'}]})
+            if path == '/apis':
+                return self._json(self._api_group_list())
+            parts = path.strip('/').split('/')
+            if parts[0] == 'api' and len(parts) >= 2:
+                return await self._serve_api(raw, '', parts[1], parts[2:])
+            if parts[0] == 'apis' and len(parts) == 2:
+                group = self._api_groups().get(parts[1])
+                if group is None:
+                    raise ApiError(404, 'NotFound', 'the server could not find the requested resource')
+                return self._json({'kind': 'APIGroup', 'apiVersion': 'v1', **group})
+            if parts[0] == 'apis' and len(parts) >= 3:
+                return await self._serve_api(raw, parts[1], parts[2], parts[3:])
+        except ApiError as e:
+            return self._json(e.status(), e.code)
+        return await super().__call__(raw)  # kmock's reactions & fallbacks
+
+    @staticmethod
+    def _json(body: Any, status: int = 200) -> aiohttp.web.Response:
+        return aiohttp.web.Response(text=json.dumps(body), status=status, content_type='application/json')
+
+    async def _serve_kf(self, raw: aiohttp.web.BaseRequest, path: str) -> aiohttp.web.StreamResponse:
+        if path == '/_kf/health':
+            return self._json({'status': 'ok', 'resourceVersion': str(self.rv)})
+        if path == '/_kf/config':
+            if raw.method == 'POST':
+                body = json.loads(await raw.read() or b'{}')
+                if 'deployment_ready_seconds' in body:
+                    self.deployment_ready_seconds = float(body['deployment_ready_seconds'])
+            return self._json({'deployment_ready_seconds': self.deployment_ready_seconds})
+        raise ApiError(404, 'NotFound', 'the server could not find the requested resource')
+
+    # --- discovery (GAP: kmock's gives subresources the parent's kind & verbs; no CRDs) ---------
+
+    def _api_groups(self) -> dict[str, JSON]:
+        groups: dict[str, list[str]] = {}
+        for (group, version, _) in self.served:
+            if group:
+                versions = groups.setdefault(group, [])
+                if version not in versions:
+                    versions.append(version)
+
+        def rank(v: str) -> tuple[int, int, int]:  # v1 > v1beta1 > v1alpha1, higher number first
+            m = re.fullmatch(r'v(\d+)(?:(alpha|beta)(\d+))?', v)
+            if not m:
+                return (9, 0, 0)
+            return ({None: 0, 'beta': 1, 'alpha': 2}[m[2]], -int(m[1]), -int(m[3] or 0))
+
+        result = {}
+        for group, versions in groups.items():
+            versions.sort(key=rank)
+            gvs = [{'groupVersion': f'{group}/{v}', 'version': v} for v in versions]
+            result[group] = {'name': group, 'versions': gvs, 'preferredVersion': gvs[0]}
+        return result
+
+    def _api_group_list(self) -> JSON:
+        return {'kind': 'APIGroupList', 'apiVersion': 'v1', 'groups': list(self._api_groups().values())}
+
+    def _resource_list(self, group: str, version: str) -> JSON:
+        resources = []
+        for (g, v, plural), res in sorted(self.served.items()):
+            if (g, v) != (group, version):
+                continue
+            info = res.info
+            entry: JSON = {'name': plural, 'singularName': info.singular or res.kind.lower(),
+                           'namespaced': res.namespaced, 'kind': res.kind, 'verbs': sorted(info.verbs)}
+            if info.shortnames:
+                entry['shortNames'] = sorted(info.shortnames)
+            if info.categories:
+                entry['categories'] = sorted(info.categories)
+            resources.append(entry)
+            for sub in sorted(info.subresources):
+                sub_entry: JSON = {'name': f'{plural}/{sub}', 'singularName': '', 'namespaced': res.namespaced,
+                                   'kind': res.kind, 'verbs': SUBRESOURCE_VERBS.get(sub, ['create'])}
+                if sub in SUBRESOURCE_KINDS:
+                    sg, sv, sk = SUBRESOURCE_KINDS[sub]
+                    sub_entry.update(kind=sk, **({'group': sg} if sg else {}), version=sv)
+                resources.append(sub_entry)
+        return {'kind': 'APIResourceList', 'apiVersion': 'v1',
+                'groupVersion': f'{group}/{version}' if group else version, 'resources': resources}
+
+    # --- OpenAPI v3 (GAP: kmock has none) -----------------------------------------------------------
+    # kubectl (apply, create, replace) asks /openapi/v3 whether the server supports the
+    # `fieldValidation` query parameter for a kind (a PATCH operation tagged with the kind's
+    # x-kubernetes-group-version-kind that lists the parameter). If so, it leaves validation
+    # to the server and needs no schemas. Without this, `kubectl apply` fails with
+    # "failed to download openapi". No component schemas are served (kubectl falls back to its
+    # compiled-in strategic-merge metadata); the emulator does not validate against schemas.
+
+    def _openapi_v3(self, gv_path: str) -> JSON:
+        gvs: dict[str, list[Res]] = {}
+        for (group, version, _), res in sorted(self.served.items()):
+            gvs.setdefault(f'apis/{group}/{version}' if group else f'api/{version}', []).append(res)
+        if not gv_path:
+            paths = {}
+            for key, ress in gvs.items():
+                digest = hashlib.sha256(json.dumps([(r.plural, r.kind, r.namespaced) for r in ress])
+                                        .encode()).hexdigest()[:32].upper()
+                paths[key] = {'serverRelativeURL': f'/openapi/v3/{key}?hash={digest}'}
+            return {'paths': paths}
+        if gv_path not in gvs:
+            raise ApiError(404, 'NotFound', 'the server could not find the requested resource')
+        params = [{'name': n, 'in': 'query', 'description': n, 'schema': {'type': 'string'}, 'uniqueItems': True}
+                  for n in ('dryRun', 'fieldManager', 'fieldValidation', 'force')]
+        paths = {}
+        for res in gvs[gv_path]:
+            prefix = f'/{gv_path}/namespaces/{{namespace}}' if res.namespaced else f'/{gv_path}'
+            gvk = {'group': res.group, 'version': res.version, 'kind': res.kind}
+            paths[f'{prefix}/{res.plural}/{{name}}'] = {'patch': {
+                'operationId': f'patch{res.kind}', 'parameters': params,
+                'responses': {'200': {'description': 'OK'}},
+                'x-kubernetes-action': 'patch', 'x-kubernetes-group-version-kind': gvk}}
+        return {'openapi': '3.0.0', 'info': {'title': 'Kubernetes (kf emulator)', 'version': 'v1.32.0'},
+                'paths': paths, 'components': {'schemas': {}}}
+
+    # --- the resource API -----------------------------------------------------------------------
+
+    async def _serve_api(self, raw: aiohttp.web.BaseRequest, group: str, version: str,
+                         rest: list[str]) -> aiohttp.web.StreamResponse:
+        if not rest:
+            if not any((g, v) == (group, version) for (g, v, _) in self.served):
+                raise ApiError(404, 'NotFound', 'the server could not find the requested resource')
+            return self._json(self._resource_list(group, version))
+
+        # /namespaces/{ns}/{plural}[/{name}[/{sub}]]  or  /{plural}[/{name}[/{sub}]]
+        namespace: str | None = None
+        if rest[0] == 'namespaces' and len(rest) >= 3:
+            namespace, rest = rest[1], rest[2:]
+        plural, name, sub = rest[0], (rest[1] if len(rest) > 1 else None), (rest[2] if len(rest) > 2 else None)
+        if len(rest) > 3:
+            raise ApiError(404, 'NotFound', 'the server could not find the requested resource')
+        res = self.served.get((group, version, plural))
+        if res is None or (namespace is not None and not res.namespaced) or (sub and not res.has(sub)):
+            raise ApiError(404, 'NotFound', 'the server could not find the requested resource')
+
+        params = raw.query
+        method = raw.method
+        body = await raw.read()
+        watching = params.get('watch') in ('true', '1')
+
+        if name is None:
+            if method == 'GET' and watching:
+                return await self._watch(raw, res, namespace, params)
+            if method == 'GET':
+                return self._json(self._do_list(res, namespace, params))
+            if method == 'POST':
+                if res.namespaced and namespace is None:
+                    raise ApiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource')
+                obj = self._decode(body, raw.content_type)
+                return self._json(*self._do_create(res, namespace, obj, params, raw))
+            if method == 'DELETE':
+                return self._json(self._do_delete_collection(res, namespace, params))
+            raise ApiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource')
+
+        if res.namespaced and namespace is None:
+            raise ApiError(404, 'NotFound', 'the server could not find the requested resource')
+        if method == 'GET' and watching:  # watch of one object, legacy style
+            return await self._watch(raw, res, namespace, {**params, 'fieldSelector': f'metadata.name={name}'})
+        if method == 'GET':
+            obj = self._get(res, namespace, name)
+            if obj is None:
+                raise res.not_found(name)
+            return self._json(self._view(res, obj, sub))
+        if method == 'PUT':
+            obj = self._decode(body, raw.content_type)
+            return self._json(*self._do_update(res, namespace, name, sub, obj, params, raw))
+        if method == 'PATCH':
+            return self._json(*self._do_patch(res, namespace, name, sub, body, raw))
+        if method == 'DELETE' and not sub:
+            return self._json(self._do_delete(res, namespace, name, params))
+        raise ApiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource')
+
+    @staticmethod
+    def _decode(body: bytes, content_type: str) -> Any:
+        try:
+            if content_type == 'application/vnd.kubernetes.protobuf':
+                try:
+                    return decode_protobuf(body)
+                except (ValueError, IndexError, StopIteration) as e:
+                    raise ApiError(415, 'UnsupportedMediaType', str(e))
+            if 'yaml' in content_type:
+                return yaml.safe_load(body.decode('utf-8'))
+            return json.loads(body or b'null')
+        except ApiError:
+            raise
+        except Exception as e:
+            raise ApiError(400, 'BadRequest', f'the body of the request was in an unknown format: {e}')
+
+    def _out(self, res: Res, obj: JSON) -> JSON:
+        obj = dict(obj)
+        obj['apiVersion'], obj['kind'] = res.api_version, res.kind  # served version (no conversion)
+        return obj
+
+    def _view(self, res: Res, obj: JSON, sub: str | None) -> JSON:
+        if sub == 'scale':
+            return self._scale_of(res, obj)
+        return self._out(res, obj)
+
+    def _scale_of(self, res: Res, obj: JSON) -> JSON:
+        meta = obj['metadata']
+        replicas = (obj.get('spec') or {}).get('replicas', 1)
+        labels = ((obj.get('spec') or {}).get('selector') or {}).get('matchLabels') or {}
+        return {'kind': 'Scale', 'apiVersion': 'autoscaling/v1',
+                'metadata': {k: meta[k] for k in ('name', 'namespace', 'uid', 'resourceVersion',
+                                                  'creationTimestamp') if k in meta},
+                'spec': {'replicas': replicas},
+                'status': {'replicas': (obj.get('status') or {}).get('replicas', 0),
+                           'selector': ','.join(f'{k}={v}' for k, v in labels.items())}}
+
+    # --- LIST & WATCH ----------------------------------------------------------------------------
+
+    def _select(self, res: Res, namespace: str | None, params: Any) -> list[JSON]:
+        labels = parse_label_selector(params.get('labelSelector', ''))
+        fields = parse_field_selector(params.get('fieldSelector', ''))
+        return [o for o in self._list(res, namespace)
+                if match_labels(o['metadata'].get('labels') or {}, labels) and match_fields(o, fields)]
+
+    def _do_list(self, res: Res, namespace: str | None, params: Any) -> JSON:
+        items = [self._out(res, o) for o in self._select(res, namespace, params)]
+        return {'kind': f'{res.kind}List', 'apiVersion': res.api_version,
+                'metadata': {'resourceVersion': str(self.rv)}, 'items': items}
+
+    async def _watch(self, raw: aiohttp.web.BaseRequest, res: Res, namespace: str | None,
+                     params: Any) -> aiohttp.web.StreamResponse:
+        labels = parse_label_selector(params.get('labelSelector', ''))
+        fields = parse_field_selector(params.get('fieldSelector', ''))
+        timeout = float(params.get('timeoutSeconds') or 1800)
+        since = params.get('resourceVersion') or ''
+        initial = params.get('sendInitialEvents') == 'true'
+        bookmarks = params.get('allowWatchBookmarks') == 'true'
+
+        def wanted(gp: tuple[str, str], obj: JSON) -> bool:
+            meta = obj['metadata']
+            return (gp == (res.group, res.plural)
+                    and (namespace is None or meta.get('namespace') == namespace)
+                    and match_labels(meta.get('labels') or {}, labels) and match_fields(obj, fields))
+
+        # Synchronously (no await in between): snapshot + subscribe, so nothing is lost.
+        queue: asyncio.Queue[Any] = asyncio.Queue()
+        backlog: list[JSON] = []
+        if not since or since == '0' or initial:
+            backlog = [{'type': 'ADDED', 'object': o} for o in self._select(res, namespace, params)]
+        else:
+            # Replay what happened after the given resourceVersion (loosely: from our ring buffer).
+            backlog = [e for rv, gp, e in self.history if rv > int(since or 0) and wanted(gp, e['object'])]
+        self.watchers.add(queue)
+
+        resp = aiohttp.web.StreamResponse(headers={'Content-Type': 'application/json',
+                                                   'Transfer-Encoding': 'chunked'})
+        try:
+            await resp.prepare(raw)
+
+            async def send(event: JSON) -> None:
+                if event['object'].get('kind') != 'Status':
+                    event = {'type': event['type'], 'object': self._out(res, event['object'])}
+                await resp.write(json.dumps(event).encode() + b'\n')
+
+            for event in backlog:
+                await send(event)
+            if initial and bookmarks:
+                await send({'type': 'BOOKMARK', 'object': {
+                    'kind': res.kind, 'apiVersion': res.api_version,
+                    'metadata': {'resourceVersion': str(self.rv), 'annotations': {INITIAL_EVENTS_END: 'true'}}}})
+            deadline = asyncio.get_running_loop().time() + timeout
+            while not self.closing:
+                left = deadline - asyncio.get_running_loop().time()
+                if left <= 0:
+                    break
+                try:
+                    item = await asyncio.wait_for(queue.get(), timeout=min(left, 30))
+                except asyncio.TimeoutError:
+                    continue
+                if item is None:
+                    break
+                _, gp, event = item
+                if wanted(gp, event['object']):
+                    await send(event)
+            await resp.write_eof()
+        except ConnectionResetError:  # the client went away (aiohttp's errors subclass it)
+            pass
+        finally:
+            self.watchers.discard(queue)
+        return resp
+
+    # --- writes ----------------------------------------------------------------------------------
+
+    def _manager(self, raw: aiohttp.web.BaseRequest, params: Any) -> str:
+        agent = raw.headers.get('User-Agent', 'unknown').split('/')[0]
+        return params.get('fieldManager') or agent or 'unknown'
+
+    def _managed(self, obj: JSON, manager: str, operation: str, content: JSON, res: Res,
+                 sub: str | None = None) -> None:
+        fields = {k: v for k, v in content.items() if k not in ('apiVersion', 'kind')}
+        meta = dict(fields.get('metadata') or {})
+        for k in ('name', 'namespace', 'uid', 'resourceVersion', 'creationTimestamp',
+                  'generation', 'managedFields', 'selfLink', 'deletionTimestamp'):
+            meta.pop(k, None)
+        if meta:
+            fields['metadata'] = meta
+        else:
+            fields.pop('metadata', None)
+        entry = {'manager': manager, 'operation': operation, 'apiVersion': res.api_version,
+                 'time': now_rfc3339(), 'fieldsType': 'FieldsV1', 'fieldsV1': fields_v1(_strip_directives(fields))}
+        if sub:
+            entry['subresource'] = sub
+        entries = [e for e in obj['metadata'].get('managedFields') or []
+                   if not (e.get('manager') == manager and e.get('operation') == operation
+                           and e.get('subresource') == sub)]
+        obj['metadata']['managedFields'] = entries + [entry]
+
+    def _check_namespace(self, res: Res, namespace: str | None, obj: JSON) -> str | None:
+        body_ns = (obj.get('metadata') or {}).get('namespace')
+        if not res.namespaced:
+            return None
+        if namespace and body_ns and body_ns != namespace:
+            raise ApiError(400, 'BadRequest', 'the namespace of the provided object does not match '
+                                              'the namespace sent on the request')
+        namespace = namespace or body_ns
+        if not namespace:
+            raise ApiError(400, 'BadRequest', 'the namespace of the object must be set')
+        if not self._ns_exists(namespace):
+            raise ApiError(404, 'NotFound', f'namespaces "{namespace}" not found',
+                           {'name': namespace, 'kind': 'namespaces'})
+        return namespace
+
+    def _validate(self, res: Res, obj: Any, partial: bool = False) -> None:
+        if not isinstance(obj, dict):
+            raise ApiError(400, 'BadRequest', 'the body of the request was in an unknown format')
+        kind = obj.get('kind')
+        if kind and kind != res.kind:
+            raise ApiError(400, 'BadRequest', f'{kind} in version "{res.version}" cannot be handled as a {res.kind}')
+        if res.group == 'apiextensions.k8s.io' and res.plural == 'customresourcedefinitions' and not partial:
+            self._validate_crd(obj)
+
+    @staticmethod
+    def _invalid(res: Res, name: str, field: str, msg: str) -> ApiError:
+        what = f'{res.kind}.{res.group}' if res.group else res.kind
+        return ApiError(422, 'Invalid', f'{what} "{name}" is invalid: {field}: {msg}',
+                        {'name': name, 'group': res.group, 'kind': res.kind,
+                         'causes': [{'reason': 'FieldValueInvalid', 'message': msg, 'field': field}]})
+
+    def _validate_crd(self, crd: JSON) -> None:
+        spec = crd.get('spec') or {}
+        names = spec.get('names') or {}
+        name = (crd.get('metadata') or {}).get('name', '')
+        res = self._res('apiextensions.k8s.io', 'v1', 'customresourcedefinitions')
+        if not spec.get('group') or not names.get('plural') or not names.get('kind'):
+            raise self._invalid(res, name, 'spec', 'Required value: group, names.plural and names.kind')
+        if name != f"{names['plural']}.{spec['group']}":
+            raise self._invalid(res, name, 'metadata.name',
+                                f'Invalid value: "{name}": must be spec.names.plural+"."+spec.group')
+        if not spec.get('versions'):
+            raise self._invalid(res, name, 'spec.versions', 'Invalid value: must have exactly one version marked as storage version')
+
+    def _do_create(self, res: Res, namespace: str | None, obj: Any, params: Any,
+                   raw: aiohttp.web.BaseRequest) -> tuple[JSON, int]:
+        self._validate(res, obj)
+        meta = obj.setdefault('metadata', {}) if isinstance(obj.get('metadata'), dict) or 'metadata' not in obj else None
+        if meta is None:
+            raise ApiError(400, 'BadRequest', 'metadata must be an object')
+        if not meta.get('name'):
+            if meta.get('generateName'):
+                meta['name'] = meta['generateName'] + ''.join(random.choices(string.ascii_lowercase + string.digits, k=5))
+            else:
+                raise ApiError(422, 'Invalid', f'{res.kind} "" is invalid: metadata.name: Required value: '
+                                               f'name or generateName is required',
+                               {'kind': res.kind, 'group': res.group, 'causes': [
+                                   {'reason': 'FieldValueRequired', 'field': 'metadata.name',
+                                    'message': 'Required value: name or generateName is required'}]})
+        namespace = self._check_namespace(res, namespace, obj)
+        name = meta['name']
+        if self._get(res, namespace, name) is not None:
+            raise ApiError(409, 'AlreadyExists', f'{res.qualified} "{name}" already exists', res.details(name))
+        if res.has('status') and not self._synthesised_status(res):
+            obj.pop('status', None)  # the status of a new object is not settable via the main resource
+        manager = self._manager(raw, params)
+        created = self._store_new(res, namespace, obj, manager, dry=params.get('dryRun') == 'All')
+        return self._out(res, created), 201
+
+    def _synthesised_status(self, res: Res) -> bool:
+        return (res.group, res.plural) in {('', 'namespaces'), ('apps', 'deployments'), ('apps', 'statefulsets'),
+                                           ('apiextensions.k8s.io', 'customresourcedefinitions')}
+
+    def _store_new(self, res: Res, namespace: str | None, obj: JSON, manager: str,
+                   operation: str = 'Update', dry: bool = False, applied: JSON | None = None) -> JSON:
+        obj = copy.deepcopy(obj)
+        meta = obj.setdefault('metadata', {})
+        obj['apiVersion'], obj['kind'] = res.api_version, res.kind
+        if res.namespaced:
+            meta['namespace'] = namespace
+        else:
+            meta.pop('namespace', None)
+        meta['uid'] = str(uuid.uuid4())
+        meta['creationTimestamp'] = now_rfc3339()
+        meta['generation'] = 1
+        for k in ('deletionTimestamp', 'selfLink', 'managedFields'):
+            meta.pop(k, None)
+        self._managed(obj, manager, operation, applied if applied is not None else obj, res)
+        self._controller(res, obj, None)
+        if dry:
+            meta['resourceVersion'] = str(self.rv)
+            return obj
+        meta['resourceVersion'] = self._next_rv()
+        self._put(res, obj)
+        self._publish(res, 'ADDED', obj)
+        self._after_write(res, None, obj)
+        return obj
+
+    def _commit_update(self, res: Res, old: JSON, new: JSON, sub: str | None, manager: str,
+                       operation: str, content: JSON, dry: bool) -> JSON:
+        """Persist `new` as the next state of `old`, with the real server's invariants."""
+        meta = new.setdefault('metadata', {})
+        omet = old['metadata']
+        for k in ('uid', 'creationTimestamp', 'namespace', 'name', 'deletionTimestamp', 'generation'):
+            if k in omet:
+                meta[k] = omet[k]
+            else:
+                meta.pop(k, None)
+        meta['managedFields'] = copy.deepcopy(omet.get('managedFields') or [])
+        new['apiVersion'], new['kind'] = res.api_version, res.kind
+        if sub == 'status':
+            # A write to /status changes only the status (and nothing of metadata but managedFields).
+            new = {**{k: v for k, v in old.items() if k != 'status'}, 'metadata': meta,
+                   **({'status': new['status']} if 'status' in new else {})}
+            meta.update({k: v for k, v in omet.items() if k not in ('managedFields', 'resourceVersion')})
+        elif res.has('status'):
+            # A write to the main resource never changes the status.
+            new.pop('status', None)
+            if 'status' in old:
+                new['status'] = old['status']
+        if not sub:
+            old_body = {k: v for k, v in old.items() if k not in ('metadata', 'status', 'apiVersion', 'kind')}
+            new_body = {k: v for k, v in new.items() if k not in ('metadata', 'status', 'apiVersion', 'kind')}
+            if old_body != new_body:
+                meta['generation'] = int(omet.get('generation') or 1) + 1
+        self._managed(new, manager, operation, content, res, sub)
+        if sub != 'status' or (res.group, res.plural) not in {('apps', 'deployments'), ('apps', 'statefulsets')}:
+            self._controller(res, new, old)  # a client's write to a workload's /status sticks
+        if dry:
+            meta['resourceVersion'] = omet.get('resourceVersion')
+            return new
+        stripped_old = {**old, 'metadata': {k: v for k, v in omet.items() if k not in ('resourceVersion', 'managedFields')}}
+        stripped_new = {**new, 'metadata': {k: v for k, v in meta.items() if k not in ('resourceVersion', 'managedFields')}}
+        if stripped_old == stripped_new and operation != 'Apply':
+            meta['resourceVersion'] = omet['resourceVersion']  # a no-op write does not bump the RV
+            return new
+        meta['resourceVersion'] = self._next_rv()
+        if meta.get('deletionTimestamp') and not meta.get('finalizers'):
+            self._put(res, new)
+            self._finish_delete(res, new)
+            return new
+        self._put(res, new)
+        self._publish(res, 'MODIFIED', new)
+        self._after_write(res, old, new)
+        return new
+
+    def _existing(self, res: Res, namespace: str | None, name: str) -> JSON:
+        obj = self._get(res, namespace, name)
+        if obj is None:
+            raise res.not_found(name)
+        return obj
+
+    def _do_update(self, res: Res, namespace: str | None, name: str, sub: str | None, obj: Any,
+                   params: Any, raw: aiohttp.web.BaseRequest) -> tuple[JSON, int]:
+        if sub == 'scale':
+            old = self._existing(res, namespace, name)
+            replicas = ((obj or {}).get('spec') or {}).get('replicas')
+            new = copy.deepcopy(old)
+            new.setdefault('spec', {})['replicas'] = replicas
+            out = self._commit_update(res, old, new, None, self._manager(raw, params), 'Update',
+                                      {'spec': {'replicas': replicas}}, params.get('dryRun') == 'All')
+            return self._scale_of(res, out), 200
+        self._validate(res, obj)
+        meta = obj.get('metadata') or {}
+        if meta.get('name') and meta['name'] != name:
+            raise ApiError(400, 'BadRequest', 'the name of the object does not match the name on the URL')
+        if res.namespaced and meta.get('namespace') and meta['namespace'] != namespace:
+            raise ApiError(400, 'BadRequest', 'the namespace of the provided object does not match '
+                                              'the namespace sent on the request')
+        old = self._existing(res, namespace, name)
+        given_rv = meta.get('resourceVersion')
+        if given_rv and given_rv != old['metadata']['resourceVersion']:
+            raise ApiError(409, 'Conflict', f'Operation cannot be fulfilled on {res.qualified} "{name}": '
+                                            'the object has been modified; please apply your changes '
+                                            'to the latest version and try again', res.details(name))
+        new = copy.deepcopy(obj)
+        new.setdefault('metadata', {})['name'] = name
+        out = self._commit_update(res, old, new, sub, self._manager(raw, params), 'Update', obj,
+                                  params.get('dryRun') == 'All')
+        return self._out(res, out), 200
+
+    def _do_patch(self, res: Res, namespace: str | None, name: str, sub: str | None, body: bytes,
+                  raw: aiohttp.web.BaseRequest) -> tuple[JSON, int]:
+        params = raw.query
+        ctype = raw.content_type
+        dry = params.get('dryRun') == 'All'
+        old = self._get(res, namespace, name) if (namespace or not res.namespaced) else None
+
+        if ctype == 'application/apply-patch+yaml':
+            manager = params.get('fieldManager')
+            if not manager:
+                raise ApiError(400, 'BadRequest', 'PatchOptions.meta.k8s.io "" is invalid: fieldManager: '
+                                                  'Required value: is required for apply patch')
+            applied = self._decode(body, 'yaml')
+            self._validate(res, applied, partial=True)  # an apply config may be partial
+            ameta = applied.get('metadata') or {}
+            if ameta.get('name') and ameta['name'] != name:
+                raise ApiError(400, 'BadRequest', 'the name of the object does not match the name on the URL')
+            if old is None:
+                if sub:
+                    raise res.not_found(name)
+                # Server-side apply creates the object when it is absent.
+                applied.setdefault('metadata', {})['name'] = name
+                namespace = self._check_namespace(res, namespace, applied)
+                created = self._store_new(res, namespace, applied, manager, 'Apply', dry, applied)
+                if not dry:
+                    self.applied[self._key(res, namespace, name), manager, sub] = copy.deepcopy(applied)
+                return self._out(res, created), 201
+            # GAP/approximation: no field-ownership conflicts (as if force=true always); the applied
+            # config is merged into the live object, and the fields that this manager applied
+            # previously but not now are removed. Lists of custom resources are atomic.
+            akey = (self._key(res, namespace, name), manager, sub)
+            applied_body = {k: v for k, v in applied.items() if k not in ('apiVersion', 'kind')}
+            if sub == 'status':
+                applied_body = {'status': applied_body.get('status')}
+            elif sub is None and res.has('status'):
+                applied_body.pop('status', None)
+            new = strategic_merge(old, applied_body, keyed_lists=not res.custom)
+            prune_unapplied(new, self.applied.get(akey), applied_body)
+            out = self._commit_update(res, old, new, sub, manager, 'Apply', applied_body, dry)
+            if not dry:
+                self.applied[akey] = copy.deepcopy(applied_body)
+            return self._out(res, out), 200
+
+        if old is None:
+            raise res.not_found(name)
+        try:
+            patch = json.loads(body or b'null')
+        except ValueError as e:
+            raise ApiError(400, 'BadRequest', f'error decoding patch: {e}')
+        base = self._scale_of(res, old) if sub == 'scale' else self._out(res, old)
+        try:
+            if ctype == 'application/json-patch+json':
+                new = jsonpatch.apply_patch(base, patch)
+            elif ctype == 'application/merge-patch+json':
+                new = merge_patch(base, patch)
+            elif ctype == 'application/strategic-merge-patch+json':
+                if res.custom:
+                    raise ApiError(415, 'UnsupportedMediaType',
+                                   'the body of the request was in an unknown format - accepted media types '
+                                   'include: application/json-patch+json, application/merge-patch+json, '
+                                   'application/apply-patch+yaml')
+                new = strategic_merge(base, patch)
+            else:
+                raise ApiError(415, 'UnsupportedMediaType', f'the body of the request was in an unknown format '
+                                                            f'- accepted media types include: application/json-patch+json, '
+                                                            f'application/merge-patch+json, application/apply-patch+yaml')
+        except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException, TypeError, AttributeError) as e:
+            raise ApiError(422, 'Invalid', f'the server rejected our request due to an error in our request: {e}')
+        if not isinstance(new, dict):
+            raise ApiError(422, 'Invalid', 'the patch did not produce an object')
+        manager = self._manager(raw, params)
+        if sub == 'scale':
+            replicas = (new.get('spec') or {}).get('replicas')
+            upd = copy.deepcopy(old)
+            upd.setdefault('spec', {})['replicas'] = replicas
+            out = self._commit_update(res, old, upd, None, manager, 'Update', {'spec': {'replicas': replicas}}, dry)
+            return self._scale_of(res, out), 200
+        given_rv = (new.get('metadata') or {}).get('resourceVersion')
+        if given_rv and given_rv != old['metadata']['resourceVersion']:
+            raise ApiError(409, 'Conflict', f'Operation cannot be fulfilled on {res.qualified} "{name}": '
+                                            'the object has been modified; please apply your changes '
+                                            'to the latest version and try again', res.details(name))
+        out = self._commit_update(res, old, new, sub, manager, 'Update',
+                                  patch if isinstance(patch, dict) else new, dry)
+        return self._out(res, out), 200
+
+    def _do_delete(self, res: Res, namespace: str | None, name: str, params: Any) -> JSON:
+        obj = self._existing(res, namespace, name)
+        if params.get('dryRun') == 'All':
+            return self._out(res, obj)
+        meta = obj['metadata']
+        if meta.get('finalizers'):
+            # Objects with finalizers are only marked for deletion (until the finalizers are gone).
+            if not meta.get('deletionTimestamp'):
+                meta['deletionTimestamp'] = now_rfc3339()
+                meta['deletionGracePeriodSeconds'] = 0
+                meta['resourceVersion'] = self._next_rv()
+                self._put(res, obj)
+                self._publish(res, 'MODIFIED', obj)
+            return self._out(res, obj)
+        self._finish_delete(res, obj)
+        if (res.group, res.plural) == ('', 'namespaces'):
+            obj.setdefault('status', {})['phase'] = 'Terminating'
+        return self._out(res, obj)
+
+    def _finish_delete(self, res: Res, obj: JSON) -> None:
+        meta = obj['metadata']
+        meta['resourceVersion'] = self._next_rv()
+        self._remove(res, obj)
+        self._publish(res, 'DELETED', obj)
+        key = self._key(res, meta.get('namespace'), meta['name'])
+        if (timer := self.timers.pop(key, None)) is not None:
+            timer.cancel()
+        if (res.group, res.plural) == ('', 'namespaces'):
+            # Deleting a namespace deletes everything in it (at once; no Terminating phase).
+            for other in {r for r in self.served.values() if r.namespaced}:
+                if self._preferred(other.group, other.plural) is not other:
+                    continue
+                for item in self._list(other, meta['name']):
+                    self._finish_delete(other, item)
+        if (res.group, res.plural) == ('apiextensions.k8s.io', 'customresourcedefinitions'):
+            self._unregister_crd(obj)
+
+    def _do_delete_collection(self, res: Res, namespace: str | None, params: Any) -> JSON:
+        items = self._select(res, namespace, params)
+        out = []
+        for item in items:
+            out.append(self._do_delete(res, item['metadata'].get('namespace'), item['metadata']['name'], params))
+        return {'kind': f'{res.kind}List', 'apiVersion': res.api_version,
+                'metadata': {'resourceVersion': str(self.rv)}, 'items': out}
+
+    # --- the tiny controllers ------------------------------------------------------------------------
+
+    def _controller(self, res: Res, obj: JSON, old: JSON | None) -> None:
+        """Server-populated fields, computed synchronously inside the write (before storing)."""
+        gp = (res.group, res.plural)
+        if gp == ('', 'secrets') and isinstance(obj.get('stringData'), dict):
+            import base64  # the server folds stringData into data
+            data = obj.setdefault('data', {}) or {}
+            for k, v in obj.pop('stringData').items():
+                data[k] = base64.b64encode(str(v).encode()).decode()
+            obj['data'] = data
+        if gp == ('', 'secrets') and not obj.get('type'):
+            obj['type'] = 'Opaque'
+        if gp == ('', 'namespaces'):
+            obj.setdefault('spec', {}).setdefault('finalizers', ['kubernetes'])
+            obj['status'] = {'phase': 'Terminating' if obj['metadata'].get('deletionTimestamp') else 'Active'}
+            labels = obj['metadata'].setdefault('labels', {})
+            labels['kubernetes.io/metadata.name'] = obj['metadata']['name']
+        elif gp == ('apiextensions.k8s.io', 'customresourcedefinitions'):
+            self._validate_crd(obj)
+            names = dict(obj['spec']['names'])
+            names.setdefault('singular', names['kind'].lower())
+            names.setdefault('listKind', names['kind'] + 'List')
+            stored = [v['name'] for v in obj['spec']['versions'] if v.get('storage')] or \
+                     [obj['spec']['versions'][0]['name']]
+            old_stored = ((old or {}).get('status') or {}).get('storedVersions') or []
+            ts = (((old or {}).get('status') or {}).get('conditions') or [{}])[0].get('lastTransitionTime') or now_rfc3339()
+            obj['status'] = {
+                'conditions': [
+                    {'type': 'NamesAccepted', 'status': 'True', 'reason': 'NoConflicts',
+                     'message': 'no conflicts found', 'lastTransitionTime': ts},
+                    {'type': 'Established', 'status': 'True', 'reason': 'InitialNamesAccepted',
+                     'message': 'the initial names have been accepted', 'lastTransitionTime': ts},
+                ],
+                'acceptedNames': names,
+                'storedVersions': sorted(set(old_stored) | set(stored)),
+            }
+        elif gp == ('apps', 'deployments'):
+            self._deployment_status(obj, old)
+        elif gp == ('apps', 'statefulsets'):
+            replicas = (obj.get('spec') or {}).get('replicas', 1)
+            obj['status'] = {'replicas': replicas, 'readyReplicas': replicas, 'currentReplicas': replicas,
+                             'updatedReplicas': replicas, 'availableReplicas': replicas,
+                             'observedGeneration': obj['metadata'].get('generation', 1),
+                             'currentRevision': f"{obj['metadata']['name']}-1",
+                             'updateRevision': f"{obj['metadata']['name']}-1", 'collisionCount': 0}
+
+    def _deployment_status(self, obj: JSON, old: JSON | None, ready: bool | None = None) -> None:
+        spec = obj.get('spec') or {}
+        replicas = spec.get('replicas', 1)
+        spec.setdefault('replicas', replicas)
+        gen = obj['metadata'].get('generation', 1)
+        old_status = (old or {}).get('status') or {}
+        spec_changed = old is None or old['metadata'].get('generation') != gen
+        if ready is None:
+            ready = (not spec_changed and self._deployment_is_ready(old_status)) \
+                    or self.deployment_ready_seconds <= 0 or replicas == 0
+        ts = now_rfc3339()
+        prev = {c.get('type'): c for c in old_status.get('conditions') or []}
+
+        def cond(ctype: str, status: str, reason: str, message: str) -> JSON:
+            was = prev.get(ctype) or {}
+            lt = was.get('lastTransitionTime') if was.get('status') == status else ts
+            return {'type': ctype, 'status': status, 'lastUpdateTime': ts, 'lastTransitionTime': lt or ts,
+                    'reason': reason, 'message': message}
+
+        name = obj['metadata']['name']
+        if ready:
+            obj['status'] = {
+                'observedGeneration': gen, 'replicas': replicas, 'updatedReplicas': replicas,
+                'readyReplicas': replicas, 'availableReplicas': replicas,
+                'conditions': [
+                    cond('Available', 'True', 'MinimumReplicasAvailable', 'Deployment has minimum availability.'),
+                    cond('Progressing', 'True', 'NewReplicaSetAvailable',
+                         f'ReplicaSet "{name}-emulated" has successfully progressed.'),
+                ]}
+            if replicas == 0:
+                for k in ('readyReplicas', 'availableReplicas', 'updatedReplicas'):
+                    obj['status'].pop(k)
+        else:
+            obj['status'] = {
+                'observedGeneration': gen, 'replicas': replicas, 'updatedReplicas': replicas,
+                'unavailableReplicas': replicas,
+                'conditions': [
+                    cond('Available', 'False', 'MinimumReplicasUnavailable', 'Deployment does not have minimum availability.'),
+                    cond('Progressing', 'True', 'ReplicaSetUpdated',
+                         f'ReplicaSet "{name}-emulated" is progressing.'),
+                ]}
+
+    @staticmethod
+    def _deployment_is_ready(status: JSON) -> bool:
+        return any(c.get('type') == 'Available' and c.get('status') == 'True' for c in status.get('conditions') or [])
+
+    def _after_write(self, res: Res, old: JSON | None, new: JSON) -> None:
+        """Asynchronous effects of a committed write (timers, CRD registration)."""
+        gp = (res.group, res.plural)
+        meta = new['metadata']
+        key = self._key(res, meta.get('namespace'), meta['name'])
+        if gp == ('apiextensions.k8s.io', 'customresourcedefinitions'):
+            self._register_crd(new)
+        elif gp == ('apps', 'deployments') and not self._deployment_is_ready(new.get('status') or {}):
+            if old is None or old['metadata'].get('generation') != meta.get('generation') or key not in self.timers:
+                if (timer := self.timers.pop(key, None)) is not None:
+                    timer.cancel()
+                delay = max(self.deployment_ready_seconds, 0)
+                self.timers[key] = asyncio.get_running_loop().call_later(delay, self._deployment_ready, res, key)
+
+    def _deployment_ready(self, res: Res, key: tuple[Any, ...]) -> None:
+        self.timers.pop(key, None)
+        if key not in self.objects or self.objects[key].deleted:
+            return
+        old = copy.deepcopy(self.objects[key].raw)
+        new = copy.deepcopy(old)
+        self._deployment_status(new, old, ready=True)
+        new['metadata']['resourceVersion'] = self._next_rv()
+        self._put(res, new)
+        self._publish(res, 'MODIFIED', new)
+
+    # --- CRDs: register custom resources in discovery (GAP: kmock has no CRD semantics) --------------
+
+    def _register_crd(self, crd: JSON) -> None:
+        self._unregister_crd(crd, keep_objects=True)
+        spec = crd['spec']
+        names = spec['names']
+        for ver in spec.get('versions') or []:
+            if not ver.get('served', True):
+                continue
+            subs = set((ver.get('subresources') or {}).keys()) | set((spec.get('subresources') or {}).keys())
+            info = kmock.ResourceInfo(
+                namespaced=spec.get('scope', 'Namespaced') == 'Namespaced', kind=names['kind'],
+                singular=names.get('singular') or names['kind'].lower(),
+                verbs={'create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'},
+                shortnames=set(names.get('shortNames') or []), categories=set(names.get('categories') or []),
+                subresources=subs)
+            self.resources[kmock.resource(spec['group'], ver['name'], names['plural'])] = info
+            self.served[spec['group'], ver['name'], names['plural']] = Res(
+                spec['group'], ver['name'], names['plural'], info, custom=True)
+
+    def _unregister_crd(self, crd: JSON, keep_objects: bool = False) -> None:
+        group, plural = crd['spec']['group'], crd['spec']['names']['plural']
+        gone = [k for k in self.served if k[0] == group and k[2] == plural]
+        if not keep_objects and gone:
+            res = self.served[gone[0]]
+            for item in self._list(res, None):
+                self._finish_delete(res, item)
+        for k in gone:
+            del self.served[k]
+            del self.resources[kmock.resource(*k)]
+
+    async def close(self) -> None:
+        self.closing = True
+        for queue in list(self.watchers):
+            queue.put_nowait(None)
+        for timer in self.timers.values():
+            timer.cancel()
+
+
+async def serve(host: str, port: int, ready_seconds: float) -> None:
+    emulator = KfKubernetesEmulator(deployment_ready_seconds=ready_seconds)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    async with emulator, kmock.Server(emulator, host=host, port=port, server_cls=BigBodyServer) as server:
+        print(f'ready http://{server.host}:{server.port}', flush=True)
+        await stop.wait()
+        await emulator.close()
+        await asyncio.sleep(0.05)  # let the watch streams end themselves
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser.add_argument('--host', default='127.0.0.1')
+    parser.add_argument('--port', type=int, default=0, help='0 picks a free port (printed in the ready line)')
+    parser.add_argument('--deployment-ready-seconds', type=float, default=0.0)
+    parser.add_argument('--exit-with-stdin', action='store_true',
+                        help='terminate when stdin closes (the test that started us has ended)')
+    args = parser.parse_args(argv)
+    if args.exit_with_stdin:
+        from lifecycle import exit_when_stdin_closes
+        exit_when_stdin_closes()
+    asyncio.run(serve(args.host, args.port, args.deployment_ready_seconds))
+
+
+if __name__ == '__main__':
+    main(sys.argv[1:])

@@ -1,0 +1,368 @@
+"""
+Checks the emulated Kubernetes API server (k8s_emulator.py) with the real kubectl and raw HTTP.
+
+Run: .venv/bin/python -m unittest tests/emulators/test_k8s_emulator.py
+"""
+
+import json
+import os
+import pathlib
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+import unittest
+import urllib.error
+import urllib.request
+
+HERE = pathlib.Path(__file__).resolve().parent
+EMULATOR = HERE / 'k8s_emulator.py'
+KUBECTL = shutil.which('kubectl') or '/usr/bin/kubectl'
+
+MANIFESTS = textwrap.dedent('''\
+    apiVersion: v1
+    kind: ConfigMap
+    metadata: {name: cm1, namespace: kf, labels: {app: web, tier: x}}
+    data: {k: v}
+    ---
+    apiVersion: v1
+    kind: Secret
+    metadata: {name: sec1, namespace: kf}
+    stringData: {password: hunter2}
+    ---
+    apiVersion: storage.k8s.io/v1
+    kind: StorageClass
+    metadata: {name: gp3}
+    provisioner: ebs.csi.aws.com
+    parameters: {type: gp3}
+    ---
+    apiVersion: apps/v1
+    kind: Deployment
+    metadata: {name: web, namespace: kf}
+    spec:
+      replicas: 2
+      selector: {matchLabels: {app: web}}
+      template:
+        metadata: {labels: {app: web}}
+        spec:
+          containers:
+          - name: web
+            image: nginx:1
+            ports: [{containerPort: 80}]
+          - name: side
+            image: busybox
+    ---
+    apiVersion: networking.k8s.io/v1
+    kind: Ingress
+    metadata: {name: ing, namespace: kf}
+    spec:
+      rules:
+      - host: a.example.com
+        http:
+          paths:
+          - path: /
+            pathType: Prefix
+            backend: {service: {name: web, port: {number: 80}}}
+    ---
+    apiVersion: apiextensions.k8s.io/v1
+    kind: CustomResourceDefinition
+    metadata: {name: profiles.kubeflow.org}
+    spec:
+      group: kubeflow.org
+      scope: Cluster
+      names: {plural: profiles, singular: profile, kind: Profile, shortNames: [prof]}
+      versions:
+      - name: v1
+        served: true
+        storage: true
+        subresources: {status: {}}
+        schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}
+    ''')
+
+PROFILE = textwrap.dedent('''\
+    apiVersion: kubeflow.org/v1
+    kind: Profile
+    metadata: {name: alice}
+    spec: {owner: {kind: User, name: alice@example.com}}
+    ''')
+
+
+class EmulatorTestCase(unittest.TestCase):
+    proc: subprocess.Popen
+    url: str
+    tmp: tempfile.TemporaryDirectory
+    ready_seconds = '0'
+
+    @classmethod
+    def setUpClass(cls) -> None:
+        cls.tmp = tempfile.TemporaryDirectory(prefix='kf-k8s-emu-')
+        cls.proc = subprocess.Popen(
+            [sys.executable, str(EMULATOR), '--port', '0', '--deployment-ready-seconds', cls.ready_seconds],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        line = cls.proc.stdout.readline().strip()
+        if not line.startswith('ready http://'):
+            cls.proc.kill()
+            raise RuntimeError(f'emulator did not start: {line!r} {cls.proc.stdout.read()}')
+        cls.url = line.split(' ', 1)[1]
+        kubeconfig = pathlib.Path(cls.tmp.name) / 'kubeconfig'
+        kubeconfig.write_text(textwrap.dedent(f'''\
+            apiVersion: v1
+            kind: Config
+            clusters:
+            - name: blue
+              cluster: {{server: "{cls.url}"}}
+            users:
+            - name: blue
+              user: {{token: x}}
+            contexts:
+            - name: blue
+              context: {{cluster: blue, user: blue, namespace: default}}
+            current-context: blue
+            '''))
+        cls.env = dict(os.environ, KUBECONFIG=str(kubeconfig), KUBECACHEDIR=str(pathlib.Path(cls.tmp.name) / 'cache'))
+
+    @classmethod
+    def tearDownClass(cls) -> None:
+        cls.proc.send_signal(signal.SIGTERM)
+        try:
+            cls.proc.wait(timeout=5)
+        finally:
+            if cls.proc.poll() is None:
+                cls.proc.kill()
+            cls.proc.stdout.close()
+            cls.tmp.cleanup()
+
+    # --- helpers ---
+
+    def kubectl(self, *args: str, stdin: str | None = None, check: bool = True) -> subprocess.CompletedProcess:
+        proc = subprocess.run([KUBECTL, *args], input=stdin, capture_output=True, text=True,
+                              env=self.env, timeout=30)
+        if check and proc.returncode != 0:
+            self.fail(f'kubectl {" ".join(args)} failed ({proc.returncode}): {proc.stderr}{proc.stdout}')
+        return proc
+
+    def kjson(self, *args: str) -> dict:
+        return json.loads(self.kubectl(*args, '-o', 'json').stdout)
+
+    def http(self, method: str, path: str, body: object = None, ctype: str = 'application/json',
+             ) -> tuple[int, dict]:
+        data = None
+        if body is not None:
+            data = body.encode() if isinstance(body, str) else json.dumps(body).encode()
+        req = urllib.request.Request(self.url + path, data=data, method=method,
+                                     headers={'Content-Type': ctype, 'Authorization': 'Bearer x'})
+        try:
+            with urllib.request.urlopen(req, timeout=10) as resp:
+                return resp.status, json.loads(resp.read() or b'null')
+        except urllib.error.HTTPError as e:
+            return e.code, json.loads(e.read() or b'null')
+
+
+class KubectlTest(EmulatorTestCase):
+    ready_seconds = '1'
+
+    def test_01_namespaces_and_discovery(self) -> None:
+        out = self.kubectl('get', 'ns').stdout
+        self.assertIn('default', out)
+        self.kubectl('create', 'namespace', 'kf')
+        ns = self.kjson('get', 'ns', 'kf')
+        self.assertEqual(ns['status']['phase'], 'Active')
+        resources = self.kubectl('api-resources').stdout
+        for word in ('deployments', 'statefulsets', 'storageclasses', 'ingresses', 'customresourcedefinitions',
+                     'clusterrolebindings', 'mutatingwebhookconfigurations', 'jobs', 'leases', 'poddisruptionbudgets'):
+            self.assertIn(word, resources)
+        missing = self.kubectl('create', 'configmap', 'x', '-n', 'nope', check=False)
+        self.assertNotEqual(missing.returncode, 0)
+        self.assertIn('namespaces "nope" not found', missing.stderr)
+
+    def test_02_apply_client_side_then_server_side(self) -> None:
+        out = self.kubectl('apply', '-f', '-', stdin=MANIFESTS).stdout
+        self.assertIn('deployment.apps/web created', out)
+        self.assertIn('customresourcedefinition.apiextensions.k8s.io/profiles.kubeflow.org created', out)
+        self.kubectl('wait', '--for=condition=Established', 'crd/profiles.kubeflow.org', '--timeout=10s')
+        self.assertIn('profile.kubeflow.org/alice created', self.kubectl('apply', '-f', '-', stdin=PROFILE).stdout)
+        self.assertIn('alice', self.kubectl('get', 'profiles').stdout)
+        self.assertIn('alice', self.kubectl('get', 'prof').stdout)
+
+        # Re-applying the same is a no-op; changing it is a strategic merge (container removed, image changed).
+        out = self.kubectl('apply', '-f', '-', stdin=MANIFESTS).stdout
+        self.assertIn('configmap/cm1 unchanged', out)
+        changed = MANIFESTS.replace('nginx:1', 'nginx:2').replace('      - name: side\n        image: busybox\n', '')
+        self.kubectl('apply', '-f', '-', stdin=changed)
+        dep = self.kjson('get', 'deployment', 'web', '-n', 'kf')
+        self.assertEqual(dep['spec']['template']['spec']['containers'],
+                         [{'name': 'web', 'image': 'nginx:2', 'ports': [{'containerPort': 80}]}])
+        self.assertEqual(dep['metadata']['generation'], 2)
+
+        out = self.kubectl('apply', '--server-side', '--force-conflicts', '-f', '-', stdin=MANIFESTS).stdout
+        self.assertIn('deployment.apps/web serverside-applied', out)
+        self.kubectl('apply', '--server-side', '-f', '-', stdin=PROFILE)
+        dep = self.kjson('get', 'deployment', 'web', '-n', 'kf', '--show-managed-fields')
+        self.assertIn('kubectl', [m['manager'] for m in dep['metadata']['managedFields']])
+        self.assertEqual(dep['spec']['template']['spec']['containers'][0]['image'], 'nginx:1')
+        sec = self.kjson('get', 'secret', 'sec1', '-n', 'kf')
+        self.assertEqual(sec['data'], {'password': 'aHVudGVyMg=='})
+
+    def test_03_patch_kinds(self) -> None:
+        self.kubectl('patch', 'cm', 'cm1', '-n', 'kf', '--type=json', '-p', '[{"op":"add","path":"/data/x","value":"1"}]')
+        self.kubectl('patch', 'cm', 'cm1', '-n', 'kf', '--type=merge', '-p', '{"data":{"k":null,"y":"2"}}')
+        self.kubectl('patch', 'cm', 'cm1', '-n', 'kf', '--type=strategic', '-p', '{"metadata":{"labels":{"z":"3"}}}')
+        cm = self.kjson('get', 'cm', 'cm1', '-n', 'kf')
+        self.assertEqual(cm['data'], {'x': '1', 'y': '2'})
+        self.assertEqual(cm['metadata']['labels'], {'app': 'web', 'tier': 'x', 'z': '3'})
+        self.kubectl('patch', 'profile', 'alice', '--type=merge', '-p', '{"spec":{"extra":true}}')
+        self.assertTrue(self.kjson('get', 'profile', 'alice')['spec']['extra'])
+
+    def test_04_status_subresource(self) -> None:
+        self.kubectl('patch', 'ingress', 'ing', '-n', 'kf', '--subresource=status', '--type=merge',
+                     '-p', '{"status":{"loadBalancer":{"ingress":[{"hostname":"lb.example.com"}]}}}')
+        ing = self.kjson('get', 'ingress', 'ing', '-n', 'kf')
+        self.assertEqual(ing['status']['loadBalancer']['ingress'][0]['hostname'], 'lb.example.com')
+        # A write to the main resource does not change the status.
+        self.kubectl('patch', 'ingress', 'ing', '-n', 'kf', '--type=merge', '-p', '{"status":{"loadBalancer":{}}}')
+        ing = self.kjson('get', 'ingress', 'ing', '-n', 'kf')
+        self.assertEqual(ing['status']['loadBalancer']['ingress'][0]['hostname'], 'lb.example.com')
+        self.kubectl('patch', 'profile', 'alice', '--subresource=status', '--type=merge', '-p', '{"status":{"ok":1}}')
+        self.assertEqual(self.kjson('get', 'profile', 'alice')['status'], {'ok': 1})
+
+    def test_05_deployment_available_and_scale(self) -> None:
+        self.kubectl('wait', '--for=condition=Available', 'deployment/web', '-n', 'kf', '--timeout=15s')
+        dep = self.kjson('get', 'deployment', 'web', '-n', 'kf')
+        self.assertEqual(dep['status']['availableReplicas'], 2)
+        self.assertEqual(dep['status']['observedGeneration'], dep['metadata']['generation'])
+        self.kubectl('scale', 'deployment', 'web', '-n', 'kf', '--replicas=0')
+        dep = self.kjson('get', 'deployment', 'web', '-n', 'kf')
+        self.assertEqual(dep['spec']['replicas'], 0)
+        self.assertEqual(dep['status']['replicas'], 0)
+        self.assertTrue(any(c['type'] == 'Available' and c['status'] == 'True' for c in dep['status']['conditions']))
+
+    def test_06_selectors_and_delete(self) -> None:
+        self.assertIn('cm1', self.kubectl('get', 'cm', '-n', 'kf', '-l', 'app=web,tier!=y,z').stdout)
+        self.assertNotIn('cm1', self.kubectl('get', 'cm', '-n', 'kf', '-l', 'app=other').stdout)
+        self.assertIn('cm1', self.kubectl('get', 'cm', '-A', '--field-selector', 'metadata.namespace=kf').stdout)
+        self.assertIn('deleted', self.kubectl('delete', 'cm', 'cm1', '-n', 'kf').stdout)
+        gone = self.kubectl('get', 'cm', 'cm1', '-n', 'kf', check=False)
+        self.assertIn('configmaps "cm1" not found', gone.stderr)
+        self.kubectl('delete', 'profile', 'alice')
+        self.kubectl('delete', 'ns', 'kf')
+        self.assertEqual(self.http('GET', '/apis/apps/v1/namespaces/kf/deployments')[1]['items'], [])
+
+
+class RawHttpTest(EmulatorTestCase):
+
+    def test_metadata_put_conflict_and_errors(self) -> None:
+        code, ns = self.http('POST', '/api/v1/namespaces', {'metadata': {'name': 'raw'}})
+        self.assertEqual(code, 201)
+        code, cm = self.http('POST', '/api/v1/namespaces/raw/configmaps',
+                             {'apiVersion': 'v1', 'kind': 'ConfigMap', 'metadata': {'name': 'a'}, 'data': {'k': 'v'}})
+        self.assertEqual(code, 201)
+        meta = cm['metadata']
+        self.assertEqual(meta['namespace'], 'raw')
+        self.assertRegex(meta['uid'], r'^[0-9a-f-]{36}$')
+        self.assertRegex(meta['creationTimestamp'], r'^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$')
+        self.assertGreater(int(meta['resourceVersion']), int(ns['metadata']['resourceVersion']))
+
+        code, err = self.http('POST', '/api/v1/namespaces/raw/configmaps', {'metadata': {'name': 'a'}})
+        self.assertEqual((code, err['kind'], err['reason']), (409, 'Status', 'AlreadyExists'))
+        self.assertEqual(err['message'], 'configmaps "a" already exists')
+
+        cm['data'] = {'k': 'v2'}
+        code, updated = self.http('PUT', '/api/v1/namespaces/raw/configmaps/a', cm)
+        self.assertEqual(code, 200)
+        self.assertGreater(int(updated['metadata']['resourceVersion']), int(meta['resourceVersion']))
+        self.assertEqual(updated['metadata']['uid'], meta['uid'])
+        code, err = self.http('PUT', '/api/v1/namespaces/raw/configmaps/a', cm)  # stale resourceVersion
+        self.assertEqual((code, err['reason']), (409, 'Conflict'))
+
+        code, lst = self.http('GET', '/api/v1/configmaps?labelSelector=&fieldSelector=metadata.name%3Da')
+        self.assertEqual((lst['kind'], lst['apiVersion']), ('ConfigMapList', 'v1'))
+        self.assertEqual([i['metadata']['name'] for i in lst['items']], ['a'])
+        self.assertTrue(lst['metadata']['resourceVersion'])
+
+        code, err = self.http('GET', '/apis/apps/v1/namespaces/raw/deployments/nope')
+        self.assertEqual((code, err['reason'], err['message']), (404, 'NotFound', 'deployments.apps "nope" not found'))
+        code, err = self.http('POST', '/api/v1/namespaces/ghost/configmaps', {'metadata': {'name': 'a'}})
+        self.assertEqual((code, err['message']), (404, 'namespaces "ghost" not found'))
+
+    def test_server_side_apply_and_scale(self) -> None:
+        self.http('POST', '/api/v1/namespaces', {'metadata': {'name': 'ssa'}})
+        path = '/apis/apps/v1/namespaces/ssa/deployments/d?fieldManager=kf&force=true'
+        dep = {'apiVersion': 'apps/v1', 'kind': 'Deployment', 'metadata': {'name': 'd', 'labels': {'a': '1', 'b': '2'}},
+               'spec': {'replicas': 3, 'selector': {'matchLabels': {'app': 'd'}},
+                        'template': {'metadata': {'labels': {'app': 'd'}},
+                                     'spec': {'containers': [{'name': 'c', 'image': 'i:1'}]}}}}
+        code, created = self.http('PATCH', path, dep, 'application/apply-patch+yaml')
+        self.assertEqual(code, 201)
+        self.assertEqual(created['metadata']['managedFields'][0]['manager'], 'kf')
+        self.assertEqual(created['metadata']['managedFields'][0]['operation'], 'Apply')
+        # Deployment-ready-seconds is 0 here: Available at once.
+        self.assertEqual(created['status']['availableReplicas'], 3)
+        dep['metadata']['labels'] = {'a': '1'}
+        dep['spec']['template']['spec']['containers'][0]['image'] = 'i:2'
+        code, updated = self.http('PATCH', path, dep, 'application/apply-patch+yaml')
+        self.assertEqual(code, 200)
+        self.assertEqual(updated['metadata']['labels'], {'a': '1'})  # the field no longer applied is gone
+        self.assertEqual(updated['metadata']['generation'], 2)
+        self.assertEqual(updated['metadata']['uid'], created['metadata']['uid'])
+        code, err = self.http('PATCH', '/apis/apps/v1/namespaces/ssa/deployments/d', dep, 'application/apply-patch+yaml')
+        self.assertEqual((code, err['reason']), (400, 'BadRequest'))  # fieldManager is required
+
+        code, scale = self.http('GET', '/apis/apps/v1/namespaces/ssa/deployments/d/scale')
+        self.assertEqual((scale['kind'], scale['apiVersion'], scale['spec']['replicas']), ('Scale', 'autoscaling/v1', 3))
+        code, scale = self.http('PATCH', '/apis/apps/v1/namespaces/ssa/deployments/d/scale',
+                                {'spec': {'replicas': 1}}, 'application/merge-patch+json')
+        self.assertEqual((code, scale['spec']['replicas']), (200, 1))
+
+        # /status writes change only the status; main writes never change the status.
+        code, st = self.http('PATCH', '/apis/apps/v1/namespaces/ssa/deployments/d/status',
+                             {'spec': {'replicas': 9}, 'status': {'replicas': 7}}, 'application/merge-patch+json')
+        self.assertEqual((st['spec']['replicas'], st['status']['replicas']), (1, 7))
+
+    def test_crd_discovery_watch_and_config(self) -> None:
+        crd = {'apiVersion': 'apiextensions.k8s.io/v1', 'kind': 'CustomResourceDefinition',
+               'metadata': {'name': 'widgets.example.com'},
+               'spec': {'group': 'example.com', 'scope': 'Namespaced',
+                        'names': {'plural': 'widgets', 'kind': 'Widget'},
+                        'versions': [{'name': 'v1', 'served': True, 'storage': True,
+                                      'schema': {'openAPIV3Schema': {'type': 'object'}}}]}}
+        code, created = self.http('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', crd)
+        self.assertEqual(code, 201)
+        conds = {c['type']: c['status'] for c in created['status']['conditions']}
+        self.assertEqual(conds, {'NamesAccepted': 'True', 'Established': 'True'})
+        self.assertEqual(created['status']['acceptedNames']['listKind'], 'WidgetList')
+        groups = self.http('GET', '/apis')[1]
+        self.assertIn('example.com', [g['name'] for g in groups['groups']])
+        rl = self.http('GET', '/apis/example.com/v1')[1]
+        self.assertEqual(rl['resources'][0]['kind'], 'Widget')
+        apps = self.http('GET', '/apis/apps/v1')[1]
+        names = {r['name']: r for r in apps['resources']}
+        self.assertEqual(names['deployments/scale']['kind'], 'Scale')
+        self.assertIn('deployments/status', names)
+
+        self.http('POST', '/api/v1/namespaces', {'metadata': {'name': 'w'}})
+        code, w = self.http('POST', '/apis/example.com/v1/namespaces/w/widgets',
+                            {'apiVersion': 'example.com/v1', 'kind': 'Widget', 'metadata': {'name': 'w1'}})
+        self.assertEqual(code, 201)
+        rv = w['metadata']['resourceVersion']
+        self.http('PATCH', '/apis/example.com/v1/namespaces/w/widgets/w1', {'spec': {'x': 1}}, 'application/merge-patch+json')
+        self.http('DELETE', '/apis/example.com/v1/namespaces/w/widgets/w1')
+        with urllib.request.urlopen(f'{self.url}/apis/example.com/v1/namespaces/w/widgets'
+                                    f'?watch=true&resourceVersion={rv}&timeoutSeconds=1', timeout=10) as resp:
+            events = [json.loads(line) for line in resp.read().splitlines() if line.strip()]
+        self.assertEqual([e['type'] for e in events], ['MODIFIED', 'DELETED'])
+        self.assertEqual(events[0]['object']['spec'], {'x': 1})
+
+        self.assertEqual(self.http('GET', '/_kf/health')[1]['status'], 'ok')
+        self.assertEqual(self.http('POST', '/_kf/config', {'deployment_ready_seconds': 5})[1],
+                         {'deployment_ready_seconds': 5.0})
+        code, d = self.http('POST', '/apis/apps/v1/namespaces/w/deployments',
+                            {'metadata': {'name': 'slow'}, 'spec': {'replicas': 1, 'template': {}}})
+        self.assertEqual({c['type']: c['status'] for c in d['status']['conditions']}['Available'], 'False')
+        self.http('POST', '/_kf/config', {'deployment_ready_seconds': 0})
+
+
+if __name__ == '__main__':
+    unittest.main()
