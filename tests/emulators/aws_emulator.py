@@ -1,0 +1,1207 @@
+#!/usr/bin/env python3
+"""Emulated AWS for `kubectl kf` tests and the demo.
+
+moto (server mode) serves the whole AWS API; this launcher wraps moto's WSGI
+application with:
+
+* control endpoints under ``/_kf/`` (health, pending-phase durations, fault
+  injection, request counting);
+* fault injection serialised in each service's own error format, so the AWS
+  SDKs parse the error code;
+* fixes of moto behaviours the suite relies on (see ``patch_moto``);
+* implementations of what moto lacks: EKS add-ons and a DataSync that keeps
+  EFS locations, task executions with realistic phases, and real S3->S3 copies.
+
+Run: ``.venv/bin/python tests/emulators/aws_emulator.py --port 4566``.
+Clients use ``AWS_ENDPOINT_URL=http://127.0.0.1:4566`` with path-style S3.
+"""
+
+import os
+
+# moto reads these at import time, so they must be set before importing it.
+os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
+os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
+os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
+os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+
+import argparse  # noqa: E402
+import copy  # noqa: E402
+import io  # noqa: E402
+import json  # noqa: E402
+import re  # noqa: E402
+import secrets  # noqa: E402
+import signal  # noqa: E402
+import sys  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
+import uuid  # noqa: E402
+from urllib.parse import parse_qs, unquote  # noqa: E402
+
+from botocore.session import get_session  # noqa: E402
+from werkzeug.serving import make_server  # noqa: E402
+
+from moto.core import DEFAULT_ACCOUNT_ID  # noqa: E402
+from moto.core.request import Request as MotoRequest  # noqa: E402
+from moto.core.routing import get_service_router  # noqa: E402
+from moto.ec2.models import ec2_backends  # noqa: E402
+from moto.efs.models import EFSBackend, FileSystem  # noqa: E402
+from moto.eks import exceptions as eks_exceptions  # noqa: E402
+from moto.eks.models import Cluster, EKSBackend, Nodegroup, eks_backends  # noqa: E402
+from moto.moto_server.werkzeug_app import (  # noqa: E402
+    DomainDispatcherApplication,
+    MotoRequestHandler,
+    create_backend_app,
+)
+from moto.rds.exceptions import RDSClientError  # noqa: E402
+from moto.rds.models import DBInstance, DBSnapshot, RDSBackend  # noqa: E402
+from moto.route53.models import Route53Backend  # noqa: E402
+from moto.s3.models import FakeKey, s3_backends  # noqa: E402
+
+ACCOUNT_ID = DEFAULT_ACCOUNT_ID  # 123456789012
+assert ACCOUNT_ID == "123456789012"
+
+# --------------------------------------------------------------------------
+# Shared emulator state (mutated through /_kf/ endpoints)
+# --------------------------------------------------------------------------
+
+PENDING_KEYS = (
+    "rds_instance",
+    "rds_snapshot",
+    "eks_cluster",
+    "eks_nodegroup",
+    "eks_addon",
+    "datasync_execution",
+    "efs",
+)
+
+STATE_LOCK = threading.RLock()
+PENDING: dict[str, float] = {k: 0.0 for k in PENDING_KEYS}
+FAULTS: list[dict] = []
+REQUESTS: dict[str, int] = {}
+
+
+def pending_seconds(kind: str) -> float:
+    with STATE_LOCK:
+        return PENDING[kind]
+
+
+def set_pending(values: dict) -> None:
+    unknown = set(values) - set(PENDING_KEYS)
+    if unknown:
+        raise ValueError(f"unknown pending keys {sorted(unknown)}; known: {list(PENDING_KEYS)}")
+    for key, value in values.items():
+        seconds = float(value)
+        if seconds < 0:
+            raise ValueError(f"{key}: negative duration")
+        with STATE_LOCK:
+            PENDING[key] = seconds
+
+
+def take_fault(operation: str, match: str | None = None) -> dict | None:
+    """Consume one pending fault for `operation` (and, for DataSyncExecution,
+    whose `match` substring occurs in `match`)."""
+    with STATE_LOCK:
+        for fault in FAULTS:
+            if fault["operation"] != operation:
+                continue
+            if fault.get("match") and (match is None or fault["match"] not in match):
+                continue
+            fault["count"] -= 1
+            if fault["count"] <= 0:
+                FAULTS.remove(fault)
+            return fault
+    return None
+
+
+# --------------------------------------------------------------------------
+# Errors in each protocol's wire format
+# --------------------------------------------------------------------------
+
+
+class ApiError(Exception):
+    """An AWS error raised by this emulator's own handlers."""
+
+    def __init__(self, status: int, code: str, message: str):
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+_BOTOCORE = get_session()
+# SigV4 signing names that differ from botocore's service names.
+SIGNING_TO_BOTOCORE = {
+    "elasticfilesystem": "efs",
+    "elasticloadbalancing": "elbv2",
+    "monitoring": "cloudwatch",
+    "email": "ses",
+    "states": "stepfunctions",
+    "execute-api": "apigateway",
+}
+_MODELS: dict = {}
+_ROUTERS: dict = {}
+
+
+def service_model(service: str):
+    name = SIGNING_TO_BOTOCORE.get(service, service)
+    if name not in _MODELS:
+        try:
+            _MODELS[name] = _BOTOCORE.get_service_model(name)
+        except Exception:  # unknown to botocore
+            _MODELS[name] = None
+    return _MODELS[name]
+
+
+def protocol_of(service: str) -> str:
+    model = service_model(service)
+    if model is None:
+        return "rest-json"
+    # Newer models list several protocols (DataSync: smithy-rpc-v2-cbor, json);
+    # the SDKs in use speak the JSON/XML ones, so skip CBOR.
+    protocols = model.metadata.get("protocols") or [model.metadata.get("protocol")]
+    return next(p for p in protocols if p != "smithy-rpc-v2-cbor")
+
+
+def xml_escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def error_response(service: str, status: int, code: str, message: str):
+    """(status, headers, body) of an AWS error as `service`'s protocol writes it."""
+    request_id = str(uuid.uuid4())
+    protocol = protocol_of(service)
+    code_x, message_x = xml_escape(code), xml_escape(message)
+    fault_type = "Sender" if status < 500 else "Receiver"
+    headers = {"x-amzn-RequestId": request_id}
+    if protocol == "query":
+        body = (
+            f"<ErrorResponse><Error><Type>{fault_type}</Type><Code>{code_x}</Code>"
+            f"<Message>{message_x}</Message></Error><RequestId>{request_id}</RequestId>"
+            "</ErrorResponse>"
+        )
+        headers["Content-Type"] = "text/xml"
+    elif protocol == "ec2":
+        body = (
+            f"<Response><Errors><Error><Code>{code_x}</Code><Message>{message_x}</Message>"
+            f"</Error></Errors><RequestID>{request_id}</RequestID></Response>"
+        )
+        headers["Content-Type"] = "text/xml"
+    elif protocol == "rest-xml" and service == "route53":
+        body = (
+            f"<ErrorResponse><Error><Type>{fault_type}</Type><Code>{code_x}</Code>"
+            f"<Message>{message_x}</Message></Error><RequestId>{request_id}</RequestId></ErrorResponse>"
+        )
+        headers["Content-Type"] = "application/xml"
+    elif protocol == "rest-xml":  # S3
+        body = (
+            f"<Error><Code>{code_x}</Code><Message>{message_x}</Message>"
+            f"<RequestId>{request_id}</RequestId></Error>"
+        )
+        headers["Content-Type"] = "application/xml"
+    elif protocol == "json":
+        body = json.dumps({"__type": code, "message": message})
+        headers["Content-Type"] = "application/x-amz-json-1.1"
+        headers["x-amzn-ErrorType"] = code
+    else:  # rest-json
+        body = json.dumps({"message": message})
+        headers["Content-Type"] = "application/json"
+        headers["x-amzn-ErrorType"] = code
+    return status, headers, body.encode()
+
+
+# --------------------------------------------------------------------------
+# Request classification
+# --------------------------------------------------------------------------
+
+CREDENTIAL_RE = re.compile(r"Credential=[^/]+/\d{8}/([^/]+)/([^/]+)/aws4_request")
+
+
+def service_and_region(environ) -> tuple[str, str]:
+    match = CREDENTIAL_RE.search(environ.get("HTTP_AUTHORIZATION", ""))
+    if match:
+        return match.group(2).lower(), match.group(1)
+    return "unknown", "us-east-1"
+
+
+def operation_name(service: str, environ, body: bytes) -> str:
+    """AWS operation name of a request: `Action` for the query protocols,
+    `X-Amz-Target` for awsJson, botocore's HTTP bindings for REST protocols."""
+    query = parse_qs(environ.get("QUERY_STRING", ""))
+    if "Action" in query:
+        return query["Action"][0]
+    if environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
+        form = parse_qs(body.decode("utf-8", "replace"))
+        if "Action" in form:
+            return form["Action"][0]
+    target = environ.get("HTTP_X_AMZ_TARGET")
+    if target:
+        return target.rsplit(".", 1)[-1]
+    method, path = environ.get("REQUEST_METHOD", "GET"), environ.get("PATH_INFO", "/")
+    model = service_model(service)
+    if model is not None:
+        if model.service_name not in _ROUTERS:
+            _ROUTERS[model.service_name] = get_service_router(model.service_name)
+        try:
+            environ_copy = dict(environ, **{"wsgi.input": io.BytesIO(body)})
+            operation, _ = _ROUTERS[model.service_name].match(MotoRequest(environ_copy))
+            return operation.name
+        except Exception:  # no HTTP binding matches
+            pass
+    return f"{service}:{method} {path}"
+
+
+# --------------------------------------------------------------------------
+# moto patches
+# --------------------------------------------------------------------------
+
+
+def hex32() -> str:
+    return secrets.token_hex(16).upper()
+
+
+def pending_status(cls, attr: str, pending_value: str) -> None:
+    """Replace moto's plain `attr` attribute of `cls` by a property that
+    reports `pending_value` until the object's `_kf_ready_at`
+    (time.monotonic()) has passed, then whatever moto stored."""
+    store = f"_kf_{attr}"
+
+    def getter(self):
+        if time.monotonic() < self.__dict__.get("_kf_ready_at", 0.0):
+            return pending_value
+        return self.__dict__.get(store)
+
+    def setter(self, value):
+        self.__dict__[store] = value
+
+    setattr(cls, attr, property(getter, setter))
+
+
+def mark_pending(obj, kind: str) -> None:
+    seconds = pending_seconds(kind)
+    obj._kf_started_at = time.monotonic()
+    obj._kf_ready_at = obj._kf_started_at + seconds
+
+
+def wrap(cls, name: str):
+    """Decorator: replace method `cls.name` by f(original, self, ...)."""
+
+    def decorator(func):
+        original = getattr(cls, name)
+
+        def wrapper(self, *args, **kwargs):
+            return func(original, self, *args, **kwargs)
+
+        wrapper.__name__ = name
+        setattr(cls, name, wrapper)
+        return func
+
+    return decorator
+
+
+def patch_moto() -> None:
+    # ---- EKS ---------------------------------------------------------------
+    # moto: clusters/nodegroups are ACTIVE at once; give them a CREATING phase.
+    pending_status(Cluster, "status", "CREATING")
+    pending_status(Nodegroup, "status", "CREATING")
+
+    @wrap(EKSBackend, "create_cluster")
+    def create_cluster(original, backend, name, role_arn, resources_vpc_config, *args, **kwargs):
+        # moto: no vpcId, no cluster security group, and endpoint/OIDC issuer are
+        # module-level constants shared by every cluster.  Real EKS derives the
+        # VPC from the subnets and creates `eks-cluster-sg-<name>-<n>` in it.
+        vpc_config = dict(resources_vpc_config or {})
+        ec2 = ec2_backends[backend.account_id][backend.region_name]
+        subnet_ids = vpc_config.get("subnetIds") or []
+        try:
+            vpc_ids = {ec2.get_subnet(s).vpc_id for s in subnet_ids}
+        except Exception:
+            raise eks_exceptions.InvalidParameterException(
+                clusterName=name, message=f"One or more subnets in {subnet_ids} do not exist."
+            )
+        if len(vpc_ids) != 1:
+            raise eks_exceptions.InvalidParameterException(
+                clusterName=name, message="Subnets must all belong to one VPC."
+            )
+        cluster = original(backend, name, role_arn, vpc_config, *args, **kwargs)
+        region = backend.region_name
+        cluster.endpoint = f"https://{hex32()}.gr7.{region}.eks.amazonaws.com"
+        cluster.identity = {"oidc": {"issuer": f"https://oidc.eks.{region}.amazonaws.com/id/{hex32()}"}}
+        vpc_id = vpc_ids.pop()
+        sg_name = f"eks-cluster-sg-{name}-{secrets.randbelow(10**10):010d}"
+        sg = ec2.create_security_group(
+            name=sg_name,
+            description="EKS created security group applied to ENI that is attached to EKS "
+            "Control Plane master nodes, as well as any managed workloads.",
+            vpc_id=vpc_id,
+            tags={"Name": sg_name, f"kubernetes.io/cluster/{name}": "owned", "aws:eks:cluster-name": name},
+        )
+        vpc_config.update(vpcId=vpc_id, clusterSecurityGroupId=sg.id)
+        vpc_config.setdefault("securityGroupIds", [])
+        vpc_config.setdefault("endpointPublicAccess", True)
+        vpc_config.setdefault("endpointPrivateAccess", False)
+        vpc_config.setdefault("publicAccessCidrs", ["0.0.0.0/0"])
+        cluster.resources_vpc_config = vpc_config
+        cluster.addons = {}  # EKS add-ons (see EksAddons), dropped with the cluster
+        mark_pending(cluster, "eks_cluster")
+        return cluster
+
+    @wrap(EKSBackend, "delete_cluster")
+    def delete_cluster(original, backend, name):
+        cluster = original(backend, name)
+        # Real EKS removes the cluster security group it created.
+        try:
+            ec2_backends[backend.account_id][backend.region_name].delete_security_group(
+                group_id=cluster.resources_vpc_config["clusterSecurityGroupId"]
+            )
+        except Exception:
+            pass
+        return cluster
+
+    @wrap(EKSBackend, "create_nodegroup")
+    def create_nodegroup(original, backend, cluster_name, *args, **kwargs):
+        nodegroup = original(backend, cluster_name, *args, **kwargs)
+        # moto defaults the version to 1.19 and invents an SSH key "eksKeypair";
+        # EKS uses the cluster's version and has no remote access unless asked.
+        if not kwargs.get("version"):
+            nodegroup.version = backend.clusters[cluster_name].version
+            nodegroup.release_version = f"{nodegroup.version}.0-20240514"
+        if not kwargs.get("remote_access"):
+            nodegroup.remote_access = None
+        mark_pending(nodegroup, "eks_nodegroup")
+        return nodegroup
+
+    # ---- RDS ---------------------------------------------------------------
+    # moto: instances and snapshots are "available" at once.
+    pending_status(DBInstance, "status", "creating")
+    pending_status(DBSnapshot, "status", "creating")
+
+    def percent_progress(snapshot) -> int:
+        started = snapshot.__dict__.get("_kf_started_at")
+        ready = snapshot.__dict__.get("_kf_ready_at")
+        if started is None or ready <= started:
+            return 100
+        return max(0, min(100, int(100 * (time.monotonic() - started) / (ready - started))))
+
+    DBSnapshot.percent_progress = property(percent_progress)  # moto has no PercentProgress
+
+    @wrap(RDSBackend, "create_db_instance")
+    def create_db_instance(original, backend, db_kwargs):
+        # Also reached by RestoreDBInstanceFromDBSnapshot / ...ToPointInTime.
+        database = original(backend, db_kwargs)
+        mark_pending(database, "rds_instance")
+        return database
+
+    @wrap(RDSBackend, "create_db_snapshot")
+    def create_db_snapshot(original, backend, db_instance_identifier, db_snapshot_identifier, *args, **kwargs):
+        database = backend.databases.get(db_instance_identifier)
+        if database is not None and database.status != "available":
+            raise RDSClientError(
+                "InvalidDBInstanceState",
+                f"Cannot create a snapshot because the database instance {db_instance_identifier} "
+                "is not currently in the available state.",
+            )
+        snapshot = original(backend, db_instance_identifier, db_snapshot_identifier, *args, **kwargs)
+        if snapshot.snapshot_type == "manual":
+            mark_pending(snapshot, "rds_snapshot")
+        return snapshot
+
+    @wrap(RDSBackend, "restore_db_instance_from_db_snapshot")
+    def restore_db_instance_from_db_snapshot(original, backend, from_snapshot_id, overrides):
+        snapshot_id = from_snapshot_id.split(":")[-1] if from_snapshot_id.startswith("arn:") else from_snapshot_id
+        snapshot = backend.database_snapshots.get(snapshot_id.lower())
+        if snapshot is not None and snapshot.status != "available":
+            raise RDSClientError(
+                "InvalidDBSnapshotState", f"Snapshot {snapshot_id} is not in available state."
+            )
+        database = original(backend, from_snapshot_id, overrides)
+        # moto applies only truthy overrides, so an explicit MultiAZ=false,
+        # PubliclyAccessible=false, DeletionProtection=false ... is replaced by
+        # the source instance's value.  Apply the explicit falsy ones.
+        for key, value in overrides.items():
+            if value is not None and not value and hasattr(database, key) and not isinstance(value, (list, dict)):
+                setattr(database, key, value)
+        return database
+
+    # ---- EFS ---------------------------------------------------------------
+    # moto: file systems are "available" at once.  FileSystem.info_json() reads
+    # __dict__ directly, so patch its output rather than the attribute.
+    @wrap(FileSystem, "info_json")
+    def info_json(original, file_system):
+        info = original(file_system)
+        if time.monotonic() < file_system.__dict__.get("_kf_ready_at", 0.0):
+            info["LifeCycleState"] = "creating"
+        return info
+
+    @wrap(EFSBackend, "create_file_system")
+    def create_file_system(original, backend, *args, **kwargs):
+        file_system = original(backend, *args, **kwargs)
+        mark_pending(file_system, "efs")
+        return file_system
+
+    # ---- Route 53 ----------------------------------------------------------
+    @wrap(Route53Backend, "create_hosted_zone")
+    def create_hosted_zone(original, backend, *args, **kwargs):
+        zone = original(backend, *args, **kwargs)
+        # moto stores the SOA record's values as {"Value": ...} dicts where
+        # RecordSet expects strings, so ListResourceRecordSets returned the
+        # dict's repr as the SOA value.
+        for rrset in zone.rrsets:
+            rrset.records = [r["Value"] if isinstance(r, dict) else r for r in rrset.records]
+        return zone
+
+
+# --------------------------------------------------------------------------
+# EKS add-ons (moto has none)
+# --------------------------------------------------------------------------
+
+CLUSTER_VERSIONS = ["1.27", "1.28", "1.29", "1.30", "1.31", "1.32"]
+ADDON_CATALOG = {
+    # name -> (type, [versions, newest first]); the first is the default.
+    "vpc-cni": ("networking", ["v1.19.2-eksbuild.1", "v1.18.3-eksbuild.1"]),
+    "coredns": ("networking", ["v1.11.3-eksbuild.1", "v1.11.1-eksbuild.9"]),
+    "kube-proxy": ("networking", None),  # one version per Kubernetes minor
+    "aws-ebs-csi-driver": ("storage", ["v1.37.0-eksbuild.1", "v1.35.0-eksbuild.1"]),
+    "aws-efs-csi-driver": ("storage", ["v2.1.0-eksbuild.1", "v2.0.7-eksbuild.1"]),
+}
+
+
+def addon_versions(name: str, cluster_version: str | None = None) -> list[dict]:
+    addon_type, versions = ADDON_CATALOG[name]
+    out = []
+    if versions is None:  # kube-proxy follows the cluster version
+        for kv in CLUSTER_VERSIONS:
+            if cluster_version in (None, kv):
+                out.append(
+                    {
+                        "addonVersion": f"v{kv}.0-eksbuild.1",
+                        "architecture": ["amd64", "arm64"],
+                        "compatibilities": [{"clusterVersion": kv, "platformVersions": ["*"], "defaultVersion": True}],
+                        "requiresConfiguration": False,
+                    }
+                )
+        return out
+    for i, version in enumerate(versions):
+        out.append(
+            {
+                "addonVersion": version,
+                "architecture": ["amd64", "arm64"],
+                "compatibilities": [
+                    {"clusterVersion": kv, "platformVersions": ["*"], "defaultVersion": i == 0}
+                    for kv in CLUSTER_VERSIONS
+                    if cluster_version in (None, kv)
+                ],
+                "requiresConfiguration": False,
+            }
+        )
+    return out
+
+
+class EksAddons:
+    """CreateAddon, DescribeAddon, ListAddons, UpdateAddon, DeleteAddon and
+    DescribeAddonVersions, stored on moto's Cluster objects."""
+
+    OPERATIONS = ("CreateAddon", "DescribeAddon", "ListAddons", "UpdateAddon", "DeleteAddon", "DescribeAddonVersions")
+    PATH_RE = re.compile(r"^/clusters/(?P<cluster>[^/]+)/addons(?:/(?P<addon>[^/]+))?(?:/update)?$")
+
+    def handle(self, operation: str, region: str, method: str, path: str, query: dict, body: dict):
+        if operation == "DescribeAddonVersions":
+            return self.describe_addon_versions(query)
+        match = self.PATH_RE.match(path)
+        cluster = self.cluster(region, unquote(match.group("cluster")))
+        addon_name = unquote(match.group("addon")) if match.group("addon") else None
+        if operation == "CreateAddon":
+            return self.create(cluster, region, body)
+        if operation == "ListAddons":
+            return {"addons": sorted(cluster.addons)}
+        addon = cluster.addons.get(addon_name)
+        if addon is None:
+            raise ApiError(404, "ResourceNotFoundException", f"No addon: {addon_name} found in cluster: {cluster.name}")
+        if operation == "DescribeAddon":
+            return {"addon": self.view(addon)}
+        if operation == "UpdateAddon":
+            return self.update(cluster, addon, body)
+        if operation == "DeleteAddon":
+            del cluster.addons[addon_name]
+            return {"addon": dict(self.view(addon), status="DELETING")}
+        raise ApiError(400, "InvalidRequestException", f"{operation} is not emulated")
+
+    @staticmethod
+    def cluster(region: str, name: str):
+        cluster = eks_backends[ACCOUNT_ID][region].clusters.get(name)
+        if cluster is None:
+            raise ApiError(404, "ResourceNotFoundException", f"No cluster found for name: {name}.")
+        return cluster
+
+    @staticmethod
+    def view(addon: dict) -> dict:
+        shown = {k: v for k, v in addon.items() if not k.startswith("_")}
+        if time.monotonic() < addon["_ready_at"]:
+            shown["status"] = addon["_pending_status"]
+        return shown
+
+    def create(self, cluster, region: str, body: dict):
+        name = body.get("addonName")
+        if name not in ADDON_CATALOG:
+            raise ApiError(400, "InvalidParameterException", f"Addon {name} specified is not supported")
+        if cluster.status != "ACTIVE":
+            raise ApiError(400, "InvalidRequestException", f"Cluster {cluster.name} is not in ACTIVE state")
+        if name in cluster.addons:
+            raise ApiError(409, "ResourceInUseException", f"Addon already exists with name: {name}")
+        versions = [v["addonVersion"] for v in addon_versions(name, cluster.version)]
+        version = body.get("addonVersion") or (versions[0] if versions else None)
+        if version not in versions:
+            raise ApiError(400, "InvalidParameterException", f"Addon version {version} is not supported for {name}")
+        now = time.time()
+        addon = {
+            "addonName": name,
+            "clusterName": cluster.name,
+            "status": "ACTIVE",
+            "addonVersion": version,
+            "health": {"issues": []},
+            "addonArn": f"arn:aws:eks:{region}:{ACCOUNT_ID}:addon/{cluster.name}/{name}/{uuid.uuid4()}",
+            "createdAt": now,
+            "modifiedAt": now,
+            "tags": body.get("tags") or {},
+            "_ready_at": time.monotonic() + pending_seconds("eks_addon"),
+            "_pending_status": "CREATING",
+        }
+        for key in ("serviceAccountRoleArn", "configurationValues", "podIdentityAssociations"):
+            if body.get(key) is not None:
+                addon[key] = body[key]
+        cluster.addons[name] = addon
+        return {"addon": self.view(addon)}
+
+    def update(self, cluster, addon: dict, body: dict):
+        if time.monotonic() < addon["_ready_at"]:
+            raise ApiError(400, "InvalidRequestException", f"Addon {addon['addonName']} is not in ACTIVE state")
+        params = []
+        if body.get("addonVersion"):
+            versions = [v["addonVersion"] for v in addon_versions(addon["addonName"], cluster.version)]
+            if body["addonVersion"] not in versions:
+                raise ApiError(400, "InvalidParameterException", f"Addon version {body['addonVersion']} is not supported")
+            addon["addonVersion"] = body["addonVersion"]
+            params.append({"type": "AddonVersion", "value": body["addonVersion"]})
+        for key, param in (("serviceAccountRoleArn", "ServiceAccountRoleArn"), ("configurationValues", "ConfigurationValues")):
+            if body.get(key) is not None:
+                addon[key] = body[key]
+                params.append({"type": param, "value": body[key]})
+        if body.get("resolveConflicts"):
+            params.append({"type": "ResolveConflicts", "value": body["resolveConflicts"]})
+        addon["modifiedAt"] = time.time()
+        addon["_ready_at"] = time.monotonic() + pending_seconds("eks_addon")
+        addon["_pending_status"] = "UPDATING"
+        return {
+            "update": {
+                "id": str(uuid.uuid4()),
+                "status": "Successful" if pending_seconds("eks_addon") == 0 else "InProgress",
+                "type": "AddonUpdate",
+                "params": params,
+                "createdAt": time.time(),
+                "errors": [],
+            }
+        }
+
+    @staticmethod
+    def describe_addon_versions(query: dict):
+        names = [query["addonName"][0]] if "addonName" in query else list(ADDON_CATALOG)
+        kube_version = query.get("kubernetesVersion", [None])[0]
+        addons = []
+        for name in names:
+            if name not in ADDON_CATALOG:
+                continue
+            addons.append(
+                {
+                    "addonName": name,
+                    "type": ADDON_CATALOG[name][0],
+                    "addonVersions": addon_versions(name, kube_version),
+                    "publisher": "eks",
+                    "owner": "aws",
+                }
+            )
+        return {"addons": addons}
+
+
+# --------------------------------------------------------------------------
+# DataSync (replaces moto's, which lacks EFS locations, execution details,
+# and does not move data)
+# --------------------------------------------------------------------------
+
+DEFAULT_TASK_OPTIONS = {
+    "VerifyMode": "POINT_IN_TIME_CONSISTENT",
+    "OverwriteMode": "ALWAYS",
+    "Atime": "BEST_EFFORT",
+    "Mtime": "PRESERVE",
+    "Uid": "INT_VALUE",
+    "Gid": "INT_VALUE",
+    "PreserveDeletedFiles": "PRESERVE",
+    "PreserveDevices": "NONE",
+    "PosixPermissions": "PRESERVE",
+    "BytesPerSecond": -1,
+    "TaskQueueing": "ENABLED",
+    "LogLevel": "OFF",
+    "TransferMode": "CHANGED",
+    "SecurityDescriptorCopyFlags": "NONE",
+    "ObjectTags": "PRESERVE",
+}
+
+# Fractions of the execution duration at which each phase ends.
+EXECUTION_PHASES = [
+    ("QUEUED", 0.05),
+    ("LAUNCHING", 0.15),
+    ("PREPARING", 0.30),
+    ("TRANSFERRING", 0.85),
+    ("VERIFYING", 1.0),
+]
+# Simulated transfer of executions that do not copy between S3 buckets.
+SIMULATED_FILES = [("file-1", 1024), ("file-2", 2048), ("file-3", 3072)]
+
+
+def short_id(prefix: str) -> str:
+    return f"{prefix}-{secrets.token_hex(9)[:17]}"
+
+
+class DataSync:
+    def __init__(self):
+        self.lock = threading.RLock()
+        self.locations: dict[str, dict] = {}
+        self.tasks: dict[str, dict] = {}
+        self.executions: dict[str, dict] = {}
+        self.tags: dict[str, list] = {}
+
+    def handle(self, operation: str, region: str, body: dict):
+        method = getattr(self, "op_" + re.sub(r"(?<!^)(?=[A-Z])", "_", operation).lower(), None)
+        if method is None:
+            raise ApiError(400, "InvalidRequestException", f"DataSync {operation} is not emulated")
+        with self.lock:
+            return method(region, body)
+
+    # ---- locations ------------------------------------------------------
+    def _location(self, arn: str, kind: str | None = None) -> dict:
+        location = self.locations.get(arn)
+        if location is None or (kind and location["type"] != kind):
+            raise ApiError(400, "InvalidRequestException", f"Location {arn} is not found.")
+        return location
+
+    def _new_location(self, region: str, kind: str, uri: str, details: dict, body: dict) -> dict:
+        arn = f"arn:aws:datasync:{region}:{ACCOUNT_ID}:location/{short_id('loc')}"
+        self.locations[arn] = {"arn": arn, "type": kind, "uri": uri, "created": time.time(), **details}
+        self.tags[arn] = list(body.get("Tags") or [])
+        return {"LocationArn": arn}
+
+    @staticmethod
+    def _subdir(body: dict) -> str:
+        sub = (body.get("Subdirectory") or "/").strip("/")
+        return f"{sub}/" if sub else ""
+
+    def op_create_location_s3(self, region, body):
+        bucket = body["S3BucketArn"].split(":")[-1]
+        sub = self._subdir(body)
+        if bucket not in s3_backends[ACCOUNT_ID]["aws"].buckets:
+            raise ApiError(400, "InvalidRequestException", f"Bucket {bucket} does not exist")
+        details = {
+            "bucket": bucket,
+            "subdir": sub,
+            "S3Config": body.get("S3Config") or {},
+            "S3StorageClass": body.get("S3StorageClass") or "STANDARD",
+        }
+        return self._new_location(region, "S3", f"s3://{bucket}/{sub}", details, body)
+
+    def op_describe_location_s3(self, region, body):
+        loc = self._location(body["LocationArn"], "S3")
+        return {
+            "LocationArn": loc["arn"],
+            "LocationUri": loc["uri"],
+            "S3StorageClass": loc["S3StorageClass"],
+            "S3Config": loc["S3Config"],
+            "CreationTime": loc["created"],
+        }
+
+    def op_create_location_efs(self, region, body):
+        fs_arn = body["EfsFilesystemArn"]
+        fs_id = fs_arn.split("/")[-1]
+        sub = self._subdir(body)
+        details = {
+            "subdir": sub,
+            "EfsFilesystemArn": fs_arn,
+            "Ec2Config": body.get("Ec2Config") or {},
+            "AccessPointArn": body.get("AccessPointArn"),
+            "FileSystemAccessRoleArn": body.get("FileSystemAccessRoleArn"),
+            "InTransitEncryption": body.get("InTransitEncryption") or "NONE",
+        }
+        if not details["Ec2Config"].get("SubnetArn") or not details["Ec2Config"].get("SecurityGroupArns"):
+            raise ApiError(400, "InvalidRequestException", "Ec2Config.SubnetArn and SecurityGroupArns are required")
+        return self._new_location(region, "EFS", f"efs://{region}.{fs_id}/{sub}", details, body)
+
+    def op_describe_location_efs(self, region, body):
+        loc = self._location(body["LocationArn"], "EFS")
+        out = {
+            "LocationArn": loc["arn"],
+            "LocationUri": loc["uri"],
+            "Ec2Config": loc["Ec2Config"],
+            "InTransitEncryption": loc["InTransitEncryption"],
+            "CreationTime": loc["created"],
+        }
+        for key in ("AccessPointArn", "FileSystemAccessRoleArn"):
+            if loc[key]:
+                out[key] = loc[key]
+        return out
+
+    @staticmethod
+    def _filtered(items: list[dict], filters: list[dict], fields: dict) -> list[dict]:
+        for flt in filters or []:
+            field, values, op = fields.get(flt["Name"]), flt["Values"], flt["Operator"]
+            if field is None:
+                raise ApiError(400, "InvalidRequestException", f"Unsupported filter {flt['Name']}")
+            tests = {
+                "Equals": lambda v: v in values,
+                "NotEquals": lambda v: v not in values,
+                "In": lambda v: v in values,
+                "Contains": lambda v: any(x in v for x in values),
+                "NotContains": lambda v: not any(x in v for x in values),
+                "BeginsWith": lambda v: any(v.startswith(x) for x in values),
+            }
+            items = [i for i in items if tests[op](str(i[field]))]
+        return items
+
+    def op_list_locations(self, region, body):
+        locations = self._filtered(
+            list(self.locations.values()), body.get("Filters"), {"LocationUri": "uri", "LocationType": "type"}
+        )
+        return {"Locations": [{"LocationArn": loc["arn"], "LocationUri": loc["uri"]} for loc in locations]}
+
+    def op_delete_location(self, region, body):
+        self._location(body["LocationArn"])
+        del self.locations[body["LocationArn"]]
+        self.tags.pop(body["LocationArn"], None)
+        return {}
+
+    # ---- tasks ----------------------------------------------------------
+    def _task(self, arn: str) -> dict:
+        task = self.tasks.get(arn)
+        if task is None:
+            raise ApiError(400, "InvalidRequestException", f"Sync task {arn} is not found.")
+        return task
+
+    def op_create_task(self, region, body):
+        source = self._location(body["SourceLocationArn"])
+        destination = self._location(body["DestinationLocationArn"])
+        arn = f"arn:aws:datasync:{region}:{ACCOUNT_ID}:task/{short_id('task')}"
+        self.tasks[arn] = {
+            "TaskArn": arn,
+            "Name": body.get("Name") or "",
+            "SourceLocationArn": source["arn"],
+            "DestinationLocationArn": destination["arn"],
+            "CloudWatchLogGroupArn": body.get("CloudWatchLogGroupArn"),
+            "Options": {**DEFAULT_TASK_OPTIONS, **(body.get("Options") or {})},
+            "Excludes": body.get("Excludes") or [],
+            "Includes": body.get("Includes") or [],
+            "CreationTime": time.time(),
+            "CurrentTaskExecutionArn": None,
+        }
+        self.tags[arn] = list(body.get("Tags") or [])
+        return {"TaskArn": arn}
+
+    def _task_status(self, task: dict) -> str:
+        current = self.executions.get(task["CurrentTaskExecutionArn"] or "")
+        if current is not None and self._advance(current)["Status"] not in ("SUCCESS", "ERROR"):
+            return "RUNNING"
+        return "AVAILABLE"
+
+    def op_describe_task(self, region, body):
+        task = self._task(body["TaskArn"])
+        out = {k: v for k, v in task.items() if v is not None}
+        out["Status"] = self._task_status(task)
+        return out
+
+    def op_list_tasks(self, region, body):
+        tasks = [dict(t, Status=self._task_status(t)) for t in self.tasks.values()]
+        tasks = self._filtered(tasks, body.get("Filters"), {"LocationId": "SourceLocationArn", "Name": "Name"})
+        return {"Tasks": [{"TaskArn": t["TaskArn"], "Status": t["Status"], "Name": t["Name"]} for t in tasks]}
+
+    def op_update_task(self, region, body):
+        task = self._task(body["TaskArn"])
+        if body.get("Options"):
+            task["Options"].update(body["Options"])
+        for key in ("Name", "CloudWatchLogGroupArn", "Excludes", "Includes"):
+            if key in body:
+                task[key] = body[key]
+        return {}
+
+    def op_delete_task(self, region, body):
+        self._task(body["TaskArn"])
+        del self.tasks[body["TaskArn"]]
+        self.tags.pop(body["TaskArn"], None)
+        return {}
+
+    # ---- executions -----------------------------------------------------
+    def op_start_task_execution(self, region, body):
+        task = self._task(body["TaskArn"])
+        if self._task_status(task) == "RUNNING":
+            raise ApiError(
+                400,
+                "InvalidRequestException",
+                f"Cannot start a new task execution while {task['CurrentTaskExecutionArn']} is running.",
+            )
+        source = self.locations[task["SourceLocationArn"]]
+        destination = self.locations[task["DestinationLocationArn"]]
+        fault = take_fault("DataSyncExecution", " ".join([task["TaskArn"], source["uri"], destination["uri"]]))
+        arn = f"{task['TaskArn']}/execution/{short_id('exec')}"
+        options = {**task["Options"], **(body.get("OverrideOptions") or {})}
+        execution = {
+            "TaskExecutionArn": arn,
+            "task": task["TaskArn"],
+            "source": source,
+            "destination": destination,
+            "Options": options,
+            "Excludes": body.get("Excludes") or task["Excludes"],
+            "Includes": body.get("Includes") or task["Includes"],
+            "StartTime": time.time(),
+            "started": time.monotonic(),
+            "duration": pending_seconds("datasync_execution"),
+            "fault": fault,
+            "plan": self._plan(source, destination, options),
+            "Status": "QUEUED",
+            "done": False,
+        }
+        self.executions[arn] = execution
+        task["CurrentTaskExecutionArn"] = arn
+        self._advance(execution)
+        if not execution["done"]:  # finish (and copy) even if nobody polls
+            timer = threading.Timer(execution["duration"] + 0.05, self._finish_later, args=(arn,))
+            timer.daemon = True
+            timer.start()
+        return {"TaskExecutionArn": arn}
+
+    def _finish_later(self, arn: str) -> None:
+        with self.lock:
+            self._advance(self.executions[arn])
+
+    @staticmethod
+    def _s3_objects(location: dict) -> dict:
+        bucket = s3_backends[ACCOUNT_ID]["aws"].buckets.get(location["bucket"])
+        if bucket is None:
+            return {}
+        prefix = location["subdir"]
+        return {
+            name[len(prefix):]: obj
+            for name, obj in bucket.keys.items()
+            # the latest version may be a delete marker in versioned buckets
+            if name.startswith(prefix) and isinstance(obj, FakeKey)
+        }
+
+    def _plan(self, source: dict, destination: dict, options: dict) -> dict:
+        """What the execution transfers: relative names to copy and to delete,
+        with the byte count.  S3->S3 is real, anything else simulated."""
+        if source["type"] != "S3" or destination["type"] != "S3":
+            return {"copy": [n for n, _ in SIMULATED_FILES], "delete": [], "bytes": sum(s for _, s in SIMULATED_FILES), "real": False}
+        src, dst = self._s3_objects(source), self._s3_objects(destination)
+        to_copy = [
+            name
+            for name, obj in src.items()
+            if options.get("TransferMode") == "ALL" or name not in dst or dst[name].etag != obj.etag
+        ]
+        to_delete = [name for name in dst if name not in src] if options.get("PreserveDeletedFiles") == "REMOVE" else []
+        return {"copy": to_copy, "delete": to_delete, "bytes": sum(src[n].size for n in to_copy), "real": True}
+
+    def _advance(self, execution: dict) -> dict:
+        """Bring the execution's Status up to date; on completion perform the copy."""
+        if execution["done"]:
+            return execution
+        elapsed = time.monotonic() - execution["started"]
+        duration = execution["duration"]
+        fraction = 1.0 if duration <= 0 else elapsed / duration
+        if fraction < 1.0:
+            for phase, end in EXECUTION_PHASES:
+                if fraction < end:
+                    execution["Status"] = phase
+                    break
+            return execution
+        execution["done"] = True
+        execution["EndTime"] = execution["StartTime"] + duration
+        if execution["fault"]:
+            execution["Status"] = "ERROR"
+        else:
+            self._transfer(execution)
+            execution["Status"] = "SUCCESS"
+        return execution
+
+    def _transfer(self, execution: dict) -> None:
+        plan = execution["plan"]
+        if not plan["real"]:
+            return
+        backend = s3_backends[ACCOUNT_ID]["aws"]
+        source, destination = execution["source"], execution["destination"]
+        src = self._s3_objects(source)
+        for name in plan["copy"]:
+            obj = src.get(name)
+            if obj is None:  # deleted since the execution was prepared
+                continue
+            backend.put_object(
+                destination["bucket"],
+                destination["subdir"] + name,
+                obj.value,
+                storage=obj.storage_class,
+                etag=None,
+            )
+        for name in plan["delete"]:
+            backend.delete_object(destination["bucket"], destination["subdir"] + name)
+
+    def _execution_view(self, execution: dict) -> dict:
+        execution = self._advance(execution)
+        status, plan = execution["Status"], execution["plan"]
+        files, total_bytes = len(plan["copy"]), plan["bytes"]
+        order = [p for p, _ in EXECUTION_PHASES]
+        prepared = status in ("SUCCESS", "ERROR") or order.index(status) > order.index("PREPARING")
+        if status in ("SUCCESS", "ERROR") or status == "VERIFYING":
+            transferred = 1.0 if status != "ERROR" else 0.5
+        elif status == "TRANSFERRING":
+            start, end = EXECUTION_PHASES[2][1], EXECUTION_PHASES[3][1]
+            fraction = (time.monotonic() - execution["started"]) / execution["duration"]
+            transferred = max(0.0, min(1.0, (fraction - start) / (end - start)))
+        else:
+            transferred = 0.0
+
+        def phase_status(phase: str) -> str:
+            if status == "ERROR":
+                # Injected failures happen while transferring.
+                return {"PREPARING": "SUCCESS", "TRANSFERRING": "ERROR"}.get(phase, "PENDING")
+            if status == "SUCCESS" or order.index(status) > order.index(phase):
+                return "SUCCESS"
+            return "PENDING"
+
+        result = {
+            "PrepareStatus": phase_status("PREPARING"),
+            "TransferStatus": phase_status("TRANSFERRING"),
+            "VerifyStatus": phase_status("VERIFYING"),
+            "PrepareDuration": 0,
+            "TransferDuration": 0,
+            "VerifyDuration": 0,
+            "TotalDuration": int(1000 * (time.time() - execution["StartTime"])),
+        }
+        if status == "ERROR":
+            fault = execution["fault"]
+            result["ErrorCode"] = fault.get("code") or "SyncTaskErrorTransferFailed"
+            result["ErrorDetail"] = fault.get("message") or "Transfer failed (injected)."
+        out = {
+            "TaskExecutionArn": execution["TaskExecutionArn"],
+            "Status": status,
+            "Options": execution["Options"],
+            "Excludes": execution["Excludes"],
+            "Includes": execution["Includes"],
+            "StartTime": execution["StartTime"],
+            "EstimatedFilesToTransfer": files if prepared else 0,
+            "EstimatedBytesToTransfer": total_bytes if prepared else 0,
+            "EstimatedFilesToDelete": len(plan["delete"]) if prepared else 0,
+            "FilesTransferred": int(files * transferred),
+            "BytesTransferred": int(total_bytes * transferred),
+            "BytesWritten": int(total_bytes * transferred),
+            "BytesCompressed": int(total_bytes * transferred),
+            "FilesDeleted": len(plan["delete"]) if status == "SUCCESS" else 0,
+            "FilesVerified": files if status == "SUCCESS" else 0,
+            "Result": result,
+        }
+        if "EndTime" in execution:
+            out["EndTime"] = execution["EndTime"]
+        return out
+
+    def _execution(self, arn: str) -> dict:
+        execution = self.executions.get(arn)
+        if execution is None:
+            raise ApiError(400, "InvalidRequestException", f"Task execution {arn} is not found.")
+        return execution
+
+    def op_describe_task_execution(self, region, body):
+        return self._execution_view(self._execution(body["TaskExecutionArn"]))
+
+    def op_list_task_executions(self, region, body):
+        executions = [
+            e for e in self.executions.values() if not body.get("TaskArn") or e["task"] == body["TaskArn"]
+        ]
+        return {
+            "TaskExecutions": [
+                {"TaskExecutionArn": e["TaskExecutionArn"], "Status": self._advance(e)["Status"], "TaskMode": "BASIC"}
+                for e in executions
+            ]
+        }
+
+    def op_cancel_task_execution(self, region, body):
+        execution = self._advance(self._execution(body["TaskExecutionArn"]))
+        if execution["done"]:
+            raise ApiError(
+                400, "InvalidRequestException", f"Sync task cannot be cancelled in its current status: {execution['Status']}"
+            )
+        execution.update(done=True, Status="ERROR", EndTime=time.time(),
+                         fault={"code": "OperationCancelled", "message": "Cancelled by user."})
+        return {}
+
+    # ---- tags -----------------------------------------------------------
+    def _tag_target(self, arn: str) -> list:
+        if arn not in self.tags:
+            raise ApiError(400, "InvalidRequestException", f"Resource {arn} is not found.")
+        return self.tags[arn]
+
+    def op_tag_resource(self, region, body):
+        tags = self._tag_target(body["ResourceArn"])
+        new = {t["Key"]: t.get("Value", "") for t in body.get("Tags", [])}
+        tags[:] = [t for t in tags if t["Key"] not in new] + [{"Key": k, "Value": v} for k, v in new.items()]
+        return {}
+
+    def op_untag_resource(self, region, body):
+        tags = self._tag_target(body["ResourceArn"])
+        tags[:] = [t for t in tags if t["Key"] not in set(body.get("Keys", []))]
+        return {}
+
+    def op_list_tags_for_resource(self, region, body):
+        return {"Tags": list(self._tag_target(body["ResourceArn"]))}
+
+
+# --------------------------------------------------------------------------
+# The WSGI application
+# --------------------------------------------------------------------------
+
+
+def read_body(environ) -> bytes:
+    """Read the whole request body and put it back for moto."""
+    stream = environ["wsgi.input"]
+    length = environ.get("CONTENT_LENGTH")
+    if length:
+        body = stream.read(int(length))
+    elif "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
+        body = stream.read()
+    else:
+        body = b""
+    environ["wsgi.input"] = io.BytesIO(body)
+    environ["CONTENT_LENGTH"] = str(len(body))
+    environ.pop("HTTP_TRANSFER_ENCODING", None)
+    return body
+
+
+class EmulatorApp:
+    def __init__(self):
+        self.moto = DomainDispatcherApplication(create_backend_app)
+        self.addons = EksAddons()
+        self.datasync = DataSync()
+
+    def __call__(self, environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        if path.startswith("/_kf/"):
+            status, payload = self.control(environ, path)
+            return self.respond(start_response, status, {"Content-Type": "application/json"},
+                                json.dumps(payload).encode())
+        body = read_body(environ)
+        service, region = service_and_region(environ)
+        operation = operation_name(service, environ, body)
+        with STATE_LOCK:
+            REQUESTS[operation] = REQUESTS.get(operation, 0) + 1
+        fault = take_fault(operation)
+        if fault:
+            return self.respond(start_response, *error_response(
+                service, int(fault.get("status", 500)), fault.get("code", "InternalFailure"),
+                fault.get("message", "injected fault")))
+        try:
+            if service == "datasync":
+                payload = self.datasync.handle(operation, region, json.loads(body or b"{}"))
+                return self.respond(start_response, 200, {"Content-Type": "application/x-amz-json-1.1"},
+                                    json.dumps(payload).encode())
+            if service == "eks" and operation in EksAddons.OPERATIONS:
+                payload = self.addons.handle(operation, region, environ["REQUEST_METHOD"], path,
+                                             parse_qs(environ.get("QUERY_STRING", "")), json.loads(body or b"{}"))
+                return self.respond(start_response, 200, {"Content-Type": "application/json"},
+                                    json.dumps(payload).encode())
+        except ApiError as err:
+            return self.respond(start_response, *error_response(service, err.status, err.code, err.message))
+        except (KeyError, ValueError, TypeError) as err:
+            return self.respond(start_response, *error_response(
+                service, 400, "InvalidRequestException" if service == "datasync" else "InvalidParameterException",
+                f"Invalid request: {err!r}"))
+        return self.moto(environ, start_response)
+
+    @staticmethod
+    def respond(start_response, status: int, headers: dict, body: bytes):
+        reason = {200: "OK", 400: "Bad Request", 404: "Not Found", 409: "Conflict"}.get(status, "Error")
+        start_response(f"{status} {reason}", list(headers.items()) + [("Content-Length", str(len(body)))])
+        return [body]
+
+    @staticmethod
+    def control(environ, path: str) -> tuple[int, dict]:
+        method = environ["REQUEST_METHOD"]
+        try:
+            raw = read_body(environ)
+            data = json.loads(raw) if raw.strip() else {}
+        except ValueError as err:
+            return 400, {"error": f"invalid JSON: {err}"}
+        with STATE_LOCK:
+            if path == "/_kf/health" and method == "GET":
+                return 200, {"ok": True}
+            if path == "/_kf/config":
+                if method == "POST":
+                    try:
+                        set_pending(data.get("pending", {}))
+                    except (ValueError, TypeError) as err:
+                        return 400, {"error": str(err)}
+                if method in ("GET", "POST"):
+                    return 200, {"pending": dict(PENDING)}
+            if path == "/_kf/faults":
+                if method == "POST":
+                    if not isinstance(data.get("operation"), str):
+                        return 400, {"error": "operation (string) is required"}
+                    fault = {
+                        "operation": data["operation"],
+                        "count": int(data.get("count", 1)),
+                        "status": int(data.get("status", 500)),
+                        "code": data.get("code", "InternalFailure"),
+                        "message": data.get("message", "injected fault"),
+                    }
+                    if data.get("match"):
+                        fault["match"] = data["match"]
+                    FAULTS.append(fault)
+                    return 200, {"faults": copy.deepcopy(FAULTS)}
+                if method == "DELETE":
+                    FAULTS.clear()
+                if method in ("GET", "DELETE"):
+                    return 200, {"faults": copy.deepcopy(FAULTS)}
+            if path == "/_kf/requests" and method == "GET":
+                return 200, {"total": sum(REQUESTS.values()), "by_operation": dict(REQUESTS)}
+            if path == "/_kf/requests/reset" and method == "POST":
+                REQUESTS.clear()
+                return 200, {"total": 0, "by_operation": {}}
+        return 404, {"error": f"no control endpoint {method} {path}"}
+
+
+class QuietRequestHandler(MotoRequestHandler):
+    def log_request(self, code="-", size="-"):
+        pass
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=4566)
+    parser.add_argument("--pending", default="", help="e.g. rds_snapshot=6,rds_instance=8 (seconds)")
+    parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
+    parser.add_argument("--exit-with-stdin", action="store_true",
+                        help="terminate when stdin closes (the test that started us has ended)")
+    args = parser.parse_args()
+    if args.exit_with_stdin:
+        from lifecycle import exit_when_stdin_closes
+        exit_when_stdin_closes()
+    try:
+        set_pending(dict(item.split("=", 1) for item in args.pending.split(",") if item.strip()))
+    except ValueError as err:
+        parser.error(f"--pending: {err}")
+
+    patch_moto()
+    handler = MotoRequestHandler if args.verbose else QuietRequestHandler
+    server = make_server(args.host, args.port, EmulatorApp(), threaded=True, request_handler=handler)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    print(f"ready http://{args.host}:{server.server_port}", flush=True)
+    stop.wait()
+    server.shutdown()
+    server.server_close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,638 @@
+#!/usr/bin/env python3
+"""Seed a "blue Kubeflow on AWS" production into the emulators.
+
+    .venv/bin/python tests/emulators/seed_blue.py --endpoint http://127.0.0.1:4566 \\
+        --kubeconfig /tmp/kubeconfig --context blue [--region us-east-1] [--cluster-name blue]
+
+AWS resources are created with boto3 against the emulated AWS endpoint (dummy
+credentials), Kubernetes objects with `kubectl` against the given context.
+Prints a JSON object of the facts created on stdout (never the DB password);
+progress goes to stderr.  Meant to run once per fresh emulator.
+"""
+
+import argparse
+import base64
+import json
+import secrets
+import subprocess
+import sys
+import time
+import uuid
+
+import boto3
+import yaml
+from botocore.config import Config
+
+VPC_CIDR = "10.0.0.0/16"
+AZ_SUFFIXES = "abc"
+DNS_NAME = "kubeflow.example.com."
+DB_PORT = 3306
+NOOP_TRUST = {"Version": "2012-10-17", "Statement": []}
+
+
+def log(message: str) -> None:
+    print(f"seed_blue: {message}", file=sys.stderr, flush=True)
+
+
+def wait_until(what: str, fetch, want: str, timeout: float = 300) -> None:
+    deadline = time.time() + timeout
+    while (got := fetch()) != want:
+        if time.time() > deadline:
+            raise SystemExit(f"seed_blue: timed out waiting for {what} to be {want} (is {got})")
+        time.sleep(0.5)
+
+
+def tag_list(tags: dict) -> list[dict]:
+    return [{"Key": k, "Value": v} for k, v in tags.items()]
+
+
+def b64(values: dict) -> dict:
+    return {k: base64.b64encode(v.encode()).decode() for k, v in values.items()}
+
+
+def service_role_trust(service: str) -> str:
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}],
+        }
+    )
+
+
+class Seeder:
+    def __init__(self, endpoint: str, region: str, cluster: str):
+        self.region, self.cluster = region, cluster
+        session = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name=region)
+        config = Config(s3={"addressing_style": "path"}, retries={"mode": "standard"})
+        self.aws = lambda service: session.client(service, endpoint_url=endpoint, config=config)
+        self.facts: dict = {"region": region}
+        self.tags = {"kubeflow.org/deployment": cluster, "environment": "production"}
+
+    # ---- network ---------------------------------------------------------
+    def network(self) -> None:
+        ec2 = self.aws("ec2")
+        vpc = ec2.create_vpc(
+            CidrBlock=VPC_CIDR,
+            TagSpecifications=[{"ResourceType": "vpc", "Tags": tag_list({"Name": f"kf-{self.cluster}-vpc", **self.tags})}],
+        )["Vpc"]["VpcId"]
+        ec2.modify_vpc_attribute(VpcId=vpc, EnableDnsHostnames={"Value": True})
+        igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+        ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
+        private, public = [], []
+        for i, az in enumerate(AZ_SUFFIXES):
+            for kind, cidr, role, out in (
+                ("private", f"10.0.{i * 32}.0/19", "kubernetes.io/role/internal-elb", private),
+                ("public", f"10.0.{96 + i * 32}.0/19", "kubernetes.io/role/elb", public),
+            ):
+                tags = {
+                    "Name": f"kf-{self.cluster}-{kind}-{self.region}{az}",
+                    role: "1",
+                    f"kubernetes.io/cluster/{self.cluster}": "shared",
+                }
+                subnet = ec2.create_subnet(
+                    VpcId=vpc,
+                    CidrBlock=cidr,
+                    AvailabilityZone=f"{self.region}{az}",
+                    TagSpecifications=[{"ResourceType": "subnet", "Tags": tag_list(tags)}],
+                )["Subnet"]["SubnetId"]
+                out.append(subnet)
+        self.facts.update(vpc_id=vpc, private_subnet_ids=private, public_subnet_ids=public)
+        log(f"VPC {vpc} with subnets {private + public}")
+
+    def security_group(self, name: str, description: str, port: int, cidr: str = VPC_CIDR) -> str:
+        ec2 = self.aws("ec2")
+        group = ec2.create_security_group(
+            GroupName=name,
+            Description=description,
+            VpcId=self.facts["vpc_id"],
+            TagSpecifications=[{"ResourceType": "security-group", "Tags": tag_list({"Name": name, **self.tags})}],
+        )["GroupId"]
+        ec2.authorize_security_group_ingress(
+            GroupId=group,
+            IpPermissions=[
+                {
+                    "IpProtocol": "tcp",
+                    "FromPort": port,
+                    "ToPort": port,
+                    "IpRanges": [{"CidrIp": cidr, "Description": description}],
+                }
+            ],
+        )
+        return group
+
+    # ---- EKS -------------------------------------------------------------
+    def eks(self) -> None:
+        iam, eks = self.aws("iam"), self.aws("eks")
+        cluster_role = iam.create_role(
+            RoleName=f"kf-{self.cluster}-cluster-role",
+            AssumeRolePolicyDocument=service_role_trust("eks.amazonaws.com"),
+            Tags=tag_list(self.tags),
+        )["Role"]["Arn"]
+        iam.attach_role_policy(
+            RoleName=f"kf-{self.cluster}-cluster-role", PolicyArn="arn:aws:iam::aws:policy/AmazonEKSClusterPolicy"
+        )
+        node_role_name = f"kf-{self.cluster}-node-role"
+        node_role = iam.create_role(
+            RoleName=node_role_name,
+            AssumeRolePolicyDocument=service_role_trust("ec2.amazonaws.com"),
+            Tags=tag_list(self.tags),
+        )["Role"]["Arn"]
+        for policy in ("AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryReadOnly"):
+            iam.attach_role_policy(RoleName=node_role_name, PolicyArn=f"arn:aws:iam::aws:policy/{policy}")
+
+        subnets = self.facts["private_subnet_ids"] + self.facts["public_subnet_ids"]
+        cluster = eks.create_cluster(
+            name=self.cluster,
+            version="1.29",
+            roleArn=cluster_role,
+            resourcesVpcConfig={"subnetIds": subnets, "endpointPublicAccess": True, "endpointPrivateAccess": True},
+            logging={"clusterLogging": [{"types": ["api", "audit"], "enabled": True}]},
+            tags=self.tags,
+        )["cluster"]
+        wait_until("EKS cluster", lambda: eks.describe_cluster(name=self.cluster)["cluster"]["status"], "ACTIVE")
+        cluster = eks.describe_cluster(name=self.cluster)["cluster"]
+        self.facts.update(
+            cluster_name=self.cluster,
+            cluster_arn=cluster["arn"],
+            oidc_issuer=cluster["identity"]["oidc"]["issuer"],
+            cluster_security_group_id=cluster["resourcesVpcConfig"]["clusterSecurityGroupId"],
+        )
+        log(f"EKS cluster {cluster['arn']}")
+
+        eks.create_nodegroup(
+            clusterName=self.cluster,
+            nodegroupName="linux-nodes",
+            scalingConfig={"minSize": 5, "desiredSize": 5, "maxSize": 10},
+            diskSize=100,
+            subnets=self.facts["private_subnet_ids"],
+            instanceTypes=["m5.xlarge"],
+            amiType="AL2_x86_64",
+            nodeRole=node_role,
+            labels={"kubeflow.org/pool": "linux-nodes"},
+            taints=[{"key": "dedicated", "value": "kubeflow", "effect": "PREFER_NO_SCHEDULE"}],
+            tags=self.tags,
+        )
+        self.irsa()
+        ebs_role = self.irsa_role(
+            f"kf-{self.cluster}-ebs-csi", "kube-system", "ebs-csi-controller-sa",
+            "arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy",
+        )
+        for addon in ("vpc-cni", "coredns", "kube-proxy", "aws-ebs-csi-driver"):
+            extra = {"serviceAccountRoleArn": ebs_role} if addon == "aws-ebs-csi-driver" else {}
+            eks.create_addon(clusterName=self.cluster, addonName=addon, resolveConflicts="OVERWRITE", tags=self.tags, **extra)
+        wait_until(
+            "nodegroup",
+            lambda: eks.describe_nodegroup(clusterName=self.cluster, nodegroupName="linux-nodes")["nodegroup"]["status"],
+            "ACTIVE",
+        )
+        for addon in ("vpc-cni", "coredns", "kube-proxy", "aws-ebs-csi-driver"):
+            wait_until(
+                f"add-on {addon}",
+                lambda: eks.describe_addon(clusterName=self.cluster, addonName=addon)["addon"]["status"],
+                "ACTIVE",
+            )
+        log("nodegroup linux-nodes and add-ons active")
+
+    def irsa(self) -> None:
+        iam = self.aws("iam")
+        issuer = self.facts["oidc_issuer"]
+        self.oidc_arn = iam.create_open_id_connect_provider(
+            Url=issuer,
+            ClientIDList=["sts.amazonaws.com"],
+            ThumbprintList=["9e99a48a9960b14926bb7f3b02e22da2b0ab7280"],
+            Tags=tag_list(self.tags),
+        )["OpenIDConnectProviderArn"]
+        policy = iam.create_policy(
+            PolicyName=f"kf-{self.cluster}-ml-pipeline-s3",
+            PolicyDocument=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket"],
+                            "Resource": [f"arn:aws:s3:::kf-artifacts-{self.cluster}", f"arn:aws:s3:::kf-artifacts-{self.cluster}/*"],
+                        }
+                    ],
+                }
+            ),
+        )["Policy"]["Arn"]
+        self.facts["irsa_role_arn"] = self.irsa_role(f"kf-{self.cluster}-ml-pipeline", "kubeflow", "ml-pipeline", policy)
+        log(f"OIDC provider {self.oidc_arn}, IRSA role {self.facts['irsa_role_arn']}")
+
+    def irsa_role(self, name: str, namespace: str, service_account: str, policy_arn: str) -> str:
+        iam = self.aws("iam")
+        issuer_host = self.facts["oidc_issuer"].removeprefix("https://")
+        trust = {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Federated": self.oidc_arn},
+                    "Action": "sts:AssumeRoleWithWebIdentity",
+                    "Condition": {
+                        "StringEquals": {
+                            f"{issuer_host}:sub": f"system:serviceaccount:{namespace}:{service_account}",
+                            f"{issuer_host}:aud": "sts.amazonaws.com",
+                        }
+                    },
+                }
+            ],
+        }
+        arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust), Tags=tag_list(self.tags))["Role"]["Arn"]
+        iam.attach_role_policy(RoleName=name, PolicyArn=policy_arn)
+        return arn
+
+    # ---- RDS + secrets ---------------------------------------------------
+    def rds(self) -> None:
+        rds, sm = self.aws("rds"), self.aws("secretsmanager")
+        subnet_group = f"kf-{self.cluster}-db-subnets"
+        rds.create_db_subnet_group(
+            DBSubnetGroupName=subnet_group,
+            DBSubnetGroupDescription="Kubeflow RDS private subnets",
+            SubnetIds=self.facts["private_subnet_ids"],
+            Tags=tag_list(self.tags),
+        )
+        group = self.security_group(f"kf-{self.cluster}-rds", "MySQL from the VPC", DB_PORT)
+        parameter_group = f"kf-{self.cluster}-mysql80"
+        rds.create_db_parameter_group(
+            DBParameterGroupName=parameter_group, DBParameterGroupFamily="mysql8.0", Description="Kubeflow MySQL 8.0"
+        )
+        password = secrets.token_urlsafe(18)
+        db = rds.create_db_instance(
+            DBInstanceIdentifier="kubeflow-db",
+            DBInstanceClass="db.m5.large",
+            Engine="mysql",
+            EngineVersion="8.0.35",
+            DBName="kubeflow",
+            MasterUsername="admin",
+            MasterUserPassword=password,
+            AllocatedStorage=20,
+            StorageType="gp2",
+            MultiAZ=False,
+            PubliclyAccessible=False,
+            DBSubnetGroupName=subnet_group,
+            VpcSecurityGroupIds=[group],
+            DBParameterGroupName=parameter_group,
+            BackupRetentionPeriod=7,
+            DeletionProtection=False,
+            Port=DB_PORT,
+            Tags=tag_list(self.tags),
+        )["DBInstance"]
+        wait_until(
+            "RDS instance",
+            lambda: rds.describe_db_instances(DBInstanceIdentifier="kubeflow-db")["DBInstances"][0]["DBInstanceStatus"],
+            "available",
+        )
+        host = rds.describe_db_instances(DBInstanceIdentifier="kubeflow-db")["DBInstances"][0]["Endpoint"]["Address"]
+        sm.create_secret(
+            Name="rds-secret",
+            SecretString=json.dumps(
+                {"username": "admin", "password": password, "database": "kubeflow", "host": host, "port": str(DB_PORT)}
+            ),
+            Tags=tag_list(self.tags),
+        )
+        self.db_password = password
+        self.facts.update(db_instance_identifier=db["DBInstanceIdentifier"], db_host=host, db_secret_name="rds-secret")
+        log(f"RDS kubeflow-db at {host}")
+
+    # ---- S3 --------------------------------------------------------------
+    def s3(self) -> None:
+        s3, iam, sm = self.aws("s3"), self.aws("iam"), self.aws("secretsmanager")
+        bucket = f"kf-artifacts-{self.cluster}"
+        s3.create_bucket(Bucket=bucket)
+        s3.put_bucket_encryption(
+            Bucket=bucket,
+            ServerSideEncryptionConfiguration={"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]},
+        )
+        s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+        s3.put_public_access_block(
+            Bucket=bucket,
+            PublicAccessBlockConfiguration={
+                "BlockPublicAcls": True,
+                "IgnorePublicAcls": True,
+                "BlockPublicPolicy": True,
+                "RestrictPublicBuckets": True,
+            },
+        )
+        s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": tag_list(self.tags)})
+        objects = {
+            "pipelines/iris-training/pipeline.yaml": "pipelineSpec:\n  pipelineInfo:\n    name: iris-training\n",
+            "pipelines/xgboost-sample/pipeline.yaml": "pipelineSpec:\n  pipelineInfo:\n    name: xgboost-sample\n",
+            "artifacts/iris-training-7f9c2/train/model.pkl": "\x80\x04model-bytes" * 64,
+            "artifacts/iris-training-7f9c2/evaluate/metrics.json": json.dumps({"accuracy": 0.97}),
+            "artifacts/xgboost-sample-1a2b3/main.log": "training finished\n" * 20,
+        }
+        for key, body in objects.items():
+            s3.put_object(Bucket=bucket, Key=key, Body=body.encode())
+        # Static credentials for the pipeline's S3 access (as the Kubeflow on AWS manifests use).
+        user = f"kf-{self.cluster}-s3"
+        iam.create_user(UserName=user, Tags=tag_list(self.tags))
+        key = iam.create_access_key(UserName=user)["AccessKey"]
+        self.s3_keys = {"accesskey": key["AccessKeyId"], "secretkey": key["SecretAccessKey"]}
+        sm.create_secret(Name="s3-secret", SecretString=json.dumps(self.s3_keys), Tags=tag_list(self.tags))
+        self.facts["bucket"] = bucket
+        log(f"S3 bucket {bucket} with {len(objects)} objects")
+
+    # ---- EFS -------------------------------------------------------------
+    def efs(self) -> None:
+        efs = self.aws("efs")
+        name = f"kf-efs-{self.cluster}"
+        fs = efs.create_file_system(
+            CreationToken=name,
+            Encrypted=True,
+            PerformanceMode="generalPurpose",
+            ThroughputMode="bursting",
+            Tags=tag_list({"Name": name, **self.tags}),
+        )
+        fs_id = fs["FileSystemId"]
+        wait_until(
+            "EFS file system",
+            lambda: efs.describe_file_systems(FileSystemId=fs_id)["FileSystems"][0]["LifeCycleState"],
+            "available",
+        )
+        group = self.security_group(f"{name}-nfs", "NFS from the VPC", 2049)
+        for subnet in self.facts["private_subnet_ids"]:
+            efs.create_mount_target(FileSystemId=fs_id, SubnetId=subnet, SecurityGroups=[group])
+        self.pv_name = f"pvc-{uuid.uuid4()}"
+        access_point = efs.create_access_point(
+            ClientToken=self.pv_name,
+            FileSystemId=fs_id,
+            PosixUser={"Uid": 1000, "Gid": 100},
+            RootDirectory={
+                "Path": f"/dynamic_provisioning/{self.pv_name}",
+                "CreationInfo": {"OwnerUid": 1000, "OwnerGid": 100, "Permissions": "700"},
+            },
+            Tags=tag_list({"efs.csi.aws.com/cluster": "true"}),
+        )["AccessPointId"]
+        self.facts.update(efs_id=fs_id, efs_access_point_id=access_point)
+        log(f"EFS {fs_id} with access point {access_point}")
+
+    # ---- ALB + Route 53 --------------------------------------------------
+    def ingress(self) -> None:
+        elb, r53 = self.aws("elbv2"), self.aws("route53")
+        group = self.security_group(f"k8s-{self.cluster}-alb", "HTTPS from anywhere", 443, "0.0.0.0/0")
+        lb = elb.create_load_balancer(
+            Name=f"k8s-istiosys-istioing-{self.cluster}",
+            Subnets=self.facts["public_subnet_ids"],
+            SecurityGroups=[group],
+            Scheme="internet-facing",
+            Type="application",
+            IpAddressType="ipv4",
+            Tags=tag_list({"elbv2.k8s.aws/cluster": self.cluster, "ingress.k8s.aws/stack": "istio-system/istio-ingress"}),
+        )["LoadBalancers"][0]
+        zone = r53.create_hosted_zone(
+            Name=DNS_NAME,
+            CallerReference=str(uuid.uuid4()),
+            HostedZoneConfig={"Comment": "Kubeflow", "PrivateZone": False},
+        )["HostedZone"]["Id"].removeprefix("/hostedzone/")
+        change = r53.change_resource_record_sets(
+            HostedZoneId=zone,
+            ChangeBatch={
+                "Changes": [
+                    {
+                        "Action": "UPSERT",
+                        "ResourceRecordSet": {
+                            "Name": DNS_NAME,
+                            "Type": "A",
+                            "AliasTarget": {
+                                "HostedZoneId": lb["CanonicalHostedZoneId"],
+                                "DNSName": lb["DNSName"],
+                                "EvaluateTargetHealth": True,
+                            },
+                        },
+                    }
+                ]
+            },
+        )["ChangeInfo"]["Id"]
+        wait_until("Route 53 change", lambda: r53.get_change(Id=change)["ChangeInfo"]["Status"], "INSYNC")
+        self.facts.update(
+            alb_arn=lb["LoadBalancerArn"],
+            alb_dns_name=lb["DNSName"],
+            alb_zone_id=lb["CanonicalHostedZoneId"],
+            hosted_zone_id=zone,
+            dns_name=DNS_NAME,
+        )
+        log(f"ALB {lb['DNSName']}, zone {zone}")
+
+    # ---- Kubernetes ------------------------------------------------------
+    def kubernetes_objects(self) -> list[dict]:
+        facts = self.facts
+
+        def meta(name, namespace=None, **extra):
+            m = {"name": name, **extra}
+            if namespace:
+                m["namespace"] = namespace
+            return m
+
+        def deployment(name, image, replicas, port):
+            labels = {"app": name, "app.kubernetes.io/part-of": "kubeflow"}
+            return {
+                "apiVersion": "apps/v1",
+                "kind": "Deployment",
+                "metadata": meta(name, "kubeflow", labels=labels),
+                "spec": {
+                    "replicas": replicas,
+                    "selector": {"matchLabels": {"app": name}},
+                    "template": {
+                        "metadata": {"labels": labels},
+                        "spec": {
+                            "serviceAccountName": "ml-pipeline" if name == "ml-pipeline" else "default",
+                            "containers": [{"name": name, "image": image, "ports": [{"containerPort": port}]}],
+                        },
+                    },
+                },
+            }
+
+        objects = [
+            {"apiVersion": "v1", "kind": "Namespace", "metadata": meta(ns)}
+            for ns in ("kubeflow", "istio-system", "kube-system", "kubeflow-user-example-com")
+        ]
+        objects += [
+            {
+                "apiVersion": "v1",
+                "kind": "ConfigMap",
+                "metadata": meta("pipeline-install-config", "kubeflow"),
+                "data": {
+                    "dbHost": facts["db_host"],
+                    "dbPort": str(DB_PORT),
+                    "dbType": "mysql",
+                    "mlmdDb": "metadb",
+                    "cacheDb": "cachedb",
+                    "pipelineDb": "mlpipeline",
+                    "bucketName": facts["bucket"],
+                    "minioServiceHost": "s3.amazonaws.com",
+                    "minioServiceRegion": self.region,
+                    "appName": "pipeline",
+                    "autoUpdatePipelineDefaultVersion": "true",
+                },
+            },
+            {
+                "apiVersion": "v1",
+                "kind": "Secret",
+                "metadata": meta("mysql-secret", "kubeflow"),
+                "type": "Opaque",
+                "data": b64({"username": "admin", "password": self.db_password}),
+            },
+            {
+                "apiVersion": "v1",
+                "kind": "Secret",
+                "metadata": meta("mlpipeline-minio-artifact", "kubeflow"),
+                "type": "Opaque",
+                "data": b64(self.s3_keys),
+            },
+            {
+                "apiVersion": "storage.k8s.io/v1",
+                "kind": "StorageClass",
+                "metadata": meta("gp2", annotations={"storageclass.kubernetes.io/is-default-class": "true"}),
+                "provisioner": "kubernetes.io/aws-ebs",
+                "parameters": {"type": "gp2", "fsType": "ext4"},
+                "reclaimPolicy": "Delete",
+                "volumeBindingMode": "WaitForFirstConsumer",
+            },
+            {
+                "apiVersion": "storage.k8s.io/v1",
+                "kind": "StorageClass",
+                "metadata": meta("efs-sc"),
+                "provisioner": "efs.csi.aws.com",
+                "parameters": {
+                    "provisioningMode": "efs-ap",
+                    "fileSystemId": facts["efs_id"],
+                    "directoryPerms": "700",
+                    "uid": "1000",
+                    "gid": "100",
+                    "basePath": "/dynamic_provisioning",
+                },
+                "reclaimPolicy": "Delete",
+                "volumeBindingMode": "Immediate",
+            },
+            {
+                "apiVersion": "v1",
+                "kind": "ServiceAccount",
+                "metadata": meta("ml-pipeline", "kubeflow", annotations={"eks.amazonaws.com/role-arn": facts["irsa_role_arn"]}),
+            },
+            deployment("ml-pipeline", "gcr.io/ml-pipeline/api-server:2.0.5", 2, 8888),
+            deployment("ml-pipeline-ui", "gcr.io/ml-pipeline/frontend:2.0.5", 1, 3000),
+            deployment("metadata-grpc-deployment", "gcr.io/tfx-oss-public/ml_metadata_store_server:1.14.0", 1, 8080),
+            deployment("centraldashboard", "docker.io/kubeflownotebookswg/centraldashboard:v1.8.0", 1, 8082),
+            {
+                "apiVersion": "networking.k8s.io/v1",
+                "kind": "Ingress",
+                "metadata": meta(
+                    "istio-ingress",
+                    "istio-system",
+                    annotations={
+                        "alb.ingress.kubernetes.io/scheme": "internet-facing",
+                        "alb.ingress.kubernetes.io/group.name": "istio-ingress",
+                    },
+                ),
+                "spec": {
+                    "ingressClassName": "alb",
+                    "rules": [
+                        {
+                            "host": DNS_NAME.rstrip("."),
+                            "http": {
+                                "paths": [
+                                    {
+                                        "path": "/",
+                                        "pathType": "Prefix",
+                                        "backend": {"service": {"name": "istio-ingressgateway", "port": {"number": 80}}},
+                                    }
+                                ]
+                            },
+                        }
+                    ],
+                },
+            },
+            {
+                "apiVersion": "v1",
+                "kind": "PersistentVolume",
+                "metadata": meta(
+                    self.pv_name,
+                    annotations={"pv.kubernetes.io/provisioned-by": "efs.csi.aws.com"},
+                ),
+                "spec": {
+                    "capacity": {"storage": "5Gi"},
+                    "accessModes": ["ReadWriteMany"],
+                    "persistentVolumeReclaimPolicy": "Delete",
+                    "storageClassName": "efs-sc",
+                    "volumeMode": "Filesystem",
+                    "csi": {
+                        "driver": "efs.csi.aws.com",
+                        "volumeHandle": f"{facts['efs_id']}::{facts['efs_access_point_id']}",
+                    },
+                    "claimRef": {
+                        "apiVersion": "v1",
+                        "kind": "PersistentVolumeClaim",
+                        "namespace": "kubeflow-user-example-com",
+                        "name": "efsclaim",
+                    },
+                },
+            },
+            {
+                "apiVersion": "v1",
+                "kind": "PersistentVolumeClaim",
+                "metadata": meta(
+                    "efsclaim",
+                    "kubeflow-user-example-com",
+                    annotations={"pv.kubernetes.io/bind-completed": "yes", "pv.kubernetes.io/bound-by-controller": "yes"},
+                ),
+                "spec": {
+                    "accessModes": ["ReadWriteMany"],
+                    "storageClassName": "efs-sc",
+                    "resources": {"requests": {"storage": "5Gi"}},
+                    "volumeName": self.pv_name,
+                    "volumeMode": "Filesystem",
+                },
+            },
+        ]
+        return objects
+
+    def kubernetes(self, kubeconfig: str, context: str) -> None:
+        kubectl = ["kubectl", "--kubeconfig", kubeconfig, "--context", context]
+        manifest = yaml.safe_dump_all(self.kubernetes_objects(), sort_keys=False)
+        subprocess.run(
+            kubectl + ["apply", "--server-side", "--force-conflicts", "--field-manager=seed-blue", "-f", "-"],
+            input=manifest, text=True, check=True, stdout=sys.stderr,
+        )
+        status_patches = [
+            ("ingress", "istio-ingress", "istio-system",
+             {"status": {"loadBalancer": {"ingress": [{"hostname": self.facts["alb_dns_name"]}]}}}),
+            ("persistentvolume", self.pv_name, None, {"status": {"phase": "Bound"}}),
+            ("persistentvolumeclaim", "efsclaim", "kubeflow-user-example-com",
+             {"status": {"phase": "Bound", "accessModes": ["ReadWriteMany"], "capacity": {"storage": "5Gi"}}}),
+        ]
+        for kind, name, namespace, patch in status_patches:
+            scope = ["-n", namespace] if namespace else []
+            subprocess.run(
+                kubectl + ["patch", kind, name, *scope, "--subresource=status", "--type=merge", "-p", json.dumps(patch)],
+                check=True, stdout=sys.stderr,
+            )
+        log(f"Kubernetes objects applied to context {context}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="Seed a blue Kubeflow on AWS into the emulators.")
+    parser.add_argument("--endpoint", required=True, help="emulated AWS endpoint, e.g. http://127.0.0.1:4566")
+    parser.add_argument("--kubeconfig", required=True)
+    parser.add_argument("--context", required=True)
+    parser.add_argument("--region", default="us-east-1")
+    parser.add_argument("--cluster-name", default="blue")
+    args = parser.parse_args()
+    if not args.endpoint.startswith(("http://127.0.0.1", "http://localhost", "http://[::1]")):
+        parser.error("--endpoint must be a loopback emulator, never real AWS")
+
+    seeder = Seeder(args.endpoint, args.region, args.cluster_name)
+    seeder.network()
+    seeder.eks()
+    seeder.rds()
+    seeder.s3()
+    seeder.efs()
+    seeder.ingress()
+    seeder.kubernetes(args.kubeconfig, args.context)
+    print(json.dumps(seeder.facts, indent=2), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,304 @@
+"""Self-test of tests/emulators/aws_emulator.py.
+
+Run: .venv/bin/python -m unittest tests/emulators/test_aws_emulator.py
+Starts the emulator on a free port as a subprocess and drives it with boto3.
+"""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import unittest
+import urllib.request
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REGION = "us-east-1"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class AwsEmulatorTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        port = free_port()
+        cls.endpoint = f"http://127.0.0.1:{port}"
+        cls.proc = subprocess.Popen(
+            [sys.executable, os.path.join(HERE, "aws_emulator.py"), "--port", str(port)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        line = cls.proc.stdout.readline().strip()
+        assert line == f"ready {cls.endpoint}", line
+        cls.vpc, cls.subnets = cls.make_vpc()
+        trust = json.dumps({"Version": "2012-10-17", "Statement": []})
+        cls.role = cls.client("iam").create_role(RoleName="r", AssumeRolePolicyDocument=trust)["Role"]["Arn"]
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.proc.terminate()
+        assert cls.proc.wait(10) == 0
+
+    def setUp(self):
+        self.kf("DELETE", "/_kf/faults")
+        self.set_pending({})
+
+    @classmethod
+    def client(cls, service):
+        return boto3.client(
+            service,
+            endpoint_url=cls.endpoint,
+            region_name=REGION,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+            config=Config(s3={"addressing_style": "path"}, retries={"total_max_attempts": 1}),
+        )
+
+    @classmethod
+    def kf(cls, method, path, body=None):
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(cls.endpoint + path, data=data, method=method)
+        with urllib.request.urlopen(req) as resp:
+            return json.loads(resp.read())
+
+    def set_pending(self, values):
+        pending = {k: 0 for k in ("rds_instance", "rds_snapshot", "eks_cluster", "eks_nodegroup",
+                                  "eks_addon", "datasync_execution", "efs")}
+        pending.update(values)
+        self.kf("POST", "/_kf/config", {"pending": pending})
+
+    @classmethod
+    def make_vpc(cls):
+        ec2 = cls.client("ec2")
+        vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+        subnets = [
+            ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i}.0/24", AvailabilityZone=f"{REGION}{az}")["Subnet"]["SubnetId"]
+            for i, az in enumerate("ab")
+        ]
+        return vpc, subnets
+
+    def wait_for(self, fetch, want, timeout=10):
+        deadline = time.time() + timeout
+        while True:
+            got = fetch()
+            if got == want or time.time() > deadline:
+                self.assertEqual(got, want)
+                return
+            time.sleep(0.2)
+
+    def assert_error(self, call, code):
+        with self.assertRaises(ClientError) as ctx:
+            call()
+        self.assertEqual(ctx.exception.response["Error"]["Code"], code)
+        return ctx.exception
+
+    # ------------------------------------------------------------------
+    def test_control_endpoints(self):
+        self.assertEqual(self.kf("GET", "/_kf/health"), {"ok": True})
+        self.set_pending({"rds_snapshot": 6})
+        self.assertEqual(self.kf("GET", "/_kf/config")["pending"]["rds_snapshot"], 6)
+        self.kf("POST", "/_kf/faults", {"operation": "X", "count": 2})
+        self.assertEqual(self.kf("GET", "/_kf/faults")["faults"][0]["count"], 2)
+        self.kf("POST", "/_kf/requests/reset")
+        sts = self.client("sts")
+        sts.get_caller_identity()
+        sts.get_caller_identity()
+        self.client("s3").list_buckets()
+        self.client("eks").list_clusters()
+        counts = self.kf("GET", "/_kf/requests")
+        self.assertEqual(counts["by_operation"].get("GetCallerIdentity"), 2)
+        self.assertEqual(counts["by_operation"].get("ListBuckets"), 1)
+        self.assertEqual(counts["by_operation"].get("ListClusters"), 1)
+        self.assertEqual(counts["total"], 4)
+
+    def test_faults_in_each_protocol(self):
+        cases = [
+            ("rds", "DescribeDBInstances", lambda: self.client("rds").describe_db_instances()),
+            ("ec2", "DescribeVpcs", lambda: self.client("ec2").describe_vpcs()),
+            ("datasync", "ListTasks", lambda: self.client("datasync").list_tasks()),
+            ("eks", "ListClusters", lambda: self.client("eks").list_clusters()),
+            ("s3", "ListObjectsV2", lambda: self.client("s3").list_objects_v2(Bucket="nope")),
+            ("route53", "ListHostedZones", lambda: self.client("route53").list_hosted_zones()),
+            ("secretsmanager", "ListSecrets", lambda: self.client("secretsmanager").list_secrets()),
+        ]
+        for service, operation, call in cases:
+            with self.subTest(service=service):
+                self.kf("POST", "/_kf/faults", {"operation": operation, "count": 1, "status": 400,
+                                                "code": "ThrottlingException", "message": "injected"})
+                err = self.assert_error(call, "ThrottlingException")
+                self.assertEqual(err.response["ResponseMetadata"]["HTTPStatusCode"], 400)
+                self.assertEqual(err.response["Error"]["Message"], "injected")
+        # count is honoured: two failures, then success
+        self.kf("POST", "/_kf/faults", {"operation": "DescribeDBSnapshots", "count": 2, "status": 500,
+                                        "code": "InternalFailure"})
+        rds = self.client("rds")
+        self.assert_error(rds.describe_db_snapshots, "InternalFailure")
+        self.assert_error(rds.describe_db_snapshots, "InternalFailure")
+        rds.describe_db_snapshots()
+
+    def test_rds_pending_phases(self):
+        self.set_pending({"rds_instance": 1, "rds_snapshot": 1})
+        rds = self.client("rds")
+        ec2 = self.client("ec2")
+        rds.create_db_subnet_group(DBSubnetGroupName="sng", DBSubnetGroupDescription="d", SubnetIds=self.subnets)
+        sg = ec2.create_security_group(GroupName="db", Description="db", VpcId=self.vpc)["GroupId"]
+        db = rds.create_db_instance(
+            DBInstanceIdentifier="db1", DBInstanceClass="db.m5.large", Engine="mysql", MasterUsername="admin",
+            MasterUserPassword="password1", AllocatedStorage=20, MultiAZ=True, PubliclyAccessible=True,
+            DeletionProtection=True, DBSubnetGroupName="sng",
+        )["DBInstance"]
+        self.assertEqual(db["DBInstanceStatus"], "creating")
+        status = lambda i: rds.describe_db_instances(DBInstanceIdentifier=i)["DBInstances"][0]["DBInstanceStatus"]
+        self.wait_for(lambda: status("db1"), "available")
+        snap = rds.create_db_snapshot(DBInstanceIdentifier="db1", DBSnapshotIdentifier="snap1")["DBSnapshot"]
+        self.assertEqual(snap["Status"], "creating")
+        self.assertLess(snap["PercentProgress"], 100)
+        self.assert_error(lambda: rds.restore_db_instance_from_db_snapshot(
+            DBInstanceIdentifier="db2", DBSnapshotIdentifier="snap1"), "InvalidDBSnapshotState")
+        snap_status = lambda: rds.describe_db_snapshots(DBSnapshotIdentifier="snap1")["DBSnapshots"][0]["Status"]
+        self.wait_for(snap_status, "available")
+        restored = rds.restore_db_instance_from_db_snapshot(
+            DBInstanceIdentifier="db2", DBSnapshotIdentifier="snap1", DBSubnetGroupName="sng",
+            VpcSecurityGroupIds=[sg], DBInstanceClass="db.m5.xlarge", MultiAZ=False, PubliclyAccessible=False,
+            DeletionProtection=False, StorageType="gp3", Tags=[{"Key": "k", "Value": "v"}],
+        )["DBInstance"]
+        self.assertEqual(restored["DBInstanceStatus"], "creating")
+        self.assertEqual((restored["MultiAZ"], restored["PubliclyAccessible"], restored["DeletionProtection"]),
+                         (False, False, False))
+        self.assertEqual(restored["DBInstanceClass"], "db.m5.xlarge")
+        self.assertEqual(restored["VpcSecurityGroups"][0]["VpcSecurityGroupId"], sg)
+        self.assertNotEqual(restored["Endpoint"]["Address"], db["Endpoint"]["Address"])
+        self.wait_for(lambda: status("db2"), "available")
+        self.assert_error(lambda: rds.delete_db_instance(DBInstanceIdentifier="db1", SkipFinalSnapshot=True),
+                          "InvalidParameterCombination")
+
+    def test_eks_clusters_nodegroups_addons(self):
+        self.set_pending({"eks_cluster": 1, "eks_nodegroup": 1, "eks_addon": 1})
+        eks, ec2 = self.client("eks"), self.client("ec2")
+        clusters = [
+            eks.create_cluster(name=name, version="1.29", roleArn=self.role,
+                               resourcesVpcConfig={"subnetIds": self.subnets})["cluster"]
+            for name in ("c-blue", "c-green")
+        ]
+        self.assertEqual(clusters[0]["status"], "CREATING")
+        for cluster in clusters:
+            vpc_config = cluster["resourcesVpcConfig"]
+            self.assertEqual(vpc_config["vpcId"], self.vpc)
+            groups = ec2.describe_security_groups(GroupIds=[vpc_config["clusterSecurityGroupId"]])["SecurityGroups"]
+            self.assertTrue(groups[0]["GroupName"].startswith(f"eks-cluster-sg-{cluster['name']}-"))
+            self.assertEqual(groups[0]["VpcId"], self.vpc)
+        self.assertNotEqual(clusters[0]["endpoint"], clusters[1]["endpoint"])
+        self.assertNotEqual(clusters[0]["identity"]["oidc"]["issuer"], clusters[1]["identity"]["oidc"]["issuer"])
+        self.assertRegex(clusters[0]["endpoint"], r"^https://[0-9A-F]{32}\.gr7\.us-east-1\.eks\.amazonaws\.com$")
+        self.wait_for(lambda: eks.describe_cluster(name="c-blue")["cluster"]["status"], "ACTIVE")
+
+        ng = eks.create_nodegroup(clusterName="c-blue", nodegroupName="ng", subnets=self.subnets,
+                                  nodeRole=self.role, instanceTypes=["m5.xlarge"], diskSize=100,
+                                  scalingConfig={"minSize": 5, "desiredSize": 5, "maxSize": 10})["nodegroup"]
+        self.assertEqual((ng["status"], ng["version"]), ("CREATING", "1.29"))
+        self.wait_for(lambda: eks.describe_nodegroup(clusterName="c-blue", nodegroupName="ng")["nodegroup"]["status"],
+                      "ACTIVE")
+
+        versions = eks.describe_addon_versions(addonName="kube-proxy", kubernetesVersion="1.29")["addons"]
+        self.assertEqual(versions[0]["addonVersions"][0]["addonVersion"], "v1.29.0-eksbuild.1")
+        addon = eks.create_addon(clusterName="c-blue", addonName="aws-ebs-csi-driver",
+                                 serviceAccountRoleArn=self.role, tags={"a": "b"})["addon"]
+        self.assertEqual(addon["status"], "CREATING")
+        self.assert_error(lambda: eks.create_addon(clusterName="c-blue", addonName="aws-ebs-csi-driver"),
+                          "ResourceInUseException")
+        describe = lambda: eks.describe_addon(clusterName="c-blue", addonName="aws-ebs-csi-driver")["addon"]
+        self.wait_for(lambda: describe()["status"], "ACTIVE")
+        self.assertEqual(describe()["serviceAccountRoleArn"], self.role)
+        self.assertEqual(eks.list_addons(clusterName="c-blue")["addons"], ["aws-ebs-csi-driver"])
+        eks.update_addon(clusterName="c-blue", addonName="aws-ebs-csi-driver", addonVersion="v1.35.0-eksbuild.1")
+        self.assertEqual(describe()["status"], "UPDATING")
+        self.assertEqual(describe()["addonVersion"], "v1.35.0-eksbuild.1")
+        eks.delete_addon(clusterName="c-blue", addonName="aws-ebs-csi-driver")
+        self.assert_error(describe, "ResourceNotFoundException")
+        self.assert_error(lambda: eks.list_addons(clusterName="nope"), "ResourceNotFoundException")
+
+    def test_efs_pending_and_mount_targets(self):
+        self.set_pending({"efs": 1})
+        efs = self.client("efs")
+        fs = efs.create_file_system(CreationToken="t1", Encrypted=True, Tags=[{"Key": "Name", "Value": "kf"}])
+        self.assertEqual(fs["LifeCycleState"], "creating")
+        state = lambda: efs.describe_file_systems(FileSystemId=fs["FileSystemId"])["FileSystems"][0]["LifeCycleState"]
+        self.wait_for(state, "available")
+        mt = efs.create_mount_target(FileSystemId=fs["FileSystemId"], SubnetId=self.subnets[1])
+        self.assertEqual(mt["AvailabilityZoneName"], f"{REGION}b")
+
+    def test_datasync(self):
+        s3, ds, efs, ec2 = self.client("s3"), self.client("datasync"), self.client("efs"), self.client("ec2")
+        for bucket in ("ds-src", "ds-dst"):
+            s3.create_bucket(Bucket=bucket)
+        for i in range(3):
+            s3.put_object(Bucket="ds-src", Key=f"data/f{i}", Body=b"x" * (100 + i))
+        s3.put_object(Bucket="ds-dst", Key="stale", Body=b"old")
+        role = "arn:aws:iam::123456789012:role/ds"
+        src = ds.create_location_s3(S3BucketArn="arn:aws:s3:::ds-src", Subdirectory="/data",
+                                    S3Config={"BucketAccessRoleArn": role})["LocationArn"]
+        dst = ds.create_location_s3(S3BucketArn="arn:aws:s3:::ds-dst", S3Config={"BucketAccessRoleArn": role},
+                                    Tags=[{"Key": "k", "Value": "v"}])["LocationArn"]
+        self.assertIn(":123456789012:location/loc-", src)
+        self.assertEqual(ds.list_tags_for_resource(ResourceArn=dst)["Tags"], [{"Key": "k", "Value": "v"}])
+        task = ds.create_task(SourceLocationArn=src, DestinationLocationArn=dst, Name="copy",
+                              Options={"PreserveDeletedFiles": "REMOVE", "TransferMode": "ALL"})["TaskArn"]
+        self.assertEqual(ds.describe_task(TaskArn=task)["Options"]["PreserveDeletedFiles"], "REMOVE")
+
+        self.set_pending({"datasync_execution": 2})
+        execution = ds.start_task_execution(TaskArn=task)["TaskExecutionArn"]
+        self.assert_error(lambda: ds.start_task_execution(TaskArn=task), "InvalidRequestException")
+        seen = set()
+        while True:
+            desc = ds.describe_task_execution(TaskExecutionArn=execution)
+            seen.add(desc["Status"])
+            if desc["Status"] in ("SUCCESS", "ERROR"):
+                break
+            time.sleep(0.1)
+        self.assertEqual(desc["Status"], "SUCCESS")
+        self.assertTrue({"PREPARING", "TRANSFERRING", "VERIFYING"} <= seen, seen)
+        self.assertEqual((desc["FilesTransferred"], desc["BytesTransferred"]), (3, 303))
+        self.assertEqual(desc["Result"]["TransferStatus"], "SUCCESS")
+        keys = sorted(o["Key"] for o in s3.list_objects_v2(Bucket="ds-dst")["Contents"])
+        self.assertEqual(keys, ["f0", "f1", "f2"])
+        self.assertEqual(ds.describe_task(TaskArn=task)["Status"], "AVAILABLE")
+
+        # EFS locations, failure injection, ListTaskExecutions
+        self.set_pending({})
+        fs = efs.create_file_system(CreationToken="ds-efs")
+        sg = ec2.create_security_group(GroupName="ds", Description="ds", VpcId=self.vpc)["GroupId"]
+        ec2_config = {"SubnetArn": f"arn:aws:ec2:{REGION}:123456789012:subnet/{self.subnets[0]}",
+                      "SecurityGroupArns": [f"arn:aws:ec2:{REGION}:123456789012:security-group/{sg}"]}
+        efs_src = ds.create_location_efs(EfsFilesystemArn=fs["FileSystemArn"], Subdirectory="/a",
+                                         Ec2Config=ec2_config)["LocationArn"]
+        efs_dst = ds.create_location_efs(EfsFilesystemArn=fs["FileSystemArn"], Subdirectory="/b",
+                                         Ec2Config=ec2_config)["LocationArn"]
+        described = ds.describe_location_efs(LocationArn=efs_src)
+        self.assertEqual(described["LocationUri"], f"efs://{REGION}.{fs['FileSystemId']}/a/")
+        self.assertEqual(described["Ec2Config"], ec2_config)
+        self.assertEqual(len(ds.list_locations()["Locations"]), 4)
+        efs_task = ds.create_task(SourceLocationArn=efs_src, DestinationLocationArn=efs_dst)["TaskArn"]
+        self.kf("POST", "/_kf/faults", {"operation": "DataSyncExecution", "match": f"{fs['FileSystemId']}/a/",
+                                        "count": 1, "code": "SyncTaskErrorIO", "message": "boom"})
+        failed = ds.start_task_execution(TaskArn=efs_task)["TaskExecutionArn"]
+        desc = ds.describe_task_execution(TaskExecutionArn=failed)
+        self.assertEqual((desc["Status"], desc["Result"]["ErrorCode"]), ("ERROR", "SyncTaskErrorIO"))
+        ok = ds.start_task_execution(TaskArn=efs_task)["TaskExecutionArn"]
+        desc = ds.describe_task_execution(TaskExecutionArn=ok)
+        self.assertEqual((desc["Status"], desc["FilesTransferred"]), ("SUCCESS", 3))
+        listed = ds.list_task_executions(TaskArn=efs_task)["TaskExecutions"]
+        self.assertEqual([(e["TaskExecutionArn"], e["Status"]) for e in listed], [(failed, "ERROR"), (ok, "SUCCESS")])
+
+
+if __name__ == "__main__":
+    unittest.main()
