@@ -56,6 +56,7 @@ from moto.rds.exceptions import RDSClientError  # noqa: E402
 from moto.rds.models import DBInstance, DBSnapshot, RDSBackend  # noqa: E402
 from moto.route53.models import Route53Backend  # noqa: E402
 from moto.s3.models import FakeKey, s3_backends  # noqa: E402
+from moto.s3.responses import S3Response  # noqa: E402
 
 ACCOUNT_ID = DEFAULT_ACCOUNT_ID  # 123456789012
 assert ACCOUNT_ID == "123456789012"
@@ -367,6 +368,17 @@ def patch_moto() -> None:
             nodegroup.remote_access = None
         mark_pending(nodegroup, "eks_nodegroup")
         return nodegroup
+
+    # ---- S3 ----------------------------------------------------------------
+    @wrap(S3Response, "get_bucket_versioning")
+    def get_bucket_versioning(original, response, *args, **kwargs):
+        # moto answers with a <GetBucketVersioningResponse> root; S3 (and so the Rust SDK's
+        # parser) uses <VersioningConfiguration>.
+        status, headers, body = original(response, *args, **kwargs)
+        if isinstance(body, bytes):
+            body = body.decode()
+        body = body.replace("GetBucketVersioningResponse", "VersioningConfiguration")
+        return status, headers, body
 
     # ---- RDS ---------------------------------------------------------------
     # moto: instances and snapshots are "available" at once.

@@ -1,1 +1,370 @@
+//! Test support for the end-to-end tests: emulated AWS (moto + the project's additions) and two
+//! emulated Kubernetes API servers (blue and green), started on free ports on 127.0.0.1, a
+//! kubeconfig pointing at them, and helpers to run the built plugin binaries against them and to
+//! read the emulators' state. Everything is stopped when the [`Env`] is dropped, also when a test
+//! panics; the emulators also exit on their own when their stdin (our pipe) closes, so a killed
+//! test run leaves nothing behind.
 
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+pub const REGION: &str = "us-east-1";
+pub const PLUGINS: [&str; 5] = [
+    "kubectl-kf",
+    "kubectl-kf_clone",
+    "kubectl-kf_deploy",
+    "kubectl-kf_storage",
+    "kubectl-kf_cutover",
+];
+
+/// The repository root.
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+/// The directory holding the built plugin binaries (`target/debug`).
+pub fn target_dir() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    // target/debug/deps/<test>-<hash> -> target/debug
+    let dir = exe.parent().unwrap().parent().unwrap().to_path_buf();
+    for p in PLUGINS {
+        assert!(
+            dir.join(p).is_file(),
+            "{} is missing: build the binaries first (`cargo build --workspace --bins`; `make test` does)",
+            dir.join(p).display()
+        );
+    }
+    dir
+}
+
+/// A directory holding only links to the plugin binaries, like an install would (target/debug
+/// also holds `kubectl-kf.d` dependency files, which `kubectl plugin list` would warn about).
+pub fn install_bin_dir(into: &Path) -> PathBuf {
+    let target = target_dir();
+    let bin = into.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    for p in PLUGINS {
+        std::os::unix::fs::symlink(target.join(p), bin.join(p)).unwrap();
+    }
+    bin
+}
+
+pub fn python() -> PathBuf {
+    let py = repo_root().join(".venv/bin/python");
+    assert!(
+        py.is_file(),
+        "{} is missing: create the emulators' venv first (`make venv`; `make test` does)",
+        py.display()
+    );
+    py
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// One emulator process. Dropping it stops it.
+pub struct Emulator {
+    pub name: &'static str,
+    pub url: String,
+    child: Child,
+    _stdin: ChildStdin,
+}
+
+impl Emulator {
+    fn start(name: &'static str, script: &str, extra: &[&str]) -> Self {
+        let port = free_port();
+        let mut child = Command::new(python())
+            .arg(repo_root().join("tests/emulators").join(script))
+            .args(["--port", &port.to_string(), "--exit-with-stdin"])
+            .args(extra)
+            .env("PYTHONUNBUFFERED", "1")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap_or_else(|e| panic!("starting the {name} emulator: {e}"));
+        let stdin = child.stdin.take().unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut lines = BufReader::new(stdout).lines();
+            while let Some(Ok(line)) = lines.next() {
+                if let Some(url) = line.strip_prefix("ready ") {
+                    let _ = tx.send(url.trim().to_string());
+                    break;
+                }
+            }
+            // keep draining so the emulator never blocks on a full pipe
+            for _ in lines {}
+        });
+        let url = match rx.recv_timeout(Duration::from_secs(90)) {
+            Ok(url) => url,
+            Err(_) => {
+                let _ = child.kill();
+                panic!("the {name} emulator did not become ready within 90 s");
+            }
+        };
+        Self {
+            name,
+            url,
+            child,
+            _stdin: stdin,
+        }
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Emulated AWS, blue and green Kubernetes, a kubeconfig and a clean environment for the plugins.
+pub struct Env {
+    pub dir: tempfile::TempDir,
+    pub aws: Emulator,
+    pub blue: Emulator,
+    pub green: Emulator,
+    pub kubeconfig: PathBuf,
+    pub bin_dir: PathBuf,
+}
+
+impl Env {
+    /// Starts all three emulators with no pending phases.
+    pub fn start() -> Self {
+        Self::start_with(&[])
+    }
+
+    /// Starts them with AWS pending phases, e.g. `&[("rds_snapshot", 6)]`.
+    pub fn start_with(pending: &[(&str, u32)]) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let bin_dir = install_bin_dir(dir.path());
+        let pending: Vec<String> = pending.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let pending = pending.join(",");
+        let mut aws_args = Vec::new();
+        if !pending.is_empty() {
+            aws_args = vec!["--pending", pending.as_str()];
+        }
+        let aws = Emulator::start("aws", "aws_emulator.py", &aws_args);
+        let blue = Emulator::start("blue", "k8s_emulator.py", &[]);
+        let green = Emulator::start("green", "k8s_emulator.py", &[]);
+        let kubeconfig = dir.path().join("kubeconfig");
+        std::fs::write(&kubeconfig, kubeconfig_yaml(&blue.url, &green.url)).unwrap();
+        std::fs::create_dir_all(dir.path().join("home")).unwrap();
+        Self {
+            dir,
+            aws,
+            blue,
+            green,
+            kubeconfig,
+            bin_dir,
+        }
+    }
+
+    /// PATH with the plugin binaries first, as an installed user would have it.
+    pub fn path(&self) -> String {
+        let mut paths = vec![self.bin_dir.clone()];
+        paths.extend(std::env::split_paths(
+            &std::env::var_os("PATH").unwrap_or_default(),
+        ));
+        std::env::join_paths(paths).unwrap().into_string().unwrap()
+    }
+
+    /// A command with the test environment: the emulators' kubeconfig and AWS endpoint, dummy
+    /// credentials, a private HOME (no ~/.aws, no ~/.kube), and the plugins on PATH.
+    pub fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
+        let mut c = Command::new(program);
+        c.env_clear()
+            .env("PATH", self.path())
+            .env("HOME", self.dir.path().join("home"))
+            .env("KUBECONFIG", &self.kubeconfig)
+            .env("AWS_ENDPOINT_URL", &self.aws.url)
+            .env("AWS_REGION", REGION)
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .stdin(Stdio::null());
+        c
+    }
+
+    /// Runs one of the plugin binaries (`kubectl-kf`, `kubectl-kf_clone`, ...).
+    pub fn plugin(&self, binary: &str, args: &[&str]) -> Output {
+        self.command(self.bin_dir.join(binary))
+            .args(args)
+            .output()
+            .unwrap()
+    }
+
+    /// Runs `kubectl-kf ARGS`.
+    pub fn kf(&self, args: &[&str]) -> Output {
+        self.plugin("kubectl-kf", args)
+    }
+
+    /// Runs the real kubectl.
+    pub fn kubectl(&self, args: &[&str]) -> Output {
+        self.command("kubectl").args(args).output().unwrap()
+    }
+
+    /// `kubectl --context CTX ARGS -o json`, parsed.
+    pub fn kubectl_json(&self, context: &str, args: &[&str]) -> Value {
+        let mut all = vec!["--context", context];
+        all.extend_from_slice(args);
+        all.extend_from_slice(&["-o", "json"]);
+        let out = self.kubectl(&all);
+        assert!(out.status.success(), "kubectl {all:?}: {}", stderr(&out));
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+
+    /// Whether `kubectl --context CTX get ARGS` finds the object.
+    pub fn k8s_exists(&self, context: &str, args: &[&str]) -> bool {
+        let mut all = vec!["--context", context, "get"];
+        all.extend_from_slice(args);
+        self.kubectl(&all).status.success()
+    }
+
+    /// One AWS API call through boto3 against the emulator, e.g.
+    /// `aws("rds", "describe_db_instances", json!({}))`; the JSON response.
+    pub fn aws(&self, service: &str, operation: &str, params: Value) -> Value {
+        let out = self
+            .command(python())
+            .arg(repo_root().join("tests/emulators/awsq.py"))
+            .args([service, operation, &params.to_string()])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "aws {service} {operation}: {}",
+            stderr(&out)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+
+    /// POSTs JSON to one of the AWS emulator's `/_kf/` control endpoints.
+    pub fn aws_control(&self, path: &str, body: Value) -> Value {
+        self.aws("_kf", path, body)
+    }
+
+    /// Seeds an empty green EKS cluster `green` in its own VPC (what `kf deploy cluster` makes).
+    pub fn seed_green(&self) -> Value {
+        let out = self
+            .command(python())
+            .arg(repo_root().join("tests/emulators/seed_green.py"))
+            .args([
+                "--endpoint",
+                &self.aws.url,
+                "--region",
+                REGION,
+                "--cluster-name",
+                "green",
+            ])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "seeding green: {}", stderr(&out));
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+
+    /// Seeds the "blue Kubeflow on AWS" production into AWS and the blue cluster; its facts.
+    pub fn seed_blue(&self) -> Value {
+        let out = self
+            .command(python())
+            .arg(repo_root().join("tests/emulators/seed_blue.py"))
+            .args(["--endpoint", &self.aws.url, "--kubeconfig"])
+            .arg(&self.kubeconfig)
+            .args(["--context", "blue", "--region", REGION])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "seeding blue: {}", stderr(&out));
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+}
+
+/// A kubeconfig with contexts `blue` (current) and `green` for the two Kubernetes emulators. The
+/// users authenticate as EKS users do, through `kubectl kf token --cluster <name>` (the emulators
+/// accept any token), which also tells the suite which EKS cluster each context is.
+pub fn kubeconfig_yaml(blue: &str, green: &str) -> String {
+    format!(
+        r#"apiVersion: v1
+kind: Config
+current-context: blue
+preferences: {{}}
+clusters:
+- name: blue
+  cluster:
+    server: {blue}
+- name: green
+  cluster:
+    server: {green}
+contexts:
+- name: blue
+  context:
+    cluster: blue
+    user: blue
+- name: green
+  context:
+    cluster: green
+    user: green
+users:
+- name: blue
+  user:
+    exec:
+      apiVersion: client.authentication.k8s.io/v1beta1
+      command: kubectl
+      args: [kf, token, --cluster, blue]
+      interactiveMode: Never
+- name: green
+  user:
+    exec:
+      apiVersion: client.authentication.k8s.io/v1beta1
+      command: kubectl
+      args: [kf, token, --cluster, green]
+      interactiveMode: Never
+"#
+    )
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Asserts the exit code, showing both streams when it differs.
+#[track_caller]
+pub fn assert_exit(o: &Output, code: i32) {
+    assert_eq!(
+        o.status.code(),
+        Some(code),
+        "exit code\n--- stdout\n{}\n--- stderr\n{}",
+        stdout(o),
+        stderr(o)
+    );
+}
+
+/// Polls `f` until it returns Some, or panics after `timeout`.
+pub fn eventually<T>(timeout: Duration, what: &str, mut f: impl FnMut() -> Option<T>) -> T {
+    let start = Instant::now();
+    loop {
+        if let Some(v) = f() {
+            return v;
+        }
+        assert!(start.elapsed() < timeout, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}

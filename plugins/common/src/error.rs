@@ -46,7 +46,13 @@ impl Error {
     }
 
     /// A failed AWS call, with the operation named and the service's error code and message.
-    pub fn aws<E>(operation: &str, err: E) -> Self
+    pub fn aws<E>(
+        operation: &str,
+        err: aws_smithy_runtime_api::client::result::SdkError<
+            E,
+            aws_smithy_runtime_api::client::orchestrator::HttpResponse,
+        >,
+    ) -> Self
     where
         E: std::error::Error + aws_smithy_types::error::metadata::ProvideErrorMetadata + 'static,
     {

@@ -94,6 +94,14 @@ impl Kubeconfigs {
         })
     }
 
+    /// A chain of already-parsed files (first wins).
+    pub fn from_files(files: Vec<KubeconfigFile>) -> Self {
+        Self {
+            files,
+            explicit: true,
+        }
+    }
+
     pub fn files(&self) -> &[KubeconfigFile] {
         &self.files
     }

@@ -66,6 +66,11 @@ pub struct UpgradeRecord {
     pub created: String,
     #[serde(default)]
     pub updated: String,
+    /// EKS cluster names, once known (`kf deploy cluster` records green's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blue_cluster: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub green_cluster: Option<String>,
     #[serde(default)]
     pub resources: BTreeMap<String, Resource>,
     /// Sections written by later steps (cluster, cutover, ...), kept as they are.
@@ -276,6 +281,53 @@ impl RecordStore {
             green: green.to_string(),
             state: Mutex::new(state),
         })
+    }
+
+    /// Records the state of one step or resource.
+    /// Nothing is written when the step is already recorded so.
+    pub async fn mark(
+        &self,
+        key: &str,
+        kind: &str,
+        id: &str,
+        phase: Phase,
+        message: Option<String>,
+    ) -> Result<()> {
+        if let Some(r) = self.get(key).await {
+            if r.kind == kind
+                && (id.is_empty() || r.id == id)
+                && r.phase == phase
+                && r.message == message
+            {
+                return Ok(());
+            }
+        }
+        self.update(|r| r.set(key, kind, id, phase, message.clone()))
+            .await
+            .map(|_| ())
+    }
+
+    /// Records one fact about a step (an ARN of a helper resource, a counter).
+    pub async fn detail(&self, key: &str, name: &str, value: serde_json::Value) -> Result<()> {
+        if self
+            .get(key)
+            .await
+            .is_some_and(|r| r.details.get(name) == Some(&value))
+        {
+            return Ok(());
+        }
+        self.update(|r| {
+            if let Some(res) = r.resources.get_mut(key) {
+                res.details.insert(name.to_string(), value.clone());
+            }
+        })
+        .await
+        .map(|_| ())
+    }
+
+    /// The recorded state of one step, if any.
+    pub async fn get(&self, key: &str) -> Option<Resource> {
+        self.state.lock().await.0.resources.get(key).cloned()
     }
 
     pub async fn snapshot(&self) -> UpgradeRecord {

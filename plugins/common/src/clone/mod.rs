@@ -1,10 +1,519 @@
-//! `kubectl kf clone`.
+//! `kubectl kf clone`: discover blue's storage, then clone RDS, S3 and EFS for green
+//! concurrently. Every step is written to the upgrade record as it completes and every AWS
+//! resource is tagged, so a second run continues where the first stopped and creates nothing twice.
 
-use crate::commands::CloneCli;
+pub mod datasync;
+pub mod discover;
+pub mod efs;
+pub mod rds;
+pub mod s3;
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+pub use crate::upgrade::Ctx;
+
+use crate::aws::Aws;
+use crate::commands::{CloneCli, Layer};
+use crate::context::Blue;
+use crate::eks;
 use crate::error::{Error, Result};
+use crate::output::{self, Render};
+use crate::progress::Progress;
+use crate::record::{Phase, RecordStore, Resource};
+use crate::storage::efs as green_efs;
+use discover::{BlueStorage, GreenNetwork};
 
-pub async fn run(_cli: CloneCli) -> Result<()> {
-    Err(Error::failed(
-        "`kubectl kf clone` is not implemented in this version yet",
-    ))
+/// One line of the plan: a step, the resource it makes or uses, and what will happen.
+#[derive(Clone, Debug, Serialize)]
+pub struct PlanStep {
+    pub layer: String,
+    pub step: String,
+    pub kind: String,
+    pub name: String,
+    pub action: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Plan {
+    pub blue: String,
+    pub green: String,
+    #[serde(rename = "dryRun")]
+    pub dry_run: bool,
+    pub steps: Vec<PlanStep>,
+}
+
+impl Render for Plan {
+    fn table(&self) -> String {
+        let mut s = format!(
+            "Plan: clone {} -> {} (dry run: nothing is changed)\n\n",
+            self.blue, self.green
+        );
+        s.push_str(&output::table(
+            &["LAYER", "STEP", "KIND", "NAME", "ACTION"],
+            self.steps.iter().map(|p| {
+                [
+                    p.layer.clone(),
+                    p.step.clone(),
+                    p.kind.clone(),
+                    p.name.clone(),
+                    p.action.clone(),
+                ]
+            }),
+        ));
+        s
+    }
+}
+
+/// What the run leaves: every resource of the clone with its id and phase.
+#[derive(Debug, Serialize)]
+pub struct Report {
+    pub blue: String,
+    pub green: String,
+    pub resources: BTreeMap<String, Resource>,
+    pub failed: Vec<String>,
+}
+
+impl Render for Report {
+    fn table(&self) -> String {
+        let mut s = output::table(
+            &["STEP", "KIND", "ID", "PHASE", "MESSAGE"],
+            self.resources.iter().map(|(k, r)| {
+                [
+                    k.clone(),
+                    r.kind.clone(),
+                    r.id.clone(),
+                    r.phase.to_string(),
+                    r.message.clone().unwrap_or_default(),
+                ]
+            }),
+        );
+        for f in &self.failed {
+            s.push_str(&format!("FAILED: {f}\n"));
+        }
+        s
+    }
+}
+
+fn layer_prefixes(layer: Layer) -> &'static [&'static str] {
+    match layer {
+        Layer::Db => &["rds."],
+        Layer::Bucket => &["s3."],
+        Layer::Efs => &["efs."],
+    }
+}
+
+pub async fn run(cli: CloneCli) -> Result<()> {
+    let g = &cli.global;
+    let blue = Blue::resolve(g)?;
+    let blue_client = blue.client().await?;
+    let green = blue.green(g, &blue_client).await?;
+    let aws = Aws::load(g).await?;
+    let mut layers = if cli.only.is_empty() {
+        vec![Layer::Db, Layer::Bucket, Layer::Efs]
+    } else {
+        cli.only.clone()
+    };
+    layers.sort();
+    layers.dedup();
+
+    let record = RecordStore::open(&blue_client, &blue.context, &green, !g.dry_run).await?;
+    let rec = record.snapshot().await;
+    let green_cluster =
+        eks::cluster_for_context(&aws, &blue.kubeconfig, &green, rec.green_cluster.as_deref())
+            .await?;
+    let blue_cluster = eks::cluster_for_context(
+        &aws,
+        &blue.kubeconfig,
+        &blue.context,
+        rec.blue_cluster.as_deref(),
+    )
+    .await
+    .ok();
+    if let Some(b) = &blue_cluster {
+        if b.name == green_cluster.name {
+            return Err(Error::usage(format!(
+                "blue ({}) and green ({green}) are the same EKS cluster {}: pass --to with the new cluster's context",
+                blue.context, b.name
+            )));
+        }
+    }
+    let storage = discover::blue_storage(&blue_client, &aws, &cli, &layers).await?;
+    let net = discover::green_network(&aws, green_cluster).await?;
+
+    let mut ctx = Ctx::new(aws, record, &green, g.timeout);
+    ctx.resync = cli.resync;
+    ctx.yes = g.yes;
+    let plan = Plan {
+        blue: blue.context.clone(),
+        green: green.clone(),
+        dry_run: g.dry_run,
+        steps: plan(&ctx, &storage, &net).await?,
+    };
+    refuse_blue_targets(&ctx, &storage).await?;
+    if g.dry_run {
+        return output::print(g.output, &plan);
+    }
+    let blue_cluster_name = blue_cluster.map(|c| c.name);
+    let green_cluster_name = net.cluster.name.clone();
+    ctx.record
+        .update(|r| {
+            r.green_cluster = Some(green_cluster_name.clone());
+            if r.blue_cluster.is_none() {
+                r.blue_cluster = blue_cluster_name.clone();
+            }
+        })
+        .await?;
+
+    let progress = Progress::new(g.quiet);
+    let replace_db = cli.resync && g.yes;
+    let db = async {
+        let Some(db) = &storage.db else { return Ok(()) };
+        let stream = progress.stream("rds");
+        if cli.resync && !g.yes {
+            let t = rds::targets(&ctx, db, rds::generation(&ctx).await + 1);
+            stream.finish(&format!(
+                "would replace green's database {} with a restore of a fresh snapshot {} of {}: pass --yes to do it",
+                t.instance, t.snapshot, db.id
+            ));
+            return Ok(());
+        }
+        rds::run(&ctx, &stream, db, &net, replace_db).await
+    };
+    let bucket = async {
+        let Some(b) = &storage.bucket else {
+            return Ok(());
+        };
+        s3::run(&ctx, &progress.stream("s3"), b).await
+    };
+    let efs = async {
+        let Some(fs) = &storage.efs_id else {
+            return Ok(());
+        };
+        efs::run(&ctx, &progress.stream("efs"), fs, &net).await
+    };
+    let (db, bucket, efs) = tokio::join!(db, bucket, efs);
+
+    let mut failed = Vec::new();
+    let mut usage = false;
+    for (layer, result) in [(Layer::Db, db), (Layer::Bucket, bucket), (Layer::Efs, efs)] {
+        if let Err(e) = result {
+            usage |= e.exit_code() == 2;
+            let name = layer_name(layer);
+            record_failure(&ctx, layer, &e).await;
+            failed.push(format!("{name}: {e}"));
+        }
+    }
+    let rec = ctx.record.snapshot().await;
+    let report = Report {
+        blue: blue.context.clone(),
+        green: green.clone(),
+        resources: rec
+            .resources
+            .into_iter()
+            .filter(|(k, _)| {
+                layers
+                    .iter()
+                    .any(|l| layer_prefixes(*l).iter().any(|p| k.starts_with(p)))
+            })
+            .collect(),
+        failed: failed.clone(),
+    };
+    output::print(g.output, &report)?;
+    if failed.is_empty() {
+        Ok(())
+    } else if usage {
+        Err(Error::usage(failed.join("; ")))
+    } else {
+        Err(Error::failed(format!(
+            "clone of {} failed; fix the cause and run it again to retry only what failed: {}",
+            green,
+            failed.join("; ")
+        )))
+    }
+}
+
+fn layer_name(l: Layer) -> &'static str {
+    match l {
+        Layer::Db => "db",
+        Layer::Bucket => "bucket",
+        Layer::Efs => "efs",
+    }
+}
+
+/// Marks the step a failed stream was in as Failed with the reason (steps already marked
+/// Failed, like a DataSync execution, keep their own reason).
+async fn record_failure(ctx: &Ctx, layer: Layer, err: &Error) {
+    let rec = ctx.record.snapshot().await;
+    let prefixes = layer_prefixes(layer);
+    let in_layer = |k: &str| prefixes.iter().any(|p| k.starts_with(p));
+    if rec
+        .resources
+        .iter()
+        .any(|(k, r)| in_layer(k) && r.phase == Phase::Failed)
+    {
+        return;
+    }
+    let step = rec
+        .resources
+        .iter()
+        .filter(|(k, r)| in_layer(k) && r.phase == Phase::InProgress)
+        .map(|(k, r)| (k.clone(), r.kind.clone(), r.id.clone()))
+        .next()
+        .unwrap_or_else(|| {
+            (
+                format!("{}.error", prefixes[0].trim_end_matches('.')),
+                "Step".into(),
+                String::new(),
+            )
+        });
+    let msg = err.to_string();
+    if let Err(e) = ctx
+        .record
+        .mark(&step.0, &step.1, &step.2, Phase::Failed, Some(msg))
+        .await
+    {
+        tracing::warn!("could not record the failure of {}: {e}", step.0);
+    }
+}
+
+fn action(rec: Option<&Resource>, fresh: &str) -> String {
+    match rec.map(|r| r.phase) {
+        Some(Phase::Completed) => "done".into(),
+        Some(Phase::InProgress) => "resume".into(),
+        Some(Phase::Failed) => "retry".into(),
+        _ => fresh.into(),
+    }
+}
+
+/// The plan, from the record and the names the steps will use. Reads only.
+async fn plan(ctx: &Ctx, storage: &BlueStorage, net: &GreenNetwork) -> Result<Vec<PlanStep>> {
+    let rec = ctx.record.snapshot().await;
+    let get = |k: &str| rec.resources.get(k);
+    let mut steps = Vec::new();
+    let mut push = |layer: &str, step: &str, kind: &str, name: String, action: String| {
+        steps.push(PlanStep {
+            layer: layer.into(),
+            step: step.into(),
+            kind: kind.into(),
+            name,
+            action,
+        });
+    };
+    if let Some(db) = &storage.db {
+        let generation = rds::generation(ctx).await;
+        let replace = ctx.resync;
+        let t = rds::targets(ctx, db, if replace { generation + 1 } else { generation });
+        let replace_action = |fresh: &str| {
+            if replace {
+                if ctx.yes {
+                    "replace".to_string()
+                } else {
+                    "replace (needs --yes)".to_string()
+                }
+            } else {
+                action(get(rds::INSTANCE), fresh)
+            }
+        };
+        push(
+            "db",
+            rds::SNAPSHOT,
+            "DBSnapshot",
+            format!("{} of {}", t.snapshot, db.id),
+            if replace {
+                "create".into()
+            } else {
+                action(get(rds::SNAPSHOT), "create")
+            },
+        );
+        push(
+            "db",
+            rds::SUBNET_GROUP,
+            "DBSubnetGroup",
+            format!(
+                "{} ({})",
+                t.subnet_group,
+                net.private_subnets
+                    .iter()
+                    .map(|s| s.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(",")
+            ),
+            action(get(rds::SUBNET_GROUP), "ensure"),
+        );
+        push(
+            "db",
+            rds::INSTANCE,
+            "DBInstance",
+            format!(
+                "{} ({}, sg {})",
+                t.instance, db.class, net.cluster.cluster_security_group_id
+            ),
+            replace_action("restore"),
+        );
+        push(
+            "db",
+            rds::SECRET,
+            "Secret",
+            t.secret
+                .clone()
+                .unwrap_or_else(|| "(blue has none in Secrets Manager)".into()),
+            action(get(rds::SECRET), "ensure"),
+        );
+    }
+    if let Some(b) = &storage.bucket {
+        let green = s3::green_bucket(ctx, b);
+        push(
+            "bucket",
+            s3::BUCKET,
+            "S3Bucket",
+            green.clone(),
+            action(get(s3::BUCKET), "ensure"),
+        );
+        push(
+            "bucket",
+            "s3.datasync-role",
+            "IAMRole",
+            ctx.name("kf-datasync-", "", 64),
+            "ensure (policy: exactly both buckets)".into(),
+        );
+        push(
+            "bucket",
+            s3::SOURCE,
+            "DataSyncLocation",
+            format!("s3://{b}/"),
+            action(get(s3::SOURCE), "ensure"),
+        );
+        push(
+            "bucket",
+            s3::DESTINATION,
+            "DataSyncLocation",
+            format!("s3://{green}/"),
+            action(get(s3::DESTINATION), "ensure"),
+        );
+        push(
+            "bucket",
+            s3::TASK,
+            "DataSyncTask",
+            "TransferMode CHANGED, verify, remove deleted".into(),
+            action(get(s3::TASK), "ensure"),
+        );
+        push(
+            "bucket",
+            s3::EXECUTION,
+            "DataSyncExecution",
+            format!("s3://{b} -> s3://{green}"),
+            if ctx.resync {
+                "run again".into()
+            } else {
+                action(get(s3::EXECUTION), "run")
+            },
+        );
+    }
+    if let Some(fs) = &storage.efs_id {
+        let green = green_filesystem_id(ctx).await?;
+        push(
+            "efs",
+            green_efs::FILESYSTEM,
+            "FileSystem",
+            green
+                .clone()
+                .unwrap_or_else(|| format!("{} (new, encrypted)", green_efs::DEFAULT_NAME)),
+            if green.is_some() {
+                "use".into()
+            } else {
+                "create".into()
+            },
+        );
+        push(
+            "efs",
+            efs::SOURCE,
+            "DataSyncLocation",
+            format!("{fs} (subnet of a mount target)"),
+            action(get(efs::SOURCE), "ensure"),
+        );
+        push(
+            "efs",
+            efs::DESTINATION,
+            "DataSyncLocation",
+            green.unwrap_or_else(|| "(new file system)".into()),
+            action(get(efs::DESTINATION), "ensure"),
+        );
+        push(
+            "efs",
+            efs::TASK,
+            "DataSyncTask",
+            "TransferMode CHANGED, verify, remove deleted".into(),
+            action(get(efs::TASK), "ensure"),
+        );
+        push(
+            "efs",
+            efs::EXECUTION,
+            "DataSyncExecution",
+            format!("{fs} -> green"),
+            if ctx.resync {
+                "run again".into()
+            } else {
+                action(get(efs::EXECUTION), "run")
+            },
+        );
+    }
+    Ok(steps)
+}
+
+/// Green's file system if it exists already: recorded, or found by its creation token.
+async fn green_filesystem_id(ctx: &Ctx) -> Result<Option<String>> {
+    if let Some(r) = ctx
+        .record
+        .get(green_efs::FILESYSTEM)
+        .await
+        .filter(|r| !r.id.is_empty())
+    {
+        return Ok(Some(r.id));
+    }
+    let out = ctx
+        .aws
+        .efs()
+        .describe_file_systems()
+        .creation_token(green_efs::creation_token(ctx, green_efs::DEFAULT_NAME))
+        .send()
+        .await
+        .map_err(|e| Error::aws("DescribeFileSystems", e))?;
+    Ok(out
+        .file_systems()
+        .first()
+        .map(|f| f.file_system_id().to_string()))
+}
+
+/// Refuses (exit 2, before anything is created) any green target that is a blue resource.
+async fn refuse_blue_targets(ctx: &Ctx, storage: &BlueStorage) -> Result<()> {
+    let mut clashes = Vec::new();
+    if let Some(db) = &storage.db {
+        let t = rds::targets(ctx, db, rds::generation(ctx).await);
+        if t.instance == db.id {
+            clashes.push(format!("DB instance {}", db.id));
+        }
+        if t.secret.is_some() && t.secret == db.secret {
+            clashes.push(format!("secret {}", db.secret.clone().unwrap_or_default()));
+        }
+    }
+    if let Some(b) = &storage.bucket {
+        if s3::green_bucket(ctx, b) == *b {
+            clashes.push(format!("bucket {b}"));
+        }
+    }
+    if let Some(fs) = &storage.efs_id {
+        if green_filesystem_id(ctx).await?.as_deref() == Some(fs.as_str()) {
+            clashes.push(format!("EFS file system {fs}"));
+        }
+    }
+    if clashes.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::usage(format!(
+            "green's target would be blue's {}: refusing to write to production; check --to and the overrides",
+            clashes.join(", ")
+        )))
+    }
 }

@@ -1,5 +1,7 @@
 //! `kubectl kf storage`.
 
+pub mod efs;
+
 use crate::commands::StorageCli;
 use crate::error::{Error, Result};
 

@@ -1,0 +1,41 @@
+# kubectl kf — the two commands: `make demo` and `make test`. Nothing else needs installing by hand:
+# the emulators go into .venv from a pinned requirements file, Rust builds with the machine's cargo.
+
+SHELL := /bin/bash
+export CARGO_TARGET_DIR ?= $(HOME)/.cache/kubectl-kf/target
+VENV := .venv
+REQS := tests/emulators/requirements.txt
+PYTHON ?= python3
+
+.PHONY: all build venv test lint unit e2e demo fmt clean-venv
+
+all: build
+
+build:
+	cargo build --workspace --bins
+
+$(VENV)/.installed: $(REQS)
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r $(REQS)
+	touch $@
+
+venv: $(VENV)/.installed
+
+fmt:
+	cargo fmt --all
+
+lint:
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets -- -D warnings
+
+# Everything CI checks: formatting, clippy, the emulators' own checks, unit and end-to-end tests.
+test: venv lint build
+	$(VENV)/bin/python -m unittest discover -s tests/emulators -p 'test_*.py'
+	cargo test --workspace
+
+# The whole blue/green flow, as far as the suite goes, against emulated AWS and Kubernetes.
+demo: venv build
+	scripts/demo.sh
+
+clean-venv:
+	rm -rf $(VENV)

@@ -1,0 +1,459 @@
+//! DataSync for the S3 and EFS streams: the role scoped to exactly the buckets involved,
+//! locations, tasks and executions. Every resource is tagged with the upgrade and its step, so a
+//! run killed between creating something and recording it finds it again instead of making a
+//! second one.
+
+use aws_sdk_datasync::types::{
+    Ec2Config, Mtime, Options, OverwriteMode, PreserveDeletedFiles, S3Config, TagListEntry,
+    TaskExecutionStatus, TransferMode, VerifyMode,
+};
+
+use super::Ctx;
+use crate::error::{Error, Result};
+use crate::progress::Stream;
+use crate::record::{Phase, UPGRADE_TAG};
+use crate::wait::{self, Poll};
+
+pub const STEP_TAG: &str = "kubeflow.org/step";
+
+fn tags(ctx: &Ctx, step: &str) -> Vec<TagListEntry> {
+    vec![
+        TagListEntry::builder()
+            .key(UPGRADE_TAG)
+            .value(&ctx.tag)
+            .build()
+            .expect("key set"),
+        TagListEntry::builder()
+            .key(STEP_TAG)
+            .value(step)
+            .build()
+            .expect("key set"),
+    ]
+}
+
+/// The role DataSync assumes to read blue's bucket and write green's. Its inline policy names
+/// exactly these buckets and is written on every run, so a role left from an earlier upgrade
+/// never keeps a stale policy.
+pub async fn ensure_role(ctx: &Ctx, stream: &Stream, buckets: &[&str]) -> Result<String> {
+    const KEY: &str = "s3.datasync-role";
+    let iam = ctx.aws.iam();
+    let name = ctx.name("kf-datasync-", "", 64);
+    stream.set(&format!("IAM role {name}"));
+    let arn = match iam.get_role().role_name(&name).send().await {
+        Ok(out) => out.role().map(|r| r.arn().to_string()).unwrap_or_default(),
+        Err(e) if crate::aws::error_code(&e) == Some("NoSuchEntity") => {
+            let trust = serde_json::json!({
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Principal": {"Service": "datasync.amazonaws.com"}, "Action": "sts:AssumeRole"}]
+            });
+            let out = iam
+                .create_role()
+                .role_name(&name)
+                .assume_role_policy_document(trust.to_string())
+                .description(format!(
+                    "DataSync access to the buckets of the Kubeflow upgrade to {}",
+                    ctx.green
+                ))
+                .tags(
+                    aws_sdk_iam::types::Tag::builder()
+                        .key(UPGRADE_TAG)
+                        .value(&ctx.tag)
+                        .build()
+                        .expect("key set"),
+                )
+                .send()
+                .await
+                .map_err(|e| Error::aws("CreateRole", e))?;
+            out.role().map(|r| r.arn().to_string()).unwrap_or_default()
+        }
+        Err(e) => return Err(Error::aws("GetRole", e)),
+    };
+    let resources: Vec<String> = buckets
+        .iter()
+        .flat_map(|b| [format!("arn:aws:s3:::{b}"), format!("arn:aws:s3:::{b}/*")])
+        .collect();
+    let policy = serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Action": [
+                "s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads",
+                "s3:AbortMultipartUpload", "s3:DeleteObject", "s3:GetObject", "s3:GetObjectTagging",
+                "s3:GetObjectVersion", "s3:GetObjectVersionTagging", "s3:ListMultipartUploadParts",
+                "s3:PutObject", "s3:PutObjectTagging"
+            ],
+            "Resource": resources
+        }]
+    });
+    iam.put_role_policy()
+        .role_name(&name)
+        .policy_name("kf-datasync-buckets")
+        .policy_document(policy.to_string())
+        .send()
+        .await
+        .map_err(|e| Error::aws("PutRolePolicy", e))?;
+    ctx.record
+        .mark(KEY, "IAMRole", &arn, Phase::Completed, None)
+        .await?;
+    Ok(arn)
+}
+
+/// Where a location points.
+pub enum LocationSpec {
+    S3 {
+        bucket: String,
+        role_arn: String,
+    },
+    Efs {
+        filesystem_arn: String,
+        subnet_arn: String,
+        security_group_arn: String,
+    },
+}
+
+/// Finds a resource of this upgrade's `step` among `arns` by its tags.
+async fn find_tagged(ctx: &Ctx, arns: Vec<String>, step: &str) -> Result<Option<String>> {
+    let ds = ctx.aws.datasync();
+    for arn in arns {
+        let tags = ds
+            .list_tags_for_resource()
+            .resource_arn(&arn)
+            .send()
+            .await
+            .map_err(|e| Error::aws("ListTagsForResource", e))?;
+        let has = |k: &str, v: &str| {
+            tags.tags()
+                .iter()
+                .any(|t| t.key() == k && t.value() == Some(v))
+        };
+        if has(UPGRADE_TAG, &ctx.tag) && has(STEP_TAG, step) {
+            return Ok(Some(arn));
+        }
+    }
+    Ok(None)
+}
+
+pub async fn ensure_location(
+    ctx: &Ctx,
+    stream: &Stream,
+    key: &str,
+    spec: LocationSpec,
+) -> Result<String> {
+    let ds = ctx.aws.datasync();
+    if let Some(r) = ctx.record.get(key).await.filter(|r| !r.id.is_empty()) {
+        let exists = match &spec {
+            LocationSpec::S3 { .. } => ds
+                .describe_location_s3()
+                .location_arn(&r.id)
+                .send()
+                .await
+                .is_ok(),
+            LocationSpec::Efs { .. } => ds
+                .describe_location_efs()
+                .location_arn(&r.id)
+                .send()
+                .await
+                .is_ok(),
+        };
+        if exists {
+            return Ok(r.id);
+        }
+    }
+    let mut arns = Vec::new();
+    let mut pages = ds.list_locations().into_paginator().send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| Error::aws("ListLocations", e))?;
+        arns.extend(
+            page.locations()
+                .iter()
+                .filter_map(|l| l.location_arn().map(str::to_string)),
+        );
+    }
+    if let Some(arn) = find_tagged(ctx, arns, key).await? {
+        ctx.record
+            .mark(key, "DataSyncLocation", &arn, Phase::Completed, None)
+            .await?;
+        return Ok(arn);
+    }
+    stream.set(&format!("creating DataSync location {key}"));
+    let arn = match spec {
+        LocationSpec::S3 { bucket, role_arn } => {
+            let config = S3Config::builder()
+                .bucket_access_role_arn(role_arn)
+                .build()
+                .expect("role set");
+            // A new role takes a while to be usable by DataSync (IAM is eventually consistent):
+            // retry that specific refusal for a bounded time instead of sleeping a fixed 30 s.
+            let create = || {
+                ds.create_location_s3()
+                    .s3_bucket_arn(format!("arn:aws:s3:::{bucket}"))
+                    .subdirectory("/")
+                    .s3_config(config.clone())
+                    .set_tags(Some(tags(ctx, key)))
+                    .send()
+            };
+            let out = wait::until(
+                &format!("IAM role to be usable for s3://{bucket}"),
+                ctx.timeout,
+                stream,
+                || async {
+                    match create().await {
+                        Ok(out) => Ok(Poll::Ready(out)),
+                        Err(e)
+                            if crate::aws::error_code(&e) == Some("InvalidRequestException")
+                                && crate::aws::describe_error(&e)
+                                    .to_lowercase()
+                                    .contains("role") =>
+                        {
+                            Ok(Poll::Pending(crate::aws::describe_error(&e)))
+                        }
+                        Err(e) => Err(Error::aws("CreateLocationS3", e)),
+                    }
+                },
+            )
+            .await?;
+            out.location_arn().unwrap_or_default().to_string()
+        }
+        LocationSpec::Efs {
+            filesystem_arn,
+            subnet_arn,
+            security_group_arn,
+        } => {
+            let ec2 = Ec2Config::builder()
+                .subnet_arn(subnet_arn)
+                .security_group_arns(security_group_arn)
+                .build()
+                .expect("fields set");
+            ds.create_location_efs()
+                .efs_filesystem_arn(filesystem_arn)
+                .subdirectory("/")
+                .ec2_config(ec2)
+                .set_tags(Some(tags(ctx, key)))
+                .send()
+                .await
+                .map_err(|e| Error::aws("CreateLocationEfs", e))?
+                .location_arn()
+                .unwrap_or_default()
+                .to_string()
+        }
+    };
+    ctx.record
+        .mark(key, "DataSyncLocation", &arn, Phase::Completed, None)
+        .await?;
+    Ok(arn)
+}
+
+/// The task copying `source` to `destination`: only changed files, verified, deletions mirrored.
+pub async fn ensure_task(
+    ctx: &Ctx,
+    stream: &Stream,
+    key: &str,
+    source: &str,
+    destination: &str,
+) -> Result<String> {
+    let ds = ctx.aws.datasync();
+    if let Some(r) = ctx.record.get(key).await.filter(|r| !r.id.is_empty()) {
+        if ds.describe_task().task_arn(&r.id).send().await.is_ok() {
+            return Ok(r.id);
+        }
+    }
+    let mut arns = Vec::new();
+    let mut pages = ds.list_tasks().into_paginator().send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| Error::aws("ListTasks", e))?;
+        arns.extend(
+            page.tasks()
+                .iter()
+                .filter_map(|t| t.task_arn().map(str::to_string)),
+        );
+    }
+    if let Some(arn) = find_tagged(ctx, arns, key).await? {
+        ctx.record
+            .mark(key, "DataSyncTask", &arn, Phase::Completed, None)
+            .await?;
+        return Ok(arn);
+    }
+    stream.set(&format!("creating DataSync task {key}"));
+    let options = Options::builder()
+        .verify_mode(VerifyMode::PointInTimeConsistent)
+        .overwrite_mode(OverwriteMode::Always)
+        .preserve_deleted_files(PreserveDeletedFiles::Remove)
+        .transfer_mode(TransferMode::Changed)
+        .mtime(Mtime::Preserve)
+        .build();
+    let arn = ds
+        .create_task()
+        .source_location_arn(source)
+        .destination_location_arn(destination)
+        .name(ctx.name("kf-", &format!("-{}", key.replace('.', "-")), 256))
+        .options(options)
+        .set_tags(Some(tags(ctx, key)))
+        .send()
+        .await
+        .map_err(|e| Error::aws("CreateTask", e))?
+        .task_arn()
+        .unwrap_or_default()
+        .to_string();
+    ctx.record
+        .mark(key, "DataSyncTask", &arn, Phase::Completed, None)
+        .await?;
+    Ok(arn)
+}
+
+fn running(s: &TaskExecutionStatus) -> bool {
+    matches!(
+        s,
+        TaskExecutionStatus::Queued
+            | TaskExecutionStatus::Launching
+            | TaskExecutionStatus::Preparing
+            | TaskExecutionStatus::Transferring
+            | TaskExecutionStatus::Verifying
+    )
+}
+
+/// Runs the task once (or attaches to the execution already running) and waits for it,
+/// showing the execution's own counters.
+pub async fn run_execution(ctx: &Ctx, stream: &Stream, key: &str, task_arn: &str) -> Result<()> {
+    let ds = ctx.aws.datasync();
+    let recorded = ctx.record.get(key).await;
+    if let Some(r) = &recorded {
+        if r.phase == Phase::Completed && !ctx.resync {
+            stream.set(&format!("{key} already completed ({})", r.id));
+            return Ok(());
+        }
+    }
+    // An execution already under way (started by a run that was killed) is waited for, not
+    // started again; DataSync would refuse a second one anyway.
+    let mut current = None;
+    let list = ds
+        .list_task_executions()
+        .task_arn(task_arn)
+        .send()
+        .await
+        .map_err(|e| Error::aws("ListTaskExecutions", e))?;
+    for e in list.task_executions() {
+        if e.status().is_some_and(running) {
+            current = e.task_execution_arn().map(str::to_string);
+        }
+    }
+    // A recorded execution that finished after its run was killed counts, unless resyncing.
+    if current.is_none() && !ctx.resync {
+        if let Some(r) = recorded
+            .as_ref()
+            .filter(|r| r.phase == Phase::InProgress && !r.id.is_empty())
+        {
+            current = Some(r.id.clone());
+        }
+    }
+    let arn = match current {
+        Some(a) => a,
+        None => {
+            let arn = ds
+                .start_task_execution()
+                .task_arn(task_arn)
+                .send()
+                .await
+                .map_err(|e| Error::aws("StartTaskExecution", e))?
+                .task_execution_arn()
+                .unwrap_or_default()
+                .to_string();
+            ctx.record
+                .mark(key, "DataSyncExecution", &arn, Phase::InProgress, None)
+                .await?;
+            arn
+        }
+    };
+    let outcome = wait::until(
+        &format!("DataSync execution {}", short_arn(&arn)),
+        ctx.timeout,
+        stream,
+        || async {
+            let d = ds
+                .describe_task_execution()
+                .task_execution_arn(&arn)
+                .send()
+                .await
+                .map_err(|e| Error::aws("DescribeTaskExecution", e))?;
+            let status = d.status().cloned().unwrap_or(TaskExecutionStatus::Queued);
+            let counters = format!(
+                "{}/{} files, {}/{}",
+                d.files_transferred(),
+                d.estimated_files_to_transfer(),
+                bytes(d.bytes_transferred()),
+                bytes(d.estimated_bytes_to_transfer()),
+            );
+            Ok(match status {
+                TaskExecutionStatus::Success => {
+                    Poll::Ready(Ok((d.files_transferred(), d.bytes_transferred())))
+                }
+                TaskExecutionStatus::Error => {
+                    let r = d.result();
+                    let why = format!(
+                        "{}: {}",
+                        r.and_then(|r| r.error_code()).unwrap_or("ERROR"),
+                        r.and_then(|r| r.error_detail())
+                            .unwrap_or("the execution failed")
+                    );
+                    Poll::Ready(Err(why))
+                }
+                s => Poll::Pending(format!("{} {counters}", s.as_str())),
+            })
+        },
+    )
+    .await;
+    match outcome {
+        Ok(Ok((files, bytes_done))) => {
+            ctx.record
+                .mark(
+                    key,
+                    "DataSyncExecution",
+                    &arn,
+                    Phase::Completed,
+                    Some(format!("{files} files, {}", bytes(bytes_done))),
+                )
+                .await?;
+            ctx.record
+                .detail(key, "filesTransferred", files.into())
+                .await?;
+            ctx.record
+                .detail(key, "bytesTransferred", bytes_done.into())
+                .await?;
+            Ok(())
+        }
+        Ok(Err(why)) => {
+            ctx.record
+                .mark(
+                    key,
+                    "DataSyncExecution",
+                    &arn,
+                    Phase::Failed,
+                    Some(why.clone()),
+                )
+                .await?;
+            Err(Error::failed(format!(
+                "DataSync execution {} failed: {why}",
+                short_arn(&arn)
+            )))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+fn short_arn(arn: &str) -> &str {
+    arn.rsplit('/').next().unwrap_or(arn)
+}
+
+fn bytes(n: i64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = n as f64;
+    let mut u = 0;
+    while v >= 1024.0 && u < UNITS.len() - 1 {
+        v /= 1024.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", UNITS[u])
+    }
+}

@@ -1,0 +1,287 @@
+//! Finding blue's storage from blue itself, and green's network from green's EKS cluster.
+//!
+//! Blue: the DB host and bucket in `kubeflow/pipeline-install-config` (the `host` of
+//! `mysql-secret` as a fallback), matched to RDS instance endpoints; the file system in the
+//! `efs-sc` StorageClass. Flags override each. Nothing here writes.
+
+use k8s_openapi::api::core::v1::{ConfigMap, Secret};
+use k8s_openapi::api::storage::v1::StorageClass;
+use kube::Client;
+use kube::api::{Api, DynamicObject, ListParams};
+use kube::core::{ApiResource, GroupVersionKind};
+
+use crate::aws::Aws;
+use crate::commands::{CloneCli, Layer};
+use crate::eks::{self, ClusterInfo, Subnet};
+use crate::error::{Error, Result};
+use crate::record::NAMESPACE;
+
+pub const INSTALL_CONFIG: &str = "pipeline-install-config";
+pub const DB_SECRET: &str = "mysql-secret";
+pub const EFS_CLASS: &str = "efs-sc";
+/// The Secrets Manager secret name the AWS Kubeflow manifests use for the DB.
+pub const DEFAULT_DB_SECRET: &str = "rds-secret";
+
+/// Blue's database as RDS describes it.
+#[derive(Clone, Debug)]
+pub struct BlueDb {
+    pub id: String,
+    pub host: String,
+    pub class: String,
+    pub storage_type: Option<String>,
+    pub allocated_storage: Option<i32>,
+    pub multi_az: bool,
+    pub parameter_group: Option<String>,
+    /// The Secrets Manager secret holding blue's DB credentials, if blue keeps them there.
+    pub secret: Option<String>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct BlueStorage {
+    pub db: Option<BlueDb>,
+    pub bucket: Option<String>,
+    pub efs_id: Option<String>,
+}
+
+/// Green's cluster and where green's storage goes.
+#[derive(Clone, Debug)]
+pub struct GreenNetwork {
+    pub cluster: ClusterInfo,
+    pub private_subnets: Vec<Subnet>,
+}
+
+async fn install_config(client: &Client) -> Result<Option<ConfigMap>> {
+    let api: Api<ConfigMap> = Api::namespaced(client.clone(), NAMESPACE);
+    Ok(api.get_opt(INSTALL_CONFIG).await?)
+}
+
+fn cm_value(cm: &Option<ConfigMap>, key: &str) -> Option<String> {
+    cm.as_ref()?
+        .data
+        .as_ref()?
+        .get(key)
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+}
+
+/// The `host` key of blue's mysql-secret (only that key is read out).
+async fn secret_host(client: &Client) -> Result<Option<String>> {
+    let api: Api<Secret> = Api::namespaced(client.clone(), NAMESPACE);
+    let Some(secret) = api.get_opt(DB_SECRET).await? else {
+        return Ok(None);
+    };
+    Ok(secret
+        .data
+        .and_then(|d| {
+            d.get("host")
+                .map(|b| String::from_utf8_lossy(&b.0).trim().to_string())
+        })
+        .filter(|s| !s.is_empty()))
+}
+
+pub async fn blue_storage(
+    client: &Client,
+    aws: &Aws,
+    cli: &CloneCli,
+    layers: &[Layer],
+) -> Result<BlueStorage> {
+    let cm = install_config(client).await?;
+    let mut storage = BlueStorage::default();
+    if layers.contains(&Layer::Db) {
+        storage.db = Some(blue_db(client, aws, cli, &cm).await?);
+    }
+    if layers.contains(&Layer::Bucket) {
+        let bucket = cli.bucket.clone().or_else(|| cm_value(&cm, "bucketName")).ok_or_else(|| {
+            Error::usage(format!(
+                "cannot find blue's S3 bucket: no bucketName in {NAMESPACE}/{INSTALL_CONFIG}; pass --bucket NAME"
+            ))
+        })?;
+        aws.s3()
+            .head_bucket()
+            .bucket(&bucket)
+            .send()
+            .await
+            .map_err(|e| {
+                Error::usage(format!(
+                    "blue's S3 bucket {bucket} (from {}) is not reachable: {}; pass --bucket NAME",
+                    if cli.bucket.is_some() {
+                        "--bucket"
+                    } else {
+                        "bucketName in pipeline-install-config"
+                    },
+                    crate::aws::describe_error(&e)
+                ))
+            })?;
+        storage.bucket = Some(bucket);
+    }
+    if layers.contains(&Layer::Efs) {
+        storage.efs_id = Some(blue_efs(client, aws, cli).await?);
+    }
+    Ok(storage)
+}
+
+async fn blue_db(
+    client: &Client,
+    aws: &Aws,
+    cli: &CloneCli,
+    cm: &Option<ConfigMap>,
+) -> Result<BlueDb> {
+    let rds = aws.rds();
+    let mut instances = Vec::new();
+    let mut pages = rds.describe_db_instances().into_paginator().send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| Error::aws("DescribeDBInstances", e))?;
+        instances.extend(page.db_instances().iter().cloned());
+    }
+    let host = match cm_value(cm, "dbHost") {
+        Some(h) => Some(h),
+        None => secret_host(client).await?,
+    };
+    let found = match (&cli.db_instance, &host) {
+        (Some(id), _) => instances.iter().find(|i| i.db_instance_identifier() == Some(id.as_str())).ok_or_else(|| {
+            Error::usage(format!("RDS instance {id} (from --db-instance) does not exist in {}", aws.region()))
+        })?,
+        (None, Some(h)) => instances
+            .iter()
+            .find(|i| i.endpoint().and_then(|e| e.address()) == Some(h.as_str()))
+            .ok_or_else(|| {
+                Error::usage(format!(
+                    "no RDS instance in {} has the endpoint {h} (dbHost of {NAMESPACE}/{INSTALL_CONFIG}); pass --db-instance ID",
+                    aws.region()
+                ))
+            })?,
+        (None, None) => {
+            return Err(Error::usage(format!(
+                "cannot find blue's database: no dbHost in {NAMESPACE}/{INSTALL_CONFIG} and no host in {NAMESPACE}/{DB_SECRET}; pass --db-instance ID"
+            )));
+        }
+    };
+    let id = found
+        .db_instance_identifier()
+        .unwrap_or_default()
+        .to_string();
+    let endpoint = found
+        .endpoint()
+        .and_then(|e| e.address())
+        .unwrap_or_default()
+        .to_string();
+    Ok(BlueDb {
+        secret: blue_db_secret(client, aws, &endpoint).await?,
+        host: endpoint,
+        class: found.db_instance_class().unwrap_or_default().to_string(),
+        storage_type: found.storage_type().map(str::to_string),
+        allocated_storage: found.allocated_storage(),
+        multi_az: found.multi_az().unwrap_or(false),
+        parameter_group: found
+            .db_parameter_groups()
+            .first()
+            .and_then(|g| g.db_parameter_group_name())
+            .filter(|n| !n.starts_with("default."))
+            .map(str::to_string),
+        id,
+    })
+}
+
+/// The Secrets Manager secret with blue's DB credentials: the object names of blue's
+/// SecretProviderClasses, then the manifests' default name; the secret's `host` must be blue's.
+async fn blue_db_secret(client: &Client, aws: &Aws, host: &str) -> Result<Option<String>> {
+    let mut candidates = secret_provider_objects(client).await;
+    candidates.push(DEFAULT_DB_SECRET.to_string());
+    let sm = aws.secrets();
+    for name in candidates {
+        // Exact names only: a prefix match would take "rds-secret-old" for "rds-secret".
+        let Ok(v) = sm.get_secret_value().secret_id(&name).send().await else {
+            continue;
+        };
+        let value: serde_json::Value = v
+            .secret_string()
+            .and_then(|s| serde_json::from_str(s).ok())
+            .unwrap_or_default();
+        match value.get("host").and_then(|h| h.as_str()) {
+            Some(h) if h == host => return Ok(Some(name)),
+            Some(_) => continue,
+            None if value.get("password").is_some() => return Ok(Some(name)),
+            None => continue,
+        }
+    }
+    Ok(None)
+}
+
+/// `objectName`s of the SecretProviderClasses in blue's kubeflow namespace (none if the CSI
+/// secrets store is not installed).
+async fn secret_provider_objects(client: &Client) -> Vec<String> {
+    let gvk = GroupVersionKind::gvk("secrets-store.csi.x-k8s.io", "v1", "SecretProviderClass");
+    let ar = ApiResource::from_gvk(&gvk);
+    let api: Api<DynamicObject> = Api::namespaced_with(client.clone(), NAMESPACE, &ar);
+    let Ok(list) = api.list(&ListParams::default()).await else {
+        return Vec::new();
+    };
+    let mut names = Vec::new();
+    for spc in list.items {
+        let objects = spc.data["spec"]["parameters"]["objects"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        for line in objects.lines() {
+            if let Some(n) = line
+                .trim()
+                .trim_start_matches('-')
+                .trim()
+                .strip_prefix("objectName:")
+            {
+                let n = n.trim().trim_matches('"').trim_matches('\'').to_string();
+                if !n.is_empty() && !names.contains(&n) {
+                    names.push(n);
+                }
+            }
+        }
+    }
+    names
+}
+
+async fn blue_efs(client: &Client, aws: &Aws, cli: &CloneCli) -> Result<String> {
+    let (id, source) = match &cli.efs_id {
+        Some(id) => (id.clone(), "--efs-id".to_string()),
+        None => {
+            let api: Api<StorageClass> = Api::all(client.clone());
+            let sc = api.get_opt(EFS_CLASS).await?.ok_or_else(|| {
+                Error::usage(format!("cannot find blue's EFS file system: blue has no StorageClass {EFS_CLASS}; pass --efs-id FS_ID"))
+            })?;
+            let id = sc
+                .parameters
+                .and_then(|p| p.get("fileSystemId").cloned())
+                .ok_or_else(|| {
+                    Error::usage(format!(
+                        "StorageClass {EFS_CLASS} of blue has no fileSystemId; pass --efs-id FS_ID"
+                    ))
+                })?;
+            (id, format!("StorageClass {EFS_CLASS}"))
+        }
+    };
+    aws.efs()
+        .describe_file_systems()
+        .file_system_id(&id)
+        .send()
+        .await
+        .map_err(|e| {
+            Error::usage(format!(
+                "blue's EFS file system {id} (from {source}): {}; pass --efs-id FS_ID",
+                crate::aws::describe_error(&e)
+            ))
+        })?;
+    Ok(id)
+}
+
+pub async fn green_network(aws: &Aws, cluster: ClusterInfo) -> Result<GreenNetwork> {
+    let private_subnets = eks::private_subnets(aws, &cluster).await?;
+    if cluster.cluster_security_group_id.is_empty() {
+        return Err(Error::failed(format!(
+            "EKS cluster {} reports no cluster security group",
+            cluster.name
+        )));
+    }
+    Ok(GreenNetwork {
+        cluster,
+        private_subnets,
+    })
+}

@@ -1,0 +1,461 @@
+//! The RDS stream: snapshot blue's instance, restore it into green's VPC, store green's DB
+//! credentials the way blue stores them. Blue is only read and snapshotted.
+
+use aws_sdk_rds::types::Tag;
+
+use super::Ctx;
+use super::discover::{BlueDb, GreenNetwork};
+use crate::error::{Error, Result};
+use crate::progress::Stream;
+use crate::record::{Phase, UPGRADE_TAG};
+use crate::wait::{self, Poll};
+
+pub const SNAPSHOT: &str = "rds.snapshot";
+pub const SUBNET_GROUP: &str = "rds.subnet-group";
+pub const INSTANCE: &str = "rds.instance";
+pub const SECRET: &str = "rds.secret";
+
+/// The names green's database resources get.
+#[derive(Clone, Debug)]
+pub struct Targets {
+    pub snapshot: String,
+    pub subnet_group: String,
+    pub instance: String,
+    pub secret: Option<String>,
+}
+
+/// Identifiers: letters, digits, hyphens; a letter first; no double or trailing hyphen.
+fn rds_identifier(s: &str, max: usize) -> String {
+    let mut out = String::new();
+    for c in s.chars() {
+        let c = if c.is_ascii_alphanumeric() {
+            c.to_ascii_lowercase()
+        } else {
+            '-'
+        };
+        if c == '-' && (out.is_empty() || out.ends_with('-')) {
+            continue;
+        }
+        out.push(c);
+    }
+    if !out.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        out.insert_str(0, "kf-");
+    }
+    out.truncate(max);
+    out.trim_end_matches('-').to_string()
+}
+
+pub fn targets(ctx: &Ctx, blue: &BlueDb, generation: u32) -> Targets {
+    let snap_suffix = if generation == 0 {
+        String::new()
+    } else {
+        format!("-r{generation}")
+    };
+    Targets {
+        snapshot: rds_identifier(&format!("kf-{}-{}{snap_suffix}", ctx.tag, blue.id), 255),
+        subnet_group: rds_identifier(&format!("kf-{}", ctx.tag), 255),
+        instance: rds_identifier(&format!("{}-{}", blue.id, ctx.tag), 63),
+        secret: blue.secret.as_ref().map(|s| format!("{s}-{}", ctx.tag)),
+    }
+}
+
+/// The resync generation recorded for the snapshot (0 for the first clone).
+pub async fn generation(ctx: &Ctx) -> u32 {
+    ctx.record
+        .get(SNAPSHOT)
+        .await
+        .and_then(|r| r.details.get("generation").and_then(|g| g.as_u64()))
+        .unwrap_or(0) as u32
+}
+
+fn tags(ctx: &Ctx, step: &str) -> Vec<Tag> {
+    vec![
+        Tag::builder().key(UPGRADE_TAG).value(&ctx.tag).build(),
+        Tag::builder()
+            .key(super::datasync::STEP_TAG)
+            .value(step)
+            .build(),
+    ]
+}
+
+pub async fn run(
+    ctx: &Ctx,
+    stream: &Stream,
+    blue: &BlueDb,
+    green: &GreenNetwork,
+    replace: bool,
+) -> Result<()> {
+    let mut generation = generation(ctx).await;
+    if replace {
+        generation += 1;
+    }
+    let t = targets(ctx, blue, generation);
+    let azs = crate::eks::zones(&green.private_subnets);
+    if azs.len() < 2 {
+        return Err(Error::failed(format!(
+            "green's cluster {} has private subnets in {} availability zone ({}); an RDS subnet group needs two",
+            green.cluster.name,
+            azs.len(),
+            azs.join(", ")
+        )));
+    }
+    snapshot(ctx, stream, blue, &t, generation).await?;
+    subnet_group(ctx, stream, green, &t).await?;
+    let host = instance(ctx, stream, blue, green, &t).await?;
+    secret(ctx, stream, blue, &t, &host).await?;
+    stream.finish(&format!("database {} available at {host}", t.instance));
+    Ok(())
+}
+
+async fn snapshot(
+    ctx: &Ctx,
+    stream: &Stream,
+    blue: &BlueDb,
+    t: &Targets,
+    generation: u32,
+) -> Result<()> {
+    let rds = ctx.aws.rds();
+    let describe = || {
+        rds.describe_db_snapshots()
+            .db_snapshot_identifier(&t.snapshot)
+            .send()
+    };
+    match describe().await {
+        Ok(_) => {}
+        Err(e) if crate::aws::error_code(&e) == Some("DBSnapshotNotFound") => {
+            stream.set(&format!("snapshot {} of {}", t.snapshot, blue.id));
+            ctx.record
+                .mark(SNAPSHOT, "DBSnapshot", &t.snapshot, Phase::InProgress, None)
+                .await?;
+            ctx.record
+                .detail(SNAPSHOT, "generation", generation.into())
+                .await?;
+            rds.create_db_snapshot()
+                .db_snapshot_identifier(&t.snapshot)
+                .db_instance_identifier(&blue.id)
+                .set_tags(Some(tags(ctx, SNAPSHOT)))
+                .send()
+                .await
+                .map_err(|e| Error::aws("CreateDBSnapshot", e))?;
+        }
+        Err(e) => return Err(Error::aws("DescribeDBSnapshots", e)),
+    }
+    wait::until(
+        &format!("snapshot {} to be available", t.snapshot),
+        ctx.timeout,
+        stream,
+        || async {
+            let out = describe()
+                .await
+                .map_err(|e| Error::aws("DescribeDBSnapshots", e))?;
+            let s = out.db_snapshots().first();
+            let status = s.and_then(|s| s.status()).unwrap_or("unknown").to_string();
+            match status.as_str() {
+                "available" => Ok(Poll::Ready(())),
+                "failed" | "error" => Err(Error::failed(format!(
+                    "snapshot {} is {status}",
+                    t.snapshot
+                ))),
+                _ => Ok(Poll::Pending(format!(
+                    "{status} {}%",
+                    s.and_then(|s| s.percent_progress()).unwrap_or(0)
+                ))),
+            }
+        },
+    )
+    .await?;
+    ctx.record
+        .mark(SNAPSHOT, "DBSnapshot", &t.snapshot, Phase::Completed, None)
+        .await?;
+    ctx.record
+        .detail(SNAPSHOT, "generation", generation.into())
+        .await
+}
+
+async fn subnet_group(ctx: &Ctx, stream: &Stream, green: &GreenNetwork, t: &Targets) -> Result<()> {
+    let rds = ctx.aws.rds();
+    match rds
+        .describe_db_subnet_groups()
+        .db_subnet_group_name(&t.subnet_group)
+        .send()
+        .await
+    {
+        Ok(_) => {}
+        Err(e) if crate::aws::error_code(&e) == Some("DBSubnetGroupNotFoundFault") => {
+            stream.set(&format!("DB subnet group {}", t.subnet_group));
+            rds.create_db_subnet_group()
+                .db_subnet_group_name(&t.subnet_group)
+                .db_subnet_group_description(format!(
+                    "Kubeflow upgrade to {}: private subnets of EKS cluster {}",
+                    ctx.green, green.cluster.name
+                ))
+                .set_subnet_ids(Some(
+                    green.private_subnets.iter().map(|s| s.id.clone()).collect(),
+                ))
+                .set_tags(Some(tags(ctx, SUBNET_GROUP)))
+                .send()
+                .await
+                .map_err(|e| Error::aws("CreateDBSubnetGroup", e))?;
+        }
+        Err(e) => return Err(Error::aws("DescribeDBSubnetGroups", e)),
+    }
+    ctx.record
+        .mark(
+            SUBNET_GROUP,
+            "DBSubnetGroup",
+            &t.subnet_group,
+            Phase::Completed,
+            None,
+        )
+        .await
+}
+
+const FAILED_STATES: [&str; 6] = [
+    "failed",
+    "incompatible-restore",
+    "incompatible-parameters",
+    "incompatible-network",
+    "storage-full",
+    "inaccessible-encryption-credentials",
+];
+
+/// Restores green's instance (replacing one restored from an older snapshot) and returns its host.
+async fn instance(
+    ctx: &Ctx,
+    stream: &Stream,
+    blue: &BlueDb,
+    green: &GreenNetwork,
+    t: &Targets,
+) -> Result<String> {
+    let rds = ctx.aws.rds();
+    let describe = || {
+        rds.describe_db_instances()
+            .db_instance_identifier(&t.instance)
+            .send()
+    };
+    let existing = match describe().await {
+        Ok(out) => out.db_instances().first().cloned(),
+        Err(e) if crate::aws::error_code(&e) == Some("DBInstanceNotFound") => None,
+        Err(e) => return Err(Error::aws("DescribeDBInstances", e)),
+    };
+    let restored_from = ctx.record.get(INSTANCE).await.and_then(|r| {
+        r.details
+            .get("fromSnapshot")
+            .and_then(|v| v.as_str())
+            .map(str::to_string)
+    });
+    if let Some(i) = &existing {
+        if restored_from.as_deref().is_some_and(|s| s != t.snapshot)
+            && i.db_instance_status() != Some("deleting")
+        {
+            // A resync approved with --yes: green's DB is replaced by a restore of the new snapshot.
+            stream.set(&format!(
+                "replacing {} (restored from {})",
+                t.instance,
+                restored_from.clone().unwrap_or_default()
+            ));
+            ctx.record
+                .mark(
+                    INSTANCE,
+                    "DBInstance",
+                    &t.instance,
+                    Phase::InProgress,
+                    Some("replacing".into()),
+                )
+                .await?;
+            rds.modify_db_instance()
+                .db_instance_identifier(&t.instance)
+                .deletion_protection(false)
+                .apply_immediately(true)
+                .send()
+                .await
+                .map_err(|e| Error::aws("ModifyDBInstance", e))?;
+            rds.delete_db_instance()
+                .db_instance_identifier(&t.instance)
+                .skip_final_snapshot(true)
+                .send()
+                .await
+                .map_err(|e| Error::aws("DeleteDBInstance", e))?;
+        }
+    }
+    let existing =
+        if existing.is_some() && restored_from.as_deref().is_some_and(|s| s != t.snapshot) {
+            wait::until(
+                &format!("old instance {} to be deleted", t.instance),
+                ctx.timeout,
+                stream,
+                || async {
+                    match describe().await {
+                        Ok(out) => Ok(Poll::Pending(
+                            out.db_instances()
+                                .first()
+                                .and_then(|i| i.db_instance_status())
+                                .unwrap_or("deleting")
+                                .to_string(),
+                        )),
+                        Err(e) if crate::aws::error_code(&e) == Some("DBInstanceNotFound") => {
+                            Ok(Poll::Ready(()))
+                        }
+                        Err(e) => Err(Error::aws("DescribeDBInstances", e)),
+                    }
+                },
+            )
+            .await?;
+            None
+        } else {
+            existing
+        };
+    if existing.is_none() {
+        stream.set(&format!("restoring {} from {}", t.instance, t.snapshot));
+        ctx.record
+            .mark(INSTANCE, "DBInstance", &t.instance, Phase::InProgress, None)
+            .await?;
+        ctx.record
+            .detail(INSTANCE, "fromSnapshot", t.snapshot.clone().into())
+            .await?;
+        rds.restore_db_instance_from_db_snapshot()
+            .db_instance_identifier(&t.instance)
+            .db_snapshot_identifier(&t.snapshot)
+            .db_instance_class(&blue.class)
+            .db_subnet_group_name(&t.subnet_group)
+            .vpc_security_group_ids(&green.cluster.cluster_security_group_id)
+            .multi_az(blue.multi_az)
+            .publicly_accessible(false)
+            .set_storage_type(blue.storage_type.clone())
+            .set_allocated_storage(blue.allocated_storage)
+            .set_db_parameter_group_name(blue.parameter_group.clone())
+            .deletion_protection(true)
+            .copy_tags_to_snapshot(true)
+            .set_tags(Some(tags(ctx, INSTANCE)))
+            .send()
+            .await
+            .map_err(|e| Error::aws("RestoreDBInstanceFromDBSnapshot", e))?;
+    }
+    let host = wait::until(
+        &format!("DB instance {} to be available", t.instance),
+        ctx.timeout,
+        stream,
+        || async {
+            let out = describe()
+                .await
+                .map_err(|e| Error::aws("DescribeDBInstances", e))?;
+            let i = out.db_instances().first();
+            let status = i
+                .and_then(|i| i.db_instance_status())
+                .unwrap_or("unknown")
+                .to_string();
+            if status == "available" {
+                let host = i
+                    .and_then(|i| i.endpoint())
+                    .and_then(|e| e.address())
+                    .unwrap_or_default()
+                    .to_string();
+                return Ok(Poll::Ready(host));
+            }
+            if FAILED_STATES.contains(&status.as_str()) {
+                return Err(Error::failed(format!(
+                    "DB instance {} is {status}",
+                    t.instance
+                )));
+            }
+            Ok(Poll::Pending(status))
+        },
+    )
+    .await?;
+    ctx.record
+        .mark(
+            INSTANCE,
+            "DBInstance",
+            &t.instance,
+            Phase::Completed,
+            Some(host.clone()),
+        )
+        .await?;
+    ctx.record
+        .detail(INSTANCE, "host", host.clone().into())
+        .await?;
+    Ok(host)
+}
+
+/// Green's credentials: blue's secret with green's host. The value is never printed or logged.
+async fn secret(ctx: &Ctx, stream: &Stream, blue: &BlueDb, t: &Targets, host: &str) -> Result<()> {
+    let (Some(blue_secret), Some(green_secret)) = (&blue.secret, &t.secret) else {
+        ctx.record
+            .mark(
+                SECRET,
+                "Secret",
+                "",
+                Phase::Completed,
+                Some("blue keeps no DB secret in Secrets Manager".into()),
+            )
+            .await?;
+        return Ok(());
+    };
+    let sm = ctx.aws.secrets();
+    let blue_value = sm
+        .get_secret_value()
+        .secret_id(blue_secret)
+        .send()
+        .await
+        .map_err(|e| Error::aws(&format!("GetSecretValue {blue_secret}"), e))?;
+    let mut value: serde_json::Value = blue_value
+        .secret_string()
+        .and_then(|s| serde_json::from_str(s).ok())
+        .ok_or_else(|| Error::failed(format!("secret {blue_secret} is not a JSON object")))?;
+    value["host"] = serde_json::Value::from(host);
+    let text = value.to_string();
+    stream.set(&format!("secret {green_secret}"));
+    match sm.describe_secret().secret_id(green_secret).send().await {
+        Ok(_) => {
+            let current = sm
+                .get_secret_value()
+                .secret_id(green_secret)
+                .send()
+                .await
+                .ok();
+            if current.as_ref().and_then(|c| c.secret_string()) != Some(text.as_str()) {
+                sm.put_secret_value()
+                    .secret_id(green_secret)
+                    .secret_string(text)
+                    .send()
+                    .await
+                    .map_err(|e| Error::aws("PutSecretValue", e))?;
+            }
+        }
+        Err(e) if crate::aws::error_code(&e) == Some("ResourceNotFoundException") => {
+            sm.create_secret()
+                .name(green_secret)
+                .description(format!(
+                    "Kubeflow DB credentials of {} (clone of {blue_secret})",
+                    ctx.green
+                ))
+                .secret_string(text)
+                .tags(
+                    aws_sdk_secretsmanager::types::Tag::builder()
+                        .key(UPGRADE_TAG)
+                        .value(&ctx.tag)
+                        .build(),
+                )
+                .send()
+                .await
+                .map_err(|e| Error::aws("CreateSecret", e))?;
+        }
+        Err(e) => return Err(Error::aws("DescribeSecret", e)),
+    }
+    ctx.record
+        .mark(SECRET, "Secret", green_secret, Phase::Completed, None)
+        .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rds_identifier;
+
+    #[test]
+    fn identifiers_follow_rds_rules() {
+        assert_eq!(rds_identifier("kubeflow-db-green", 63), "kubeflow-db-green");
+        assert_eq!(rds_identifier("1db--Green_x-", 63), "kf-1db-green-x");
+        assert!(rds_identifier(&"a".repeat(100), 63).len() <= 63);
+        assert!(!rds_identifier("abc-defg", 4).ends_with('-'));
+    }
+}

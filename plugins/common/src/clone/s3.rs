@@ -1,0 +1,158 @@
+//! The S3 stream: green's bucket configured like blue's (encryption, versioning, public-access
+//! block), then a DataSync copy of blue's objects into it. Blue's bucket is only read.
+
+use aws_sdk_s3::types::{
+    BucketLocationConstraint, CreateBucketConfiguration, Tag, Tagging, VersioningConfiguration,
+};
+
+use super::Ctx;
+use super::datasync::{self, LocationSpec};
+use crate::error::{Error, Result};
+use crate::progress::Stream;
+use crate::record::{Phase, UPGRADE_TAG};
+
+pub const BUCKET: &str = "s3.bucket";
+pub const SOURCE: &str = "s3.source";
+pub const DESTINATION: &str = "s3.destination";
+pub const TASK: &str = "s3.task";
+pub const EXECUTION: &str = "s3.execution";
+
+/// Green's bucket name: blue's with the upgrade appended, within S3's 63 characters.
+pub fn green_bucket(ctx: &Ctx, blue: &str) -> String {
+    let suffix = format!("-{}", ctx.tag);
+    let mut base: String = blue
+        .chars()
+        .take(63usize.saturating_sub(suffix.len()))
+        .collect();
+    base = base.trim_end_matches(['-', '.']).to_string();
+    format!("{base}{suffix}").to_ascii_lowercase()
+}
+
+pub async fn run(ctx: &Ctx, stream: &Stream, blue: &str) -> Result<()> {
+    let green = green_bucket(ctx, blue);
+    bucket(ctx, stream, blue, &green).await?;
+    let role = datasync::ensure_role(ctx, stream, &[blue, &green]).await?;
+    let source = datasync::ensure_location(
+        ctx,
+        stream,
+        SOURCE,
+        LocationSpec::S3 {
+            bucket: blue.to_string(),
+            role_arn: role.clone(),
+        },
+    )
+    .await?;
+    let destination = datasync::ensure_location(
+        ctx,
+        stream,
+        DESTINATION,
+        LocationSpec::S3 {
+            bucket: green.clone(),
+            role_arn: role,
+        },
+    )
+    .await?;
+    let task = datasync::ensure_task(ctx, stream, TASK, &source, &destination).await?;
+    datasync::run_execution(ctx, stream, EXECUTION, &task).await?;
+    stream.finish(&format!("s3://{blue} copied to s3://{green}"));
+    Ok(())
+}
+
+async fn bucket(ctx: &Ctx, stream: &Stream, blue: &str, green: &str) -> Result<()> {
+    let s3 = ctx.aws.s3();
+    match s3.head_bucket().bucket(green).send().await {
+        Ok(_) => {
+            // Ours (tagged for this upgrade) or left untagged by a run killed right after
+            // creating it; anything else is somebody else's bucket.
+            let tags = s3.get_bucket_tagging().bucket(green).send().await;
+            let owner = tags.as_ref().ok().and_then(|t| {
+                t.tag_set()
+                    .iter()
+                    .find(|t| t.key() == UPGRADE_TAG)
+                    .map(|t| t.value().to_string())
+            });
+            if let Some(owner) = owner.filter(|o| o != &ctx.tag) {
+                return Err(Error::usage(format!(
+                    "bucket {green} already belongs to the upgrade to {owner}; remove it or upgrade to another green"
+                )));
+            }
+        }
+        Err(e) if e.raw_response().map(|r| r.status().as_u16()) == Some(404) => {
+            stream.set(&format!("creating bucket {green}"));
+            ctx.record
+                .mark(BUCKET, "S3Bucket", green, Phase::InProgress, None)
+                .await?;
+            let mut create = s3.create_bucket().bucket(green);
+            if ctx.aws.region() != "us-east-1" {
+                create = create.create_bucket_configuration(
+                    CreateBucketConfiguration::builder()
+                        .location_constraint(BucketLocationConstraint::from(ctx.aws.region()))
+                        .build(),
+                );
+            }
+            create
+                .send()
+                .await
+                .map_err(|e| Error::aws("CreateBucket", e))?;
+        }
+        Err(e) => return Err(Error::aws(&format!("HeadBucket {green}"), e)),
+    }
+    let tagging = Tagging::builder()
+        .tag_set(
+            Tag::builder()
+                .key(UPGRADE_TAG)
+                .value(&ctx.tag)
+                .build()
+                .expect("key and value set"),
+        )
+        .build()
+        .expect("tags set");
+    s3.put_bucket_tagging()
+        .bucket(green)
+        .tagging(tagging)
+        .send()
+        .await
+        .map_err(|e| Error::aws("PutBucketTagging", e))?;
+    // Blue's settings, read and copied; absent settings are left at S3's defaults.
+    if let Ok(enc) = s3.get_bucket_encryption().bucket(blue).send().await {
+        if let Some(conf) = enc.server_side_encryption_configuration() {
+            s3.put_bucket_encryption()
+                .bucket(green)
+                .server_side_encryption_configuration(conf.clone())
+                .send()
+                .await
+                .map_err(|e| Error::aws("PutBucketEncryption", e))?;
+        }
+    }
+    let versioning = s3
+        .get_bucket_versioning()
+        .bucket(blue)
+        .send()
+        .await
+        .map_err(|e| Error::aws("GetBucketVersioning", e))?;
+    if let Some(status) = versioning.status() {
+        s3.put_bucket_versioning()
+            .bucket(green)
+            .versioning_configuration(
+                VersioningConfiguration::builder()
+                    .status(status.clone())
+                    .build(),
+            )
+            .send()
+            .await
+            .map_err(|e| Error::aws("PutBucketVersioning", e))?;
+    }
+    if let Ok(pab) = s3.get_public_access_block().bucket(blue).send().await {
+        if let Some(conf) = pab.public_access_block_configuration() {
+            s3.put_public_access_block()
+                .bucket(green)
+                .public_access_block_configuration(conf.clone())
+                .send()
+                .await
+                .map_err(|e| Error::aws("PutPublicAccessBlock", e))?;
+        }
+    }
+    ctx.record
+        .mark(BUCKET, "S3Bucket", green, Phase::Completed, None)
+        .await
+}
