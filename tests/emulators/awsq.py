@@ -1,7 +1,8 @@
 """One AWS API call through boto3, for the end-to-end tests' assertions on emulator state.
 
     awsq.py SERVICE OPERATION 'JSON-PARAMS'     e.g. awsq.py rds describe_db_instances '{}'
-    awsq.py _kf PATH 'JSON-BODY'                 POST to the AWS emulator's control endpoint
+    awsq.py _kf PATH 'JSON-BODY'                 POST to the AWS emulator's control endpoint (null: GET)
+    awsq.py _state - '{}'                        identifiers of every resource kind the suite creates
 
 Uses AWS_ENDPOINT_URL / AWS_REGION from the environment; prints the response as JSON.
 """
@@ -27,12 +28,38 @@ def main() -> None:
         print(body.decode() or "null")
         return
     config = Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1})
+    if service == "_state":
+        print(json.dumps(state(lambda svc: boto3.client(svc, endpoint_url=endpoint, config=config)), sort_keys=True))
+        return
     client = boto3.client(service, endpoint_url=endpoint, config=config)
     result = getattr(client, operation)(**params)
     result.pop("ResponseMetadata", None)
     if "Body" in result:
         result["Body"] = result["Body"].read().decode(errors="replace")
     print(json.dumps(result, default=str))
+
+
+def state(client) -> dict:
+    """Sorted identifiers (with the status where it matters) of what the suite could create or change."""
+    rds, ds, efs = client("rds"), client("datasync"), client("efs")
+    return {
+        "db_snapshots": sorted(f"{s['DBSnapshotIdentifier']}" for s in rds.describe_db_snapshots()["DBSnapshots"]),
+        "db_instances": sorted(i["DBInstanceIdentifier"] for i in rds.describe_db_instances()["DBInstances"]),
+        "db_subnet_groups": sorted(g["DBSubnetGroupName"] for g in rds.describe_db_subnet_groups()["DBSubnetGroups"]),
+        "buckets": sorted(b["Name"] for b in client("s3").list_buckets()["Buckets"]),
+        "objects": sorted(f"{b['Name']}/{o['Key']}" for b in client("s3").list_buckets()["Buckets"]
+                          for o in client("s3").list_objects_v2(Bucket=b["Name"]).get("Contents", [])),
+        "roles": sorted(r["RoleName"] for r in client("iam").list_roles()["Roles"]),
+        "locations": sorted(loc["LocationArn"] for loc in ds.list_locations()["Locations"]),
+        "tasks": sorted(t["TaskArn"] for t in ds.list_tasks()["Tasks"]),
+        "executions": sorted(e["TaskExecutionArn"] for t in ds.list_tasks()["Tasks"]
+                             for e in ds.list_task_executions(TaskArn=t["TaskArn"])["TaskExecutions"]),
+        "file_systems": sorted(f["FileSystemId"] for f in efs.describe_file_systems()["FileSystems"]),
+        "mount_targets": sorted(m["MountTargetId"] for f in efs.describe_file_systems()["FileSystems"]
+                                for m in efs.describe_mount_targets(FileSystemId=f["FileSystemId"])["MountTargets"]),
+        "secrets": sorted(s["Name"] for s in client("secretsmanager").list_secrets()["SecretList"]),
+        "security_groups": sorted(g["GroupId"] for g in client("ec2").describe_security_groups()["SecurityGroups"]),
+    }
 
 
 if __name__ == "__main__":

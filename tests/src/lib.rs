@@ -195,6 +195,7 @@ impl Env {
             .env("KUBECONFIG", &self.kubeconfig)
             .env("AWS_ENDPOINT_URL", &self.aws.url)
             .env("AWS_REGION", REGION)
+            .env("AWS_DEFAULT_REGION", REGION)
             .env("AWS_ACCESS_KEY_ID", "testing")
             .env("AWS_SECRET_ACCESS_KEY", "testing")
             .env("AWS_EC2_METADATA_DISABLED", "true")
@@ -254,9 +255,46 @@ impl Env {
         serde_json::from_slice(&out.stdout).unwrap()
     }
 
-    /// POSTs JSON to one of the AWS emulator's `/_kf/` control endpoints.
+    /// POSTs JSON to one of the AWS emulator's `/_kf/` control endpoints (GET for `Value::Null`).
     pub fn aws_control(&self, path: &str, body: Value) -> Value {
         self.aws("_kf", path, body)
+    }
+
+    /// Identifiers of every kind of AWS resource the suite creates (see awsq.py `state`).
+    pub fn aws_state(&self) -> Value {
+        self.aws("_state", "-", Value::Object(Default::default()))
+    }
+
+    /// AWS API requests made since the last reset, by operation.
+    pub fn requests(&self) -> Value {
+        self.aws_control("requests", Value::Null)
+    }
+
+    pub fn reset_requests(&self) {
+        self.aws_control("requests/reset", serde_json::json!({}));
+    }
+
+    /// Operations of the requests counted that change something (not Describe/List/Get/Head).
+    pub fn mutating_requests(&self) -> Vec<String> {
+        let r = self.requests();
+        let mut ops: Vec<String> = r["by_operation"]
+            .as_object()
+            .map(|m| m.keys().cloned().collect())
+            .unwrap_or_default();
+        ops.retain(|op| {
+            !["Describe", "List", "Get", "Head"]
+                .iter()
+                .any(|p| op.starts_with(p))
+        });
+        ops
+    }
+
+    /// Makes the next `count` calls of `operation` fail with `status`/`code`.
+    pub fn inject_fault(&self, operation: &str, count: u32, status: u16, code: &str) {
+        self.aws_control(
+            "faults",
+            serde_json::json!({"operation": operation, "count": count, "status": status, "code": code, "message": "injected by the test"}),
+        );
     }
 
     /// Seeds an empty green EKS cluster `green` in its own VPC (what `kf deploy cluster` makes).

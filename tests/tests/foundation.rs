@@ -196,8 +196,8 @@ fn bad_input_is_one_line_exit_2_and_writes_nothing() {
     assert_exit(&out, 2);
     assert!(stderr(&out).contains("--region"), "{}", stderr(&out));
 
-    // Blue without Kubeflow.
-    let out = env.kf(&["status"]);
+    // Blue without Kubeflow: the record has nowhere to live.
+    let out = env.plugin("kubectl-kf_clone", &["--to", "green"]);
     assert_exit(&out, 2);
     assert!(
         stderr(&out).contains("namespace \"kubeflow\""),

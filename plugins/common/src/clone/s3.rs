@@ -60,7 +60,13 @@ pub async fn run(ctx: &Ctx, stream: &Stream, blue: &str) -> Result<()> {
 
 async fn bucket(ctx: &Ctx, stream: &Stream, blue: &str, green: &str) -> Result<()> {
     let s3 = ctx.aws.s3();
+    let done = ctx
+        .record
+        .get(BUCKET)
+        .await
+        .is_some_and(|r| r.phase == Phase::Completed && r.id == green);
     match s3.head_bucket().bucket(green).send().await {
+        Ok(_) if done => return Ok(()),
         Ok(_) => {
             // Ours (tagged for this upgrade) or left untagged by a run killed right after
             // creating it; anything else is somebody else's bucket.
