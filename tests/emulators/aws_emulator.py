@@ -72,6 +72,9 @@ PENDING_KEYS = (
     "eks_nodegroup",
     "eks_addon",
     "datasync_execution",
+    # Per kind of copy; when 0, datasync_execution applies.
+    "datasync_execution_s3",
+    "datasync_execution_efs",
     "efs",
 )
 
@@ -867,7 +870,8 @@ class DataSync:
             "Includes": body.get("Includes") or task["Includes"],
             "StartTime": time.time(),
             "started": time.monotonic(),
-            "duration": pending_seconds("datasync_execution"),
+            "duration": (pending_seconds(f"datasync_execution_{source['uri'].split(':', 1)[0]}")
+                         or pending_seconds("datasync_execution")),
             "fault": fault,
             "plan": self._plan(source, destination, options),
             "Status": "QUEUED",

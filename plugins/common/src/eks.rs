@@ -81,10 +81,10 @@ pub fn cluster_name_in_kubeconfig(kc: &Kubeconfigs, context: &str) -> Option<Str
         let args: Vec<&str> = args.iter().filter_map(Value::as_str).collect();
         for (i, a) in args.iter().enumerate() {
             for flag in ["--cluster-name", "--cluster", "--cluster-id", "-i"] {
-                if *a == flag {
-                    if let Some(v) = args.get(i + 1) {
-                        return Some(v.to_string());
-                    }
+                if *a == flag
+                    && let Some(v) = args.get(i + 1)
+                {
+                    return Some(v.to_string());
                 }
                 if let Some(v) = a.strip_prefix(&format!("{flag}=")) {
                     return Some(v.to_string());

@@ -293,14 +293,13 @@ impl RecordStore {
         phase: Phase,
         message: Option<String>,
     ) -> Result<()> {
-        if let Some(r) = self.get(key).await {
-            if r.kind == kind
-                && (id.is_empty() || r.id == id)
-                && r.phase == phase
-                && r.message == message
-            {
-                return Ok(());
-            }
+        if let Some(r) = self.get(key).await
+            && r.kind == kind
+            && (id.is_empty() || r.id == id)
+            && r.phase == phase
+            && r.message == message
+        {
+            return Ok(());
         }
         self.update(|r| r.set(key, kind, id, phase, message.clone()))
             .await

@@ -23,12 +23,13 @@ fn percent_decode(s: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
-                out.push(b);
-                i += 3;
-                continue;
-            }
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16)
+        {
+            out.push(b);
+            i += 3;
+            continue;
         }
         out.push(bytes[i]);
         i += 1;
@@ -285,10 +286,10 @@ pub async fn ensure_task(
     destination: &str,
 ) -> Result<String> {
     let ds = ctx.aws.datasync();
-    if let Some(r) = ctx.record.get(key).await.filter(|r| !r.id.is_empty()) {
-        if ds.describe_task().task_arn(&r.id).send().await.is_ok() {
-            return Ok(r.id);
-        }
+    if let Some(r) = ctx.record.get(key).await.filter(|r| !r.id.is_empty())
+        && ds.describe_task().task_arn(&r.id).send().await.is_ok()
+    {
+        return Ok(r.id);
     }
     let mut arns = Vec::new();
     let mut pages = ds.list_tasks().into_paginator().send();
@@ -349,11 +350,12 @@ fn running(s: &TaskExecutionStatus) -> bool {
 pub async fn run_execution(ctx: &Ctx, stream: &Stream, key: &str, task_arn: &str) -> Result<()> {
     let ds = ctx.aws.datasync();
     let recorded = ctx.record.get(key).await;
-    if let Some(r) = &recorded {
-        if r.phase == Phase::Completed && !ctx.resync {
-            stream.set(&format!("{key} already completed ({})", r.id));
-            return Ok(());
-        }
+    if let Some(r) = &recorded
+        && r.phase == Phase::Completed
+        && !ctx.resync
+    {
+        stream.set(&format!("{key} already completed ({})", r.id));
+        return Ok(());
     }
     // An execution already under way (started by a run that was killed) is waited for, not
     // started again; DataSync would refuse a second one anyway.
@@ -370,13 +372,13 @@ pub async fn run_execution(ctx: &Ctx, stream: &Stream, key: &str, task_arn: &str
         }
     }
     // A recorded execution that finished after its run was killed counts, unless resyncing.
-    if current.is_none() && !ctx.resync {
-        if let Some(r) = recorded
+    if current.is_none()
+        && !ctx.resync
+        && let Some(r) = recorded
             .as_ref()
             .filter(|r| r.phase == Phase::InProgress && !r.id.is_empty())
-        {
-            current = Some(r.id.clone());
-        }
+    {
+        current = Some(r.id.clone());
     }
     let arn = match current {
         Some(a) => a,

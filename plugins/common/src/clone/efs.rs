@@ -21,10 +21,9 @@ pub async fn green_filesystem(ctx: &Ctx, stream: &Stream, net: &GreenNetwork) ->
         .get(green_efs::FILESYSTEM)
         .await
         .filter(|r| !r.id.is_empty())
+        && r.phase == crate::record::Phase::Completed
     {
-        if r.phase == crate::record::Phase::Completed {
-            return Ok(r.id);
-        }
+        return Ok(r.id);
     }
     let sg_name = ctx.name("kf-", "-efs-nfs", 255);
     Ok(

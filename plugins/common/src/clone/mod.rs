@@ -131,13 +131,13 @@ pub async fn run(cli: CloneCli) -> Result<()> {
     )
     .await
     .ok();
-    if let Some(b) = &blue_cluster {
-        if b.name == green_cluster.name {
-            return Err(Error::usage(format!(
-                "blue ({}) and green ({green}) are the same EKS cluster {}: pass --to with the new cluster's context",
-                blue.context, b.name
-            )));
-        }
+    if let Some(b) = &blue_cluster
+        && b.name == green_cluster.name
+    {
+        return Err(Error::usage(format!(
+            "blue ({}) and green ({green}) are the same EKS cluster {}: pass --to with the new cluster's context",
+            blue.context, b.name
+        )));
     }
     let storage = discover::blue_storage(&blue_client, &aws, &cli, &layers).await?;
     let net = discover::green_network(&aws, green_cluster).await?;
@@ -498,15 +498,15 @@ async fn refuse_blue_targets(ctx: &Ctx, storage: &BlueStorage) -> Result<()> {
             clashes.push(format!("secret {}", db.secret.clone().unwrap_or_default()));
         }
     }
-    if let Some(b) = &storage.bucket {
-        if s3::green_bucket(ctx, b) == *b {
-            clashes.push(format!("bucket {b}"));
-        }
+    if let Some(b) = &storage.bucket
+        && s3::green_bucket(ctx, b) == *b
+    {
+        clashes.push(format!("bucket {b}"));
     }
-    if let Some(fs) = &storage.efs_id {
-        if green_filesystem_id(ctx).await?.as_deref() == Some(fs.as_str()) {
-            clashes.push(format!("EFS file system {fs}"));
-        }
+    if let Some(fs) = &storage.efs_id
+        && green_filesystem_id(ctx).await?.as_deref() == Some(fs.as_str())
+    {
+        clashes.push(format!("EFS file system {fs}"));
     }
     if clashes.is_empty() {
         Ok(())

@@ -244,39 +244,38 @@ async fn instance(
             .and_then(|v| v.as_str())
             .map(str::to_string)
     });
-    if let Some(i) = &existing {
-        if restored_from.as_deref().is_some_and(|s| s != t.snapshot)
-            && i.db_instance_status() != Some("deleting")
-        {
-            // A resync approved with --yes: green's DB is replaced by a restore of the new snapshot.
-            stream.set(&format!(
-                "replacing {} (restored from {})",
-                t.instance,
-                restored_from.clone().unwrap_or_default()
-            ));
-            ctx.record
-                .mark(
-                    INSTANCE,
-                    "DBInstance",
-                    &t.instance,
-                    Phase::InProgress,
-                    Some("replacing".into()),
-                )
-                .await?;
-            rds.modify_db_instance()
-                .db_instance_identifier(&t.instance)
-                .deletion_protection(false)
-                .apply_immediately(true)
-                .send()
-                .await
-                .map_err(|e| Error::aws("ModifyDBInstance", e))?;
-            rds.delete_db_instance()
-                .db_instance_identifier(&t.instance)
-                .skip_final_snapshot(true)
-                .send()
-                .await
-                .map_err(|e| Error::aws("DeleteDBInstance", e))?;
-        }
+    if let Some(i) = &existing
+        && restored_from.as_deref().is_some_and(|s| s != t.snapshot)
+        && i.db_instance_status() != Some("deleting")
+    {
+        // A resync approved with --yes: green's DB is replaced by a restore of the new snapshot.
+        stream.set(&format!(
+            "replacing {} (restored from {})",
+            t.instance,
+            restored_from.clone().unwrap_or_default()
+        ));
+        ctx.record
+            .mark(
+                INSTANCE,
+                "DBInstance",
+                &t.instance,
+                Phase::InProgress,
+                Some("replacing".into()),
+            )
+            .await?;
+        rds.modify_db_instance()
+            .db_instance_identifier(&t.instance)
+            .deletion_protection(false)
+            .apply_immediately(true)
+            .send()
+            .await
+            .map_err(|e| Error::aws("ModifyDBInstance", e))?;
+        rds.delete_db_instance()
+            .db_instance_identifier(&t.instance)
+            .skip_final_snapshot(true)
+            .send()
+            .await
+            .map_err(|e| Error::aws("DeleteDBInstance", e))?;
     }
     let existing =
         if existing.is_some() && restored_from.as_deref().is_some_and(|s| s != t.snapshot) {

@@ -120,15 +120,15 @@ async fn bucket(ctx: &Ctx, stream: &Stream, blue: &str, green: &str) -> Result<(
         .await
         .map_err(|e| Error::aws("PutBucketTagging", e))?;
     // Blue's settings, read and copied; absent settings are left at S3's defaults.
-    if let Ok(enc) = s3.get_bucket_encryption().bucket(blue).send().await {
-        if let Some(conf) = enc.server_side_encryption_configuration() {
-            s3.put_bucket_encryption()
-                .bucket(green)
-                .server_side_encryption_configuration(conf.clone())
-                .send()
-                .await
-                .map_err(|e| Error::aws("PutBucketEncryption", e))?;
-        }
+    if let Ok(enc) = s3.get_bucket_encryption().bucket(blue).send().await
+        && let Some(conf) = enc.server_side_encryption_configuration()
+    {
+        s3.put_bucket_encryption()
+            .bucket(green)
+            .server_side_encryption_configuration(conf.clone())
+            .send()
+            .await
+            .map_err(|e| Error::aws("PutBucketEncryption", e))?;
     }
     let versioning = s3
         .get_bucket_versioning()
@@ -148,15 +148,15 @@ async fn bucket(ctx: &Ctx, stream: &Stream, blue: &str, green: &str) -> Result<(
             .await
             .map_err(|e| Error::aws("PutBucketVersioning", e))?;
     }
-    if let Ok(pab) = s3.get_public_access_block().bucket(blue).send().await {
-        if let Some(conf) = pab.public_access_block_configuration() {
-            s3.put_public_access_block()
-                .bucket(green)
-                .public_access_block_configuration(conf.clone())
-                .send()
-                .await
-                .map_err(|e| Error::aws("PutPublicAccessBlock", e))?;
-        }
+    if let Ok(pab) = s3.get_public_access_block().bucket(blue).send().await
+        && let Some(conf) = pab.public_access_block_configuration()
+    {
+        s3.put_public_access_block()
+            .bucket(green)
+            .public_access_block_configuration(conf.clone())
+            .send()
+            .await
+            .map_err(|e| Error::aws("PutPublicAccessBlock", e))?;
     }
     ctx.record
         .mark(BUCKET, "S3Bucket", green, Phase::Completed, None)
