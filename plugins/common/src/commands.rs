@@ -189,9 +189,15 @@ pub enum StorageCommand {
         /// Name tag of the file system
         #[arg(long, default_value = "efsvol")]
         name: String,
-        /// Name of the security group allowing NFS from the cluster VPC
+        /// Name of the security group allowing NFS from the cluster VPC [default: kf-<green>-efs-nfs]
         #[arg(long, value_name = "NAME")]
         security_group_name: Option<String>,
+        /// uid of the directories the StorageClass provisions
+        #[arg(long, default_value_t = 1000)]
+        uid: u32,
+        /// gid of the directories the StorageClass provisions
+        #[arg(long, default_value_t = 100)]
+        gid: u32,
     },
     /// A PVC on green, bound to blue's cloned data when there is some
     Pvc {

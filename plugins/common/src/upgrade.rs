@@ -38,3 +38,70 @@ impl Ctx {
         format!("{prefix}{tag}{suffix}")
     }
 }
+
+/// A command's view of one upgrade: blue and green contexts, clients, AWS and the record.
+pub struct Session {
+    pub blue: crate::context::Blue,
+    pub blue_client: kube::Client,
+    pub green: String,
+    pub ctx: Ctx,
+}
+
+impl Session {
+    /// Resolves the contexts, loads AWS and opens the record (created unless `--dry-run`).
+    pub async fn open(g: &crate::cli::GlobalArgs) -> crate::error::Result<Self> {
+        let blue = crate::context::Blue::resolve(g)?;
+        let blue_client = blue.client().await?;
+        let green = blue.green(g, &blue_client).await?;
+        let aws = Aws::load(g).await?;
+        let record = RecordStore::open(&blue_client, &blue.context, &green, !g.dry_run).await?;
+        let mut ctx = Ctx::new(aws, record, &green, g.timeout);
+        ctx.yes = g.yes;
+        Ok(Self {
+            blue,
+            blue_client,
+            green,
+            ctx,
+        })
+    }
+
+    pub async fn green_client(&self) -> crate::error::Result<kube::Client> {
+        crate::context::client_for(&self.blue.kubeconfig, &self.green).await
+    }
+
+    /// Green's EKS cluster (recorded, else from the kubeconfig); records its name.
+    pub async fn green_cluster(
+        &self,
+        dry_run: bool,
+    ) -> crate::error::Result<crate::eks::ClusterInfo> {
+        let rec = self.ctx.record.snapshot().await;
+        let info = crate::eks::cluster_for_context(
+            &self.ctx.aws,
+            &self.blue.kubeconfig,
+            &self.green,
+            rec.green_cluster.as_deref(),
+        )
+        .await?;
+        if !dry_run && rec.green_cluster.as_deref() != Some(info.name.as_str()) {
+            let name = info.name.clone();
+            self.ctx
+                .record
+                .update(|r| r.green_cluster = Some(name.clone()))
+                .await?;
+        }
+        Ok(info)
+    }
+
+    /// Blue's EKS cluster, when it can be told.
+    pub async fn blue_cluster(&self) -> Option<crate::eks::ClusterInfo> {
+        let rec = self.ctx.record.snapshot().await;
+        crate::eks::cluster_for_context(
+            &self.ctx.aws,
+            &self.blue.kubeconfig,
+            &self.blue.context,
+            rec.blue_cluster.as_deref(),
+        )
+        .await
+        .ok()
+    }
+}

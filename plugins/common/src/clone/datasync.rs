@@ -17,26 +17,6 @@ use crate::wait::{self, Poll};
 pub const STEP_TAG: &str = "kubeflow.org/step";
 const POLICY: &str = "kf-datasync-buckets";
 
-/// IAM returns policy documents URL-encoded (RFC 3986).
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && i + 2 < bytes.len()
-            && let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16)
-        {
-            out.push(b);
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 fn tags(ctx: &Ctx, step: &str) -> Vec<TagListEntry> {
     vec![
         TagListEntry::builder()
@@ -115,7 +95,7 @@ pub async fn ensure_role(ctx: &Ctx, stream: &Stream, buckets: &[&str]) -> Result
         .ok();
     let current: Option<serde_json::Value> = current
         .map(|p| p.policy_document().to_string())
-        .map(|d| percent_decode(&d))
+        .map(|d| crate::irsa::percent_decode(&d))
         .and_then(|d| serde_json::from_str(&d).ok());
     if current.as_ref() != Some(&policy) {
         iam.put_role_policy()

@@ -51,6 +51,11 @@ pub async fn run(ctx: &Ctx, stream: &Stream, blue_fs: &str, net: &GreenNetwork) 
     .await?;
     let task = datasync::ensure_task(ctx, stream, TASK, &source, &destination).await?;
     datasync::run_execution(ctx, stream, EXECUTION, &task).await?;
+    // What was copied where: `kf storage pvc` binds claims to the copy.
+    ctx.record.detail(EXECUTION, "from", blue_fs.into()).await?;
+    ctx.record
+        .detail(EXECUTION, "to", green_fs.clone().into())
+        .await?;
     stream.finish(&format!("{blue_fs} copied to {green_fs}"));
     Ok(())
 }

@@ -14,15 +14,13 @@ use serde::Serialize;
 
 pub use crate::upgrade::Ctx;
 
-use crate::aws::Aws;
 use crate::commands::{CloneCli, Layer};
-use crate::context::Blue;
-use crate::eks;
 use crate::error::{Error, Result};
 use crate::output::{self, Render};
 use crate::progress::Progress;
-use crate::record::{Phase, RecordStore, Resource};
+use crate::record::{Phase, Resource};
 use crate::storage::efs as green_efs;
+use crate::upgrade::Session;
 use discover::{BlueStorage, GreenNetwork};
 
 /// One line of the plan: a step, the resource it makes or uses, and what will happen.
@@ -106,10 +104,6 @@ fn layer_prefixes(layer: Layer) -> &'static [&'static str] {
 
 pub async fn run(cli: CloneCli) -> Result<()> {
     let g = &cli.global;
-    let blue = Blue::resolve(g)?;
-    let blue_client = blue.client().await?;
-    let green = blue.green(g, &blue_client).await?;
-    let aws = Aws::load(g).await?;
     let mut layers = if cli.only.is_empty() {
         vec![Layer::Db, Layer::Bucket, Layer::Efs]
     } else {
@@ -117,34 +111,28 @@ pub async fn run(cli: CloneCli) -> Result<()> {
     };
     layers.sort();
     layers.dedup();
-
-    let record = RecordStore::open(&blue_client, &blue.context, &green, !g.dry_run).await?;
-    let rec = record.snapshot().await;
-    let green_cluster =
-        eks::cluster_for_context(&aws, &blue.kubeconfig, &green, rec.green_cluster.as_deref())
-            .await?;
-    let blue_cluster = eks::cluster_for_context(
-        &aws,
-        &blue.kubeconfig,
-        &blue.context,
-        rec.blue_cluster.as_deref(),
-    )
-    .await
-    .ok();
-    if let Some(b) = &blue_cluster
-        && b.name == green_cluster.name
+    let session = Session::open(g).await?;
+    let green_cluster = session.green_cluster(true).await?;
+    let blue_cluster = session.blue_cluster().await;
+    if let Some(b) = blue_cluster
+        .as_ref()
+        .filter(|b| b.name == green_cluster.name)
     {
         return Err(Error::usage(format!(
-            "blue ({}) and green ({green}) are the same EKS cluster {}: pass --to with the new cluster's context",
-            blue.context, b.name
+            "blue ({}) and green ({}) are the same EKS cluster {}: pass --to with the new cluster's context",
+            session.blue.context, session.green, b.name
         )));
     }
+    let Session {
+        blue,
+        blue_client,
+        green,
+        mut ctx,
+    } = session;
+    let aws = ctx.aws.clone();
     let storage = discover::blue_storage(&blue_client, &aws, &cli, &layers).await?;
     let net = discover::green_network(&aws, green_cluster).await?;
-
-    let mut ctx = Ctx::new(aws, record, &green, g.timeout);
     ctx.resync = cli.resync;
-    ctx.yes = g.yes;
     let plan = Plan {
         blue: blue.context.clone(),
         green: green.clone(),

@@ -334,3 +334,233 @@ async fn mount_targets(
         )
         .await
 }
+
+pub const CSI_ROLE: &str = "efs.csi-driver-role";
+pub const CSI_ADDON: &str = "efs.csi-driver";
+pub const STORAGE_CLASS: &str = "efs.storage-class";
+pub const ADDON_NAME: &str = "aws-efs-csi-driver";
+pub const CSI_NAMESPACE: &str = "kube-system";
+pub const CSI_SERVICE_ACCOUNT: &str = "efs-csi-controller-sa";
+/// The EFS CSI driver's IAM policy, embedded (never downloaded at run time).
+pub const CSI_POLICY: &str = include_str!("efs-csi-driver-policy.json");
+
+/// Refuses a file system named `name` that lives in another VPC (exit 2): the upstream script
+/// would have used it, and green's pods could never mount it.
+pub async fn refuse_foreign_name(ctx: &Ctx, net: &GreenNetwork, name: &str) -> Result<()> {
+    let efs = ctx.aws.efs();
+    let token = creation_token(ctx, name);
+    let mut pages = efs.describe_file_systems().into_paginator().send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| Error::aws("DescribeFileSystems", e))?;
+        for fs in page.file_systems() {
+            let named = fs
+                .tags()
+                .iter()
+                .any(|t| t.key() == "Name" && t.value() == name);
+            if !named || fs.creation_token() == token {
+                continue;
+            }
+            let targets = efs
+                .describe_mount_targets()
+                .file_system_id(fs.file_system_id())
+                .send()
+                .await
+                .map_err(|e| Error::aws("DescribeMountTargets", e))?;
+            let other_vpc = targets
+                .mount_targets()
+                .iter()
+                .find_map(|m| m.vpc_id().filter(|v| *v != net.cluster.vpc_id));
+            if let Some(vpc) = other_vpc {
+                return Err(Error::usage(format!(
+                    "an EFS file system named {name} ({}) already exists in another VPC ({vpc}, green's is {}); pass --name with another name",
+                    fs.file_system_id(),
+                    net.cluster.vpc_id
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The EFS CSI driver as the EKS add-on, with an IRSA role trusted by green's OIDC provider for
+/// `kube-system/efs-csi-controller-sa`.
+pub async fn csi_driver(ctx: &Ctx, stream: &Stream, net: &GreenNetwork) -> Result<()> {
+    let issuer = net.cluster.oidc_issuer.clone().ok_or_else(|| {
+        Error::failed(format!(
+            "EKS cluster {} has no OIDC issuer",
+            net.cluster.name
+        ))
+    })?;
+    stream.set("IAM role for the EFS CSI driver");
+    let provider = crate::irsa::ensure_oidc_provider(&ctx.aws, &issuer, &ctx.tag).await?;
+    let role_name = ctx.name("kf-", "-efs-csi-driver", 64);
+    let role = crate::irsa::ensure_role(
+        &ctx.aws,
+        &crate::irsa::IrsaRole {
+            name: &role_name,
+            provider_arn: &provider,
+            issuer: &issuer,
+            namespace: CSI_NAMESPACE,
+            service_account: CSI_SERVICE_ACCOUNT,
+            policy_name: "efs-csi-driver",
+            policy: CSI_POLICY,
+            tag: &ctx.tag,
+        },
+    )
+    .await?;
+    ctx.record
+        .mark(CSI_ROLE, "IAMRole", &role, Phase::Completed, None)
+        .await?;
+
+    let eks = ctx.aws.eks();
+    let cluster = &net.cluster.name;
+    match eks
+        .describe_addon()
+        .cluster_name(cluster)
+        .addon_name(ADDON_NAME)
+        .send()
+        .await
+    {
+        Ok(out) => {
+            let current = out
+                .addon()
+                .and_then(|a| a.service_account_role_arn())
+                .map(str::to_string);
+            if current.as_deref() != Some(role.as_str()) {
+                stream.set(&format!("updating add-on {ADDON_NAME}"));
+                eks.update_addon()
+                    .cluster_name(cluster)
+                    .addon_name(ADDON_NAME)
+                    .service_account_role_arn(&role)
+                    .resolve_conflicts(aws_sdk_eks::types::ResolveConflicts::Overwrite)
+                    .send()
+                    .await
+                    .map_err(|e| Error::aws("UpdateAddon", e))?;
+            }
+        }
+        Err(e) if crate::aws::error_code(&e) == Some("ResourceNotFoundException") => {
+            stream.set(&format!("installing add-on {ADDON_NAME}"));
+            eks.create_addon()
+                .cluster_name(cluster)
+                .addon_name(ADDON_NAME)
+                .service_account_role_arn(&role)
+                .resolve_conflicts(aws_sdk_eks::types::ResolveConflicts::Overwrite)
+                .tags(UPGRADE_TAG, &ctx.tag)
+                .send()
+                .await
+                .map_err(|e| Error::aws("CreateAddon", e))?;
+        }
+        Err(e) => return Err(Error::aws("DescribeAddon", e)),
+    }
+    let version = wait::until(
+        &format!("add-on {ADDON_NAME} on {cluster} to be ACTIVE"),
+        ctx.timeout,
+        stream,
+        || async {
+            let out = eks
+                .describe_addon()
+                .cluster_name(cluster)
+                .addon_name(ADDON_NAME)
+                .send()
+                .await
+                .map_err(|e| Error::aws("DescribeAddon", e))?;
+            let a = out.addon();
+            let status = a
+                .and_then(|a| a.status())
+                .map(|s| s.as_str().to_string())
+                .unwrap_or_default();
+            match status.as_str() {
+                "ACTIVE" => Ok(Poll::Ready(
+                    a.and_then(|a| a.addon_version())
+                        .unwrap_or_default()
+                        .to_string(),
+                )),
+                "CREATE_FAILED" | "DEGRADED" | "UPDATE_FAILED" => {
+                    Err(Error::failed(format!("add-on {ADDON_NAME} is {status}")))
+                }
+                _ => Ok(Poll::Pending(status)),
+            }
+        },
+    )
+    .await?;
+    ctx.record
+        .mark(
+            CSI_ADDON,
+            "EKSAddon",
+            ADDON_NAME,
+            Phase::Completed,
+            Some(version),
+        )
+        .await
+}
+
+/// The `efs-sc` StorageClass green's claims use.
+pub fn storage_class(fs: &str, uid: u32, gid: u32) -> k8s_openapi::api::storage::v1::StorageClass {
+    use std::collections::BTreeMap;
+    k8s_openapi::api::storage::v1::StorageClass {
+        metadata: kube::api::ObjectMeta {
+            name: Some(crate::clone::discover::EFS_CLASS.to_string()),
+            labels: Some(BTreeMap::from([(
+                crate::record::LABEL_MANAGED_BY.to_string(),
+                crate::record::MANAGED_BY.to_string(),
+            )])),
+            ..Default::default()
+        },
+        provisioner: "efs.csi.aws.com".to_string(),
+        parameters: Some(BTreeMap::from([
+            ("provisioningMode".to_string(), "efs-ap".to_string()),
+            ("fileSystemId".to_string(), fs.to_string()),
+            ("directoryPerms".to_string(), "700".to_string()),
+            ("uid".to_string(), uid.to_string()),
+            ("gid".to_string(), gid.to_string()),
+        ])),
+        reclaim_policy: Some("Delete".to_string()),
+        ..Default::default()
+    }
+}
+
+/// Creates `efs-sc` on green, or re-creates it when it was deleted or overwritten (a
+/// StorageClass's provisioner and parameters cannot be changed in place).
+pub async fn ensure_storage_class(
+    ctx: &Ctx,
+    client: &kube::Client,
+    want: &k8s_openapi::api::storage::v1::StorageClass,
+) -> Result<String> {
+    use kube::api::{Api, DeleteParams, PostParams};
+    let api: Api<k8s_openapi::api::storage::v1::StorageClass> = Api::all(client.clone());
+    let name = want.metadata.name.clone().unwrap_or_default();
+    let outcome = match api.get_opt(&name).await? {
+        Some(have)
+            if have.provisioner == want.provisioner
+                && have.parameters == want.parameters
+                && have.reclaim_policy == want.reclaim_policy =>
+        {
+            "unchanged"
+        }
+        Some(_) => {
+            api.delete(&name, &DeleteParams::default()).await?;
+            api.create(&PostParams::default(), want).await?;
+            "re-created (it had been changed)"
+        }
+        None => {
+            api.create(&PostParams::default(), want).await?;
+            "created"
+        }
+    };
+    let fs = want
+        .parameters
+        .as_ref()
+        .and_then(|p| p.get("fileSystemId"))
+        .cloned()
+        .unwrap_or_default();
+    ctx.record
+        .mark(
+            STORAGE_CLASS,
+            "StorageClass",
+            &name,
+            Phase::Completed,
+            Some(format!("fileSystemId {fs}")),
+        )
+        .await?;
+    Ok(outcome.to_string())
+}

@@ -1,0 +1,202 @@
+//! IAM roles for service accounts (IRSA): the cluster's OIDC provider in IAM, and roles that
+//! trust it for one service account.
+
+use aws_sdk_iam::types::Tag;
+
+use crate::aws::Aws;
+use crate::error::{Error, Result};
+use crate::record::UPGRADE_TAG;
+
+/// `oidc.eks.<region>.amazonaws.com/id/<ID>`: the issuer as IAM names it in ARNs and conditions.
+pub fn issuer_path(issuer: &str) -> &str {
+    issuer.trim_start_matches("https://").trim_end_matches('/')
+}
+
+/// The IAM OIDC provider for `issuer`, created when missing; its ARN.
+pub async fn ensure_oidc_provider(aws: &Aws, issuer: &str, tag: &str) -> Result<String> {
+    let iam = aws.iam();
+    let path = issuer_path(issuer);
+    let list = iam
+        .list_open_id_connect_providers()
+        .send()
+        .await
+        .map_err(|e| Error::aws("ListOpenIDConnectProviders", e))?;
+    if let Some(arn) = list
+        .open_id_connect_provider_list()
+        .iter()
+        .filter_map(|p| p.arn())
+        .find(|arn| arn.ends_with(&format!(":oidc-provider/{path}")))
+    {
+        return Ok(arn.to_string());
+    }
+    let out = iam
+        .create_open_id_connect_provider()
+        .url(format!("https://{path}"))
+        .client_id_list("sts.amazonaws.com")
+        .tags(
+            Tag::builder()
+                .key(UPGRADE_TAG)
+                .value(tag)
+                .build()
+                .expect("key and value"),
+        )
+        .send()
+        .await
+        .map_err(|e| Error::aws("CreateOpenIDConnectProvider", e))?;
+    Ok(out
+        .open_id_connect_provider_arn()
+        .unwrap_or_default()
+        .to_string())
+}
+
+/// The trust statement letting `namespace/service_account` of the cluster behind `provider_arn`
+/// assume a role.
+pub fn trust_statement(
+    provider_arn: &str,
+    issuer: &str,
+    namespace: &str,
+    service_account: &str,
+) -> serde_json::Value {
+    let path = issuer_path(issuer);
+    serde_json::json!({
+        "Effect": "Allow",
+        "Principal": {"Federated": provider_arn},
+        "Action": "sts:AssumeRoleWithWebIdentity",
+        "Condition": {"StringEquals": {
+            format!("{path}:sub"): format!("system:serviceaccount:{namespace}:{service_account}"),
+            format!("{path}:aud"): "sts.amazonaws.com"
+        }}
+    })
+}
+
+/// A role trusted by exactly one service account of one cluster, with an inline policy; its ARN.
+/// An existing role gets the trust policy and the inline policy rewritten when they differ.
+pub struct IrsaRole<'a> {
+    pub name: &'a str,
+    pub provider_arn: &'a str,
+    pub issuer: &'a str,
+    pub namespace: &'a str,
+    pub service_account: &'a str,
+    pub policy_name: &'a str,
+    pub policy: &'a str,
+    pub tag: &'a str,
+}
+
+pub async fn ensure_role(aws: &Aws, r: &IrsaRole<'_>) -> Result<String> {
+    let iam = aws.iam();
+    let trust = serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [trust_statement(r.provider_arn, r.issuer, r.namespace, r.service_account)]
+    });
+    let arn = match iam.get_role().role_name(r.name).send().await {
+        Ok(out) => {
+            let role = out
+                .role()
+                .ok_or_else(|| Error::failed(format!("role {} not described", r.name)))?;
+            let current: Option<serde_json::Value> = role
+                .assume_role_policy_document()
+                .map(percent_decode)
+                .and_then(|d| serde_json::from_str(&d).ok());
+            if current.as_ref() != Some(&trust) {
+                iam.update_assume_role_policy()
+                    .role_name(r.name)
+                    .policy_document(trust.to_string())
+                    .send()
+                    .await
+                    .map_err(|e| Error::aws("UpdateAssumeRolePolicy", e))?;
+            }
+            role.arn().to_string()
+        }
+        Err(e) if crate::aws::error_code(&e) == Some("NoSuchEntity") => iam
+            .create_role()
+            .role_name(r.name)
+            .assume_role_policy_document(trust.to_string())
+            .description(format!("IRSA for {}/{}", r.namespace, r.service_account))
+            .tags(
+                Tag::builder()
+                    .key(UPGRADE_TAG)
+                    .value(r.tag)
+                    .build()
+                    .expect("key and value"),
+            )
+            .send()
+            .await
+            .map_err(|e| Error::aws("CreateRole", e))?
+            .role()
+            .map(|role| role.arn().to_string())
+            .unwrap_or_default(),
+        Err(e) => return Err(Error::aws("GetRole", e)),
+    };
+    let want: serde_json::Value = serde_json::from_str(r.policy)
+        .map_err(|e| Error::failed(format!("policy {}: {e}", r.policy_name)))?;
+    let current: Option<serde_json::Value> = iam
+        .get_role_policy()
+        .role_name(r.name)
+        .policy_name(r.policy_name)
+        .send()
+        .await
+        .ok()
+        .map(|p| percent_decode(p.policy_document()))
+        .and_then(|d| serde_json::from_str(&d).ok());
+    if current.as_ref() != Some(&want) {
+        iam.put_role_policy()
+            .role_name(r.name)
+            .policy_name(r.policy_name)
+            .policy_document(want.to_string())
+            .send()
+            .await
+            .map_err(|e| Error::aws("PutRolePolicy", e))?;
+    }
+    Ok(arn)
+}
+
+/// IAM returns policy documents URL-encoded (RFC 3986).
+pub fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if let Some(b) = (bytes[i] == b'%' && i + 2 < bytes.len())
+            .then(|| u8::from_str_radix(&s[i + 1..i + 3], 16).ok())
+            .flatten()
+        {
+            out.push(b);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_iam_policy_documents() {
+        assert_eq!(percent_decode("%7B%22a%22%3A%201%7D"), "{\"a\": 1}");
+        assert_eq!(percent_decode("{\"a\":1}"), "{\"a\":1}");
+        assert_eq!(percent_decode("100%"), "100%");
+    }
+
+    #[test]
+    fn trust_names_the_service_account_and_audience() {
+        let t = trust_statement(
+            "arn:aws:iam::1:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/AB",
+            "https://oidc.eks.us-east-1.amazonaws.com/id/AB",
+            "kube-system",
+            "efs-csi-controller-sa",
+        );
+        let c = &t["Condition"]["StringEquals"];
+        assert_eq!(
+            c["oidc.eks.us-east-1.amazonaws.com/id/AB:sub"],
+            "system:serviceaccount:kube-system:efs-csi-controller-sa"
+        );
+        assert_eq!(
+            c["oidc.eks.us-east-1.amazonaws.com/id/AB:aud"],
+            "sts.amazonaws.com"
+        );
+    }
+}

@@ -1,0 +1,460 @@
+//! `kf storage pvc`: a claim on green built from an embedded manifest changed with JSON patch
+//! operations. When blue has a claim of that name bound to EFS and `kf clone` copied that file
+//! system, the claim is bound to a static PersistentVolume at the cloned directory on green's
+//! file system, so the user's files are there; otherwise it is provisioned dynamically.
+
+use k8s_openapi::api::core::v1::{Namespace, PersistentVolume, PersistentVolumeClaim};
+use k8s_openapi::api::storage::v1::StorageClass;
+use kube::api::{Api, ObjectMeta, PostParams};
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use crate::error::{Error, Result};
+use crate::output::{self, Render};
+use crate::record::Phase;
+use crate::upgrade::Session;
+
+const TEMPLATE: &str = include_str!("pvc.yaml");
+const EFS_DRIVER: &str = "efs.csi.aws.com";
+
+/// Checks a Kubernetes quantity (`10Gi`, `500M`, `1.5Ti`); `10GB` is not one.
+pub fn validate_quantity(q: &str) -> Result<()> {
+    let digits_end = q
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(q.len());
+    let (num, suffix) = q.split_at(digits_end);
+    let number_ok = !num.is_empty() && num.parse::<f64>().is_ok();
+    let suffix_ok = [
+        "", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei", "k", "M", "G", "T", "P", "E",
+    ]
+    .contains(&suffix);
+    if number_ok && suffix_ok {
+        Ok(())
+    } else {
+        Err(Error::usage(format!(
+            "--size {q} is not a Kubernetes quantity: use a number with Ki, Mi, Gi, Ti (binary) or k, M, G, T (decimal), e.g. 10Gi"
+        )))
+    }
+}
+
+/// The claim manifest: the embedded template with name, namespace, size, class (and volume)
+/// set by JSON patch, then the user's own patch.
+pub fn claim_manifest(
+    name: &str,
+    namespace: &str,
+    size: &str,
+    class: &str,
+    volume: Option<&str>,
+    extra: Option<&str>,
+) -> Result<Value> {
+    let mut doc: Value = serde_yaml::from_str(TEMPLATE)
+        .map_err(|e| Error::failed(format!("embedded claim manifest: {e}")))?;
+    let mut ops = vec![
+        json!({"op": "replace", "path": "/metadata/name", "value": name}),
+        json!({"op": "add", "path": "/metadata/namespace", "value": namespace}),
+        json!({"op": "replace", "path": "/spec/resources/requests/storage", "value": size}),
+        json!({"op": "replace", "path": "/spec/storageClassName", "value": class}),
+    ];
+    if let Some(v) = volume {
+        ops.push(json!({"op": "add", "path": "/spec/volumeName", "value": v}));
+    }
+    let patch: json_patch::Patch =
+        serde_json::from_value(Value::Array(ops)).map_err(|e| Error::failed(e.to_string()))?;
+    json_patch::patch(&mut doc, &patch)
+        .map_err(|e| Error::failed(format!("patching the claim manifest: {e}")))?;
+    if let Some(extra) = extra {
+        let patch: json_patch::Patch = serde_json::from_str(extra).map_err(|e| {
+            Error::usage(format!(
+                "--patch is not a JSON patch (RFC 6902 array of operations): {e}"
+            ))
+        })?;
+        json_patch::patch(&mut doc, &patch)
+            .map_err(|e| Error::usage(format!("--patch cannot be applied to the claim: {e}")))?;
+        if doc["metadata"]["name"] != name || doc["metadata"]["namespace"] != namespace {
+            return Err(Error::usage(
+                "--patch must not change the claim's name or namespace; use CLAIM and -n",
+            ));
+        }
+    }
+    Ok(doc)
+}
+
+/// Where blue's claim keeps its data: the file system and the directory in it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EfsData {
+    pub filesystem: String,
+    pub path: String,
+}
+
+/// `fs-1::fsap-2` (access point), `fs-1:/dir` (sub-path) or `fs-1`.
+fn parse_volume_handle(handle: &str) -> (String, Option<String>, Option<String>) {
+    let mut parts = handle.splitn(3, ':');
+    let fs = parts.next().unwrap_or_default().to_string();
+    let path = parts.next().filter(|s| !s.is_empty()).map(str::to_string);
+    let ap = parts.next().filter(|s| !s.is_empty()).map(str::to_string);
+    (fs, path, ap)
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ClaimReport {
+    pub claim: String,
+    pub namespace: String,
+    pub storage_class: String,
+    pub size: String,
+    /// `cloned data at fs-x:/dir` or `new volume (dynamic provisioning)`.
+    pub data: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub volume: Option<String>,
+    pub result: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub manifests: Vec<Value>,
+}
+
+impl Render for ClaimReport {
+    fn table(&self) -> String {
+        let mut s = output::table(
+            &["CLAIM", "STORAGECLASS", "SIZE", "VOLUME", "DATA", "RESULT"],
+            [[
+                format!("{}/{}", self.namespace, self.claim),
+                self.storage_class.clone(),
+                self.size.clone(),
+                self.volume.clone().unwrap_or_else(|| "(dynamic)".into()),
+                self.data.clone(),
+                self.result.clone(),
+            ]],
+        );
+        for m in &self.manifests {
+            s.push_str("---\n");
+            s.push_str(&serde_yaml::to_string(m).unwrap_or_default());
+        }
+        s
+    }
+}
+
+async fn blue_efs_data(
+    session: &Session,
+    namespace: &str,
+    claim: &str,
+) -> Result<Option<(EfsData, PersistentVolume)>> {
+    let pvcs: Api<PersistentVolumeClaim> = Api::namespaced(session.blue_client.clone(), namespace);
+    let Some(pvc) = pvcs.get_opt(claim).await? else {
+        return Ok(None);
+    };
+    let Some(volume) = pvc.spec.as_ref().and_then(|s| s.volume_name.clone()) else {
+        return Ok(None);
+    };
+    let pvs: Api<PersistentVolume> = Api::all(session.blue_client.clone());
+    let Some(pv) = pvs.get_opt(&volume).await? else {
+        return Ok(None);
+    };
+    let Some(csi) = pv
+        .spec
+        .as_ref()
+        .and_then(|s| s.csi.clone())
+        .filter(|c| c.driver == EFS_DRIVER)
+    else {
+        return Ok(None);
+    };
+    let (fs, sub_path, access_point) = parse_volume_handle(&csi.volume_handle);
+    let path = match (access_point, sub_path) {
+        (Some(ap), _) => {
+            let out = session
+                .ctx
+                .aws
+                .efs()
+                .describe_access_points()
+                .access_point_id(&ap)
+                .send()
+                .await
+                .map_err(|e| Error::aws("DescribeAccessPoints", e))?;
+            out.access_points()
+                .first()
+                .and_then(|a| a.root_directory())
+                .and_then(|r| r.path())
+                .unwrap_or("/")
+                .to_string()
+        }
+        (None, Some(p)) => p,
+        (None, None) => "/".to_string(),
+    };
+    Ok(Some((
+        EfsData {
+            filesystem: fs,
+            path,
+        },
+        pv,
+    )))
+}
+
+pub struct PvcArgs<'a> {
+    pub claim: &'a str,
+    pub namespace: &'a str,
+    pub size: &'a str,
+    pub storage_class: &'a str,
+    pub create_namespace: bool,
+    pub patch: Option<&'a str>,
+}
+
+pub async fn run(session: &Session, g: &crate::cli::GlobalArgs, a: &PvcArgs<'_>) -> Result<()> {
+    validate_quantity(a.size)?;
+    // A bad --patch is found before anything is looked up or changed.
+    claim_manifest(a.claim, a.namespace, a.size, a.storage_class, None, a.patch)?;
+    let green = session.green_client().await?;
+    let classes: Api<StorageClass> = Api::all(green.clone());
+    if classes.get_opt(a.storage_class).await?.is_none() {
+        let names: Vec<String> = classes
+            .list(&Default::default())
+            .await?
+            .items
+            .into_iter()
+            .filter_map(|c| c.metadata.name)
+            .collect();
+        return Err(Error::usage(format!(
+            "StorageClass {} does not exist on {} (classes: {}); `kubectl kf storage efs` creates efs-sc",
+            a.storage_class,
+            session.green,
+            if names.is_empty() {
+                "none".into()
+            } else {
+                names.join(", ")
+            }
+        )));
+    }
+    let namespaces: Api<Namespace> = Api::all(green.clone());
+    let ns_missing = namespaces.get_opt(a.namespace).await?.is_none();
+    if ns_missing && !a.create_namespace {
+        return Err(Error::usage(format!(
+            "namespace {} does not exist on {}: pass --create-namespace, or create it first",
+            a.namespace, session.green
+        )));
+    }
+
+    // Blue's data, if it was cloned: the copy of blue's file system is green's, same paths.
+    let rec = session.ctx.record.snapshot().await;
+    let copied = rec
+        .resources
+        .get(crate::clone::efs::EXECUTION)
+        .filter(|r| r.phase == Phase::Completed);
+    let copied_from = copied
+        .and_then(|r| r.details.get("from"))
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    let copied_to = copied
+        .and_then(|r| r.details.get("to"))
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    let blue_data = blue_efs_data(session, a.namespace, a.claim).await?;
+    let cloned = match (&blue_data, &copied_from, &copied_to) {
+        (Some((data, pv)), Some(from), Some(to)) if *from == data.filesystem => {
+            Some((data.clone(), to.clone(), pv.clone()))
+        }
+        _ => None,
+    };
+    let pv_name = cloned.as_ref().map(|_| {
+        let n = format!("kf-{}-{}", a.namespace, a.claim);
+        n.chars().take(253).collect::<String>()
+    });
+    let claim = claim_manifest(
+        a.claim,
+        a.namespace,
+        a.size,
+        a.storage_class,
+        pv_name.as_deref(),
+        a.patch,
+    )?;
+    let pv = cloned.as_ref().map(|(data, green_fs, blue_pv)| {
+        static_volume(
+            pv_name.as_deref().unwrap_or_default(),
+            a,
+            data,
+            green_fs,
+            blue_pv,
+        )
+    });
+    let data = match &cloned {
+        Some((d, green_fs, _)) => format!("cloned data at {green_fs}:{}", d.path),
+        None => match (&blue_data, &copied) {
+            (Some(_), None) => {
+                "new volume (blue's data is not cloned yet: run kubectl kf clone first)".into()
+            }
+            _ => "new volume (dynamic provisioning)".into(),
+        },
+    };
+    let mut report = ClaimReport {
+        claim: a.claim.to_string(),
+        namespace: a.namespace.to_string(),
+        storage_class: a.storage_class.to_string(),
+        size: a.size.to_string(),
+        data,
+        volume: pv_name.clone(),
+        result: String::new(),
+        manifests: Vec::new(),
+    };
+    if g.dry_run {
+        report.result = "planned (dry run)".into();
+        if let Some(pv) = &pv {
+            report
+                .manifests
+                .push(serde_json::to_value(pv).map_err(|e| Error::failed(e.to_string()))?);
+        }
+        report.manifests.push(claim);
+        return output::print(g.output, &report);
+    }
+    if ns_missing {
+        namespaces
+            .create(
+                &PostParams::default(),
+                &Namespace {
+                    metadata: ObjectMeta {
+                        name: Some(a.namespace.to_string()),
+                        ..Default::default()
+                    },
+                    ..Default::default()
+                },
+            )
+            .await?;
+    }
+    if let Some(pv) = &pv {
+        let pvs: Api<PersistentVolume> = Api::all(green.clone());
+        if pvs
+            .get_opt(pv_name.as_deref().unwrap_or_default())
+            .await?
+            .is_none()
+        {
+            pvs.create(&PostParams::default(), pv).await?;
+        }
+    }
+    let claims: Api<PersistentVolumeClaim> = Api::namespaced(green, a.namespace);
+    report.result = match claims.get_opt(a.claim).await? {
+        Some(_) => "exists (unchanged)".into(),
+        None => {
+            let pvc: PersistentVolumeClaim = serde_json::from_value(claim).map_err(|e| {
+                Error::usage(format!(
+                    "the patched claim is not a PersistentVolumeClaim: {e}"
+                ))
+            })?;
+            claims
+                .create(&PostParams::default(), &pvc)
+                .await
+                .map_err(|e| match e {
+                    kube::Error::Api(s) if s.code == 422 || s.code == 400 => {
+                        Error::usage(format!("green refused the claim: {}", s.message))
+                    }
+                    e => e.into(),
+                })?;
+            "created".into()
+        }
+    };
+    output::print(g.output, &report)
+}
+
+/// A PersistentVolume for the cloned directory, reserved for the claim, never deleting the data.
+fn static_volume(
+    name: &str,
+    a: &PvcArgs<'_>,
+    data: &EfsData,
+    green_fs: &str,
+    blue_pv: &PersistentVolume,
+) -> PersistentVolume {
+    let access_modes = blue_pv
+        .spec
+        .as_ref()
+        .and_then(|s| s.access_modes.clone())
+        .unwrap_or_else(|| vec!["ReadWriteMany".to_string()]);
+    let handle = if data.path == "/" {
+        green_fs.to_string()
+    } else {
+        format!("{green_fs}:{}", data.path)
+    };
+    let pv = json!({
+        "apiVersion": "v1",
+        "kind": "PersistentVolume",
+        "metadata": {"name": name, "labels": {"app.kubernetes.io/managed-by": "kubectl-kf"},
+            "annotations": {"kubeflow.org/cloned-from": format!("{}:{}", data.filesystem, data.path)}},
+        "spec": {
+            "capacity": {"storage": a.size},
+            "accessModes": access_modes,
+            "persistentVolumeReclaimPolicy": "Retain",
+            "storageClassName": a.storage_class,
+            "claimRef": {"namespace": a.namespace, "name": a.claim},
+            "csi": {"driver": EFS_DRIVER, "volumeHandle": handle}
+        }
+    });
+    serde_json::from_value(pv).expect("a valid PersistentVolume")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantities() {
+        for ok in ["10Gi", "500M", "1.5Ti", "1", "100k"] {
+            validate_quantity(ok).unwrap();
+        }
+        for bad in ["10GB", "Gi", "ten", "10 Gi", "-1Gi", ""] {
+            let e = validate_quantity(bad).unwrap_err();
+            assert_eq!(e.exit_code(), 2, "{bad}");
+        }
+    }
+
+    #[test]
+    fn manifest_is_the_template_patched() {
+        let m = claim_manifest("efsclaim", "ns1", "5Gi", "efs-sc", Some("pv1"), None).unwrap();
+        assert_eq!(m["metadata"]["name"], "efsclaim");
+        assert_eq!(m["metadata"]["namespace"], "ns1");
+        assert_eq!(m["spec"]["resources"]["requests"]["storage"], "5Gi");
+        assert_eq!(m["spec"]["volumeName"], "pv1");
+        assert_eq!(m["spec"]["accessModes"][0], "ReadWriteMany");
+        let m = claim_manifest(
+            "c",
+            "n",
+            "1Gi",
+            "gp2",
+            None,
+            Some(r#"[{"op":"add","path":"/metadata/labels/team","value":"ml"}]"#),
+        )
+        .unwrap();
+        assert_eq!(m["metadata"]["labels"]["team"], "ml");
+    }
+
+    #[test]
+    fn bad_patches_are_usage_errors() {
+        let e = claim_manifest(
+            "c",
+            "n",
+            "1Gi",
+            "gp2",
+            None,
+            Some(r#"[{"op":"replace","path":"/spec/nope/x","value":1}]"#),
+        )
+        .unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        let e = claim_manifest("c", "n", "1Gi", "gp2", None, Some("{not json")).unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        let e = claim_manifest(
+            "c",
+            "n",
+            "1Gi",
+            "gp2",
+            None,
+            Some(r#"[{"op":"replace","path":"/metadata/name","value":"x"}]"#),
+        )
+        .unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+    }
+
+    #[test]
+    fn volume_handles() {
+        assert_eq!(
+            parse_volume_handle("fs-1::fsap-2"),
+            ("fs-1".into(), None, Some("fsap-2".into()))
+        );
+        assert_eq!(
+            parse_volume_handle("fs-1:/data"),
+            ("fs-1".into(), Some("/data".into()), None)
+        );
+        assert_eq!(parse_volume_handle("fs-1"), ("fs-1".into(), None, None));
+    }
+}
