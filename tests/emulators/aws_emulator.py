@@ -81,6 +81,9 @@ PENDING_KEYS = (
 STATE_LOCK = threading.RLock()
 PENDING: dict[str, float] = {k: 0.0 for k in PENDING_KEYS}
 FAULTS: list[dict] = []
+# EKS cluster name -> API server URL: lets a cluster's endpoint be an emulated Kubernetes
+# (http, so no certificate authority), as a real cluster's endpoint is its API server.
+EKS_ENDPOINTS: dict[str, str] = {}
 REQUESTS: dict[str, int] = {}
 
 
@@ -300,11 +303,26 @@ def wrap(cls, name: str):
     return decorator
 
 
+def apply_endpoint(cluster) -> None:
+    """Points a cluster at its emulated API server, if one was configured for its name."""
+    with STATE_LOCK:
+        url = EKS_ENDPOINTS.get(cluster.name)
+    if url:
+        cluster.endpoint = url
+        cluster.certificate_authority = {}
+
+
 def patch_moto() -> None:
     # ---- EKS ---------------------------------------------------------------
     # moto: clusters/nodegroups are ACTIVE at once; give them a CREATING phase.
     pending_status(Cluster, "status", "CREATING")
     pending_status(Nodegroup, "status", "CREATING")
+
+    @wrap(EKSBackend, "describe_cluster")
+    def describe_cluster(original, backend, name, *args, **kwargs):
+        cluster = original(backend, name, *args, **kwargs)
+        apply_endpoint(cluster)
+        return cluster
 
     @wrap(EKSBackend, "create_cluster")
     def create_cluster(original, backend, name, role_arn, resources_vpc_config, *args, **kwargs):
@@ -327,6 +345,7 @@ def patch_moto() -> None:
         cluster = original(backend, name, role_arn, vpc_config, *args, **kwargs)
         region = backend.region_name
         cluster.endpoint = f"https://{hex32()}.gr7.{region}.eks.amazonaws.com"
+        apply_endpoint(cluster)
         cluster.identity = {"oidc": {"issuer": f"https://oidc.eks.{region}.amazonaws.com/id/{hex32()}"}}
         vpc_id = vpc_ids.pop()
         sg_name = f"eks-cluster-sg-{name}-{secrets.randbelow(10**10):010d}"
@@ -1153,8 +1172,9 @@ class EmulatorApp:
                         set_pending(data.get("pending", {}))
                     except (ValueError, TypeError) as err:
                         return 400, {"error": str(err)}
+                    EKS_ENDPOINTS.update(data.get("eks_endpoints", {}))
                 if method in ("GET", "POST"):
-                    return 200, {"pending": dict(PENDING)}
+                    return 200, {"pending": dict(PENDING), "eks_endpoints": dict(EKS_ENDPOINTS)}
             if path == "/_kf/faults":
                 if method == "POST":
                     if not isinstance(data.get("operation"), str):

@@ -1,10 +1,33 @@
-//! `kubectl kf deploy`.
+//! `kubectl kf deploy`: green's EKS cluster shaped like blue (`cluster`), and Kubeflow on green
+//! wired to the clones (`kubeflow`).
 
-use crate::commands::DeployCli;
+pub mod cluster;
+
+use crate::commands::{DeployCli, DeployCommand};
 use crate::error::{Error, Result};
 
-pub async fn run(_cli: DeployCli) -> Result<()> {
-    Err(Error::failed(
-        "`kubectl kf deploy` is not implemented in this version yet",
-    ))
+pub async fn run(cli: DeployCli) -> Result<()> {
+    let g = &cli.global;
+    match &cli.command {
+        DeployCommand::Cluster {
+            name,
+            version,
+            node_type,
+            nodes,
+            nodes_min,
+            nodes_max,
+        } => {
+            let o = cluster::Overrides {
+                version: version.clone(),
+                node_type: node_type.clone(),
+                nodes: *nodes,
+                nodes_min: *nodes_min,
+                nodes_max: *nodes_max,
+            };
+            cluster::run(g, name, &o).await
+        }
+        DeployCommand::Kubeflow { .. } => Err(Error::failed(
+            "`kubectl kf deploy kubeflow` is not implemented in this version yet",
+        )),
+    }
 }
