@@ -6,6 +6,7 @@ use clap::Parser;
 use kf_common::commands::CutoverCli;
 
 fn main() -> ExitCode {
+    kf_common::complete::handle_request(kf_common::complete::Plugin::Cutover);
     let cli = CutoverCli::parse();
     cli.global.init_logging();
     kf_common::run::main(kf_common::cutover::run(cli))
