@@ -1,0 +1,452 @@
+//! Preflight: is green ready to take production traffic, and do we know where that traffic goes
+//! now? Reads only. Each failed check is one line saying what is wrong and how to fix it.
+
+use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::core::v1::ConfigMap;
+use k8s_openapi::api::networking::v1::Ingress;
+use k8s_openapi::api::storage::v1::StorageClass;
+use kube::Client;
+use kube::api::{Api, ListParams};
+use serde::Serialize;
+
+use super::dns::{self, Location, RecordSet, Target};
+use super::freeze;
+use crate::aws::Aws;
+use crate::clone::discover::{EFS_CLASS, INSTALL_CONFIG};
+use crate::clone::{rds, s3};
+use crate::error::{Error, Result};
+use crate::output::{self, Render};
+use crate::record::{NAMESPACE, UpgradeRecord};
+use crate::storage::efs::FILESYSTEM;
+
+pub const INGRESS_NAMESPACE: &str = "istio-system";
+pub const INGRESS_NAME: &str = "istio-ingress";
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Check {
+    pub check: String,
+    pub ok: bool,
+    pub detail: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Checks {
+    pub blue: String,
+    pub green: String,
+    pub checks: Vec<Check>,
+}
+
+impl Checks {
+    pub fn failures(&self) -> Vec<&Check> {
+        self.checks.iter().filter(|c| !c.ok).collect()
+    }
+}
+
+impl Render for Checks {
+    fn table(&self) -> String {
+        output::table(
+            &["CHECK", "RESULT", "DETAIL"],
+            self.checks.iter().map(|c| {
+                [
+                    c.check.clone(),
+                    if c.ok { "ok" } else { "FAILED" }.to_string(),
+                    c.detail.clone(),
+                ]
+            }),
+        )
+    }
+}
+
+/// What preflight found and cutover uses.
+#[derive(Debug, Default)]
+pub struct Facts {
+    pub blue_lb: Option<Target>,
+    pub green_lb: Option<Target>,
+    /// The name that serves Kubeflow and its record sets pointing at blue.
+    pub dns: Option<(Location, Vec<RecordSet>)>,
+}
+
+/// Where to look for the name, and what an earlier cutover recorded.
+pub struct Inputs<'a> {
+    pub blue: &'a str,
+    pub green: &'a str,
+    pub dns: Option<&'a str>,
+    pub hosted_zone: Option<&'a str>,
+    /// The record sets as they were before the first cutover, if one was recorded.
+    pub recorded: Option<(Location, Vec<RecordSet>)>,
+}
+
+fn pass(check: &str, detail: impl Into<String>) -> Check {
+    Check {
+        check: check.into(),
+        ok: true,
+        detail: detail.into(),
+    }
+}
+
+fn fail(check: &str, detail: impl Into<String>) -> Check {
+    Check {
+        check: check.into(),
+        ok: false,
+        detail: detail.into(),
+    }
+}
+
+async fn install_config(client: &Client) -> Result<Option<ConfigMap>> {
+    let api: Api<ConfigMap> = Api::namespaced(client.clone(), NAMESPACE);
+    Ok(api.get_opt(INSTALL_CONFIG).await?)
+}
+
+fn cm_value(cm: &Option<ConfigMap>, key: &str) -> Option<String> {
+    cm.as_ref()?
+        .data
+        .as_ref()?
+        .get(key)
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+}
+
+async fn efs_fs(client: &Client) -> Result<Option<String>> {
+    let api: Api<StorageClass> = Api::all(client.clone());
+    Ok(api.get_opt(EFS_CLASS).await?.and_then(|sc| {
+        sc.parameters
+            .and_then(|p| p.get("fileSystemId").cloned())
+            .filter(|s| !s.is_empty())
+    }))
+}
+
+/// The load balancer hostname in the status of `istio-system/istio-ingress`.
+pub async fn ingress_hostname(client: &Client) -> Result<Option<String>> {
+    let api: Api<Ingress> = Api::namespaced(client.clone(), INGRESS_NAMESPACE);
+    let ing = match api.get_opt(INGRESS_NAME).await {
+        Ok(i) => i,
+        Err(kube::Error::Api(s)) if s.code == 404 => None,
+        Err(e) => return Err(e.into()),
+    };
+    Ok(ing.and_then(|i| {
+        i.status?
+            .load_balancer?
+            .ingress?
+            .into_iter()
+            .find_map(|l| l.hostname.filter(|h| !h.is_empty()))
+    }))
+}
+
+/// The ELBv2 load balancer whose DNSName is `dns` (DescribeLoadBalancers, every page).
+pub async fn load_balancer(aws: &Aws, dns_name: &str) -> Result<Option<Target>> {
+    let want = dns::normalize(dns_name);
+    let mut pages = aws
+        .elbv2()
+        .describe_load_balancers()
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| Error::aws("DescribeLoadBalancers", e))?;
+        for lb in page.load_balancers() {
+            if lb.dns_name().map(dns::normalize).as_deref() == Some(want.as_str()) {
+                return Ok(Some(Target {
+                    dns_name: lb.dns_name().unwrap_or_default().to_string(),
+                    zone_id: lb
+                        .canonical_hosted_zone_id()
+                        .unwrap_or_default()
+                        .to_string(),
+                    arn: lb.load_balancer_arn().unwrap_or_default().to_string(),
+                }));
+            }
+        }
+    }
+    Ok(None)
+}
+
+async fn green_deployments(green_client: &Client) -> Result<Check> {
+    const C: &str = "green-deployments";
+    let api: Api<Deployment> = Api::namespaced(green_client.clone(), NAMESPACE);
+    let list = match api.list(&ListParams::default()).await {
+        Ok(l) => l.items,
+        Err(kube::Error::Api(s)) if s.code == 404 => Vec::new(),
+        Err(e) => return Err(e.into()),
+    };
+    if list.is_empty() {
+        return Ok(fail(
+            C,
+            format!(
+                "green has no Deployments in namespace {NAMESPACE}: deploy Kubeflow on green first (kubectl kf deploy kubeflow)"
+            ),
+        ));
+    }
+    let not: Vec<String> = list
+        .iter()
+        .filter(|d| !freeze::available(d))
+        .map(|d| d.metadata.name.clone().unwrap_or_default())
+        .collect();
+    Ok(if not.is_empty() {
+        pass(C, format!("{} Deployments Available", list.len()))
+    } else {
+        fail(
+            C,
+            format!(
+                "green's Deployments not Available: {} (kubectl --context GREEN -n {NAMESPACE} describe deployment NAME); wait or fix them, then run again",
+                not.join(", ")
+            ),
+        )
+    })
+}
+
+/// One storage layer: green's value must be the recorded clone and not blue's.
+fn storage_check(
+    check: &str,
+    what: &str,
+    where_: &str,
+    green: Option<String>,
+    blue: Option<String>,
+    recorded: Option<String>,
+    how_to_clone: &str,
+) -> Check {
+    match (green, recorded) {
+        (_, None) if blue.is_none() => pass(check, format!("blue has no {what}: nothing to move")),
+        (_, None) => fail(
+            check,
+            format!("no {what} clone is recorded for this upgrade: run {how_to_clone}"),
+        ),
+        (None, Some(r)) => fail(
+            check,
+            format!(
+                "green has no {what} in {where_}: point green at the clone {r} (kubectl kf deploy kubeflow / kubectl kf storage efs)"
+            ),
+        ),
+        (Some(g), _) if blue.as_deref() == Some(g.as_str()) => fail(
+            check,
+            format!(
+                "green's {what} {g} ({where_}) is blue's: green would write to production; point it at the clone"
+            ),
+        ),
+        (Some(g), Some(r)) if g != r => fail(
+            check,
+            format!(
+                "green's {what} {g} ({where_}) is not the clone recorded for this upgrade ({r}): redeploy green pointing at {r}"
+            ),
+        ),
+        (Some(g), Some(_)) => pass(check, format!("{g} (the clone, not blue's)")),
+    }
+}
+
+/// Runs every check; never changes anything.
+pub async fn run(
+    aws: &Aws,
+    blue_client: &Client,
+    green_client: &Client,
+    rec: &UpgradeRecord,
+    inputs: Inputs<'_>,
+) -> Result<(Checks, Facts)> {
+    let mut checks = Vec::new();
+    let mut facts = Facts::default();
+    checks.push(green_deployments(green_client).await?);
+
+    let (green_cm, blue_cm) = (
+        install_config(green_client).await?,
+        install_config(blue_client).await?,
+    );
+    let recorded = |key: &str| rec.resources.get(key);
+    checks.push(storage_check(
+        "green-db",
+        "DB host",
+        "dbHost of kubeflow/pipeline-install-config",
+        cm_value(&green_cm, "dbHost"),
+        cm_value(&blue_cm, "dbHost"),
+        recorded(rds::INSTANCE)
+            .and_then(|r| r.details.get("host"))
+            .and_then(|h| h.as_str())
+            .map(str::to_string),
+        "kubectl kf clone",
+    ));
+    checks.push(storage_check(
+        "green-bucket",
+        "S3 bucket",
+        "bucketName of kubeflow/pipeline-install-config",
+        cm_value(&green_cm, "bucketName"),
+        cm_value(&blue_cm, "bucketName"),
+        recorded(s3::BUCKET)
+            .map(|r| r.id.clone())
+            .filter(|s| !s.is_empty()),
+        "kubectl kf clone",
+    ));
+    checks.push(storage_check(
+        "green-efs",
+        "EFS file system",
+        "fileSystemId of StorageClass efs-sc",
+        efs_fs(green_client).await?,
+        efs_fs(blue_client).await?,
+        recorded(FILESYSTEM)
+            .map(|r| r.id.clone())
+            .filter(|s| !s.is_empty()),
+        "kubectl kf storage efs, then kubectl kf clone",
+    ));
+
+    // Green's load balancer.
+    const GI: &str = "green-ingress";
+    match ingress_hostname(green_client).await? {
+        None => checks.push(fail(
+            GI,
+            format!(
+                "green's Ingress {INGRESS_NAMESPACE}/{INGRESS_NAME} has no load balancer hostname: deploy Kubeflow's ingress on green and wait for the AWS Load Balancer Controller to create its ALB"
+            ),
+        )),
+        Some(host) => match load_balancer(aws, &host).await? {
+            None => checks.push(fail(
+                GI,
+                format!(
+                    "green's Ingress hostname {host} is no ELBv2 load balancer in this account/region: check --region and the AWS Load Balancer Controller on green"
+                ),
+            )),
+            Some(lb) => {
+                checks.push(pass(GI, format!("{} ({})", lb.dns_name, lb.arn)));
+                facts.green_lb = Some(lb);
+            }
+        },
+    }
+
+    // Blue's load balancer and the record that serves Kubeflow.
+    const BR: &str = "blue-record";
+    let blue_host = ingress_hostname(blue_client).await?;
+    if let Some(h) = &blue_host {
+        facts.blue_lb = Some(load_balancer(aws, h).await?.unwrap_or(Target {
+            dns_name: h.clone(),
+            zone_id: String::new(),
+            arn: String::new(),
+        }));
+    }
+    if let Some((loc, sets)) = inputs.recorded {
+        if inputs
+            .dns
+            .is_some_and(|d| dns::fqdn(d) != dns::fqdn(&loc.name))
+            || inputs
+                .hosted_zone
+                .is_some_and(|z| dns::zone_id(z) != loc.zone_id)
+        {
+            checks.push(fail(
+                BR,
+                format!(
+                    "this upgrade already moved {} in {}: fail back first (kubectl kf cutover failback --yes) to move another name",
+                    loc.name, loc.zone_id
+                ),
+            ));
+        } else {
+            checks.push(pass(
+                BR,
+                format!(
+                    "{} in {} (recorded before the first move: {})",
+                    loc.name,
+                    loc.zone_id,
+                    sets.iter()
+                        .map(RecordSet::describe)
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                ),
+            ));
+            facts.dns = Some((loc, sets));
+        }
+    } else {
+        match &blue_host {
+            None => checks.push(fail(
+                BR,
+                format!(
+                    "blue's Ingress {INGRESS_NAMESPACE}/{INGRESS_NAME} has no load balancer hostname, so the record pointing at it cannot be found: pass --from with production's context"
+                ),
+            )),
+            Some(h) => match dns::find(aws, h, inputs.dns, inputs.hosted_zone).await? {
+                Err(why) => checks.push(fail(BR, why)),
+                Ok((loc, sets)) => {
+                    checks.push(pass(
+                        BR,
+                        format!(
+                            "{} in {}: {}",
+                            loc.name,
+                            loc.zone_id,
+                            sets.iter()
+                                .map(RecordSet::describe)
+                                .collect::<Vec<_>>()
+                                .join("; ")
+                        ),
+                    ));
+                    facts.dns = Some((loc, sets));
+                }
+            },
+        }
+    }
+    if let (Some(b), Some(g)) = (&facts.blue_lb, &facts.green_lb)
+        && dns::normalize(&b.dns_name) == dns::normalize(&g.dns_name)
+    {
+        checks.push(fail(
+            "distinct-load-balancers",
+            format!(
+                "blue and green use the same load balancer {}: check --from and --to",
+                g.dns_name
+            ),
+        ));
+    }
+    Ok((
+        Checks {
+            blue: inputs.blue.to_string(),
+            green: inputs.green.to_string(),
+            checks,
+        },
+        facts,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(v: &str) -> Option<String> {
+        Some(v.into())
+    }
+
+    #[test]
+    fn storage_checks_say_what_is_wrong() {
+        let c = storage_check(
+            "db",
+            "DB host",
+            "dbHost",
+            s("green"),
+            s("blue"),
+            s("green"),
+            "x",
+        );
+        assert!(c.ok, "{c:?}");
+        let c = storage_check(
+            "db",
+            "DB host",
+            "dbHost",
+            s("blue"),
+            s("blue"),
+            s("green"),
+            "x",
+        );
+        assert!(!c.ok && c.detail.contains("is blue's"), "{c:?}");
+        let c = storage_check(
+            "db",
+            "DB host",
+            "dbHost",
+            s("other"),
+            s("blue"),
+            s("green"),
+            "x",
+        );
+        assert!(!c.ok && c.detail.contains("not the clone"), "{c:?}");
+        let c = storage_check(
+            "db",
+            "DB host",
+            "dbHost",
+            s("green"),
+            s("blue"),
+            None,
+            "kf clone",
+        );
+        assert!(!c.ok && c.detail.contains("run kf clone"), "{c:?}");
+        let c = storage_check("db", "DB host", "dbHost", None, s("blue"), s("green"), "x");
+        assert!(!c.ok && c.detail.contains("green has no"), "{c:?}");
+        let c = storage_check("efs", "EFS", "efs-sc", None, None, None, "x");
+        assert!(c.ok, "{c:?}");
+    }
+}
