@@ -375,6 +375,27 @@ users:
     )
 }
 
+/// Copies a directory tree (fixtures into a test's temporary directory).
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// A copy of the small kubeflow-manifests tree of `tests/fixtures`, in the test's directory.
+pub fn manifests_copy(env: &Env) -> PathBuf {
+    let to = env.dir.path().join("kubeflow-manifests");
+    copy_dir(&repo_root().join("tests/fixtures/kubeflow-manifests"), &to);
+    to
+}
+
 pub fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }

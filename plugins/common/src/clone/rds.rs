@@ -443,6 +443,10 @@ async fn secret(ctx: &Ctx, stream: &Stream, blue: &BlueDb, t: &Targets, host: &s
     }
     ctx.record
         .mark(SECRET, "Secret", green_secret, Phase::Completed, None)
+        .await?;
+    // Which secret it copies: `kf deploy kubeflow` renames it in the SecretProviderClass.
+    ctx.record
+        .detail(SECRET, "from", blue_secret.clone().into())
         .await
 }
 

@@ -1,10 +1,13 @@
 //! `kubectl kf deploy`: green's EKS cluster shaped like blue (`cluster`), and Kubeflow on green
 //! wired to the clones (`kubeflow`).
 
+pub mod apply;
 pub mod cluster;
+pub mod kubeflow;
+pub mod params;
 
 use crate::commands::{DeployCli, DeployCommand};
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 pub async fn run(cli: DeployCli) -> Result<()> {
     let g = &cli.global;
@@ -26,8 +29,9 @@ pub async fn run(cli: DeployCli) -> Result<()> {
             };
             cluster::run(g, name, &o).await
         }
-        DeployCommand::Kubeflow { .. } => Err(Error::failed(
-            "`kubectl kf deploy kubeflow` is not implemented in this version yet",
-        )),
+        DeployCommand::Kubeflow { manifests, option } => {
+            let session = crate::upgrade::Session::open(g).await?;
+            kubeflow::run(&session, g, manifests, option).await
+        }
     }
 }
