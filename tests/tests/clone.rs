@@ -259,6 +259,22 @@ fn clone_copies_rds_s3_and_efs_into_green_and_a_second_run_creates_nothing() {
         "{}",
         stdout(&out)
     );
+
+    // A DataSync role left with a stale policy (an earlier upgrade's buckets) is rewritten.
+    let stale = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*",
+        "Resource": ["arn:aws:s3:::old-bucket", "arn:aws:s3:::old-bucket/*"]}]});
+    env.aws("iam", "put_role_policy", json!({"RoleName": "kf-datasync-green", "PolicyName": "kf-datasync-buckets", "PolicyDocument": stale.to_string()}));
+    assert_exit(&clone(&env, &["--to", "green"]), 0);
+    let doc = env.aws(
+        "iam",
+        "get_role_policy",
+        json!({"RoleName": "kf-datasync-green", "PolicyName": "kf-datasync-buckets"}),
+    )["PolicyDocument"]
+        .to_string();
+    assert!(
+        !doc.contains("old-bucket") && doc.contains(green_bucket),
+        "{doc}"
+    );
 }
 
 #[test]
