@@ -1,0 +1,565 @@
+//! `kubectl kf cutover` end to end: preflight, moving the Route 53 record to green's ALB
+//! (all at once and weighted), freezing blue, switching the kubeconfig, status, failback, and a
+//! failure halfway, asserting on what the emulators and the kubeconfig hold afterwards.
+
+use kf_e2e::*;
+use serde_json::{Value, json};
+
+const KUBEFLOW_DEPLOYMENTS: [&str; 4] = [
+    "centraldashboard",
+    "metadata-grpc-deployment",
+    "ml-pipeline",
+    "ml-pipeline-ui",
+];
+
+struct Ready {
+    env: Env,
+    blue: Value,
+    green_alb_dns: String,
+    green_alb_zone: String,
+}
+
+fn cutover(env: &Env, args: &[&str]) -> std::process::Output {
+    env.plugin("kubectl-kf_cutover", args)
+}
+
+fn record(env: &Env) -> Value {
+    let out = env.kf(&["status", "--from", "blue", "--to", "green", "-o", "json"]);
+    assert_exit(&out, 0);
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn apply(env: &Env, context: &str, docs: &[Value]) {
+    let path = env.dir.path().join(format!("apply-{}.yaml", rand_suffix()));
+    let text: Vec<String> = docs
+        .iter()
+        .map(|d| serde_yaml::to_string(d).unwrap())
+        .collect();
+    std::fs::write(&path, text.join("---\n")).unwrap();
+    let out = env.kubectl(&[
+        "--context",
+        context,
+        "apply",
+        "--server-side",
+        "--field-manager=test",
+        "-f",
+        path.to_str().unwrap(),
+    ]);
+    assert_exit(&out, 0);
+}
+
+fn rand_suffix() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos()
+}
+
+fn set_ingress_hostname(env: &Env, context: &str, host: &str) {
+    let patch = json!({"status": {"loadBalancer": {"ingress": [{"hostname": host}]}}});
+    let out = env.kubectl(&[
+        "--context",
+        context,
+        "-n",
+        "istio-system",
+        "patch",
+        "ingress",
+        "istio-ingress",
+        "--subresource=status",
+        "--type=merge",
+        "-p",
+        &patch.to_string(),
+    ]);
+    assert_exit(&out, 0);
+}
+
+/// Blue in production, green cloned (the real `kf clone`), Kubeflow on green pointing at the
+/// clones, and green's ALB behind green's Ingress: what cutover expects to find.
+fn ready() -> Ready {
+    let env = Env::start();
+    let blue = env.seed_blue();
+    let green = env.seed_green();
+    let out = env.plugin("kubectl-kf_clone", &["--to", "green"]);
+    assert_exit(&out, 0);
+    let rec = record(&env);
+    let res = &rec["resources"];
+    let db_host = res["rds.instance"]["details"]["host"].as_str().unwrap();
+    let bucket = res["s3.bucket"]["id"].as_str().unwrap();
+    let fs = res["efs.filesystem"]["id"].as_str().unwrap();
+    assert_ne!(db_host, blue["db_host"]);
+
+    let lb = env.aws(
+        "elbv2",
+        "create_load_balancer",
+        json!({
+            "Name": "k8s-istiosys-istioing-green",
+            "Subnets": green["public_subnet_ids"],
+            "Scheme": "internet-facing",
+            "Type": "application",
+        }),
+    )["LoadBalancers"][0]
+        .clone();
+    let green_alb_dns = lb["DNSName"].as_str().unwrap().to_string();
+    let green_alb_zone = lb["CanonicalHostedZoneId"].as_str().unwrap().to_string();
+
+    let deployment = |name: &str| {
+        json!({
+            "apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": name, "namespace": "kubeflow"},
+            "spec": {"replicas": 1, "selector": {"matchLabels": {"app": name}},
+                     "template": {"metadata": {"labels": {"app": name}},
+                                  "spec": {"containers": [{"name": name, "image": "x"}]}}}
+        })
+    };
+    apply(
+        &env,
+        "green",
+        &[
+            json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "kubeflow"}}),
+            json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "istio-system"}}),
+        ],
+    );
+    let mut docs: Vec<Value> = KUBEFLOW_DEPLOYMENTS.iter().map(|n| deployment(n)).collect();
+    docs.push(json!({
+        "apiVersion": "v1", "kind": "ConfigMap",
+        "metadata": {"name": "pipeline-install-config", "namespace": "kubeflow"},
+        "data": {"dbHost": db_host, "bucketName": bucket, "dbPort": "3306"}
+    }));
+    docs.push(json!({
+        "apiVersion": "storage.k8s.io/v1", "kind": "StorageClass",
+        "metadata": {"name": "efs-sc"}, "provisioner": "efs.csi.aws.com",
+        "parameters": {"provisioningMode": "efs-ap", "fileSystemId": fs}
+    }));
+    docs.push(json!({
+        "apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
+        "metadata": {"name": "istio-ingress", "namespace": "istio-system"},
+        "spec": {"ingressClassName": "alb", "rules": [{"http": {"paths": [{"path": "/", "pathType": "Prefix",
+            "backend": {"service": {"name": "istio-ingressgateway", "port": {"number": 80}}}}]}}]}
+    }));
+    apply(&env, "green", &docs);
+    set_ingress_hostname(&env, "green", &green_alb_dns);
+    Ready {
+        env,
+        blue,
+        green_alb_dns,
+        green_alb_zone,
+    }
+}
+
+fn zone_records(env: &Env, zone: &str) -> Value {
+    env.aws(
+        "route53",
+        "list_resource_record_sets",
+        json!({"HostedZoneId": zone}),
+    )["ResourceRecordSets"]
+        .clone()
+}
+
+fn records_named(env: &Env, zone: &str, name: &str, kind: &str) -> Vec<Value> {
+    zone_records(env, zone)
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["Name"] == name && r["Type"] == kind)
+        .cloned()
+        .collect()
+}
+
+fn blue_replicas(env: &Env) -> Vec<(String, i64)> {
+    let list = env.kubectl_json("blue", &["-n", "kubeflow", "get", "deployments"]);
+    let mut v: Vec<(String, i64)> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["metadata"]["name"].as_str().unwrap().to_string(),
+                d["spec"]["replicas"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+fn kubeconfig(env: &Env) -> serde_yaml::Value {
+    serde_yaml::from_str(&std::fs::read_to_string(&env.kubeconfig).unwrap()).unwrap()
+}
+
+fn current_context(env: &Env) -> String {
+    kubeconfig(env)["current-context"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+fn cutover_section(env: &Env) -> Value {
+    record(env)["cutover"].clone()
+}
+
+#[test]
+fn check_passes_on_a_ready_green_and_reports_each_failure_on_one_line_changing_nothing() {
+    let r = ready();
+    let env = &r.env;
+    let out = cutover(env, &["check", "--to", "green", "-o", "json"]);
+    assert_exit(&out, 0);
+    let checks: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let names: Vec<&str> = checks["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            assert_eq!(c["ok"], true, "{c}");
+            c["check"].as_str().unwrap()
+        })
+        .collect();
+    for want in [
+        "green-deployments",
+        "green-db",
+        "green-bucket",
+        "green-efs",
+        "green-ingress",
+        "blue-record",
+    ] {
+        assert!(names.contains(&want), "{names:?}");
+    }
+    let table = cutover(env, &["check", "--to", "green"]);
+    assert_exit(&table, 0);
+    assert!(stdout(&table).contains("CHECK"), "{}", stdout(&table));
+
+    // Break green: its bucket is blue's and its Ingress hostname is no ALB.
+    let patch = json!({"data": {"bucketName": r.blue["bucket"]}}).to_string();
+    assert_exit(
+        &env.kubectl(&[
+            "--context",
+            "green",
+            "-n",
+            "kubeflow",
+            "patch",
+            "configmap",
+            "pipeline-install-config",
+            "--type=merge",
+            "-p",
+            &patch,
+        ]),
+        0,
+    );
+    set_ingress_hostname(env, "green", "nothing-1.us-east-1.elb.amazonaws.com");
+    let zone = r.blue["hosted_zone_id"].as_str().unwrap();
+    let before = zone_records(env, zone);
+    env.reset_requests();
+    for args in [
+        vec!["check", "--to", "green"],
+        vec!["--to", "green", "--yes"],
+    ] {
+        let out = cutover(env, &args);
+        assert_exit(&out, 1);
+        let err = stderr(&out);
+        assert!(
+            err.contains("green-bucket: green's S3 bucket") && err.contains("is blue's"),
+            "{err}"
+        );
+        assert!(
+            err.contains("green-ingress: green's Ingress hostname nothing-1")
+                && err.contains("no ELBv2 load balancer"),
+            "{err}"
+        );
+        assert!(err.contains("nothing was changed"), "{err}");
+    }
+    assert_eq!(env.mutating_requests(), Vec::<String>::new());
+    assert_eq!(zone_records(env, zone), before);
+    assert_eq!(current_context(env), "blue");
+    assert!(cutover_section(env).is_null());
+}
+
+#[test]
+fn without_yes_or_with_dry_run_it_prints_the_plan_and_changes_nothing() {
+    let r = ready();
+    let env = &r.env;
+    let zone = r.blue["hosted_zone_id"].as_str().unwrap();
+    let before_zone = zone_records(env, zone);
+    let before_kc = kubeconfig(env);
+    let before_rec = record(env);
+    env.reset_requests();
+    for args in [
+        vec!["--to", "green", "--freeze-blue"],
+        vec!["--to", "green", "--freeze-blue", "--dry-run", "--yes"],
+    ] {
+        let out = cutover(env, &args);
+        assert_exit(&out, 0);
+        let plan = stdout(&out);
+        assert!(plan.contains("Plan: cutover blue -> green"), "{plan}");
+        assert!(
+            plan.contains("freeze-blue") && plan.contains("ml-pipeline=2"),
+            "{plan}"
+        );
+        assert!(plan.contains(&r.green_alb_dns), "{plan}");
+        assert!(plan.contains("current-context blue -> green"), "{plan}");
+    }
+    let out = cutover(env, &["--to", "green", "-o", "json"]);
+    assert_exit(&out, 0);
+    let plan: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(plan["approved"], false);
+    assert_eq!(env.mutating_requests(), Vec::<String>::new());
+    assert_eq!(zone_records(env, zone), before_zone);
+    assert_eq!(kubeconfig(env), before_kc);
+    assert_eq!(record(env)["cutover"], before_rec["cutover"]);
+    assert!(blue_replicas(env).iter().all(|(_, n)| *n > 0));
+}
+
+#[test]
+fn cutover_moves_the_alias_to_green_freezes_blue_and_failback_restores_everything() {
+    let r = ready();
+    let env = &r.env;
+    let zone = r.blue["hosted_zone_id"].as_str().unwrap();
+    let name = r.blue["dns_name"].as_str().unwrap();
+    let before_zone = zone_records(env, zone);
+    let before_replicas = blue_replicas(env);
+    let before_kc = kubeconfig(env);
+
+    let out = cutover(
+        env,
+        &["--to", "green", "--freeze-blue", "--yes", "-o", "json"],
+    );
+    assert_exit(&out, 0);
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["stage"], "CutOver", "{report}");
+    assert_eq!(report["blueFrozen"], true);
+
+    // Route 53: one alias A record, to green's ALB with its canonical zone id.
+    let a = records_named(env, zone, name, "A");
+    assert_eq!(a.len(), 1, "{a:?}");
+    assert_eq!(a[0]["AliasTarget"]["DNSName"], r.green_alb_dns.as_str());
+    assert_eq!(
+        a[0]["AliasTarget"]["HostedZoneId"],
+        r.green_alb_zone.as_str()
+    );
+    assert!(a[0].get("SetIdentifier").is_none());
+    // Blue frozen; the kubeconfig now on green.
+    assert!(
+        blue_replicas(env).iter().all(|(_, n)| *n == 0),
+        "{:?}",
+        blue_replicas(env)
+    );
+    assert_eq!(current_context(env), "green");
+    // The record holds every previous value.
+    let c = cutover_section(env);
+    assert_eq!(c["stage"], "CutOver");
+    assert_eq!(
+        c["dns"]["previous"][0]["alias"]["dnsName"],
+        r.blue["alb_dns_name"]
+    );
+    assert_eq!(c["freeze"]["replicas"]["ml-pipeline"], 2);
+    assert_eq!(c["kubeconfig"]["previousContext"], "blue");
+    assert!(c["moved"].is_string());
+
+    // Status, with the current context now green: found without --from.
+    let out = cutover(env, &["status", "-o", "json"]);
+    assert_exit(&out, 0);
+    let st: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(st["blue"], "blue");
+    assert_eq!(st["records"][0]["goesTo"], "green", "{st}");
+    assert_eq!(st["blueFrozen"], true);
+    assert_eq!(st["currentContext"], "green");
+    let yaml = cutover(env, &["status", "-o", "yaml"]);
+    assert_exit(&yaml, 0);
+    let table = cutover(env, &["status"]);
+    assert_exit(&table, 0);
+    assert!(stdout(&table).contains("GOES TO"), "{}", stdout(&table));
+
+    // A second cutover changes nothing more.
+    env.reset_requests();
+    let out = cutover(env, &["--freeze-blue", "--yes"]);
+    assert_exit(&out, 0);
+    assert!(
+        !env.mutating_requests()
+            .contains(&"ChangeResourceRecordSets".to_string()),
+        "{:?}",
+        env.mutating_requests()
+    );
+    assert_eq!(cutover_section(env)["freeze"]["replicas"]["ml-pipeline"], 2);
+
+    // Failback (run from green's current context, without --from) restores all of it.
+    let out = cutover(env, &["failback", "--yes"]);
+    assert_exit(&out, 0);
+    assert_eq!(zone_records(env, zone), before_zone);
+    assert_eq!(blue_replicas(env), before_replicas);
+    assert_eq!(kubeconfig(env), before_kc);
+    assert_eq!(cutover_section(env)["stage"], "FailedBack");
+
+    // Twice is harmless.
+    env.reset_requests();
+    let out = cutover(env, &["failback", "--yes"]);
+    assert_exit(&out, 0);
+    assert_eq!(env.mutating_requests(), Vec::<String>::new());
+    assert_eq!(zone_records(env, zone), before_zone);
+    assert_eq!(blue_replicas(env), before_replicas);
+    assert_eq!(kubeconfig(env), before_kc);
+}
+
+#[test]
+fn weight_sets_up_weighted_records_then_a_full_move_and_failback_restore_the_original() {
+    let r = ready();
+    let env = &r.env;
+    let zone = r.blue["hosted_zone_id"].as_str().unwrap();
+    let name = r.blue["dns_name"].as_str().unwrap();
+    let before_zone = zone_records(env, zone);
+    let before_kc = kubeconfig(env);
+
+    let out = cutover(env, &["--to", "green", "--weight", "10", "--yes"]);
+    assert_exit(&out, 0);
+    let mut a = records_named(env, zone, name, "A");
+    a.sort_by_key(|r| r["SetIdentifier"].as_str().unwrap().to_string());
+    assert_eq!(a.len(), 2, "{a:?}");
+    assert_eq!(a[0]["SetIdentifier"], "blue");
+    assert_eq!(a[0]["Weight"], 90);
+    assert_eq!(a[0]["AliasTarget"]["DNSName"], r.blue["alb_dns_name"]);
+    assert_eq!(a[0]["AliasTarget"]["HostedZoneId"], r.blue["alb_zone_id"]);
+    assert_eq!(a[1]["SetIdentifier"], "green");
+    assert_eq!(a[1]["Weight"], 10);
+    assert_eq!(a[1]["AliasTarget"]["DNSName"], r.green_alb_dns.as_str());
+    assert_eq!(
+        a[1]["AliasTarget"]["HostedZoneId"],
+        r.green_alb_zone.as_str()
+    );
+
+    let out = cutover(env, &["status", "-o", "json"]);
+    assert_exit(&out, 0);
+    let st: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut weights: Vec<(String, i64)> = st["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["goesTo"].as_str().unwrap().into(),
+                r["weight"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    weights.sort();
+    assert_eq!(weights, vec![("blue".into(), 90), ("green".into(), 10)]);
+    assert_eq!(st["blueFrozen"], false);
+
+    // The rest of the way: one record to green.
+    let out = cutover(env, &["--yes"]);
+    assert_exit(&out, 0);
+    let a = records_named(env, zone, name, "A");
+    assert_eq!(a.len(), 1, "{a:?}");
+    assert_eq!(a[0]["AliasTarget"]["DNSName"], r.green_alb_dns.as_str());
+    assert!(a[0].get("SetIdentifier").is_none());
+
+    let out = cutover(env, &["failback", "--yes"]);
+    assert_exit(&out, 0);
+    assert_eq!(zone_records(env, zone), before_zone);
+    assert_eq!(kubeconfig(env), before_kc);
+}
+
+#[test]
+fn a_cname_named_with_dns_is_moved_and_an_ambiguous_default_is_refused() {
+    let r = ready();
+    let env = &r.env;
+    let zone = r.blue["hosted_zone_id"].as_str().unwrap();
+    let blue_alb = r.blue["alb_dns_name"].as_str().unwrap();
+    let cname = "pipelines.kubeflow.example.com.";
+    env.aws(
+        "route53",
+        "change_resource_record_sets",
+        json!({"HostedZoneId": zone, "ChangeBatch": {"Changes": [{"Action": "CREATE", "ResourceRecordSet":
+            {"Name": cname, "Type": "CNAME", "TTL": 60, "ResourceRecords": [{"Value": blue_alb}]}}]}}),
+    );
+    let before_zone = zone_records(env, zone);
+
+    // Two records point at blue: the default is ambiguous.
+    let out = cutover(env, &["check", "--to", "green"]);
+    assert_exit(&out, 1);
+    assert!(
+        stderr(&out).contains("several records point at blue's load balancer"),
+        "{}",
+        stderr(&out)
+    );
+
+    let out = cutover(
+        env,
+        &[
+            "--to",
+            "green",
+            "--dns",
+            "pipelines.kubeflow.example.com",
+            "--hosted-zone",
+            zone,
+            "--yes",
+        ],
+    );
+    assert_exit(&out, 0);
+    let c = records_named(env, zone, cname, "CNAME");
+    assert_eq!(c.len(), 1);
+    assert_eq!(
+        c[0]["ResourceRecords"][0]["Value"],
+        r.green_alb_dns.as_str()
+    );
+    assert_eq!(c[0]["TTL"], 60);
+    // The alias A record was not touched.
+    let a = records_named(env, zone, r.blue["dns_name"].as_str().unwrap(), "A");
+    assert_eq!(a[0]["AliasTarget"]["DNSName"], blue_alb);
+
+    let out = cutover(env, &["failback", "--yes"]);
+    assert_exit(&out, 0);
+    assert_eq!(zone_records(env, zone), before_zone);
+}
+
+#[test]
+fn a_rejected_route53_change_after_freeze_and_resync_leaves_a_record_failback_restores() {
+    let r = ready();
+    let env = &r.env;
+    let zone = r.blue["hosted_zone_id"].as_str().unwrap();
+    let before_zone = zone_records(env, zone);
+    let before_replicas = blue_replicas(env);
+    let before_kc = kubeconfig(env);
+    env.reset_requests();
+    env.inject_fault("ChangeResourceRecordSets", 1, 400, "InvalidChangeBatch");
+
+    let out = cutover(
+        env,
+        &["--to", "green", "--freeze-blue", "--resync", "--yes"],
+    );
+    assert_exit(&out, 1);
+    let err = stderr(&out);
+    assert!(err.contains("InvalidChangeBatch"), "{err}");
+    assert!(err.contains("kubectl kf cutover failback --yes"), "{err}");
+    // Blue was frozen and the clones resynced before the record change was tried.
+    assert!(blue_replicas(env).iter().all(|(_, n)| *n == 0));
+    let ops = env.requests()["by_operation"].clone();
+    assert!(
+        ops["StartTaskExecution"].as_u64().unwrap_or(0) >= 2,
+        "{ops}"
+    );
+    assert!(ops["CreateDBSnapshot"].as_u64().unwrap_or(0) >= 1, "{ops}");
+    assert_eq!(zone_records(env, zone), before_zone);
+    assert_eq!(current_context(env), "blue");
+    let c = cutover_section(env);
+    assert_eq!(c["stage"], "Failed");
+    assert!(
+        c["message"]
+            .as_str()
+            .unwrap()
+            .contains("InvalidChangeBatch"),
+        "{c}"
+    );
+    assert_eq!(c["freeze"]["replicas"]["ml-pipeline"], 2);
+
+    let out = cutover(env, &["failback", "--yes"]);
+    assert_exit(&out, 0);
+    assert_eq!(blue_replicas(env), before_replicas);
+    assert_eq!(zone_records(env, zone), before_zone);
+    assert_eq!(kubeconfig(env), before_kc);
+    let after = env.kubectl_json("blue", &["-n", "kubeflow", "get", "deployments"]);
+    for d in after["items"].as_array().unwrap() {
+        let available = d["status"]["conditions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["type"] == "Available" && c["status"] == "True");
+        assert!(available, "{d}");
+    }
+}
