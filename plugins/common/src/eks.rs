@@ -231,6 +231,83 @@ pub fn zones(subnets: &[Subnet]) -> Vec<&str> {
     azs
 }
 
+/// Installs EKS add-on `addon` on `cluster` (or points it at `role` when it exists with another
+/// one) and waits until it is ACTIVE; its version. Without a role, an existing add-on is left as is.
+pub async fn ensure_addon(
+    ctx: &crate::upgrade::Ctx,
+    stream: &crate::progress::Stream,
+    cluster: &str,
+    addon: &str,
+    role: Option<&str>,
+) -> Result<String> {
+    use crate::wait::{self, Poll};
+    use aws_sdk_eks::types::ResolveConflicts;
+    let eks = ctx.aws.eks();
+    let describe = || {
+        eks.describe_addon()
+            .cluster_name(cluster)
+            .addon_name(addon)
+            .send()
+    };
+    match describe().await {
+        Ok(out) => {
+            let current = out.addon().and_then(|a| a.service_account_role_arn());
+            if role.is_some() && current != role {
+                stream.set(&format!("updating add-on {addon}"));
+                eks.update_addon()
+                    .cluster_name(cluster)
+                    .addon_name(addon)
+                    .set_service_account_role_arn(role.map(str::to_string))
+                    .resolve_conflicts(ResolveConflicts::Overwrite)
+                    .send()
+                    .await
+                    .map_err(|e| Error::aws(&format!("UpdateAddon {addon}"), e))?;
+            }
+        }
+        Err(e) if crate::aws::error_code(&e) == Some("ResourceNotFoundException") => {
+            // The version is left to EKS's default for the cluster's Kubernetes version.
+            stream.set(&format!("installing add-on {addon}"));
+            eks.create_addon()
+                .cluster_name(cluster)
+                .addon_name(addon)
+                .set_service_account_role_arn(role.map(str::to_string))
+                .resolve_conflicts(ResolveConflicts::Overwrite)
+                .tags(crate::record::UPGRADE_TAG, &ctx.tag)
+                .send()
+                .await
+                .map_err(|e| Error::aws(&format!("CreateAddon {addon}"), e))?;
+        }
+        Err(e) => return Err(Error::aws("DescribeAddon", e)),
+    }
+    wait::until(
+        &format!("add-on {addon} on {cluster} to be ACTIVE"),
+        ctx.timeout,
+        stream,
+        || async {
+            let out = describe()
+                .await
+                .map_err(|e| Error::aws("DescribeAddon", e))?;
+            let a = out.addon();
+            let status = a
+                .and_then(|a| a.status())
+                .map(|s| s.as_str().to_string())
+                .unwrap_or_default();
+            match status.as_str() {
+                "ACTIVE" => Ok(Poll::Ready(
+                    a.and_then(|a| a.addon_version())
+                        .unwrap_or_default()
+                        .to_string(),
+                )),
+                "CREATE_FAILED" | "DEGRADED" | "UPDATE_FAILED" => {
+                    Err(Error::failed(format!("add-on {addon} is {status}")))
+                }
+                _ => Ok(Poll::Pending(status)),
+            }
+        },
+    )
+    .await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

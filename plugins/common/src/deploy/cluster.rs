@@ -778,6 +778,7 @@ async fn ensure_nodegroup(
         .await
 }
 
+/// The add-on on green with the role it has on blue (whose trust is extended to green).
 async fn ensure_addon(
     ctx: &Ctx,
     stream: &Stream,
@@ -786,77 +787,28 @@ async fn ensure_addon(
     addon: &str,
 ) -> Result<()> {
     let eks = ctx.aws.eks();
-    let key = format!("cluster.addon.{addon}");
-    match eks
+    let role = eks
         .describe_addon()
-        .cluster_name(cluster)
+        .cluster_name(blue_cluster)
         .addon_name(addon)
         .send()
         .await
-    {
-        Ok(_) => {}
-        Err(e) if crate::aws::error_code(&e) == Some("ResourceNotFoundException") => {
-            // Same role as on blue (its trust is extended to green below); the add-on's
-            // version is left to EKS's default for green's Kubernetes version.
-            let role = eks
-                .describe_addon()
-                .cluster_name(blue_cluster)
-                .addon_name(addon)
-                .send()
-                .await
-                .ok()
-                .and_then(|o| {
-                    o.addon()
-                        .and_then(|a| a.service_account_role_arn())
-                        .map(str::to_string)
-                });
-            stream.set(&format!("installing add-on {addon}"));
-            eks.create_addon()
-                .cluster_name(cluster)
-                .addon_name(addon)
-                .set_service_account_role_arn(role)
-                .resolve_conflicts(aws_sdk_eks::types::ResolveConflicts::Overwrite)
-                .tags(UPGRADE_TAG, &ctx.tag)
-                .send()
-                .await
-                .map_err(|e| Error::aws(&format!("CreateAddon {addon}"), e))?;
-        }
-        Err(e) => return Err(Error::aws("DescribeAddon", e)),
-    }
-    let version = wait::until(
-        &format!("add-on {addon} to be ACTIVE"),
-        ctx.timeout,
-        stream,
-        || async {
-            let out = eks
-                .describe_addon()
-                .cluster_name(cluster)
-                .addon_name(addon)
-                .send()
-                .await
-                .map_err(|e| Error::aws("DescribeAddon", e))?;
-            let a = out.addon();
-            let status = a
-                .and_then(|a| a.status())
-                .map(|s| s.as_str().to_string())
-                .unwrap_or_default();
-            match status.as_str() {
-                "ACTIVE" => Ok(Poll::Ready(
-                    a.and_then(|a| a.addon_version())
-                        .unwrap_or_default()
-                        .to_string(),
-                )),
-                "CREATE_FAILED" | "DEGRADED" => {
-                    Err(Error::failed(format!("add-on {addon} is {status}")))
-                }
-                _ => Ok(Poll::Pending(status)),
-            }
-        },
-    )
-    .await?;
+        .ok()
+        .and_then(|o| {
+            o.addon()
+                .and_then(|a| a.service_account_role_arn())
+                .map(str::to_string)
+        });
+    let version = crate::eks::ensure_addon(ctx, stream, cluster, addon, role.as_deref()).await?;
     stream.finish(&format!("{addon} ACTIVE"));
     ctx.record
-        .mark(&key, "EKSAddon", addon, Phase::Completed, Some(version))
+        .mark(
+            &format!("cluster.addon.{addon}"),
+            "EKSAddon",
+            addon,
+            Phase::Completed,
+            Some(version),
+        )
         .await
 }
 

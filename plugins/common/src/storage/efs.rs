@@ -412,77 +412,8 @@ pub async fn csi_driver(ctx: &Ctx, stream: &Stream, net: &GreenNetwork) -> Resul
         .mark(CSI_ROLE, "IAMRole", &role, Phase::Completed, None)
         .await?;
 
-    let eks = ctx.aws.eks();
-    let cluster = &net.cluster.name;
-    match eks
-        .describe_addon()
-        .cluster_name(cluster)
-        .addon_name(ADDON_NAME)
-        .send()
-        .await
-    {
-        Ok(out) => {
-            let current = out
-                .addon()
-                .and_then(|a| a.service_account_role_arn())
-                .map(str::to_string);
-            if current.as_deref() != Some(role.as_str()) {
-                stream.set(&format!("updating add-on {ADDON_NAME}"));
-                eks.update_addon()
-                    .cluster_name(cluster)
-                    .addon_name(ADDON_NAME)
-                    .service_account_role_arn(&role)
-                    .resolve_conflicts(aws_sdk_eks::types::ResolveConflicts::Overwrite)
-                    .send()
-                    .await
-                    .map_err(|e| Error::aws("UpdateAddon", e))?;
-            }
-        }
-        Err(e) if crate::aws::error_code(&e) == Some("ResourceNotFoundException") => {
-            stream.set(&format!("installing add-on {ADDON_NAME}"));
-            eks.create_addon()
-                .cluster_name(cluster)
-                .addon_name(ADDON_NAME)
-                .service_account_role_arn(&role)
-                .resolve_conflicts(aws_sdk_eks::types::ResolveConflicts::Overwrite)
-                .tags(UPGRADE_TAG, &ctx.tag)
-                .send()
-                .await
-                .map_err(|e| Error::aws("CreateAddon", e))?;
-        }
-        Err(e) => return Err(Error::aws("DescribeAddon", e)),
-    }
-    let version = wait::until(
-        &format!("add-on {ADDON_NAME} on {cluster} to be ACTIVE"),
-        ctx.timeout,
-        stream,
-        || async {
-            let out = eks
-                .describe_addon()
-                .cluster_name(cluster)
-                .addon_name(ADDON_NAME)
-                .send()
-                .await
-                .map_err(|e| Error::aws("DescribeAddon", e))?;
-            let a = out.addon();
-            let status = a
-                .and_then(|a| a.status())
-                .map(|s| s.as_str().to_string())
-                .unwrap_or_default();
-            match status.as_str() {
-                "ACTIVE" => Ok(Poll::Ready(
-                    a.and_then(|a| a.addon_version())
-                        .unwrap_or_default()
-                        .to_string(),
-                )),
-                "CREATE_FAILED" | "DEGRADED" | "UPDATE_FAILED" => {
-                    Err(Error::failed(format!("add-on {ADDON_NAME} is {status}")))
-                }
-                _ => Ok(Poll::Pending(status)),
-            }
-        },
-    )
-    .await?;
+    let version =
+        crate::eks::ensure_addon(ctx, stream, &net.cluster.name, ADDON_NAME, Some(&role)).await?;
     ctx.record
         .mark(
             CSI_ADDON,
