@@ -713,13 +713,18 @@ async fn failback(g: &GlobalArgs) -> Result<()> {
         }
         save(store, |s| s.kubeconfig = None).await?;
     }
-    let state = save(store, |s| {
+    let state_after = save(store, |s| {
         s.stage = Stage::FailedBack;
         s.failed_back = Some(record::now());
         s.message = None;
     })
     .await?;
-    output::print(g.output, &report(g, &session, &state, None).await?)
+    // Show the name just restored, though the record no longer holds it.
+    let found = state
+        .dns
+        .as_ref()
+        .map(|d| (d.location.clone(), d.blue.clone(), Some(d.green.clone())));
+    output::print(g.output, &report(g, &session, &state_after, found).await?)
 }
 
 /// Where traffic goes now: `kf cutover status`, and the result of a cutover or failback.
