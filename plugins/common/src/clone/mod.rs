@@ -103,6 +103,12 @@ fn layer_prefixes(layer: Layer) -> &'static [&'static str] {
 }
 
 pub async fn run(cli: CloneCli) -> Result<()> {
+    run_reporting(cli, true).await
+}
+
+/// The clone; the final report goes to stdout only when `print_report` (a resync inside
+/// `kf cutover` reports nothing of its own on stdout, which holds cutover's result).
+pub async fn run_reporting(cli: CloneCli, print_report: bool) -> Result<()> {
     let g = &cli.global;
     let mut layers = if cli.only.is_empty() {
         vec![Layer::Db, Layer::Bucket, Layer::Efs]
@@ -208,7 +214,9 @@ pub async fn run(cli: CloneCli) -> Result<()> {
             .collect(),
         failed: failed.clone(),
     };
-    output::print(g.output, &report)?;
+    if print_report {
+        output::print(g.output, &report)?;
+    }
     if failed.is_empty() {
         Ok(())
     } else if usage {

@@ -537,14 +537,17 @@ async fn execute(
         let mut global = g.clone();
         global.from = Some(session.blue.context.clone());
         global.to = Some(session.green.clone());
-        crate::clone::run(CloneCli {
-            global,
-            only: Vec::new(),
-            resync: true,
-            db_instance: None,
-            bucket: None,
-            efs_id: None,
-        })
+        crate::clone::run_reporting(
+            CloneCli {
+                global,
+                only: Vec::new(),
+                resync: true,
+                db_instance: None,
+                bucket: None,
+                efs_id: None,
+            },
+            false,
+        )
         .await?;
     }
     let stream = progress.stream("dns");

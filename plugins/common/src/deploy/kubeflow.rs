@@ -239,27 +239,25 @@ async fn verify(session: &Session, green: &kube::Client, c: &Clones) -> Result<V
         });
     }
     // The DB secret, when the secrets store has synced it: its host must be green's.
-    if let Some(secret) = Api::<Secret>::namespaced(green.clone(), NAMESPACE)
+    let secret = Api::<Secret>::namespaced(green.clone(), NAMESPACE)
         .get_opt(crate::clone::discover::DB_SECRET)
-        .await?
+        .await?;
+    if let Some(host) = secret
+        .as_ref()
+        .and_then(|s| s.data.as_ref())
+        .and_then(|d| d.get("host"))
+        .map(|b| String::from_utf8_lossy(&b.0).to_string())
     {
-        if let Some(host) = secret
-            .data
-            .as_ref()
-            .and_then(|d| d.get("host"))
-            .map(|b| String::from_utf8_lossy(&b.0).to_string())
-        {
-            let ok = host == c.db_host;
-            checks.push(Check {
-                check: "mysql-secret host".into(),
-                ok,
-                detail: if ok {
-                    host
-                } else {
-                    format!("{host}, expected the clone {}", c.db_host)
-                },
-            });
-        }
+        let ok = host == c.db_host;
+        checks.push(Check {
+            check: "mysql-secret host".into(),
+            ok,
+            detail: if ok {
+                host
+            } else {
+                format!("{host}, expected the clone {}", c.db_host)
+            },
+        });
     }
     Ok(checks)
 }
