@@ -53,9 +53,28 @@ run kubectl kf storage default-class efs-sc --to green
 bold "The upgrade record (ConfigMap kubeflow/kf-upgrade-green on blue)"
 run kubectl kf status
 
-if kubectl kf cutover --help > /dev/null 2>&1 && ! kubectl kf cutover check --to green 2>&1 | grep -q 'not implemented'; then
-  bold "6. Traffic: preflight checks, the move, and fail back"
-  run kubectl kf cutover check --to green || true
-fi
+bold "6. Traffic to green: preflight checks first"
+# On EKS the AWS Load Balancer Controller now makes an ALB for green's Ingress and writes its
+# name into the Ingress status; the emulators have no controller, so the demo does that step.
+ALB=$("$PY" tests/emulators/awsq.py elbv2 create_load_balancer \
+  "{\"Name\": \"k8s-istiosys-istioing-green\", \"Subnets\": $("$PY" -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))["public_subnet_ids"]))' "$WORK/blue.json"), \"Scheme\": \"internet-facing\", \"Type\": \"application\"}" |
+  "$PY" -c 'import json,sys; print(json.load(sys.stdin)["LoadBalancers"][0]["DNSName"])')
+kubectl --context green -n istio-system patch ingress istio-ingress --subresource=status --type=merge \
+  -p "{\"status\": {\"loadBalancer\": {\"ingress\": [{\"hostname\": \"$ALB\"}]}}}" > /dev/null
+echo "  (standing in for the AWS Load Balancer Controller: green's ALB is $ALB)"
+run kubectl kf cutover check --to green
+
+bold "   Without --yes: the plan only"
+run kubectl kf cutover --to green --freeze-blue
+
+bold "   Move the DNS record to green's ALB, with blue's Kubeflow frozen"
+run kubectl kf cutover --to green --freeze-blue --yes
+run kubectl config current-context
+run kubectl kf cutover status
+
+bold "7. Something is wrong? Fail back: DNS, blue's replicas and the context as they were"
+run kubectl kf cutover failback --yes
+run kubectl config current-context
+run kubectl --context blue -n kubeflow get deployments -o custom-columns=NAME:.metadata.name,REPLICAS:.spec.replicas
 
 printf '\n\033[1mDone.\033[0m\n'
