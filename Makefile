@@ -31,7 +31,7 @@ lint:
 # Everything CI checks: formatting, clippy, the emulators' own checks, unit and end-to-end tests.
 test: venv lint build
 	$(VENV)/bin/python -m unittest discover -s tests/emulators -p 'test_*.py'
-	cargo test --workspace
+	cargo test --workspace --no-fail-fast
 
 # The whole blue/green flow, as far as the suite goes, against emulated AWS and Kubernetes.
 demo: venv build

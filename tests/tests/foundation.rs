@@ -191,6 +191,7 @@ fn bad_input_is_one_line_exit_2_and_writes_nothing() {
         .command(env.bin_dir.join("kubectl-kf"))
         .args(["token", "--cluster", "green"])
         .env_remove("AWS_REGION")
+        .env_remove("AWS_DEFAULT_REGION")
         .output()
         .unwrap();
     assert_exit(&out, 2);
