@@ -119,6 +119,24 @@ impl UpgradeRecord {
     }
 }
 
+/// The resources of a record as a table: step, kind, id, phase, message.
+pub fn resources_table<'a>(
+    resources: impl IntoIterator<Item = (&'a String, &'a Resource)>,
+) -> String {
+    crate::output::table(
+        &["STEP", "KIND", "ID", "PHASE", "MESSAGE"],
+        resources.into_iter().map(|(k, r)| {
+            [
+                k.clone(),
+                r.kind.clone(),
+                r.id.clone(),
+                r.phase.to_string(),
+                r.message.clone().unwrap_or_default(),
+            ]
+        }),
+    )
+}
+
 /// The ConfigMap name for a green context: DNS-1123, at most 63 characters.
 pub fn configmap_name(green: &str) -> String {
     let mut s: String = green

@@ -50,12 +50,14 @@ pub struct GreenNetwork {
     pub private_subnets: Vec<Subnet>,
 }
 
-async fn install_config(client: &Client) -> Result<Option<ConfigMap>> {
+/// Blue's (or green's) `kubeflow/pipeline-install-config`, if there is one.
+pub async fn install_config(client: &Client) -> Result<Option<ConfigMap>> {
     let api: Api<ConfigMap> = Api::namespaced(client.clone(), NAMESPACE);
     Ok(api.get_opt(INSTALL_CONFIG).await?)
 }
 
-fn cm_value(cm: &Option<ConfigMap>, key: &str) -> Option<String> {
+/// A non-empty value of that ConfigMap.
+pub fn cm_value(cm: &Option<ConfigMap>, key: &str) -> Option<String> {
     cm.as_ref()?
         .data
         .as_ref()?

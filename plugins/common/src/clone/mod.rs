@@ -75,18 +75,7 @@ pub struct Report {
 
 impl Render for Report {
     fn table(&self) -> String {
-        let mut s = output::table(
-            &["STEP", "KIND", "ID", "PHASE", "MESSAGE"],
-            self.resources.iter().map(|(k, r)| {
-                [
-                    k.clone(),
-                    r.kind.clone(),
-                    r.id.clone(),
-                    r.phase.to_string(),
-                    r.message.clone().unwrap_or_default(),
-                ]
-            }),
-        );
+        let mut s = crate::record::resources_table(&self.resources);
         for f in &self.failed {
             s.push_str(&format!("FAILED: {f}\n"));
         }

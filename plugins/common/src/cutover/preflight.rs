@@ -2,7 +2,6 @@
 //! now? Reads only. Each failed check is one line saying what is wrong and how to fix it.
 
 use k8s_openapi::api::apps::v1::Deployment;
-use k8s_openapi::api::core::v1::ConfigMap;
 use k8s_openapi::api::networking::v1::Ingress;
 use k8s_openapi::api::storage::v1::StorageClass;
 use kube::Client;
@@ -12,7 +11,7 @@ use serde::Serialize;
 use super::dns::{self, Location, RecordSet, Target};
 use super::freeze;
 use crate::aws::Aws;
-use crate::clone::discover::{EFS_CLASS, INSTALL_CONFIG};
+use crate::clone::discover::{EFS_CLASS, cm_value, install_config};
 use crate::clone::{rds, s3};
 use crate::error::{Error, Result};
 use crate::output::{self, Render};
@@ -90,20 +89,6 @@ fn fail(check: &str, detail: impl Into<String>) -> Check {
         ok: false,
         detail: detail.into(),
     }
-}
-
-async fn install_config(client: &Client) -> Result<Option<ConfigMap>> {
-    let api: Api<ConfigMap> = Api::namespaced(client.clone(), NAMESPACE);
-    Ok(api.get_opt(INSTALL_CONFIG).await?)
-}
-
-fn cm_value(cm: &Option<ConfigMap>, key: &str) -> Option<String> {
-    cm.as_ref()?
-        .data
-        .as_ref()?
-        .get(key)
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty())
 }
 
 async fn efs_fs(client: &Client) -> Result<Option<String>> {

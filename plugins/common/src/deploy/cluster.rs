@@ -388,18 +388,7 @@ impl Render for ClusterReport {
         }
         if !self.resources.is_empty() {
             s.push('\n');
-            s.push_str(&output::table(
-                &["STEP", "KIND", "ID", "PHASE", "MESSAGE"],
-                self.resources.iter().map(|(k, r)| {
-                    [
-                        k.clone(),
-                        r.kind.clone(),
-                        r.id.clone(),
-                        r.phase.to_string(),
-                        r.message.clone().unwrap_or_default(),
-                    ]
-                }),
-            ));
+            s.push_str(&crate::record::resources_table(&self.resources));
         }
         s
     }

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use k8s_openapi::api::core::v1::{ConfigMap, Secret};
+use k8s_openapi::api::core::v1::Secret;
 use kube::api::Api;
 use serde::Serialize;
 
@@ -208,18 +208,9 @@ pub async fn build(root: &Path, option: &str) -> Result<String> {
 
 /// Green's Kubeflow reads green's clones, not blue's storage.
 async fn verify(session: &Session, green: &kube::Client, c: &Clones) -> Result<Vec<Check>> {
-    let cm_value = |cm: &Option<ConfigMap>, k: &str| {
-        cm.as_ref()
-            .and_then(|c| c.data.as_ref())
-            .and_then(|d| d.get(k))
-            .cloned()
-    };
-    let green_cm = Api::<ConfigMap>::namespaced(green.clone(), NAMESPACE)
-        .get_opt(crate::clone::discover::INSTALL_CONFIG)
-        .await?;
-    let blue_cm = Api::<ConfigMap>::namespaced(session.blue_client.clone(), NAMESPACE)
-        .get_opt(crate::clone::discover::INSTALL_CONFIG)
-        .await?;
+    use crate::clone::discover::{cm_value, install_config};
+    let green_cm = install_config(green).await?;
+    let blue_cm = install_config(&session.blue_client).await?;
     let mut checks = Vec::new();
     for (key, want) in [("dbHost", &c.db_host), ("bucketName", &c.bucket)] {
         let have = cm_value(&green_cm, key);

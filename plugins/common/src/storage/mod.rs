@@ -96,18 +96,7 @@ struct EfsReport {
 
 impl Render for EfsReport {
     fn table(&self) -> String {
-        let mut s = output::table(
-            &["STEP", "KIND", "ID", "PHASE", "MESSAGE"],
-            self.resources.iter().map(|(k, r)| {
-                [
-                    k.clone(),
-                    r.kind.clone(),
-                    r.id.clone(),
-                    r.phase.to_string(),
-                    r.message.clone().unwrap_or_default(),
-                ]
-            }),
-        );
+        let mut s = crate::record::resources_table(&self.resources);
         s.push_str(&format!("StorageClass efs-sc: {}\n", self.storage_class));
         s
     }
