@@ -6,9 +6,11 @@
 TARGET=${CARGO_TARGET_DIR:-$HOME/.cache/kubectl-kf/target}/debug
 PY=$ROOT/.venv/bin/python
 WORK=$(mktemp -d -t kf.XXXXXX)
-PIDS=()
+# kf_start runs in command substitutions (a subshell), so the emulators' PIDs go to a file.
 kf_cleanup() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  if [ -f "$WORK/pids" ]; then
+    while read -r p; do kill "$p" 2>/dev/null || true; done < "$WORK/pids"
+  fi
   wait 2>/dev/null || true
   rm -rf "$WORK"
 }
@@ -29,7 +31,7 @@ kf_start() {
   local name=$1 script=$2; shift 2
   local port; port=$(kf_free_port)
   "$PY" "$ROOT/tests/emulators/$script" --port "$port" "$@" > "$WORK/$name.out" 2> "$WORK/$name.log" &
-  PIDS+=($!)
+  echo $! >> "$WORK/pids"
   for _ in $(seq 1 300); do
     grep -q '^ready ' "$WORK/$name.out" 2>/dev/null && { sed -n 's/^ready //p' "$WORK/$name.out"; return; }
     sleep 0.2
