@@ -7,7 +7,7 @@ VENV := .venv
 REQS := tests/emulators/requirements.txt
 PYTHON ?= python3
 
-.PHONY: all build venv test lint unit e2e demo fmt clean-venv
+.PHONY: all build venv test lint unit e2e demo fmt clean-venv completions man dist krew
 
 all: build
 
@@ -39,3 +39,26 @@ demo: venv build
 
 clean-venv:
 	rm -rf $(VENV)
+
+# Release chores (xtask/): none of them is part of `make test`, which checks instead that the
+# committed completions/ and krew/ are what the code generates. VERSION defaults to
+# v<workspace version>; TARGETS to the host (musl when that target is installed).
+XTASK := cargo run --quiet --locked -p xtask --
+VERSION ?=
+TARGETS ?=
+
+# bash, zsh, fish, PowerShell scripts and kubectl_complete-* executables into completions/
+completions:
+	$(XTASK) completions
+
+# man pages into dist/man
+man:
+	$(XTASK) man
+
+# release binaries (LTO, stripped) and one .tar.gz per plugin and target into dist/
+dist:
+	$(XTASK) dist $(if $(VERSION),--version $(VERSION)) $(foreach t,$(TARGETS),--target $(t))
+
+# krew/<plugin>.yaml with the URIs and sha256 of the archives `make dist` built
+krew: dist
+	$(XTASK) krew $(if $(VERSION),--version $(VERSION))

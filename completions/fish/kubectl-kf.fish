@@ -1,0 +1,306 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_kubectl_kf_global_optspecs
+    string join \n h/help V/version
+end
+
+function __fish_kubectl_kf_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_kubectl_kf_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_kubectl_kf_using_subcommand
+    set -l cmd (__fish_kubectl_kf_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c kubectl-kf -n "__fish_kubectl_kf_needs_command" -s h -l help -d 'Print help'
+complete -c kubectl-kf -n "__fish_kubectl_kf_needs_command" -s V -l version -d 'Print version'
+complete -c kubectl-kf -n "__fish_kubectl_kf_needs_command" -f -a "status" -d 'Show the upgrade recorded for blue: steps, resources and their phases'
+complete -c kubectl-kf -n "__fish_kubectl_kf_needs_command" -f -a "token" -d 'Print an EKS ExecCredential for a cluster (used by the kubeconfig entries kf writes)'
+complete -c kubectl-kf -n "__fish_kubectl_kf_needs_command" -f -a "version" -d 'Print the version'
+complete -c kubectl-kf -n "__fish_kubectl_kf_needs_command" -f -a "clone" -d 'Clone blue\'s RDS database, S3 bucket and EFS file system for green, concurrently and resumably'
+complete -c kubectl-kf -n "__fish_kubectl_kf_needs_command" -f -a "deploy" -d 'Create green\'s EKS cluster shaped like blue, and deploy Kubeflow on it wired to the clones'
+complete -c kubectl-kf -n "__fish_kubectl_kf_needs_command" -f -a "storage" -d 'EFS, PVCs bound to cloned data, and the default StorageClass on green'
+complete -c kubectl-kf -n "__fish_kubectl_kf_needs_command" -f -a "cutover" -d 'Move production traffic to green after preflight checks, and fail back'
+complete -c kubectl-kf -n "__fish_kubectl_kf_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand status" -l from -d 'Blue (production) kubeconfig context [default: the current context]' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand status" -l to -d 'Green (new) kubeconfig context [default: the green recorded for blue]' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand status" -l kubeconfig -d 'Path to the kubeconfig file [default: $KUBECONFIG, then ~/.kube/config]' -r -F
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand status" -l region -d 'AWS region [default: from the environment or AWS config]' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand status" -l profile -d 'AWS named profile' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand status" -s o -l output -d 'Output format of the result' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand status" -l timeout -d 'Longest time to wait for any one operation (e.g. 90s, 20m, 1h)' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand status" -l dry-run -d 'Print the plan and change nothing'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand status" -l yes -d 'Approve steps that replace, delete or redirect'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand status" -s v -l verbose -d 'More logging (-v info, -vv debug, -vvv trace)'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand status" -s q -l quiet -d 'Only errors on stderr'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand status" -s h -l help -d 'Print help'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand token" -l cluster -d 'EKS cluster name' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand token" -l region -d 'AWS region of the cluster' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand token" -l profile -d 'AWS named profile' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand token" -s h -l help -d 'Print help'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand version" -l from -d 'Blue (production) kubeconfig context [default: the current context]' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand version" -l to -d 'Green (new) kubeconfig context [default: the green recorded for blue]' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand version" -l kubeconfig -d 'Path to the kubeconfig file [default: $KUBECONFIG, then ~/.kube/config]' -r -F
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand version" -l region -d 'AWS region [default: from the environment or AWS config]' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand version" -l profile -d 'AWS named profile' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand version" -s o -l output -d 'Output format of the result' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand version" -l timeout -d 'Longest time to wait for any one operation (e.g. 90s, 20m, 1h)' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand version" -l dry-run -d 'Print the plan and change nothing'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand version" -l yes -d 'Approve steps that replace, delete or redirect'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand version" -s v -l verbose -d 'More logging (-v info, -vv debug, -vvv trace)'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand version" -s q -l quiet -d 'Only errors on stderr'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand version" -s h -l help -d 'Print help'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand clone" -l from -d 'Blue (production) kubeconfig context [default: the current context]' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand clone" -l to -d 'Green (new) kubeconfig context [default: the green recorded for blue]' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand clone" -l kubeconfig -d 'Path to the kubeconfig file [default: $KUBECONFIG, then ~/.kube/config]' -r -F
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand clone" -l region -d 'AWS region [default: from the environment or AWS config]' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand clone" -l profile -d 'AWS named profile' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand clone" -s o -l output -d 'Output format of the result' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand clone" -l timeout -d 'Longest time to wait for any one operation (e.g. 90s, 20m, 1h)' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand clone" -l only -d 'Clone only these storage layers' -r -f -a "db\t''
+bucket\t''
+efs\t''"
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand clone" -l db-instance -d 'Blue\'s RDS instance identifier [default: discovered from pipeline-install-config]' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand clone" -l bucket -d 'Blue\'s S3 artifact bucket [default: bucketName of pipeline-install-config]' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand clone" -l efs-id -d 'Blue\'s EFS file system id [default: fileSystemId of the efs-sc StorageClass]' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand clone" -l dry-run -d 'Print the plan and change nothing'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand clone" -l yes -d 'Approve steps that replace, delete or redirect'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand clone" -s v -l verbose -d 'More logging (-v info, -vv debug, -vvv trace)'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand clone" -s q -l quiet -d 'Only errors on stderr'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand clone" -l resync -d 'Repeat the copy for the maintenance window (incremental DataSync; a fresh DB snapshot and restore, replacing green\'s DB only with --yes)'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand clone" -s h -l help -d 'Print help'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand clone" -s V -l version -d 'Print version'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand deploy; and not __fish_seen_subcommand_from cluster kubeflow help" -l from -d 'Blue (production) kubeconfig context [default: the current context]' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand deploy; and not __fish_seen_subcommand_from cluster kubeflow help" -l to -d 'Green (new) kubeconfig context [default: the green recorded for blue]' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand deploy; and not __fish_seen_subcommand_from cluster kubeflow help" -l kubeconfig -d 'Path to the kubeconfig file [default: $KUBECONFIG, then ~/.kube/config]' -r -F
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand deploy; and not __fish_seen_subcommand_from cluster kubeflow help" -l region -d 'AWS region [default: from the environment or AWS config]' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand deploy; and not __fish_seen_subcommand_from cluster kubeflow help" -l profile -d 'AWS named profile' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand deploy; and not __fish_seen_subcommand_from cluster kubeflow help" -s o -l output -d 'Output format of the result' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand deploy; and not __fish_seen_subcommand_from cluster kubeflow help" -l timeout -d 'Longest time to wait for any one operation (e.g. 90s, 20m, 1h)' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand deploy; and not __fish_seen_subcommand_from cluster kubeflow help" -l dry-run -d 'Print the plan and change nothing'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand deploy; and not __fish_seen_subcommand_from cluster kubeflow help" -l yes -d 'Approve steps that replace, delete or redirect'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand deploy; and not __fish_seen_subcommand_from cluster kubeflow help" -s v -l verbose -d 'More logging (-v info, -vv debug, -vvv trace)'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand deploy; and not __fish_seen_subcommand_from cluster kubeflow help" -s q -l quiet -d 'Only errors on stderr'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand deploy; and not __fish_seen_subcommand_from cluster kubeflow help" -s h -l help -d 'Print help'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand deploy; and not __fish_seen_subcommand_from cluster kubeflow help" -s V -l version -d 'Print version'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand deploy; and not __fish_seen_subcommand_from cluster kubeflow help" -f -a "cluster" -d 'Create the green EKS cluster from blue\'s shape, and its kubeconfig context NAME'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand deploy; and not __fish_seen_subcommand_from cluster kubeflow help" -f -a "kubeflow" -d 'Point a kubeflow-manifests checkout at the clones, build it and apply it to green'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand deploy; and not __fish_seen_subcommand_from cluster kubeflow help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand deploy; and __fish_seen_subcommand_from cluster" -l version -d 'Kubernetes version [default: blue\'s]' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand deploy; and __fish_seen_subcommand_from cluster" -l node-type -d 'Node instance type [default: blue\'s]' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand deploy; and __fish_seen_subcommand_from cluster" -l nodes -d 'Desired nodes [default: blue\'s]' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand deploy; and __fish_seen_subcommand_from cluster" -l nodes-min -d 'Minimum nodes [default: blue\'s]' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand deploy; and __fish_seen_subcommand_from cluster" -l nodes-max -d 'Maximum nodes [default: blue\'s]' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand deploy; and __fish_seen_subcommand_from cluster" -l from -d 'Blue (production) kubeconfig context [default: the current context]' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand deploy; and __fish_seen_subcommand_from cluster" -l to -d 'Green (new) kubeconfig context [default: the green recorded for blue]' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand deploy; and __fish_seen_subcommand_from cluster" -l kubeconfig -d 'Path to the kubeconfig file [default: $KUBECONFIG, then ~/.kube/config]' -r -F
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand deploy; and __fish_seen_subcommand_from cluster" -l region -d 'AWS region [default: from the environment or AWS config]' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand deploy; and __fish_seen_subcommand_from cluster" -l profile -d 'AWS named profile' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand deploy; and __fish_seen_subcommand_from cluster" -s o -l output -d 'Output format of the result' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand deploy; and __fish_seen_subcommand_from cluster" -l timeout -d 'Longest time to wait for any one operation (e.g. 90s, 20m, 1h)' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand deploy; and __fish_seen_subcommand_from cluster" -l dry-run -d 'Print the plan and change nothing'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand deploy; and __fish_seen_subcommand_from cluster" -l yes -d 'Approve steps that replace, delete or redirect'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand deploy; and __fish_seen_subcommand_from cluster" -s v -l verbose -d 'More logging (-v info, -vv debug, -vvv trace)'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand deploy; and __fish_seen_subcommand_from cluster" -s q -l quiet -d 'Only errors on stderr'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand deploy; and __fish_seen_subcommand_from cluster" -s h -l help -d 'Print help'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand deploy; and __fish_seen_subcommand_from kubeflow" -l manifests -d 'The kubeflow-manifests checkout' -r -F
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand deploy; and __fish_seen_subcommand_from kubeflow" -l option -d 'Deployment option' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand deploy; and __fish_seen_subcommand_from kubeflow" -l from -d 'Blue (production) kubeconfig context [default: the current context]' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand deploy; and __fish_seen_subcommand_from kubeflow" -l to -d 'Green (new) kubeconfig context [default: the green recorded for blue]' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand deploy; and __fish_seen_subcommand_from kubeflow" -l kubeconfig -d 'Path to the kubeconfig file [default: $KUBECONFIG, then ~/.kube/config]' -r -F
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand deploy; and __fish_seen_subcommand_from kubeflow" -l region -d 'AWS region [default: from the environment or AWS config]' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand deploy; and __fish_seen_subcommand_from kubeflow" -l profile -d 'AWS named profile' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand deploy; and __fish_seen_subcommand_from kubeflow" -s o -l output -d 'Output format of the result' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand deploy; and __fish_seen_subcommand_from kubeflow" -l timeout -d 'Longest time to wait for any one operation (e.g. 90s, 20m, 1h)' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand deploy; and __fish_seen_subcommand_from kubeflow" -l dry-run -d 'Print the plan and change nothing'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand deploy; and __fish_seen_subcommand_from kubeflow" -l yes -d 'Approve steps that replace, delete or redirect'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand deploy; and __fish_seen_subcommand_from kubeflow" -s v -l verbose -d 'More logging (-v info, -vv debug, -vvv trace)'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand deploy; and __fish_seen_subcommand_from kubeflow" -s q -l quiet -d 'Only errors on stderr'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand deploy; and __fish_seen_subcommand_from kubeflow" -s h -l help -d 'Print help'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand deploy; and __fish_seen_subcommand_from help" -f -a "cluster" -d 'Create the green EKS cluster from blue\'s shape, and its kubeconfig context NAME'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand deploy; and __fish_seen_subcommand_from help" -f -a "kubeflow" -d 'Point a kubeflow-manifests checkout at the clones, build it and apply it to green'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand deploy; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand storage; and not __fish_seen_subcommand_from efs pvc default-class help" -l from -d 'Blue (production) kubeconfig context [default: the current context]' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand storage; and not __fish_seen_subcommand_from efs pvc default-class help" -l to -d 'Green (new) kubeconfig context [default: the green recorded for blue]' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand storage; and not __fish_seen_subcommand_from efs pvc default-class help" -l kubeconfig -d 'Path to the kubeconfig file [default: $KUBECONFIG, then ~/.kube/config]' -r -F
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand storage; and not __fish_seen_subcommand_from efs pvc default-class help" -l region -d 'AWS region [default: from the environment or AWS config]' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand storage; and not __fish_seen_subcommand_from efs pvc default-class help" -l profile -d 'AWS named profile' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand storage; and not __fish_seen_subcommand_from efs pvc default-class help" -s o -l output -d 'Output format of the result' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand storage; and not __fish_seen_subcommand_from efs pvc default-class help" -l timeout -d 'Longest time to wait for any one operation (e.g. 90s, 20m, 1h)' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand storage; and not __fish_seen_subcommand_from efs pvc default-class help" -l dry-run -d 'Print the plan and change nothing'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand storage; and not __fish_seen_subcommand_from efs pvc default-class help" -l yes -d 'Approve steps that replace, delete or redirect'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand storage; and not __fish_seen_subcommand_from efs pvc default-class help" -s v -l verbose -d 'More logging (-v info, -vv debug, -vvv trace)'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand storage; and not __fish_seen_subcommand_from efs pvc default-class help" -s q -l quiet -d 'Only errors on stderr'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand storage; and not __fish_seen_subcommand_from efs pvc default-class help" -s h -l help -d 'Print help'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand storage; and not __fish_seen_subcommand_from efs pvc default-class help" -s V -l version -d 'Print version'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand storage; and not __fish_seen_subcommand_from efs pvc default-class help" -f -a "efs" -d 'EFS file system, NFS security group, mount targets, EFS CSI driver and StorageClass efs-sc'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand storage; and not __fish_seen_subcommand_from efs pvc default-class help" -f -a "pvc" -d 'A PVC on green, bound to blue\'s cloned data when there is some'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand storage; and not __fish_seen_subcommand_from efs pvc default-class help" -f -a "default-class" -d 'Make CLASS the only default StorageClass'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand storage; and not __fish_seen_subcommand_from efs pvc default-class help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand storage; and __fish_seen_subcommand_from efs" -l name -d 'Name tag of the file system' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand storage; and __fish_seen_subcommand_from efs" -l security-group-name -d 'Name of the security group allowing NFS from the cluster VPC [default: kf-<green>-efs-nfs]' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand storage; and __fish_seen_subcommand_from efs" -l uid -d 'uid of the directories the StorageClass provisions' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand storage; and __fish_seen_subcommand_from efs" -l gid -d 'gid of the directories the StorageClass provisions' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand storage; and __fish_seen_subcommand_from efs" -l from -d 'Blue (production) kubeconfig context [default: the current context]' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand storage; and __fish_seen_subcommand_from efs" -l to -d 'Green (new) kubeconfig context [default: the green recorded for blue]' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand storage; and __fish_seen_subcommand_from efs" -l kubeconfig -d 'Path to the kubeconfig file [default: $KUBECONFIG, then ~/.kube/config]' -r -F
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand storage; and __fish_seen_subcommand_from efs" -l region -d 'AWS region [default: from the environment or AWS config]' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand storage; and __fish_seen_subcommand_from efs" -l profile -d 'AWS named profile' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand storage; and __fish_seen_subcommand_from efs" -s o -l output -d 'Output format of the result' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand storage; and __fish_seen_subcommand_from efs" -l timeout -d 'Longest time to wait for any one operation (e.g. 90s, 20m, 1h)' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand storage; and __fish_seen_subcommand_from efs" -l dry-run -d 'Print the plan and change nothing'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand storage; and __fish_seen_subcommand_from efs" -l yes -d 'Approve steps that replace, delete or redirect'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand storage; and __fish_seen_subcommand_from efs" -s v -l verbose -d 'More logging (-v info, -vv debug, -vvv trace)'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand storage; and __fish_seen_subcommand_from efs" -s q -l quiet -d 'Only errors on stderr'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand storage; and __fish_seen_subcommand_from efs" -s h -l help -d 'Print help'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand storage; and __fish_seen_subcommand_from pvc" -s n -l namespace -d 'Namespace of the claim' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand storage; and __fish_seen_subcommand_from pvc" -l size -d 'Requested size' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand storage; and __fish_seen_subcommand_from pvc" -l storage-class -d 'StorageClass' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand storage; and __fish_seen_subcommand_from pvc" -l patch -d 'Extra JSON patch (RFC 6902) applied to the claim manifest' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand storage; and __fish_seen_subcommand_from pvc" -l from -d 'Blue (production) kubeconfig context [default: the current context]' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand storage; and __fish_seen_subcommand_from pvc" -l to -d 'Green (new) kubeconfig context [default: the green recorded for blue]' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand storage; and __fish_seen_subcommand_from pvc" -l kubeconfig -d 'Path to the kubeconfig file [default: $KUBECONFIG, then ~/.kube/config]' -r -F
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand storage; and __fish_seen_subcommand_from pvc" -l region -d 'AWS region [default: from the environment or AWS config]' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand storage; and __fish_seen_subcommand_from pvc" -l profile -d 'AWS named profile' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand storage; and __fish_seen_subcommand_from pvc" -s o -l output -d 'Output format of the result' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand storage; and __fish_seen_subcommand_from pvc" -l timeout -d 'Longest time to wait for any one operation (e.g. 90s, 20m, 1h)' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand storage; and __fish_seen_subcommand_from pvc" -l create-namespace -d 'Create the namespace when it does not exist'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand storage; and __fish_seen_subcommand_from pvc" -l dry-run -d 'Print the plan and change nothing'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand storage; and __fish_seen_subcommand_from pvc" -l yes -d 'Approve steps that replace, delete or redirect'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand storage; and __fish_seen_subcommand_from pvc" -s v -l verbose -d 'More logging (-v info, -vv debug, -vvv trace)'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand storage; and __fish_seen_subcommand_from pvc" -s q -l quiet -d 'Only errors on stderr'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand storage; and __fish_seen_subcommand_from pvc" -s h -l help -d 'Print help'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand storage; and __fish_seen_subcommand_from default-class" -l from -d 'Blue (production) kubeconfig context [default: the current context]' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand storage; and __fish_seen_subcommand_from default-class" -l to -d 'Green (new) kubeconfig context [default: the green recorded for blue]' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand storage; and __fish_seen_subcommand_from default-class" -l kubeconfig -d 'Path to the kubeconfig file [default: $KUBECONFIG, then ~/.kube/config]' -r -F
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand storage; and __fish_seen_subcommand_from default-class" -l region -d 'AWS region [default: from the environment or AWS config]' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand storage; and __fish_seen_subcommand_from default-class" -l profile -d 'AWS named profile' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand storage; and __fish_seen_subcommand_from default-class" -s o -l output -d 'Output format of the result' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand storage; and __fish_seen_subcommand_from default-class" -l timeout -d 'Longest time to wait for any one operation (e.g. 90s, 20m, 1h)' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand storage; and __fish_seen_subcommand_from default-class" -l dry-run -d 'Print the plan and change nothing'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand storage; and __fish_seen_subcommand_from default-class" -l yes -d 'Approve steps that replace, delete or redirect'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand storage; and __fish_seen_subcommand_from default-class" -s v -l verbose -d 'More logging (-v info, -vv debug, -vvv trace)'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand storage; and __fish_seen_subcommand_from default-class" -s q -l quiet -d 'Only errors on stderr'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand storage; and __fish_seen_subcommand_from default-class" -s h -l help -d 'Print help'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand storage; and __fish_seen_subcommand_from help" -f -a "efs" -d 'EFS file system, NFS security group, mount targets, EFS CSI driver and StorageClass efs-sc'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand storage; and __fish_seen_subcommand_from help" -f -a "pvc" -d 'A PVC on green, bound to blue\'s cloned data when there is some'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand storage; and __fish_seen_subcommand_from help" -f -a "default-class" -d 'Make CLASS the only default StorageClass'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand storage; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand cutover; and not __fish_seen_subcommand_from check failback status help" -l from -d 'Blue (production) kubeconfig context [default: the current context]' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand cutover; and not __fish_seen_subcommand_from check failback status help" -l to -d 'Green (new) kubeconfig context [default: the green recorded for blue]' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand cutover; and not __fish_seen_subcommand_from check failback status help" -l kubeconfig -d 'Path to the kubeconfig file [default: $KUBECONFIG, then ~/.kube/config]' -r -F
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand cutover; and not __fish_seen_subcommand_from check failback status help" -l region -d 'AWS region [default: from the environment or AWS config]' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand cutover; and not __fish_seen_subcommand_from check failback status help" -l profile -d 'AWS named profile' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand cutover; and not __fish_seen_subcommand_from check failback status help" -s o -l output -d 'Output format of the result' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand cutover; and not __fish_seen_subcommand_from check failback status help" -l timeout -d 'Longest time to wait for any one operation (e.g. 90s, 20m, 1h)' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand cutover; and not __fish_seen_subcommand_from check failback status help" -l dns -d 'DNS name that serves Kubeflow [default: the record pointing at blue\'s load balancer]' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand cutover; and not __fish_seen_subcommand_from check failback status help" -l hosted-zone -d 'Route 53 hosted zone id of --dns' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand cutover; and not __fish_seen_subcommand_from check failback status help" -l weight -d 'Send this percentage of traffic to green (weighted records)' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand cutover; and not __fish_seen_subcommand_from check failback status help" -l dry-run -d 'Print the plan and change nothing'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand cutover; and not __fish_seen_subcommand_from check failback status help" -l yes -d 'Approve steps that replace, delete or redirect'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand cutover; and not __fish_seen_subcommand_from check failback status help" -s v -l verbose -d 'More logging (-v info, -vv debug, -vvv trace)'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand cutover; and not __fish_seen_subcommand_from check failback status help" -s q -l quiet -d 'Only errors on stderr'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand cutover; and not __fish_seen_subcommand_from check failback status help" -l freeze-blue -d 'Scale blue\'s Kubeflow Deployments to zero before switching (replicas recorded)'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand cutover; and not __fish_seen_subcommand_from check failback status help" -l resync -d 'Resync the clones between freezing blue and switching'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand cutover; and not __fish_seen_subcommand_from check failback status help" -s h -l help -d 'Print help'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand cutover; and not __fish_seen_subcommand_from check failback status help" -s V -l version -d 'Print version'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand cutover; and not __fish_seen_subcommand_from check failback status help" -f -a "check" -d 'Run the preflight checks only'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand cutover; and not __fish_seen_subcommand_from check failback status help" -f -a "failback" -d 'Restore every recorded value: DNS, blue\'s replicas, the current context'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand cutover; and not __fish_seen_subcommand_from check failback status help" -f -a "status" -d 'Where traffic goes now'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand cutover; and not __fish_seen_subcommand_from check failback status help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand cutover; and __fish_seen_subcommand_from check" -l from -d 'Blue (production) kubeconfig context [default: the current context]' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand cutover; and __fish_seen_subcommand_from check" -l to -d 'Green (new) kubeconfig context [default: the green recorded for blue]' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand cutover; and __fish_seen_subcommand_from check" -l kubeconfig -d 'Path to the kubeconfig file [default: $KUBECONFIG, then ~/.kube/config]' -r -F
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand cutover; and __fish_seen_subcommand_from check" -l region -d 'AWS region [default: from the environment or AWS config]' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand cutover; and __fish_seen_subcommand_from check" -l profile -d 'AWS named profile' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand cutover; and __fish_seen_subcommand_from check" -s o -l output -d 'Output format of the result' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand cutover; and __fish_seen_subcommand_from check" -l timeout -d 'Longest time to wait for any one operation (e.g. 90s, 20m, 1h)' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand cutover; and __fish_seen_subcommand_from check" -l dry-run -d 'Print the plan and change nothing'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand cutover; and __fish_seen_subcommand_from check" -l yes -d 'Approve steps that replace, delete or redirect'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand cutover; and __fish_seen_subcommand_from check" -s v -l verbose -d 'More logging (-v info, -vv debug, -vvv trace)'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand cutover; and __fish_seen_subcommand_from check" -s q -l quiet -d 'Only errors on stderr'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand cutover; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand cutover; and __fish_seen_subcommand_from failback" -l from -d 'Blue (production) kubeconfig context [default: the current context]' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand cutover; and __fish_seen_subcommand_from failback" -l to -d 'Green (new) kubeconfig context [default: the green recorded for blue]' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand cutover; and __fish_seen_subcommand_from failback" -l kubeconfig -d 'Path to the kubeconfig file [default: $KUBECONFIG, then ~/.kube/config]' -r -F
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand cutover; and __fish_seen_subcommand_from failback" -l region -d 'AWS region [default: from the environment or AWS config]' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand cutover; and __fish_seen_subcommand_from failback" -l profile -d 'AWS named profile' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand cutover; and __fish_seen_subcommand_from failback" -s o -l output -d 'Output format of the result' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand cutover; and __fish_seen_subcommand_from failback" -l timeout -d 'Longest time to wait for any one operation (e.g. 90s, 20m, 1h)' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand cutover; and __fish_seen_subcommand_from failback" -l dry-run -d 'Print the plan and change nothing'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand cutover; and __fish_seen_subcommand_from failback" -l yes -d 'Approve steps that replace, delete or redirect'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand cutover; and __fish_seen_subcommand_from failback" -s v -l verbose -d 'More logging (-v info, -vv debug, -vvv trace)'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand cutover; and __fish_seen_subcommand_from failback" -s q -l quiet -d 'Only errors on stderr'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand cutover; and __fish_seen_subcommand_from failback" -s h -l help -d 'Print help'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand cutover; and __fish_seen_subcommand_from status" -l from -d 'Blue (production) kubeconfig context [default: the current context]' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand cutover; and __fish_seen_subcommand_from status" -l to -d 'Green (new) kubeconfig context [default: the green recorded for blue]' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand cutover; and __fish_seen_subcommand_from status" -l kubeconfig -d 'Path to the kubeconfig file [default: $KUBECONFIG, then ~/.kube/config]' -r -F
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand cutover; and __fish_seen_subcommand_from status" -l region -d 'AWS region [default: from the environment or AWS config]' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand cutover; and __fish_seen_subcommand_from status" -l profile -d 'AWS named profile' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand cutover; and __fish_seen_subcommand_from status" -s o -l output -d 'Output format of the result' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand cutover; and __fish_seen_subcommand_from status" -l timeout -d 'Longest time to wait for any one operation (e.g. 90s, 20m, 1h)' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand cutover; and __fish_seen_subcommand_from status" -l dry-run -d 'Print the plan and change nothing'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand cutover; and __fish_seen_subcommand_from status" -l yes -d 'Approve steps that replace, delete or redirect'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand cutover; and __fish_seen_subcommand_from status" -s v -l verbose -d 'More logging (-v info, -vv debug, -vvv trace)'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand cutover; and __fish_seen_subcommand_from status" -s q -l quiet -d 'Only errors on stderr'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand cutover; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand cutover; and __fish_seen_subcommand_from help" -f -a "check" -d 'Run the preflight checks only'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand cutover; and __fish_seen_subcommand_from help" -f -a "failback" -d 'Restore every recorded value: DNS, blue\'s replicas, the current context'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand cutover; and __fish_seen_subcommand_from help" -f -a "status" -d 'Where traffic goes now'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand cutover; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand help; and not __fish_seen_subcommand_from status token version clone deploy storage cutover help" -f -a "status" -d 'Show the upgrade recorded for blue: steps, resources and their phases'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand help; and not __fish_seen_subcommand_from status token version clone deploy storage cutover help" -f -a "token" -d 'Print an EKS ExecCredential for a cluster (used by the kubeconfig entries kf writes)'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand help; and not __fish_seen_subcommand_from status token version clone deploy storage cutover help" -f -a "version" -d 'Print the version'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand help; and not __fish_seen_subcommand_from status token version clone deploy storage cutover help" -f -a "clone" -d 'Clone blue\'s RDS database, S3 bucket and EFS file system for green, concurrently and resumably'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand help; and not __fish_seen_subcommand_from status token version clone deploy storage cutover help" -f -a "deploy" -d 'Create green\'s EKS cluster shaped like blue, and deploy Kubeflow on it wired to the clones'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand help; and not __fish_seen_subcommand_from status token version clone deploy storage cutover help" -f -a "storage" -d 'EFS, PVCs bound to cloned data, and the default StorageClass on green'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand help; and not __fish_seen_subcommand_from status token version clone deploy storage cutover help" -f -a "cutover" -d 'Move production traffic to green after preflight checks, and fail back'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand help; and not __fish_seen_subcommand_from status token version clone deploy storage cutover help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand help; and __fish_seen_subcommand_from deploy" -f -a "cluster" -d 'Create the green EKS cluster from blue\'s shape, and its kubeconfig context NAME'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand help; and __fish_seen_subcommand_from deploy" -f -a "kubeflow" -d 'Point a kubeflow-manifests checkout at the clones, build it and apply it to green'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand help; and __fish_seen_subcommand_from storage" -f -a "efs" -d 'EFS file system, NFS security group, mount targets, EFS CSI driver and StorageClass efs-sc'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand help; and __fish_seen_subcommand_from storage" -f -a "pvc" -d 'A PVC on green, bound to blue\'s cloned data when there is some'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand help; and __fish_seen_subcommand_from storage" -f -a "default-class" -d 'Make CLASS the only default StorageClass'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand help; and __fish_seen_subcommand_from cutover" -f -a "check" -d 'Run the preflight checks only'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand help; and __fish_seen_subcommand_from cutover" -f -a "failback" -d 'Restore every recorded value: DNS, blue\'s replicas, the current context'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand help; and __fish_seen_subcommand_from cutover" -f -a "status" -d 'Where traffic goes now'
