@@ -33,7 +33,7 @@ test: venv lint build
 	$(VENV)/bin/python -m unittest discover -s tests/emulators -p 'test_*.py'
 	cargo test --workspace --no-fail-fast
 
-# The whole blue/green flow, as far as the suite goes, against emulated AWS and Kubernetes.
+# The whole blue/green upgrade, against emulated AWS and Kubernetes (nothing touches real AWS).
 demo: venv build
 	scripts/demo.sh
 
