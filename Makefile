@@ -31,7 +31,9 @@ lint:
 # Everything CI checks: formatting, clippy, the emulators' own checks, unit and end-to-end tests.
 test: venv lint build
 	$(VENV)/bin/python -m unittest discover -s tests/emulators -p 'test_*.py'
-	cargo test --workspace --no-fail-fast
+	set -o pipefail; cargo test --workspace --no-fail-fast 2>&1 | tee $(CARGO_TARGET_DIR)/kf-test.log
+	@awk '/^test result:/ { for (i = 2; i <= NF; i++) { if ($$i ~ /^passed;/) p += $$(i-1); if ($$i ~ /^failed;/) f += $$(i-1) } } \
+	  END { printf "tests: %d passed, %d failed\n", p, f }' $(CARGO_TARGET_DIR)/kf-test.log
 
 # The whole blue/green upgrade, against emulated AWS and Kubernetes (nothing touches real AWS).
 demo: venv build

@@ -12,24 +12,31 @@ pub fn issuer_path(issuer: &str) -> &str {
     issuer.trim_start_matches("https://").trim_end_matches('/')
 }
 
-/// The IAM OIDC provider for `issuer`, created when missing; its ARN.
-pub async fn ensure_oidc_provider(aws: &Aws, issuer: &str, tag: &str) -> Result<String> {
-    let iam = aws.iam();
+/// The ARN of the IAM OIDC provider for `issuer`, if there is one.
+pub async fn find_oidc_provider(aws: &Aws, issuer: &str) -> Result<Option<String>> {
     let path = issuer_path(issuer);
-    let list = iam
+    let list = aws
+        .iam()
         .list_open_id_connect_providers()
         .send()
         .await
         .map_err(|e| Error::aws("ListOpenIDConnectProviders", e))?;
-    if let Some(arn) = list
+    Ok(list
         .open_id_connect_provider_list()
         .iter()
         .filter_map(|p| p.arn())
         .find(|arn| arn.ends_with(&format!(":oidc-provider/{path}")))
-    {
-        return Ok(arn.to_string());
+        .map(str::to_string))
+}
+
+/// The IAM OIDC provider for `issuer`, created when missing; its ARN.
+pub async fn ensure_oidc_provider(aws: &Aws, issuer: &str, tag: &str) -> Result<String> {
+    if let Some(arn) = find_oidc_provider(aws, issuer).await? {
+        return Ok(arn);
     }
-    let out = iam
+    let path = issuer_path(issuer);
+    let out = aws
+        .iam()
         .create_open_id_connect_provider()
         .url(format!("https://{path}"))
         .client_id_list("sts.amazonaws.com")

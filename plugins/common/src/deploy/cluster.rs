@@ -526,18 +526,18 @@ pub async fn run(g: &GlobalArgs, name: &str, o: &Overrides) -> Result<()> {
     ngs?;
     ads?;
 
-    // Blue's service accounts' roles trust green's provider too (same subject).
+    // Blue's service accounts' roles trust green's provider too (same subject). Blue's own
+    // provider is only looked up: without one, no role can trust blue, and nothing is copied.
     let blue_issuer = blue_info.oidc_issuer.clone().unwrap_or_default();
-    let blue_provider = irsa::ensure_oidc_provider(&aws, &blue_issuer, &ctx.tag).await?;
+    let blue_provider = irsa::find_oidc_provider(&aws, &blue_issuer).await?;
     let mut irsa_report = Vec::new();
     for (role, sas) in roles {
-        let change = irsa::extend_trust(
-            &aws,
-            &role,
-            (&blue_provider, &blue_issuer),
-            (&provider, &issuer),
-        )
-        .await?;
+        let change = match &blue_provider {
+            Some(bp) => {
+                irsa::extend_trust(&aws, &role, (bp, &blue_issuer), (&provider, &issuer)).await?
+            }
+            None => TrustChange::NotTrusted,
+        };
         ctx.record
             .mark(
                 &format!("cluster.irsa.{role}"),
