@@ -49,10 +49,6 @@ impl Aws {
         self.config.region().map(Region::as_ref).unwrap_or_default()
     }
 
-    pub fn endpoint(&self) -> Option<&str> {
-        self.endpoint.as_deref()
-    }
-
     pub fn eks(&self) -> aws_sdk_eks::Client {
         aws_sdk_eks::Client::new(&self.config)
     }
@@ -67,9 +63,6 @@ impl Aws {
     }
     pub fn iam(&self) -> aws_sdk_iam::Client {
         aws_sdk_iam::Client::new(&self.config)
-    }
-    pub fn sts(&self) -> aws_sdk_sts::Client {
-        aws_sdk_sts::Client::new(&self.config)
     }
     pub fn datasync(&self) -> aws_sdk_datasync::Client {
         aws_sdk_datasync::Client::new(&self.config)

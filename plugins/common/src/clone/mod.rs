@@ -128,13 +128,17 @@ pub async fn run_reporting(cli: CloneCli, print_report: bool) -> Result<()> {
     let storage = discover::blue_storage(&blue_client, &aws, &cli, &layers).await?;
     let net = discover::green_network(&aws, green_cluster).await?;
     ctx.resync = cli.resync;
+    let green_fs = match storage.efs_id {
+        Some(_) => green_filesystem_id(&ctx).await?,
+        None => None,
+    };
     let plan = Plan {
         blue: blue.context.clone(),
         green: green.clone(),
         dry_run: g.dry_run,
-        steps: plan(&ctx, &storage, &net).await?,
+        steps: plan(&ctx, &storage, &net, green_fs.as_deref()).await?,
     };
-    refuse_blue_targets(&ctx, &storage).await?;
+    refuse_blue_targets(&ctx, &storage, green_fs.as_deref()).await?;
     if g.dry_run {
         return output::print(g.output, &plan);
     }
@@ -273,7 +277,12 @@ fn action(rec: Option<&Resource>, fresh: &str) -> String {
 }
 
 /// The plan, from the record and the names the steps will use. Reads only.
-async fn plan(ctx: &Ctx, storage: &BlueStorage, net: &GreenNetwork) -> Result<Vec<PlanStep>> {
+async fn plan(
+    ctx: &Ctx,
+    storage: &BlueStorage,
+    net: &GreenNetwork,
+    green_fs: Option<&str>,
+) -> Result<Vec<PlanStep>> {
     let rec = ctx.record.snapshot().await;
     let get = |k: &str| rec.resources.get(k);
     let mut steps = Vec::new();
@@ -397,7 +406,7 @@ async fn plan(ctx: &Ctx, storage: &BlueStorage, net: &GreenNetwork) -> Result<Ve
         );
     }
     if let Some(fs) = &storage.efs_id {
-        let green = green_filesystem_id(ctx).await?;
+        let green = green_fs.map(str::to_string);
         push(
             "efs",
             green_efs::FILESYSTEM,
@@ -472,7 +481,11 @@ async fn green_filesystem_id(ctx: &Ctx) -> Result<Option<String>> {
 }
 
 /// Refuses (exit 2, before anything is created) any green target that is a blue resource.
-async fn refuse_blue_targets(ctx: &Ctx, storage: &BlueStorage) -> Result<()> {
+async fn refuse_blue_targets(
+    ctx: &Ctx,
+    storage: &BlueStorage,
+    green_fs: Option<&str>,
+) -> Result<()> {
     let mut clashes = Vec::new();
     if let Some(db) = &storage.db {
         let t = rds::targets(ctx, db, rds::generation(ctx).await);
@@ -489,7 +502,7 @@ async fn refuse_blue_targets(ctx: &Ctx, storage: &BlueStorage) -> Result<()> {
         clashes.push(format!("bucket {b}"));
     }
     if let Some(fs) = &storage.efs_id
-        && green_filesystem_id(ctx).await?.as_deref() == Some(fs.as_str())
+        && green_fs == Some(fs.as_str())
     {
         clashes.push(format!("EFS file system {fs}"));
     }

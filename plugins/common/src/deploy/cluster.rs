@@ -147,7 +147,7 @@ pub async fn green_shape(
     blue: &Cluster,
     name: &str,
     o: &Overrides,
-) -> Result<(ClusterShape, Vec<NodegroupShape>)> {
+) -> Result<(ClusterShape, Vec<NodegroupShape>, Vec<String>)> {
     let eks = aws.eks();
     let blue_name = blue.name().unwrap_or_default();
     let mut ng_names = Vec::new();
@@ -187,7 +187,7 @@ pub async fn green_shape(
             )));
         }
     }
-    let mut addons = eks
+    let blue_addons = eks
         .list_addons()
         .cluster_name(blue_name)
         .send()
@@ -195,6 +195,7 @@ pub async fn green_shape(
         .map_err(|e| Error::aws("ListAddons", e))?
         .addons()
         .to_vec();
+    let mut addons = blue_addons.clone();
     let version = o
         .version
         .clone()
@@ -225,7 +226,7 @@ pub async fn green_shape(
         nodegroups: green_ngs,
         addons,
     };
-    Ok((green, blue_ngs))
+    Ok((green, blue_ngs, blue_addons))
 }
 
 #[derive(Debug, Serialize)]
@@ -458,15 +459,7 @@ pub async fn run(g: &GlobalArgs, name: &str, o: &Overrides) -> Result<()> {
         .cluster()
         .cloned()
         .ok_or_else(|| Error::failed("blue's cluster is not described"))?;
-    let (shape, blue_ngs) = green_shape(&aws, &blue_cluster, name, o).await?;
-    let blue_addons = eks
-        .list_addons()
-        .cluster_name(&blue_info.name)
-        .send()
-        .await
-        .map_err(|e| Error::aws("ListAddons", e))?
-        .addons()
-        .to_vec();
+    let (shape, blue_ngs, blue_addons) = green_shape(&aws, &blue_cluster, name, o).await?;
     let plan = plan_rows(&blue_cluster, &blue_ngs, &blue_addons, &shape);
     let roles = blue_irsa_roles(&blue_client).await?;
     if g.dry_run {
