@@ -318,12 +318,18 @@ impl Env {
 
     /// Seeds the "blue Kubeflow on AWS" production into AWS and the blue cluster; its facts.
     pub fn seed_blue(&self) -> Value {
+        self.seed_blue_with(&[])
+    }
+
+    /// [`Env::seed_blue`] with more arguments of `seed_blue.py` (e.g. `--db-secret-name X`).
+    pub fn seed_blue_with(&self, args: &[&str]) -> Value {
         let out = self
             .command(python())
             .arg(repo_root().join("tests/emulators/seed_blue.py"))
             .args(["--endpoint", &self.aws.url, "--kubeconfig"])
             .arg(&self.kubeconfig)
             .args(["--context", "blue", "--region", REGION])
+            .args(args)
             .output()
             .unwrap();
         assert!(out.status.success(), "seeding blue: {}", stderr(&out));
@@ -394,6 +400,18 @@ pub fn manifests_copy(env: &Env) -> PathBuf {
     let to = env.dir.path().join("kubeflow-manifests");
     copy_dir(&repo_root().join("tests/fixtures/kubeflow-manifests"), &to);
     to
+}
+
+/// The upgrade record blue holds for green (`kubectl kf status -o json`).
+pub fn record(env: &Env) -> Value {
+    let out = env.kf(&["status", "--from", "blue", "--to", "green", "-o", "json"]);
+    assert_exit(&out, 0);
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// Whether blue holds the upgrade record ConfigMap of green.
+pub fn record_exists(env: &Env) -> bool {
+    env.k8s_exists("blue", &["configmap", "kf-upgrade-green", "-n", "kubeflow"])
 }
 
 pub fn stdout(o: &Output) -> String {

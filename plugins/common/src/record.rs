@@ -73,6 +73,14 @@ pub struct UpgradeRecord {
     pub green_cluster: Option<String>,
     #[serde(default)]
     pub resources: BTreeMap<String, Resource>,
+    /// Since when green may hold writes blue does not have: set (before the change) when a
+    /// cutover first sends production traffic to green. A resync would destroy those writes, so
+    /// it is refused unless they are discarded explicitly.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub green_traffic_since: Option<String>,
+    /// Whether the DNS record sends (some) production traffic to green now.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub traffic_on_green: bool,
     /// Sections written by later steps (cluster, cutover, ...), kept as they are.
     #[serde(flatten)]
     pub other: BTreeMap<String, serde_json::Value>,
@@ -260,8 +268,14 @@ pub struct RecordStore {
 }
 
 impl RecordStore {
-    /// Opens the record of `blue` -> `green`, creating it when `create` (not in dry runs).
-    pub async fn open(client: &Client, blue: &str, green: &str, create: bool) -> Result<Self> {
+    /// Opens the record of `blue` -> `green`. Nothing is written here: a record that does not
+    /// exist yet is created by the first step that records something, so a command refused for
+    /// its input leaves no record behind. Blue must have the namespace the record lives in.
+    pub async fn open(client: &Client, blue: &str, green: &str) -> Result<Self> {
+        let namespaces: Api<k8s_openapi::api::core::v1::Namespace> = Api::all(client.clone());
+        if namespaces.get_opt(NAMESPACE).await?.is_none() {
+            return Err(no_kubeflow(blue));
+        }
         let api: Api<ConfigMap> = Api::namespaced(client.clone(), NAMESPACE);
         let name = configmap_name(green);
         let state = match api.get_opt(&name).await {
@@ -275,21 +289,7 @@ impl RecordStore {
                 }
                 (rec, cm.metadata.resource_version)
             }
-            Ok(None) => {
-                let rec = UpgradeRecord::new(blue, green);
-                if create {
-                    let cm = api
-                        .create(&PostParams::default(), &to_configmap(&rec, None)?)
-                        .await;
-                    match cm {
-                        Ok(cm) => (rec, cm.metadata.resource_version),
-                        Err(e) if namespace_missing(&e) => return Err(no_kubeflow(blue)),
-                        Err(e) => return Err(e.into()),
-                    }
-                } else {
-                    (rec, None)
-                }
-            }
+            Ok(None) => (UpgradeRecord::new(blue, green), None),
             Err(e) if namespace_missing(&e) => return Err(no_kubeflow(blue)),
             Err(e) => return Err(e.into()),
         };
@@ -299,6 +299,11 @@ impl RecordStore {
             green: green.to_string(),
             state: Mutex::new(state),
         })
+    }
+
+    /// Whether the record exists in blue's cluster (it is created by the first recorded step).
+    pub async fn exists(&self) -> bool {
+        self.state.lock().await.1.is_some()
     }
 
     /// Records the state of one step or resource.

@@ -48,13 +48,14 @@ pub struct Session {
 }
 
 impl Session {
-    /// Resolves the contexts, loads AWS and opens the record (created unless `--dry-run`).
+    /// Resolves the contexts, loads AWS and opens the record (which the first recorded step
+    /// creates: nothing is written here).
     pub async fn open(g: &crate::cli::GlobalArgs) -> crate::error::Result<Self> {
         let blue = crate::context::Blue::resolve(g)?;
         let blue_client = blue.client().await?;
         let green = blue.green(g, &blue_client).await?;
         let aws = Aws::load(g).await?;
-        let record = RecordStore::open(&blue_client, &blue.context, &green, !g.dry_run).await?;
+        let record = RecordStore::open(&blue_client, &blue.context, &green).await?;
         let mut ctx = Ctx::new(aws, record, &green, g.timeout);
         ctx.yes = g.yes;
         Ok(Self {
@@ -69,27 +70,41 @@ impl Session {
         crate::context::client_for(&self.blue.kubeconfig, &self.green).await
     }
 
-    /// Green's EKS cluster (recorded, else from the kubeconfig); records its name.
-    pub async fn green_cluster(
-        &self,
-        dry_run: bool,
-    ) -> crate::error::Result<crate::eks::ClusterInfo> {
+    /// Green's EKS cluster (recorded, else from the kubeconfig). Reads only: the command
+    /// records it with its first step ([`Session::record_clusters`]).
+    pub async fn green_cluster(&self) -> crate::error::Result<crate::eks::ClusterInfo> {
         let rec = self.ctx.record.snapshot().await;
-        let info = crate::eks::cluster_for_context(
+        crate::eks::cluster_for_context(
             &self.ctx.aws,
             &self.blue.kubeconfig,
             &self.green,
             rec.green_cluster.as_deref(),
         )
-        .await?;
-        if !dry_run && rec.green_cluster.as_deref() != Some(info.name.as_str()) {
-            let name = info.name.clone();
-            self.ctx
-                .record
-                .update(|r| r.green_cluster = Some(name.clone()))
-                .await?;
+        .await
+    }
+
+    /// Records the EKS cluster names of green (and of blue, once known), when they are new.
+    pub async fn record_clusters(
+        &self,
+        green: &str,
+        blue: Option<&str>,
+    ) -> crate::error::Result<()> {
+        let rec = self.ctx.record.snapshot().await;
+        if rec.green_cluster.as_deref() == Some(green)
+            && (blue.is_none() || rec.blue_cluster.is_some())
+        {
+            return Ok(());
         }
-        Ok(info)
+        self.ctx
+            .record
+            .update(|r| {
+                r.green_cluster = Some(green.to_string());
+                if r.blue_cluster.is_none() {
+                    r.blue_cluster = blue.map(str::to_string);
+                }
+            })
+            .await
+            .map(|_| ())
     }
 
     /// Blue's EKS cluster, when it can be told.

@@ -481,7 +481,7 @@ pub async fn run(g: &GlobalArgs, name: &str, o: &Overrides) -> Result<()> {
         return output::print(g.output, &report);
     }
 
-    let record = RecordStore::open(&blue_client, &blue.context, name, true).await?;
+    let record = RecordStore::open(&blue_client, &blue.context, name).await?;
     let blue_name = blue_info.name.clone();
     record
         .update(|r| {

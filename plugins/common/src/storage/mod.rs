@@ -120,7 +120,7 @@ async fn efs_command(
     gid: u32,
 ) -> Result<()> {
     let ctx = &session.ctx;
-    let cluster = session.green_cluster(g.dry_run).await?;
+    let cluster = session.green_cluster().await?;
     let net = discover::green_network(&ctx.aws, cluster).await?;
     efs::refuse_foreign_name(ctx, &net, name).await?;
     let sg_name = sg
@@ -172,6 +172,7 @@ async fn efs_command(
         };
         return output::print(g.output, &plan);
     }
+    session.record_clusters(&net.cluster.name, None).await?;
     let progress = Progress::new(g.quiet);
     let stream = progress.stream("efs");
     let fs = efs::ensure(ctx, &stream, &net, name, &sg_name).await?;
