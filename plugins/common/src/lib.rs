@@ -19,6 +19,7 @@ pub mod output;
 pub mod progress;
 pub mod record;
 pub mod run;
+pub mod secrets_store;
 pub mod status;
 pub mod storage;
 pub mod token;

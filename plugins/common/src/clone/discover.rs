@@ -212,7 +212,11 @@ async fn blue_db_secret(client: &Client, aws: &Aws, host: &str) -> Result<Option
 /// `objectName`s of the SecretProviderClasses in blue's kubeflow namespace (none if the CSI
 /// secrets store is not installed).
 async fn secret_provider_objects(client: &Client) -> Vec<String> {
-    let gvk = GroupVersionKind::gvk("secrets-store.csi.x-k8s.io", "v1", "SecretProviderClass");
+    let gvk = GroupVersionKind::gvk(
+        crate::secrets_store::GROUP,
+        "v1",
+        crate::secrets_store::KIND,
+    );
     let ar = ApiResource::from_gvk(&gvk);
     let api: Api<DynamicObject> = Api::namespaced_with(client.clone(), NAMESPACE, &ar);
     let Ok(list) = api.list(&ListParams::default()).await else {
@@ -220,21 +224,11 @@ async fn secret_provider_objects(client: &Client) -> Vec<String> {
     };
     let mut names = Vec::new();
     for spc in list.items {
-        let objects = spc.data["spec"]["parameters"]["objects"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string();
-        for line in objects.lines() {
-            if let Some(n) = line
-                .trim()
-                .trim_start_matches('-')
-                .trim()
-                .strip_prefix("objectName:")
-            {
-                let n = n.trim().trim_matches('"').trim_matches('\'').to_string();
-                if !n.is_empty() && !names.contains(&n) {
-                    names.push(n);
-                }
+        let value = serde_json::to_value(&spc).unwrap_or_default();
+        for n in crate::secrets_store::object_names(&value) {
+            let n = crate::secrets_store::secret_name(&n).to_string();
+            if !n.is_empty() && !names.contains(&n) {
+                names.push(n);
             }
         }
     }

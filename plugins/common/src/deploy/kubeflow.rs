@@ -17,6 +17,7 @@ use crate::error::{Error, Result};
 use crate::output::{self, Render};
 use crate::progress::Progress;
 use crate::record::{NAMESPACE, Phase};
+use crate::secrets_store;
 use crate::upgrade::Session;
 
 pub const RDS_PARAMS: &str = "awsconfigs/apps/pipeline/rds/params.env";
@@ -137,29 +138,56 @@ pub async fn clones(session: &Session) -> Result<Clones> {
     })
 }
 
-/// Writes the clones' values into the checkout (or only computes the edits in a dry run).
-pub fn point_at_clones(root: &Path, c: &Clones, dry_run: bool) -> Result<Vec<Edit>> {
-    let mut edits = params::edit_file(root, RDS_PARAMS, dry_run, |t, f| {
-        params::set_env(t, f, &[("dbHost", &c.db_host), ("mlmdDb", "metadb")])
-    })?;
-    edits.extend(params::edit_file(root, S3_PARAMS, dry_run, |t, f| {
-        params::set_env(
-            t,
-            f,
-            &[
-                ("bucketName", &c.bucket),
-                ("minioServiceRegion", &c.region),
-                ("minioServiceHost", "s3.amazonaws.com"),
-            ],
-        )
-    })?);
+/// The edits that point the checkout at the clones, and whether green's DB secret is named.
+#[derive(Debug)]
+pub struct Pointing {
+    pub files: Vec<params::FileEdit>,
+    /// The SecretProviderClass files under `rds/` and whether each names green's DB secret
+    /// once edited.
+    pub db_secret_files: Vec<(String, bool)>,
+}
+
+impl Pointing {
+    pub fn edits(&self) -> Vec<Edit> {
+        self.files.iter().flat_map(|f| f.edits.clone()).collect()
+    }
+}
+
+/// Computes the edits that write the clones' values into the checkout; nothing is written.
+pub fn point_at_clones(root: &Path, c: &Clones) -> Result<Pointing> {
+    let env = |values: Vec<(&'static str, String)>| {
+        move |t: &str, f: &str| {
+            let v: Vec<(&str, &str)> = values.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            Ok(params::set_env(t, f, &v))
+        }
+    };
+    let mut files = vec![
+        params::edit_file(
+            root,
+            RDS_PARAMS,
+            env(vec![
+                ("dbHost", c.db_host.clone()),
+                ("mlmdDb", "metadb".into()),
+            ]),
+        )?,
+        params::edit_file(
+            root,
+            S3_PARAMS,
+            env(vec![
+                ("bucketName", c.bucket.clone()),
+                ("minioServiceRegion", c.region.clone()),
+                ("minioServiceHost", "s3.amazonaws.com".into()),
+            ]),
+        )?,
+    ];
+    let mut db_secret_files = Vec::new();
     if let Some((from, to)) = &c.db_secret {
         let dir = root.join(SECRETS_DIR).join("rds");
-        let mut files: Vec<_> = std::fs::read_dir(&dir)
+        let mut paths: Vec<_> = std::fs::read_dir(&dir)
             .map(|d| d.filter_map(|e| e.ok()).map(|e| e.path()).collect())
             .unwrap_or_default();
-        files.sort();
-        for path in files
+        paths.sort();
+        for path in paths
             .into_iter()
             .filter(|p| p.extension().is_some_and(|e| e == "yaml" || e == "yml"))
         {
@@ -168,12 +196,126 @@ pub fn point_at_clones(root: &Path, c: &Clones, dry_run: bool) -> Result<Vec<Edi
                 .unwrap_or(&path)
                 .display()
                 .to_string();
-            edits.extend(params::edit_file(root, &rel, dry_run, |t, f| {
-                params::set_object_name(t, f, from, to)
-            })?);
+            let mut names_green = false;
+            let file = params::edit_file(root, &rel, |t, f| {
+                let r = secrets_store::rewrite_db_secret(t, f, to, Some(from))?;
+                names_green = r.names_target;
+                let edits = match r.old {
+                    Some(old) if old != *to => vec![Edit {
+                        file: f.to_string(),
+                        key: "objectName".into(),
+                        old: Some(old),
+                        new: to.clone(),
+                    }],
+                    _ => Vec::new(),
+                };
+                Ok((r.text, edits))
+            })?;
+            db_secret_files.push((rel, names_green));
+            files.push(file);
         }
     }
-    Ok(edits)
+    Ok(Pointing {
+        files,
+        db_secret_files,
+    })
+}
+
+/// Refuses (exit 2, before anything is written or applied) a checkout that would sync another
+/// secret than green's, and a green secret whose `host` is not green's DB. The secret's value is
+/// read here and never printed.
+async fn refuse_blue_wiring(session: &Session, c: &Clones, p: &Pointing) -> Result<()> {
+    let Some((_, green_secret)) = &c.db_secret else {
+        return Ok(());
+    };
+    if !p.db_secret_files.iter().any(|(_, names)| *names) {
+        let looked = if p.db_secret_files.is_empty() {
+            format!("no SecretProviderClass manifest in {SECRETS_DIR}/rds")
+        } else {
+            p.db_secret_files
+                .iter()
+                .map(|(f, _)| f.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        return Err(Error::usage(format!(
+            "blue keeps its DB credentials in Secrets Manager, but no SecretProviderClass of the \
+             checkout would sync green's secret {green_secret} (looked at: {looked}); green would \
+             use another DB's credentials. Set the DB object's objectName to {green_secret} there; \
+             nothing was written or applied"
+        )));
+    }
+    let value = session
+        .ctx
+        .aws
+        .secrets()
+        .get_secret_value()
+        .secret_id(green_secret)
+        .send()
+        .await
+        .map_err(|e| {
+            Error::usage(format!(
+                "green's DB secret {green_secret} cannot be read ({}): run `kubectl kf clone --to {}` \
+                 to create it; nothing was written or applied",
+                crate::aws::describe_error(&e),
+                session.green
+            ))
+        })?;
+    let host = value
+        .secret_string()
+        .and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok())
+        .and_then(|v| v.get("host").and_then(|h| h.as_str()).map(str::to_string));
+    match host {
+        Some(h) if h == c.db_host => Ok(()),
+        other => Err(Error::usage(format!(
+            "green's DB secret {green_secret} has host {} instead of green's database {}: green \
+             would connect elsewhere. Run `kubectl kf clone --to {}` again to rewrite it; nothing \
+             was written or applied",
+            other.as_deref().unwrap_or("(none)"),
+            c.db_host,
+            session.green
+        ))),
+    }
+}
+
+/// What the build yields must sync green's DB secret and no other (a kustomize patch or another
+/// directory of the checkout can name a secret the files edited above do not).
+fn refuse_built_secrets(c: &Clones, objects: &[serde_json::Value]) -> Result<()> {
+    let Some((from, green_secret)) = &c.db_secret else {
+        return Ok(());
+    };
+    let spcs: Vec<&serde_json::Value> = objects
+        .iter()
+        .filter(|o| o["kind"] == secrets_store::KIND)
+        .collect();
+    let mut names_green = false;
+    for spc in &spcs {
+        match secrets_store::db_secret_of(spc, Some(from)) {
+            Some(n) if secrets_store::secret_name(&n) == green_secret => names_green = true,
+            Some(n) => {
+                let whose = if secrets_store::secret_name(&n) == from {
+                    "blue's DB secret, so green's Kubeflow would use production's database"
+                } else {
+                    "a DB secret that is not green's"
+                };
+                return Err(Error::usage(format!(
+                    "the built manifests hold {} syncing {n}, {whose}. Point it at \
+                     {green_secret}; nothing was applied",
+                    apply::describe(spc)
+                )));
+            }
+            None => {}
+        }
+    }
+    if names_green {
+        Ok(())
+    } else {
+        Err(Error::usage(format!(
+            "no SecretProviderClass of the built manifests syncs green's DB secret {green_secret} \
+             ({} SecretProviderClasses built); nothing was applied",
+            spcs.len()
+        )))
+    }
 }
 
 /// `kubectl kustomize <root>/deployments/<option>`.
@@ -266,12 +408,20 @@ pub async fn run(
         )));
     }
     let c = clones(session).await?;
-    let edits = point_at_clones(manifests, &c, g.dry_run)?;
+    let pointing = point_at_clones(manifests, &c)?;
+    refuse_blue_wiring(session, &c, &pointing).await?;
+    if !g.dry_run {
+        params::write_files(&pointing.files)?;
+    }
+    // A dry run builds the checkout as it is, and shows the edits it would make.
     let objects = apply::parse_objects(&build(manifests, option).await?)?;
+    if !g.dry_run {
+        refuse_built_secrets(&c, &objects)?;
+    }
     let mut report = KubeflowReport {
         green: session.green.clone(),
         dry_run: g.dry_run,
-        edits,
+        edits: pointing.edits(),
         objects: apply::counts(&objects),
         checks: Vec::new(),
     };

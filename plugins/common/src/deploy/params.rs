@@ -1,6 +1,7 @@
-//! Native edits of a kubeflow-manifests checkout: `key=value` env files and the object names in
-//! SecretProviderClass manifests. Only the named keys change; comments, order and every other
-//! line stay as they were.
+//! Native edits of a kubeflow-manifests checkout: `key=value` env files (the SecretProviderClass
+//! manifests are rewritten by [`crate::secrets_store`]). Only the named keys change; comments,
+//! order and every other line stay as they were. Edits are computed first and written together,
+//! once every check has passed.
 
 use std::path::Path;
 
@@ -61,48 +62,21 @@ pub fn set_env(text: &str, file: &str, values: &[(&str, &str)]) -> (String, Vec<
     (out, edits)
 }
 
-/// Replaces `objectName: <from>` (quoted or not, list item or not) with `to`, keeping the quoting.
-pub fn set_object_name(text: &str, file: &str, from: &str, to: &str) -> (String, Vec<Edit>) {
-    let mut edits = Vec::new();
-    let mut out: Vec<String> = Vec::new();
-    for line in text.lines() {
-        let Some(pos) = line.find("objectName:") else {
-            out.push(line.to_string());
-            continue;
-        };
-        let (head, rest) = line.split_at(pos + "objectName:".len());
-        let value = rest.trim();
-        let (quote, bare) = match value.chars().next() {
-            Some(q @ ('"' | '\'')) => (Some(q), value.trim_matches(q)),
-            _ => (None, value),
-        };
-        if bare == from {
-            let q = quote.map(String::from).unwrap_or_default();
-            out.push(format!("{head} {q}{to}{q}"));
-            edits.push(Edit {
-                file: file.into(),
-                key: "objectName".into(),
-                old: Some(from.into()),
-                new: to.into(),
-            });
-        } else {
-            out.push(line.to_string());
-        }
-    }
-    let mut s = out.join("\n");
-    if text.ends_with('\n') {
-        s.push('\n');
-    }
-    (s, edits)
+/// A file of the checkout with its new text and the edits that make it.
+#[derive(Clone, Debug)]
+pub struct FileEdit {
+    pub path: std::path::PathBuf,
+    pub text: String,
+    pub edits: Vec<Edit>,
 }
 
-/// Reads, edits and (unless `dry_run`) writes one file; a missing file is a usage error naming it.
+/// Reads one file and computes its edits (nothing is written); a missing file is a usage error
+/// naming it.
 pub fn edit_file(
     root: &Path,
     rel: &str,
-    dry_run: bool,
-    f: impl FnOnce(&str, &str) -> (String, Vec<Edit>),
-) -> Result<Vec<Edit>> {
+    f: impl FnOnce(&str, &str) -> Result<(String, Vec<Edit>)>,
+) -> Result<FileEdit> {
     let path = root.join(rel);
     let text = std::fs::read_to_string(&path).map_err(|e| {
         Error::usage(format!(
@@ -110,14 +84,19 @@ pub fn edit_file(
             path.display()
         ))
     })?;
-    let (new, edits) = f(&text, rel);
-    if !dry_run && !edits.is_empty() {
-        let tmp = path.with_extension("kf-tmp");
-        std::fs::write(&tmp, &new)
-            .and_then(|_| std::fs::rename(&tmp, &path))
-            .map_err(|e| Error::io(format!("writing {}", path.display()), e))?;
+    let (text, edits) = f(&text, rel)?;
+    Ok(FileEdit { path, text, edits })
+}
+
+/// Writes the files that change (a temporary file renamed over each).
+pub fn write_files(files: &[FileEdit]) -> Result<()> {
+    for f in files.iter().filter(|f| !f.edits.is_empty()) {
+        let tmp = f.path.with_extension("kf-tmp");
+        std::fs::write(&tmp, &f.text)
+            .and_then(|_| std::fs::rename(&tmp, &f.path))
+            .map_err(|e| Error::io(format!("writing {}", f.path.display()), e))?;
     }
-    Ok(edits)
+    Ok(())
 }
 
 #[cfg(test)]
@@ -148,19 +127,5 @@ mod tests {
         // A commented-out key is not the key.
         let (out, _) = set_env("#dbHost=x\n", "f", &[("dbHost", "y")]);
         assert_eq!(out, "#dbHost=x\ndbHost=y\n");
-    }
-
-    #[test]
-    fn object_names_keep_their_quoting_and_indentation() {
-        let text = "    objects: |\n      - objectName: \"rds-secret\"\n        objectType: \"secretsmanager\"\n      - objectName: other\n";
-        let (out, edits) = set_object_name(text, "f", "rds-secret", "rds-secret-green");
-        assert_eq!(
-            out,
-            "    objects: |\n      - objectName: \"rds-secret-green\"\n        objectType: \"secretsmanager\"\n      - objectName: other\n"
-        );
-        assert_eq!(edits.len(), 1);
-        let (same, none) = set_object_name(&out, "f", "rds-secret", "rds-secret-green");
-        assert_eq!(same, out);
-        assert!(none.is_empty());
     }
 }
