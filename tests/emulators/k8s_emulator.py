@@ -1233,6 +1233,8 @@ class KfKubernetesEmulator(kmock.KubernetesEmulator):
             }
         elif gp == ('apps', 'deployments'):
             self._deployment_status(obj, old)
+        elif gp == ('batch', 'jobs'):
+            self._job_suspension(obj)
         elif gp == ('apps', 'statefulsets'):
             replicas = (obj.get('spec') or {}).get('replicas', 1)
             obj['status'] = {'replicas': replicas, 'readyReplicas': replicas, 'currentReplicas': replicas,
@@ -1240,6 +1242,34 @@ class KfKubernetesEmulator(kmock.KubernetesEmulator):
                              'observedGeneration': obj['metadata'].get('generation', 1),
                              'currentRevision': f"{obj['metadata']['name']}-1",
                              'updateRevision': f"{obj['metadata']['name']}-1", 'collisionCount': 0}
+
+    @staticmethod
+    def _job_suspension(obj: JSON) -> None:
+        """The Job controller's handling of `spec.suspend` (Kubernetes docs, "Suspending a Job":
+        when a Job is suspended its active Pods are terminated and the `Suspended` condition is
+        True; resuming starts Pods again)."""
+        status = obj.setdefault('status', {}) or {}
+        obj['status'] = status
+        conditions = [c for c in status.get('conditions') or [] if c.get('type') != 'Suspended']
+        finished = any(c.get('type') in ('Complete', 'Failed') and c.get('status') == 'True'
+                       for c in conditions)
+        was_suspended = any(c.get('type') == 'Suspended' and c.get('status') == 'True'
+                            for c in status.get('conditions') or [])
+        if (obj.get('spec') or {}).get('suspend'):
+            status['active'] = 0
+            conditions.append({'type': 'Suspended', 'status': 'True', 'reason': 'JobSuspended',
+                               'message': 'Job suspended', 'lastProbeTime': now_rfc3339(),
+                               'lastTransitionTime': now_rfc3339()})
+        elif was_suspended:
+            if not finished:
+                status['active'] = (obj.get('spec') or {}).get('parallelism', 1)
+            conditions.append({'type': 'Suspended', 'status': 'False', 'reason': 'JobResumed',
+                               'message': 'Job resumed', 'lastProbeTime': now_rfc3339(),
+                               'lastTransitionTime': now_rfc3339()})
+        if conditions:
+            status['conditions'] = conditions
+        else:
+            status.pop('conditions', None)
 
     def _deployment_status(self, obj: JSON, old: JSON | None, ready: bool | None = None) -> None:
         spec = obj.get('spec') or {}
@@ -1294,12 +1324,45 @@ class KfKubernetesEmulator(kmock.KubernetesEmulator):
         key = self._key(res, meta.get('namespace'), meta['name'])
         if gp == ('apiextensions.k8s.io', 'customresourcedefinitions'):
             self._register_crd(new)
+        elif gp == ('kubeflow.org', 'notebooks'):
+            self._notebook_controller(new)
         elif gp == ('apps', 'deployments') and not self._deployment_is_ready(new.get('status') or {}):
             if old is None or old['metadata'].get('generation') != meta.get('generation') or key not in self.timers:
                 if (timer := self.timers.pop(key, None)) is not None:
                     timer.cancel()
                 delay = max(self.deployment_ready_seconds, 0)
                 self.timers[key] = asyncio.get_running_loop().call_later(delay, self._deployment_ready, res, key)
+
+    # Kubeflow's notebook controller runs each Notebook as a StatefulSet of the same name and
+    # stops it with an annotation: "In case of Notebooks, the controller will reduce the replicas
+    # to 0 if this annotation is set. If it's not set, then it will make the replicas 1."
+    # (kubeflow/kubeflow components/notebook-controller/pkg/culler/culler.go, STOP_ANNOTATION).
+    NOTEBOOK_STOP = 'kubeflow-resource-stopped'
+
+    def _notebook_controller(self, notebook: JSON) -> None:
+        sts_res = self._preferred('apps', 'statefulsets')
+        meta = notebook['metadata']
+        name, namespace = meta['name'], meta['namespace']
+        replicas = 0 if self.NOTEBOOK_STOP in (meta.get('annotations') or {}) else 1
+        labels = {'statefulset': name, 'notebook-name': name}
+        template = copy.deepcopy((notebook.get('spec') or {}).get('template') or {})
+        template.setdefault('metadata', {}).setdefault('labels', {}).update(labels)
+        owner = {'apiVersion': notebook['apiVersion'], 'kind': 'Notebook', 'name': name,
+                 'uid': meta['uid'], 'controller': True, 'blockOwnerDeletion': True}
+        old = self._get(sts_res, namespace, name)
+        if old is None:
+            self._store_new(sts_res, namespace, {
+                'apiVersion': 'apps/v1', 'kind': 'StatefulSet',
+                'metadata': {'name': name, 'namespace': namespace, 'ownerReferences': [owner]},
+                'spec': {'replicas': replicas, 'serviceName': '', 'selector': {'matchLabels': labels},
+                         'template': template}}, 'notebook-controller')
+            return
+        if (old.get('spec') or {}).get('replicas') == replicas:
+            return
+        new = copy.deepcopy(old)
+        new['spec']['replicas'] = replicas
+        self._commit_update(sts_res, old, new, None, 'notebook-controller', 'Update',
+                            {'spec': {'replicas': replicas}}, False)
 
     def _deployment_ready(self, res: Res, key: tuple[Any, ...]) -> None:
         self.timers.pop(key, None)

@@ -23,6 +23,8 @@ import boto3
 import yaml
 from botocore.config import Config
 
+import kubeflow_objects
+
 VPC_CIDR = "10.0.0.0/16"
 AZ_SUFFIXES = "abc"
 DNS_NAME = "kubeflow.example.com."
@@ -60,8 +62,8 @@ def service_role_trust(service: str) -> str:
 
 
 class Seeder:
-    def __init__(self, endpoint: str, region: str, cluster: str):
-        self.region, self.cluster = region, cluster
+    def __init__(self, endpoint: str, region: str, cluster: str, db_secret_name: str = "rds-secret"):
+        self.region, self.cluster, self.db_secret_name = region, cluster, db_secret_name
         session = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name=region)
         config = Config(s3={"addressing_style": "path"}, retries={"mode": "standard"})
         self.aws = lambda service: session.client(service, endpoint_url=endpoint, config=config)
@@ -286,14 +288,14 @@ class Seeder:
         )
         host = rds.describe_db_instances(DBInstanceIdentifier="kubeflow-db")["DBInstances"][0]["Endpoint"]["Address"]
         sm.create_secret(
-            Name="rds-secret",
+            Name=self.db_secret_name,
             SecretString=json.dumps(
                 {"username": "admin", "password": password, "database": "kubeflow", "host": host, "port": str(DB_PORT)}
             ),
             Tags=tag_list(self.tags),
         )
         self.db_password = password
-        self.facts.update(db_instance_identifier=db["DBInstanceIdentifier"], db_host=host, db_secret_name="rds-secret")
+        self.facts.update(db_instance_identifier=db["DBInstanceIdentifier"], db_host=host, db_secret_name=self.db_secret_name)
         log(f"RDS kubeflow-db at {host}")
 
     # ---- S3 --------------------------------------------------------------
@@ -446,8 +448,15 @@ class Seeder:
 
         objects = [
             {"apiVersion": "v1", "kind": "Namespace", "metadata": meta(ns)}
-            for ns in ("kubeflow", "istio-system", "kube-system", "kubeflow-user-example-com")
+            for ns in ("kubeflow", "istio-system", "kube-system")
         ]
+        # The profile controller's namespace of the user's Profile.
+        objects.append({"apiVersion": "v1", "kind": "Namespace", "metadata": meta(
+            kubeflow_objects.PROFILE_NAMESPACE,
+            labels={"app.kubernetes.io/part-of": "kubeflow-profile",
+                    "katib.kubeflow.org/metrics-collector-injection": "enabled",
+                    "pipelines.kubeflow.org/enabled": "true"},
+            annotations={"owner": "user@example.com"})})
         objects += [
             {
                 "apiVersion": "v1",
@@ -590,17 +599,29 @@ class Seeder:
 
     def kubernetes(self, kubeconfig: str, context: str) -> None:
         kubectl = ["kubectl", "--kubeconfig", kubeconfig, "--context", context]
-        manifest = yaml.safe_dump_all(self.kubernetes_objects(), sort_keys=False)
-        subprocess.run(
-            kubectl + ["apply", "--server-side", "--force-conflicts", "--field-manager=seed-blue", "-f", "-"],
-            input=manifest, text=True, check=True, stdout=sys.stderr,
-        )
+
+        def apply(objects: list[dict]) -> None:
+            subprocess.run(
+                kubectl + ["apply", "--server-side", "--force-conflicts", "--field-manager=seed-blue", "-f", "-"],
+                input=yaml.safe_dump_all(objects, sort_keys=False), text=True, check=True, stdout=sys.stderr,
+            )
+
+        apply(kubeflow_objects.crds())
+        apply(self.kubernetes_objects()
+              + [kubeflow_objects.secret_provider_class(self.db_secret_name)]
+              + kubeflow_objects.workloads())
+        trial_uid = json.loads(subprocess.run(
+            kubectl + ["get", "trial", "random-search-7bq4x", "-n", kubeflow_objects.PROFILE_NAMESPACE, "-o", "json"],
+            check=True, capture_output=True, text=True).stdout)["metadata"]["uid"]
+        apply([kubeflow_objects.trial_job(trial_uid)])
         status_patches = [
             ("ingress", "istio-ingress", "istio-system",
              {"status": {"loadBalancer": {"ingress": [{"hostname": self.facts["alb_dns_name"]}]}}}),
             ("persistentvolume", self.pv_name, None, {"status": {"phase": "Bound"}}),
             ("persistentvolumeclaim", "efsclaim", "kubeflow-user-example-com",
              {"status": {"phase": "Bound", "accessModes": ["ReadWriteMany"], "capacity": {"storage": "5Gi"}}}),
+            ("job", "random-search-7bq4x", kubeflow_objects.PROFILE_NAMESPACE,
+             {"status": {"active": 1, "startTime": "2026-11-30T23:00:00Z"}}),
         ]
         for kind, name, namespace, patch in status_patches:
             scope = ["-n", namespace] if namespace else []
@@ -618,11 +639,13 @@ def main() -> int:
     parser.add_argument("--context", required=True)
     parser.add_argument("--region", default="us-east-1")
     parser.add_argument("--cluster-name", default="blue")
+    parser.add_argument("--db-secret-name", default="rds-secret",
+                        help="name of blue's Secrets Manager secret with the DB credentials")
     args = parser.parse_args()
     if not args.endpoint.startswith(("http://127.0.0.1", "http://localhost", "http://[::1]")):
         parser.error("--endpoint must be a loopback emulator, never real AWS")
 
-    seeder = Seeder(args.endpoint, args.region, args.cluster_name)
+    seeder = Seeder(args.endpoint, args.region, args.cluster_name, args.db_secret_name)
     seeder.network()
     seeder.eks()
     seeder.rds()

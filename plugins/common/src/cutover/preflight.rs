@@ -9,7 +9,7 @@ use kube::api::{Api, ListParams};
 use serde::Serialize;
 
 use super::dns::{self, Location, RecordSet, Target};
-use super::freeze;
+use super::freeze::{self, Quiesce};
 use crate::aws::Aws;
 use crate::clone::discover::{EFS_CLASS, cm_value, install_config};
 use crate::clone::{rds, s3};
@@ -25,6 +25,9 @@ pub const INGRESS_NAME: &str = "istio-ingress";
 pub struct Check {
     pub check: String,
     pub ok: bool,
+    /// Passed, but with something to know before going on.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub warning: bool,
     pub detail: String,
 }
 
@@ -48,7 +51,12 @@ impl Render for Checks {
             self.checks.iter().map(|c| {
                 [
                     c.check.clone(),
-                    if c.ok { "ok" } else { "FAILED" }.to_string(),
+                    match (c.ok, c.warning) {
+                        (false, _) => "FAILED",
+                        (true, true) => "warning",
+                        (true, false) => "ok",
+                    }
+                    .to_string(),
                     c.detail.clone(),
                 ]
             }),
@@ -73,13 +81,24 @@ pub struct Inputs<'a> {
     pub hosted_zone: Option<&'a str>,
     /// The record sets as they were before the first cutover, if one was recorded.
     pub recorded: Option<(Location, Vec<RecordSet>)>,
+    /// What still writes to blue.
+    pub quiesce: Quiesce,
+    pub freeze: FreezePlan,
 }
 
 fn pass(check: &str, detail: impl Into<String>) -> Check {
     Check {
         check: check.into(),
         ok: true,
+        warning: false,
         detail: detail.into(),
+    }
+}
+
+fn warn(check: &str, detail: impl Into<String>) -> Check {
+    Check {
+        warning: true,
+        ..pass(check, detail)
     }
 }
 
@@ -87,8 +106,54 @@ fn fail(check: &str, detail: impl Into<String>) -> Check {
     Check {
         check: check.into(),
         ok: false,
+        warning: false,
         detail: detail.into(),
     }
+}
+
+/// What this run does about blue's writers.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FreezePlan {
+    /// Blue was frozen by an earlier cutover (recorded).
+    pub frozen: bool,
+    /// This run freezes blue (`--freeze-blue`).
+    pub freeze: bool,
+    /// This run resyncs the clones (`--resync`).
+    pub resync: bool,
+    /// `--allow-live-resync`.
+    pub allow_live: bool,
+}
+
+/// Is blue quiet: what still writes to its storage, per namespace. A warning before a freeze;
+/// a failure when a resync would copy storage that is still written to.
+pub fn quiesce_check(q: &Quiesce, plan: FreezePlan) -> Check {
+    const C: &str = "blue-quiesce";
+    if q.is_quiet() {
+        return pass(
+            C,
+            if plan.frozen {
+                "blue is frozen: nothing writes to its storage".to_string()
+            } else {
+                "nothing runs on blue that writes to its storage between requests: no pipeline runs, recurring runs, notebooks or trials".to_string()
+            },
+        );
+    }
+    let what = q.describe();
+    if plan.freeze {
+        return pass(C, format!("{what}: --freeze-blue stops them first"));
+    }
+    if plan.resync && !plan.frozen && !plan.allow_live {
+        return fail(
+            C,
+            format!(
+                "{what} still write to blue: a resync now copies storage in use; pass --freeze-blue"
+            ),
+        );
+    }
+    warn(
+        C,
+        format!("{what} write to blue: --freeze-blue stops them before traffic moves"),
+    )
 }
 
 async fn efs_fs(client: &Client) -> Result<Option<String>> {
@@ -215,6 +280,111 @@ fn storage_check(
     }
 }
 
+/// The `host` key of a Secret in namespace kubeflow, if the Secret exists (nothing else is read out).
+async fn secret_host(client: &Client, name: &str) -> Result<Option<String>> {
+    let api: Api<k8s_openapi::api::core::v1::Secret> = Api::namespaced(client.clone(), NAMESPACE);
+    Ok(api.get_opt(name).await?.and_then(|s| {
+        s.data?
+            .get("host")
+            .map(|b| String::from_utf8_lossy(&b.0).trim().to_string())
+    }))
+}
+
+/// The DB credentials green syncs: the Secrets Manager secret its SecretProviderClasses name, and
+/// green's `mysql-secret` once synced, must hold green's DB host (values other than the host are
+/// never read out or printed).
+async fn green_db_secret(
+    aws: &Aws,
+    green_client: &Client,
+    green_host: Option<&str>,
+    blue_host: Option<&str>,
+) -> Result<Check> {
+    const C: &str = "green-db-secret";
+    let gvk = kube::core::GroupVersionKind::gvk(
+        crate::secrets_store::GROUP,
+        "v1",
+        crate::secrets_store::KIND,
+    );
+    let ar = kube::core::ApiResource::from_gvk(&gvk);
+    let api: Api<kube::api::DynamicObject> =
+        Api::namespaced_with(green_client.clone(), NAMESPACE, &ar);
+    let spcs = match api.list(&ListParams::default()).await {
+        Ok(l) => l.items,
+        // The secrets store CSI driver is not installed: nothing is synced from Secrets Manager.
+        Err(kube::Error::Api(s)) if s.code == 404 => Vec::new(),
+        Err(e) => return Err(e.into()),
+    };
+    let mut sources: Vec<(String, Option<String>)> = Vec::new();
+    for spc in &spcs {
+        let value = serde_json::to_value(spc).unwrap_or_default();
+        if let Some(name) = crate::secrets_store::db_secret_of(&value, None) {
+            let host = aws
+                .secrets()
+                .get_secret_value()
+                .secret_id(&name)
+                .send()
+                .await
+                .ok()
+                .and_then(|v| {
+                    v.secret_string()
+                        .and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok())
+                })
+                .and_then(|v| v.get("host").and_then(|h| h.as_str()).map(str::to_string));
+            sources.push((format!("Secrets Manager secret {name}"), host));
+        }
+    }
+    if let Some(host) = secret_host(green_client, crate::secrets_store::DB_SECRET).await? {
+        sources.push((
+            format!("Secret {NAMESPACE}/{}", crate::secrets_store::DB_SECRET),
+            Some(host),
+        ));
+    }
+    if sources.is_empty() {
+        return Ok(pass(
+            C,
+            "green syncs no DB secret from Secrets Manager and has no mysql-secret host",
+        ));
+    }
+    let Some(want) = green_host else {
+        return Ok(fail(
+            C,
+            "no cloned database is recorded for this upgrade: run kubectl kf clone",
+        ));
+    };
+    let mut problems = Vec::new();
+    for (what, host) in &sources {
+        match host.as_deref() {
+            Some(h) if h == want => {}
+            Some(h) if Some(h) == blue_host => problems.push(format!(
+                "{what} has blue's host {h}: green would write to production's database"
+            )),
+            Some(h) => problems.push(format!("{what} has host {h}, not the clone {want}")),
+            None => problems.push(format!("{what} cannot be read or has no host")),
+        }
+    }
+    Ok(if problems.is_empty() {
+        pass(
+            C,
+            format!(
+                "{} name the clone {want}",
+                sources
+                    .iter()
+                    .map(|(w, _)| w.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" and ")
+            ),
+        )
+    } else {
+        fail(
+            C,
+            format!(
+                "{}; run kubectl kf clone, then kubectl kf deploy kubeflow again",
+                problems.join("; ")
+            ),
+        )
+    })
+}
+
 /// Runs every check; never changes anything.
 pub async fn run(
     aws: &Aws,
@@ -226,6 +396,7 @@ pub async fn run(
     let mut checks = Vec::new();
     let mut facts = Facts::default();
     checks.push(green_deployments(green_client).await?);
+    checks.push(quiesce_check(&inputs.quiesce, inputs.freeze));
 
     let (green_cm, blue_cm) = (
         install_config(green_client).await?,
@@ -244,6 +415,17 @@ pub async fn run(
             .map(str::to_string),
         "kubectl kf clone",
     ));
+    checks.push(
+        green_db_secret(
+            aws,
+            green_client,
+            recorded(rds::INSTANCE)
+                .and_then(|r| r.details.get("host"))
+                .and_then(|h| h.as_str()),
+            cm_value(&blue_cm, "dbHost").as_deref(),
+        )
+        .await?,
+    );
     checks.push(storage_check(
         "green-bucket",
         "S3 bucket",
@@ -433,5 +615,46 @@ mod tests {
         assert!(!c.ok && c.detail.contains("green has no"), "{c:?}");
         let c = storage_check("efs", "EFS", "efs-sc", None, None, None, "x");
         assert!(c.ok, "{c:?}");
+    }
+
+    #[test]
+    fn quiesce_warns_before_a_freeze_and_fails_a_live_resync() {
+        use std::collections::BTreeMap;
+        let busy = Quiesce {
+            running_workflows: BTreeMap::from([("team-a".to_string(), 2)]),
+            enabled_recurring_runs: BTreeMap::from([("team-b".to_string(), 1)]),
+            ..Default::default()
+        };
+        let c = quiesce_check(&busy, FreezePlan::default());
+        assert!(c.ok && c.warning, "{c:?}");
+        assert!(
+            c.detail.contains("2 running pipeline run(s) (team-a: 2)")
+                && c.detail.contains("1 enabled recurring run(s) (team-b: 1)"),
+            "{c:?}"
+        );
+        let resync = FreezePlan {
+            resync: true,
+            ..Default::default()
+        };
+        let c = quiesce_check(&busy, resync);
+        assert!(!c.ok && c.detail.contains("--freeze-blue"), "{c:?}");
+        let c = quiesce_check(
+            &busy,
+            FreezePlan {
+                allow_live: true,
+                ..resync
+            },
+        );
+        assert!(c.ok && c.warning, "{c:?}");
+        let c = quiesce_check(
+            &busy,
+            FreezePlan {
+                freeze: true,
+                ..resync
+            },
+        );
+        assert!(c.ok && !c.warning, "{c:?}");
+        let c = quiesce_check(&Quiesce::default(), resync);
+        assert!(c.ok && !c.warning, "{c:?}");
     }
 }
