@@ -175,7 +175,7 @@ _kubectl__kf() {
             return 0
             ;;
         kubectl__kf__subcmd__clone)
-            opts="-o -v -q -h -V --from --to --kubeconfig --region --profile --output --dry-run --yes --timeout --verbose --quiet --only --resync --db-instance --bucket --efs-id --help --version"
+            opts="-o -v -q -h -V --from --to --kubeconfig --region --profile --output --dry-run --yes --timeout --verbose --quiet --only --resync --db-instance --bucket --efs-id --discard-green-writes --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -237,7 +237,7 @@ _kubectl__kf() {
             return 0
             ;;
         kubectl__kf__subcmd__cutover)
-            opts="-o -v -q -h -V --from --to --kubeconfig --region --profile --output --dry-run --yes --timeout --verbose --quiet --dns --hosted-zone --weight --freeze-blue --resync --help --version check failback status help"
+            opts="-o -v -q -h -V --from --to --kubeconfig --region --profile --output --dry-run --yes --timeout --verbose --quiet --dns --hosted-zone --weight --freeze-blue --resync --allow-live-resync --discard-green-writes --help --version check failback status help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -341,7 +341,7 @@ _kubectl__kf() {
             return 0
             ;;
         kubectl__kf__subcmd__cutover__subcmd__failback)
-            opts="-o -v -q -h --from --to --kubeconfig --region --profile --output --dry-run --yes --timeout --verbose --quiet --help"
+            opts="-o -v -q -h --sync-back --from --to --kubeconfig --region --profile --output --dry-run --yes --timeout --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

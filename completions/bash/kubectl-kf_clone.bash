@@ -23,7 +23,7 @@ _kubectl__kf_clone() {
 
     case "${cmd}" in
         kubectl__kf_clone)
-            opts="-o -v -q -h -V --from --to --kubeconfig --region --profile --output --dry-run --yes --timeout --verbose --quiet --only --resync --db-instance --bucket --efs-id --help --version"
+            opts="-o -v -q -h -V --from --to --kubeconfig --region --profile --output --dry-run --yes --timeout --verbose --quiet --only --resync --db-instance --bucket --efs-id --discard-green-writes --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

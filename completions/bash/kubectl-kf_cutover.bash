@@ -47,7 +47,7 @@ _kubectl__kf_cutover() {
 
     case "${cmd}" in
         kubectl__kf_cutover)
-            opts="-o -v -q -h -V --from --to --kubeconfig --region --profile --output --dry-run --yes --timeout --verbose --quiet --dns --hosted-zone --weight --freeze-blue --resync --help --version check failback status help"
+            opts="-o -v -q -h -V --from --to --kubeconfig --region --profile --output --dry-run --yes --timeout --verbose --quiet --dns --hosted-zone --weight --freeze-blue --resync --allow-live-resync --discard-green-writes --help --version check failback status help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -151,7 +151,7 @@ _kubectl__kf_cutover() {
             return 0
             ;;
         kubectl__kf_cutover__subcmd__failback)
-            opts="-o -v -q -h --from --to --kubeconfig --region --profile --output --dry-run --yes --timeout --verbose --quiet --help"
+            opts="-o -v -q -h --sync-back --from --to --kubeconfig --region --profile --output --dry-run --yes --timeout --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

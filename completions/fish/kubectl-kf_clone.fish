@@ -18,5 +18,6 @@ complete -c kubectl-kf_clone -l yes -d 'Approve steps that replace, delete or re
 complete -c kubectl-kf_clone -s v -l verbose -d 'More logging (-v info, -vv debug, -vvv trace)'
 complete -c kubectl-kf_clone -s q -l quiet -d 'Only errors on stderr'
 complete -c kubectl-kf_clone -l resync -d 'Repeat the copy for the maintenance window (incremental DataSync; a fresh DB snapshot and restore, replacing green\'s DB only with --yes)'
+complete -c kubectl-kf_clone -l discard-green-writes -d 'With --resync after green took production traffic: replace green\'s DB (after a final snapshot of it, kept) and mirror blue\'s deletions onto green, discarding what only green has'
 complete -c kubectl-kf_clone -s h -l help -d 'Print help'
 complete -c kubectl-kf_clone -s V -l version -d 'Print version'

@@ -101,6 +101,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-kf' -ScriptBlock {
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr')
             [CompletionResult]::new('--resync', '--resync', [CompletionResultType]::ParameterName, 'Repeat the copy for the maintenance window (incremental DataSync; a fresh DB snapshot and restore, replacing green''s DB only with --yes)')
+            [CompletionResult]::new('--discard-green-writes', '--discard-green-writes', [CompletionResultType]::ParameterName, 'With --resync after green took production traffic: replace green''s DB (after a final snapshot of it, kept) and mirror blue''s deletions onto green, discarding what only green has')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
@@ -320,14 +321,16 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-kf' -ScriptBlock {
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More logging (-v info, -vv debug, -vvv trace)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr')
-            [CompletionResult]::new('--freeze-blue', '--freeze-blue', [CompletionResultType]::ParameterName, 'Scale blue''s Kubeflow Deployments to zero before switching (replicas recorded)')
-            [CompletionResult]::new('--resync', '--resync', [CompletionResultType]::ParameterName, 'Resync the clones between freezing blue and switching')
+            [CompletionResult]::new('--freeze-blue', '--freeze-blue', [CompletionResultType]::ParameterName, 'Stop blue''s writers before switching: Kubeflow''s Deployments, notebooks, pipeline runs, recurring runs and Katib trials (each previous value recorded)')
+            [CompletionResult]::new('--resync', '--resync', [CompletionResultType]::ParameterName, 'Resync the clones between freezing blue and switching (needs --freeze-blue, or a blue frozen earlier)')
+            [CompletionResult]::new('--allow-live-resync', '--allow-live-resync', [CompletionResultType]::ParameterName, 'Allow --resync while blue still runs: what blue writes during the copy may be missing or inconsistent on green')
+            [CompletionResult]::new('--discard-green-writes', '--discard-green-writes', [CompletionResultType]::ParameterName, 'Allow --resync after green took production traffic: green''s DB is replaced (after a final snapshot, kept) and what only green''s bucket and file system hold is deleted')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Run the preflight checks only')
-            [CompletionResult]::new('failback', 'failback', [CompletionResultType]::ParameterValue, 'Restore every recorded value: DNS, blue''s replicas, the current context')
+            [CompletionResult]::new('failback', 'failback', [CompletionResultType]::ParameterValue, 'Restore every recorded value: DNS, blue''s writers, the current context')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Where traffic goes now')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -360,6 +363,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-kf' -ScriptBlock {
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of the result')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of the result')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Longest time to wait for any one operation (e.g. 90s, 20m, 1h)')
+            [CompletionResult]::new('--sync-back', '--sync-back', [CompletionResultType]::ParameterName, 'Copy back to blue what green''s bucket and file system gained since green took traffic (DataSync, changed files only, nothing deleted, blue''s files never overwritten)')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the plan and change nothing')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Approve steps that replace, delete or redirect')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More logging (-v info, -vv debug, -vvv trace)')
@@ -391,7 +395,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-kf' -ScriptBlock {
         }
         'kubectl-kf;cutover;help' {
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Run the preflight checks only')
-            [CompletionResult]::new('failback', 'failback', [CompletionResultType]::ParameterValue, 'Restore every recorded value: DNS, blue''s replicas, the current context')
+            [CompletionResult]::new('failback', 'failback', [CompletionResultType]::ParameterValue, 'Restore every recorded value: DNS, blue''s writers, the current context')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Where traffic goes now')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -459,7 +463,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-kf' -ScriptBlock {
         }
         'kubectl-kf;help;cutover' {
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Run the preflight checks only')
-            [CompletionResult]::new('failback', 'failback', [CompletionResultType]::ParameterValue, 'Restore every recorded value: DNS, blue''s replicas, the current context')
+            [CompletionResult]::new('failback', 'failback', [CompletionResultType]::ParameterValue, 'Restore every recorded value: DNS, blue''s writers, the current context')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Where traffic goes now')
             break
         }

@@ -40,6 +40,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-kf_clone' -ScriptBlock 
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr')
             [CompletionResult]::new('--resync', '--resync', [CompletionResultType]::ParameterName, 'Repeat the copy for the maintenance window (incremental DataSync; a fresh DB snapshot and restore, replacing green''s DB only with --yes)')
+            [CompletionResult]::new('--discard-green-writes', '--discard-green-writes', [CompletionResultType]::ParameterName, 'With --resync after green took production traffic: replace green''s DB (after a final snapshot of it, kept) and mirror blue''s deletions onto green, discarding what only green has')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')

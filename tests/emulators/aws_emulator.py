@@ -928,10 +928,14 @@ class DataSync:
         if source["type"] != "S3" or destination["type"] != "S3":
             return {"copy": [n for n, _ in SIMULATED_FILES], "delete": [], "bytes": sum(s for _, s in SIMULATED_FILES), "real": False}
         src, dst = self._s3_objects(source), self._s3_objects(destination)
+        # OverwriteMode NEVER: "DataSync doesn't overwrite data in the destination location"
+        # (DataSync API reference, Options.OverwriteMode); objects already there are kept.
+        keep_existing = options.get("OverwriteMode") == "NEVER"
         to_copy = [
             name
             for name, obj in src.items()
-            if options.get("TransferMode") == "ALL" or name not in dst or dst[name].etag != obj.etag
+            if not (keep_existing and name in dst)
+            and (options.get("TransferMode") == "ALL" or name not in dst or dst[name].etag != obj.etag)
         ]
         to_delete = [name for name in dst if name not in src] if options.get("PreserveDeletedFiles") == "REMOVE" else []
         return {"copy": to_copy, "delete": to_delete, "bytes": sum(src[n].size for n in to_copy), "real": True}

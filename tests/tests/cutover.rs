@@ -563,3 +563,363 @@ fn a_rejected_route53_change_after_freeze_and_resync_leaves_a_record_failback_re
         assert!(available, "{d}");
     }
 }
+
+const PROFILE_NS: &str = "kubeflow-user-example-com";
+
+/// The fields freeze changes, of every writer the blue seed runs.
+fn blue_writers(env: &Env) -> Value {
+    let get =
+        |kind: &str, name: &str| env.kubectl_json("blue", &["-n", PROFILE_NS, "get", kind, name]);
+    let nb = get("notebook", "my-notebook");
+    let sts = get("statefulset", "my-notebook");
+    let job = get("job", "random-search-7bq4x");
+    json!({
+        "notebookStopped": nb["metadata"]["annotations"]["kubeflow-resource-stopped"],
+        "notebookReplicas": sts["spec"]["replicas"],
+        "runningRunSuspend": get("workflow", "iris-training-8k2lq")["spec"]["suspend"],
+        "finishedRunSuspend": get("workflow", "xgboost-sample-1a2b3")["spec"]["suspend"],
+        "nightlyEnabled": get("scheduledworkflow", "nightly-iris-training")["spec"]["enabled"],
+        "weeklyEnabled": get("scheduledworkflow", "weekly-report")["spec"]["enabled"],
+        "trialSuspend": job["spec"]["suspend"],
+        "trialActive": job["status"]["active"],
+    })
+}
+
+fn check_named(env: &Env, args: &[&str], name: &str) -> Value {
+    let out = cutover(env, args);
+    let checks: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|_| panic!("{}\n{}", stdout(&out), stderr(&out)));
+    checks["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["check"] == name)
+        .cloned()
+        .unwrap_or_else(|| panic!("no check {name}: {checks}"))
+}
+
+#[test]
+fn freeze_stops_every_writer_of_blue_and_failback_restores_each_exactly() {
+    let r = ready();
+    let env = &r.env;
+    let before = blue_writers(env);
+    assert_eq!(
+        before,
+        json!({"notebookStopped": null, "notebookReplicas": 1, "runningRunSuspend": null,
+               "finishedRunSuspend": null, "nightlyEnabled": true, "weeklyEnabled": false,
+               "trialSuspend": null, "trialActive": 1})
+    );
+
+    // The quiesce report: what still writes to blue, per namespace; a warning before a freeze.
+    let q = check_named(
+        env,
+        &["check", "--to", "green", "-o", "json"],
+        "blue-quiesce",
+    );
+    assert_eq!(
+        (q["ok"].clone(), q["warning"].clone()),
+        (json!(true), json!(true)),
+        "{q}"
+    );
+    let detail = q["detail"].as_str().unwrap();
+    for want in [
+        "1 running pipeline run(s) (kubeflow-user-example-com: 1)",
+        "1 enabled recurring run(s) (kubeflow-user-example-com: 1)",
+        "1 running notebook(s)",
+        "1 running Katib trial(s)",
+    ] {
+        assert!(detail.contains(want), "{detail}");
+    }
+
+    // The plan names each kind of writer it stops.
+    let out = cutover(env, &["--to", "green", "--freeze-blue"]);
+    assert_exit(&out, 0);
+    let plan = stdout(&out);
+    for step in [
+        "freeze-blue",
+        "stop-notebooks",
+        "suspend-runs",
+        "disable-recurring-runs",
+        "suspend-trials",
+    ] {
+        assert!(plan.contains(step), "{plan}");
+    }
+    assert_eq!(blue_writers(env), before, "the plan changed blue");
+
+    let out = cutover(env, &["--to", "green", "--freeze-blue", "--yes"]);
+    assert_exit(&out, 0);
+    let frozen = blue_writers(env);
+    assert!(frozen["notebookStopped"].is_string(), "{frozen}");
+    assert_eq!(frozen["notebookReplicas"], 0);
+    assert_eq!(frozen["runningRunSuspend"], true);
+    assert_eq!(
+        frozen["finishedRunSuspend"],
+        Value::Null,
+        "a finished run was touched"
+    );
+    assert_eq!(frozen["nightlyEnabled"], false);
+    assert_eq!(frozen["weeklyEnabled"], false);
+    assert_eq!(frozen["trialSuspend"], true);
+    assert_eq!(frozen["trialActive"], 0);
+    assert!(blue_replicas(env).iter().all(|(_, n)| *n == 0));
+    // Every previous value was recorded.
+    let f = cutover_section(env)["freeze"].clone();
+    assert_eq!(
+        f["notebooks"][format!("{PROFILE_NS}/my-notebook")],
+        Value::Null
+    );
+    assert!(
+        f["notebooks"]
+            .as_object()
+            .unwrap()
+            .contains_key(&format!("{PROFILE_NS}/my-notebook"))
+    );
+    assert_eq!(
+        f["workflows"],
+        json!({format!("{PROFILE_NS}/iris-training-8k2lq"): null}),
+        "{f}"
+    );
+    assert_eq!(
+        f["scheduledWorkflows"],
+        json!({format!("{PROFILE_NS}/nightly-iris-training"): true,
+               format!("{PROFILE_NS}/weekly-report"): false})
+    );
+    assert_eq!(
+        f["trialJobs"],
+        json!({format!("{PROFILE_NS}/random-search-7bq4x"): null})
+    );
+    let q = check_named(
+        env,
+        &["check", "--to", "green", "-o", "json"],
+        "blue-quiesce",
+    );
+    assert_eq!(q["ok"], true, "{q}");
+    assert!(q.get("warning").is_none(), "{q}");
+
+    // A second cutover records nothing new as "previous".
+    assert_exit(&cutover(env, &["--freeze-blue", "--yes"]), 0);
+    assert_eq!(cutover_section(env)["freeze"], f);
+
+    let out = cutover(env, &["failback", "--yes"]);
+    assert_exit(&out, 0);
+    assert_eq!(blue_writers(env), before);
+}
+
+#[test]
+fn a_resync_is_refused_on_a_blue_that_still_writes_unless_allowed() {
+    let r = ready();
+    let env = &r.env;
+    let zone = r.blue["hosted_zone_id"].as_str().unwrap();
+    let before_zone = zone_records(env, zone);
+    env.reset_requests();
+    let out = cutover(env, &["--to", "green", "--resync", "--yes"]);
+    assert_exit(&out, 2);
+    let err = stderr(&out);
+    assert!(
+        err.contains("--freeze-blue")
+            && err.contains("--allow-live-resync")
+            && err.contains("1 running pipeline run(s)"),
+        "{err}"
+    );
+    assert_eq!(env.mutating_requests(), Vec::<String>::new());
+    assert_eq!(zone_records(env, zone), before_zone);
+    assert!(cutover_section(env).is_null());
+
+    let out = cutover(
+        env,
+        &["--to", "green", "--resync", "--allow-live-resync", "--yes"],
+    );
+    assert_exit(&out, 0);
+    let err = stderr(&out);
+    assert!(err.contains("warning: resyncing a live blue"), "{err}");
+    assert!(
+        env.requests()["by_operation"]["CreateDBSnapshot"]
+            .as_u64()
+            .unwrap_or(0)
+            >= 1
+    );
+}
+
+fn put_object(env: &Env, bucket: &str, key: &str, body: &str) {
+    env.aws(
+        "s3",
+        "put_object",
+        json!({"Bucket": bucket, "Key": key, "Body": body}),
+    );
+}
+
+fn object_body(env: &Env, bucket: &str, key: &str) -> Option<String> {
+    let list = env.aws(
+        "s3",
+        "list_objects_v2",
+        json!({"Bucket": bucket, "Prefix": key}),
+    );
+    let found = list["Contents"]
+        .as_array()
+        .is_some_and(|c| c.iter().any(|o| o["Key"] == key));
+    found.then(|| {
+        env.aws("s3", "get_object", json!({"Bucket": bucket, "Key": key}))["Body"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    })
+}
+
+#[test]
+fn after_a_weighted_move_a_resync_is_refused_and_failback_sync_back_carries_green_s_files_home() {
+    let r = ready();
+    let env = &r.env;
+    let blue_bucket = r.blue["bucket"].as_str().unwrap();
+    let green_bucket = record(env)["resources"]["s3.bucket"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_exit(
+        &cutover(env, &["--to", "green", "--weight", "10", "--yes"]),
+        0,
+    );
+    let rec = record(env);
+    assert!(rec["greenTrafficSince"].is_string(), "{rec}");
+    assert_eq!(rec["trafficOnGreen"], true);
+
+    // Green's users write: a new run's artifact, and a changed copy of an object blue has too.
+    let new_key = "artifacts/green-run-1/train/model.pkl";
+    put_object(env, &green_bucket, new_key, "written on green");
+    let shared = "pipelines/iris-training/pipeline.yaml";
+    let blue_version = object_body(env, blue_bucket, shared).unwrap();
+    put_object(env, &green_bucket, shared, "changed on green");
+
+    // Any resync now would destroy that: refused, nothing changed.
+    env.reset_requests();
+    for (bin, args) in [
+        (
+            "kubectl-kf_cutover",
+            vec!["--freeze-blue", "--resync", "--yes"],
+        ),
+        (
+            "kubectl-kf_clone",
+            vec!["--from", "blue", "--to", "green", "--resync", "--yes"],
+        ),
+    ] {
+        let out = env.plugin(bin, &args);
+        assert_exit(&out, 2);
+        let err = stderr(&out);
+        assert!(
+            err.contains("--discard-green-writes") && err.contains("--sync-back"),
+            "{err}"
+        );
+    }
+    assert_eq!(env.mutating_requests(), Vec::<String>::new());
+    assert!(object_body(env, &green_bucket, new_key).is_some());
+
+    // Failback says what green holds that blue does not.
+    let out = cutover(env, &["failback"]);
+    assert_exit(&out, 0);
+    let plan = stdout(&out);
+    assert!(
+        plan.contains("green holds 2 object(s)") && plan.contains(&green_bucket),
+        "{plan}"
+    );
+    assert!(plan.contains("--sync-back"), "{plan}");
+
+    let out = cutover(env, &["failback", "--sync-back", "--yes", "-o", "json"]);
+    assert_exit(&out, 0);
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let w = &report["greenWrites"];
+    assert_eq!(w["bucket"]["objects"], 2, "{report}");
+    let snapshot = w["dbSnapshot"].as_str().unwrap().to_string();
+    assert!(
+        snapshot.starts_with("kubeflow-db-green-failback-"),
+        "{snapshot}"
+    );
+    let s3 = w["syncedBack"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["layer"] == "s3")
+        .cloned()
+        .unwrap();
+    assert_eq!(s3["files"], 1, "{s3}");
+    // Blue got green's new object and kept its own version of the object both had.
+    assert_eq!(
+        object_body(env, blue_bucket, new_key).as_deref(),
+        Some("written on green")
+    );
+    assert_eq!(object_body(env, blue_bucket, shared), Some(blue_version));
+    // Green's DB is kept as a snapshot, tagged and recorded.
+    let snap = env.aws(
+        "rds",
+        "describe_db_snapshots",
+        json!({"DBSnapshotIdentifier": snapshot}),
+    )["DBSnapshots"][0]
+        .clone();
+    assert_eq!(snap["Status"], "available");
+    assert_eq!(snap["DBInstanceIdentifier"], "kubeflow-db-green");
+    let rec = record(env);
+    assert!(
+        rec["resources"]
+            .as_object()
+            .unwrap()
+            .values()
+            .any(|r| r["id"] == snapshot.as_str() && r["phase"] == "Completed"),
+        "{rec}"
+    );
+    assert_eq!(rec.get("trafficOnGreen"), None);
+    // Nothing of green was deleted.
+    assert!(object_body(env, &green_bucket, new_key).is_some());
+}
+
+#[test]
+fn discarding_green_writes_replaces_green_s_db_only_after_a_final_snapshot() {
+    let r = ready();
+    let env = &r.env;
+    let green_bucket = record(env)["resources"]["s3.bucket"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_exit(
+        &cutover(env, &["--to", "green", "--weight", "10", "--yes"]),
+        0,
+    );
+    let new_key = "artifacts/green-run-1/train/model.pkl";
+    put_object(env, &green_bucket, new_key, "written on green");
+
+    let out = cutover(
+        env,
+        &[
+            "--freeze-blue",
+            "--resync",
+            "--discard-green-writes",
+            "--yes",
+        ],
+    );
+    assert_exit(&out, 0);
+    // Green's DB before the replacement is kept, named and recorded.
+    let final_name = "kubeflow-db-green-final-r0";
+    let snap = env.aws(
+        "rds",
+        "describe_db_snapshots",
+        json!({"DBSnapshotIdentifier": final_name}),
+    )["DBSnapshots"][0]
+        .clone();
+    assert_eq!(snap["DBInstanceIdentifier"], "kubeflow-db-green", "{snap}");
+    let rec = record(env);
+    assert_eq!(rec["resources"]["rds.final-snapshot.r0"]["id"], final_name);
+    assert_eq!(
+        rec["resources"]["rds.final-snapshot.r0"]["phase"],
+        "Completed"
+    );
+    // The resync made green a copy of blue again, as asked: the green-only object is gone.
+    assert_eq!(object_body(env, &green_bucket, new_key), None);
+    let db = env.aws(
+        "rds",
+        "describe_db_instances",
+        json!({"DBInstanceIdentifier": "kubeflow-db-green"}),
+    )["DBInstances"][0]
+        .clone();
+    assert_eq!(db["DBInstanceStatus"], "available");
+    assert_eq!(
+        rec["resources"]["rds.instance"]["details"]["fromSnapshot"],
+        "kf-green-kubeflow-db-r1"
+    );
+}

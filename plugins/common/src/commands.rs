@@ -110,6 +110,10 @@ pub struct CloneCli {
     /// Blue's EFS file system id [default: fileSystemId of the efs-sc StorageClass]
     #[arg(long, value_name = "FS_ID")]
     pub efs_id: Option<String>,
+    /// With --resync after green took production traffic: replace green's DB (after a final
+    /// snapshot of it, kept) and mirror blue's deletions onto green, discarding what only green has
+    #[arg(long)]
+    pub discard_green_writes: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, clap::ValueEnum)]
@@ -246,12 +250,22 @@ pub struct CutoverCli {
     /// Send this percentage of traffic to green (weighted records)
     #[arg(long, value_name = "PCT", value_parser = clap::value_parser!(u8).range(0..=100))]
     pub weight: Option<u8>,
-    /// Scale blue's Kubeflow Deployments to zero before switching (replicas recorded)
+    /// Stop blue's writers before switching: Kubeflow's Deployments, notebooks, pipeline runs,
+    /// recurring runs and Katib trials (each previous value recorded)
     #[arg(long)]
     pub freeze_blue: bool,
-    /// Resync the clones between freezing blue and switching
+    /// Resync the clones between freezing blue and switching (needs --freeze-blue, or a blue
+    /// frozen earlier)
     #[arg(long)]
     pub resync: bool,
+    /// Allow --resync while blue still runs: what blue writes during the copy may be missing or
+    /// inconsistent on green
+    #[arg(long, requires = "resync")]
+    pub allow_live_resync: bool,
+    /// Allow --resync after green took production traffic: green's DB is replaced (after a final
+    /// snapshot, kept) and what only green's bucket and file system hold is deleted
+    #[arg(long, requires = "resync")]
+    pub discard_green_writes: bool,
     #[command(subcommand)]
     pub command: Option<CutoverCommand>,
 }
@@ -260,8 +274,13 @@ pub struct CutoverCli {
 pub enum CutoverCommand {
     /// Run the preflight checks only
     Check,
-    /// Restore every recorded value: DNS, blue's replicas, the current context
-    Failback,
+    /// Restore every recorded value: DNS, blue's writers, the current context
+    Failback {
+        /// Copy back to blue what green's bucket and file system gained since green took traffic
+        /// (DataSync, changed files only, nothing deleted, blue's files never overwritten)
+        #[arg(long)]
+        sync_back: bool,
+    },
     /// Where traffic goes now
     Status,
 }

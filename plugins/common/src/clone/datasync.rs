@@ -257,13 +257,37 @@ pub async fn ensure_location(
     Ok(arn)
 }
 
-/// The task copying `source` to `destination`: only changed files, verified, deletions mirrored.
+/// The options of the copies blue -> green: only changed files, verified, deletions mirrored.
+pub fn copy_options() -> Options {
+    Options::builder()
+        .verify_mode(VerifyMode::PointInTimeConsistent)
+        .overwrite_mode(OverwriteMode::Always)
+        .preserve_deleted_files(PreserveDeletedFiles::Remove)
+        .transfer_mode(TransferMode::Changed)
+        .mtime(Mtime::Preserve)
+        .build()
+}
+
+/// The options of a copy back green -> blue: only files that changed, nothing deleted, and no
+/// file blue has overwritten (blue keeps its own copy of a file both sides changed).
+pub fn sync_back_options() -> Options {
+    Options::builder()
+        .verify_mode(VerifyMode::OnlyFilesTransferred)
+        .overwrite_mode(OverwriteMode::Never)
+        .preserve_deleted_files(PreserveDeletedFiles::Preserve)
+        .transfer_mode(TransferMode::Changed)
+        .mtime(Mtime::Preserve)
+        .build()
+}
+
+/// The task copying `source` to `destination` with `options`.
 pub async fn ensure_task(
     ctx: &Ctx,
     stream: &Stream,
     key: &str,
     source: &str,
     destination: &str,
+    options: Options,
 ) -> Result<String> {
     let ds = ctx.aws.datasync();
     if let Some(r) = ctx.record.get(key).await.filter(|r| !r.id.is_empty())
@@ -288,13 +312,6 @@ pub async fn ensure_task(
         return Ok(arn);
     }
     stream.set(&format!("creating DataSync task {key}"));
-    let options = Options::builder()
-        .verify_mode(VerifyMode::PointInTimeConsistent)
-        .overwrite_mode(OverwriteMode::Always)
-        .preserve_deleted_files(PreserveDeletedFiles::Remove)
-        .transfer_mode(TransferMode::Changed)
-        .mtime(Mtime::Preserve)
-        .build();
     let arn = ds
         .create_task()
         .source_location_arn(source)
@@ -325,14 +342,20 @@ fn running(s: &TaskExecutionStatus) -> bool {
     )
 }
 
-/// Runs the task once (or attaches to the execution already running) and waits for it,
-/// showing the execution's own counters.
-pub async fn run_execution(ctx: &Ctx, stream: &Stream, key: &str, task_arn: &str) -> Result<()> {
+/// Runs the task once (`again`: once more, even when a run completed) or attaches to the
+/// execution already running, and waits for it, showing the execution's own counters.
+pub async fn run_execution(
+    ctx: &Ctx,
+    stream: &Stream,
+    key: &str,
+    task_arn: &str,
+    again: bool,
+) -> Result<()> {
     let ds = ctx.aws.datasync();
     let recorded = ctx.record.get(key).await;
     if let Some(r) = &recorded
         && r.phase == Phase::Completed
-        && !ctx.resync
+        && !again
     {
         stream.set(&format!("{key} already completed ({})", r.id));
         return Ok(());
@@ -351,9 +374,9 @@ pub async fn run_execution(ctx: &Ctx, stream: &Stream, key: &str, task_arn: &str
             current = e.task_execution_arn().map(str::to_string);
         }
     }
-    // A recorded execution that finished after its run was killed counts, unless resyncing.
+    // A recorded execution that finished after its run was killed counts, unless run again.
     if current.is_none()
-        && !ctx.resync
+        && !again
         && let Some(r) = recorded
             .as_ref()
             .filter(|r| r.phase == Phase::InProgress && !r.id.is_empty())

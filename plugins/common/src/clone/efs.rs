@@ -49,8 +49,16 @@ pub async fn run(ctx: &Ctx, stream: &Stream, blue_fs: &str, net: &GreenNetwork) 
         location_spec(ctx, &green_fs).await?,
     )
     .await?;
-    let task = datasync::ensure_task(ctx, stream, TASK, &source, &destination).await?;
-    datasync::run_execution(ctx, stream, EXECUTION, &task).await?;
+    let task = datasync::ensure_task(
+        ctx,
+        stream,
+        TASK,
+        &source,
+        &destination,
+        datasync::copy_options(),
+    )
+    .await?;
+    datasync::run_execution(ctx, stream, EXECUTION, &task, ctx.resync).await?;
     // What was copied where: `kf storage pvc` binds claims to the copy.
     ctx.record.detail(EXECUTION, "from", blue_fs.into()).await?;
     ctx.record

@@ -7,6 +7,7 @@ pub mod discover;
 pub mod efs;
 pub mod rds;
 pub mod s3;
+pub mod sync_back;
 
 use std::collections::BTreeMap;
 
@@ -107,7 +108,17 @@ pub async fn run_reporting(cli: CloneCli, print_report: bool) -> Result<()> {
     layers.sort();
     layers.dedup();
     let session = Session::open(g).await?;
-    let green_cluster = session.green_cluster(true).await?;
+    let rec = session.ctx.record.snapshot().await;
+    if let Some(since) = rec.green_traffic_since.as_deref()
+        && cli.resync
+        && !cli.discard_green_writes
+    {
+        return Err(Error::usage(refuse_resync_after_traffic(
+            since,
+            &session.green,
+        )));
+    }
+    let green_cluster = session.green_cluster().await?;
     let blue_cluster = session.blue_cluster().await;
     if let Some(b) = blue_cluster
         .as_ref()
@@ -155,6 +166,9 @@ pub async fn run_reporting(cli: CloneCli, print_report: bool) -> Result<()> {
 
     let progress = Progress::new(g.quiet);
     let replace_db = cli.resync && g.yes;
+    // Green took production traffic: its DB is snapshotted before it is replaced.
+    let green_took_traffic = rec.green_traffic_since.is_some();
+    let resync_started = crate::record::now();
     let db = async {
         let Some(db) = &storage.db else { return Ok(()) };
         let stream = progress.stream("rds");
@@ -166,7 +180,7 @@ pub async fn run_reporting(cli: CloneCli, print_report: bool) -> Result<()> {
             ));
             return Ok(());
         }
-        rds::run(&ctx, &stream, db, &net, replace_db).await
+        rds::run(&ctx, &stream, db, &net, replace_db, green_took_traffic).await
     };
     let bucket = async {
         let Some(b) = &storage.bucket else {
@@ -191,6 +205,16 @@ pub async fn run_reporting(cli: CloneCli, print_report: bool) -> Result<()> {
             record_failure(&ctx, layer, &e).await;
             failed.push(format!("{name}: {e}"));
         }
+    }
+    let whole_resync = cli.only.is_empty() && (replace_db || storage.db.is_none());
+    if failed.is_empty() && cli.resync && green_took_traffic && whole_resync {
+        // Green is a copy of blue again: what it holds that blue does not dates from now on,
+        // if traffic still goes to green, else there is none.
+        ctx.record
+            .update(|r| {
+                r.green_traffic_since = r.traffic_on_green.then(|| resync_started.clone());
+            })
+            .await?;
     }
     let rec = ctx.record.snapshot().await;
     let report = Report {
@@ -221,6 +245,17 @@ pub async fn run_reporting(cli: CloneCli, print_report: bool) -> Result<()> {
             failed.join("; ")
         )))
     }
+}
+
+/// Why a resync is refused after green took production traffic, and what to do.
+pub fn refuse_resync_after_traffic(since: &str, green: &str) -> String {
+    format!(
+        "green ({green}) has taken production traffic since {since} and may hold writes blue does \
+         not have: a resync would replace green's database and delete from green's bucket and \
+         file system what only green has. Fail back with `kubectl kf cutover failback --sync-back \
+         --yes` to copy green's files back to blue first, or pass --discard-green-writes to \
+         discard them (green's DB is kept as a final snapshot); nothing was changed"
+    )
 }
 
 fn layer_name(l: Layer) -> &'static str {
@@ -336,6 +371,15 @@ async fn plan(
             ),
             action(get(rds::SUBNET_GROUP), "ensure"),
         );
+        if replace && rec.green_traffic_since.is_some() {
+            push(
+                "db",
+                &rds::final_snapshot_key(generation),
+                "DBSnapshot",
+                rds::final_snapshot_name(&t.instance, generation),
+                "create (green's DB before it is replaced; kept)".into(),
+            );
+        }
         push(
             "db",
             rds::INSTANCE,

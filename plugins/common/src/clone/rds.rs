@@ -78,12 +78,26 @@ fn tags(ctx: &Ctx, step: &str) -> Vec<Tag> {
     ]
 }
 
+/// The record key of the final snapshot of green's DB restored from generation `generation`.
+pub fn final_snapshot_key(generation: u32) -> String {
+    format!("rds.final-snapshot.r{generation}")
+}
+
+/// The final snapshot of green's DB `instance` (restored from generation `generation`) taken
+/// when a resync replaces it after green took production traffic.
+pub fn final_snapshot_name(instance: &str, generation: u32) -> String {
+    rds_identifier(&format!("{instance}-final-r{generation}"), 255)
+}
+
+/// `final_snapshot`: green took production traffic, so a replaced DB is deleted only through a
+/// final snapshot of it, which is kept and recorded.
 pub async fn run(
     ctx: &Ctx,
     stream: &Stream,
     blue: &BlueDb,
     green: &GreenNetwork,
     replace: bool,
+    final_snapshot: bool,
 ) -> Result<()> {
     let mut generation = generation(ctx).await;
     if replace {
@@ -101,7 +115,11 @@ pub async fn run(
     }
     snapshot(ctx, stream, blue, &t, generation).await?;
     subnet_group(ctx, stream, green, &t).await?;
-    let host = instance(ctx, stream, blue, green, &t).await?;
+    let final_snapshot = final_snapshot.then(|| {
+        let g = generation.saturating_sub(1);
+        (final_snapshot_key(g), final_snapshot_name(&t.instance, g))
+    });
+    let host = instance(ctx, stream, blue, green, &t, final_snapshot.as_ref()).await?;
     secret(ctx, stream, blue, &t, &host).await?;
     stream.finish(&format!("database {} available at {host}", t.instance));
     Ok(())
@@ -226,6 +244,7 @@ async fn instance(
     blue: &BlueDb,
     green: &GreenNetwork,
     t: &Targets,
+    final_snapshot: Option<&(String, String)>,
 ) -> Result<String> {
     let rds = ctx.aws.rds();
     let describe = || {
@@ -270,9 +289,29 @@ async fn instance(
             .send()
             .await
             .map_err(|e| Error::aws("ModifyDBInstance", e))?;
-        rds.delete_db_instance()
-            .db_instance_identifier(&t.instance)
-            .skip_final_snapshot(true)
+        let mut delete = rds.delete_db_instance().db_instance_identifier(&t.instance);
+        match final_snapshot {
+            // Recorded before the call, so a run killed meanwhile knows the snapshot's name.
+            Some((key, name)) => {
+                ctx.record
+                    .mark(
+                        key,
+                        "DBSnapshot",
+                        name,
+                        Phase::InProgress,
+                        Some(format!(
+                            "final snapshot of {} before the resync replaced it",
+                            t.instance
+                        )),
+                    )
+                    .await?;
+                delete = delete
+                    .skip_final_snapshot(false)
+                    .final_db_snapshot_identifier(name);
+            }
+            None => delete = delete.skip_final_snapshot(true),
+        }
+        delete
             .send()
             .await
             .map_err(|e| Error::aws("DeleteDBInstance", e))?;
@@ -300,11 +339,24 @@ async fn instance(
                 },
             )
             .await?;
+            if let Some((key, name)) = final_snapshot {
+                confirm_snapshot(ctx, stream, key, name).await?;
+            }
             None
         } else {
             existing
         };
     if existing.is_none() {
+        // A run killed after deleting the old instance confirms its final snapshot now.
+        if let Some((key, name)) = final_snapshot
+            && ctx
+                .record
+                .get(key)
+                .await
+                .is_some_and(|r| r.phase != Phase::Completed)
+        {
+            confirm_snapshot(ctx, stream, key, name).await?;
+        }
         stream.set(&format!("restoring {} from {}", t.instance, t.snapshot));
         ctx.record
             .mark(INSTANCE, "DBInstance", &t.instance, Phase::InProgress, None)
@@ -374,6 +426,117 @@ async fn instance(
         .detail(INSTANCE, "host", host.clone().into())
         .await?;
     Ok(host)
+}
+
+/// The snapshot a failback takes of green's DB `instance`, for the traffic green took since
+/// `since` (one per such period, so a second failback does not take another).
+pub fn failback_snapshot_name(instance: &str, since: &str) -> String {
+    rds_identifier(&format!("{instance}-failback-{}", stamp(since)), 255)
+}
+
+/// `2026-12-01T22:13:03Z` -> `20261201t221303z`.
+fn stamp(time: &str) -> String {
+    time.chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect::<String>()
+        .to_ascii_lowercase()
+}
+
+/// Snapshots green's DB after a failback (it holds what green wrote while it took traffic) and
+/// waits until the snapshot is available; it is kept, tagged and recorded.
+pub async fn snapshot_green_for_failback(ctx: &Ctx, stream: &Stream, since: &str) -> Result<()> {
+    let Some(instance) = ctx
+        .record
+        .get(INSTANCE)
+        .await
+        .filter(|r| r.phase == Phase::Completed && !r.id.is_empty())
+    else {
+        return Ok(());
+    };
+    let name = failback_snapshot_name(&instance.id, since);
+    let key = format!("rds.failback-snapshot.{}", stamp(since));
+    let rds = ctx.aws.rds();
+    match rds
+        .describe_db_snapshots()
+        .db_snapshot_identifier(&name)
+        .send()
+        .await
+    {
+        Ok(_) => {}
+        Err(e) if crate::aws::error_code(&e) == Some("DBSnapshotNotFound") => {
+            stream.set(&format!("snapshot {name} of green's DB {}", instance.id));
+            ctx.record
+                .mark(
+                    &key,
+                    "DBSnapshot",
+                    &name,
+                    Phase::InProgress,
+                    Some(format!(
+                        "green's DB after green took traffic since {since}; kept"
+                    )),
+                )
+                .await?;
+            rds.create_db_snapshot()
+                .db_snapshot_identifier(&name)
+                .db_instance_identifier(&instance.id)
+                .set_tags(Some(tags(ctx, &key)))
+                .send()
+                .await
+                .map_err(|e| Error::aws("CreateDBSnapshot", e))?;
+        }
+        Err(e) => return Err(Error::aws("DescribeDBSnapshots", e)),
+    }
+    confirm_snapshot(ctx, stream, &key, &name).await?;
+    stream.finish(&format!("green's DB kept as snapshot {name}"));
+    Ok(())
+}
+
+/// Waits for a snapshot RDS takes on its own (the final snapshot of a deleted instance) and
+/// records it Completed; one that does not exist is an error (the data would be gone).
+async fn confirm_snapshot(ctx: &Ctx, stream: &Stream, key: &str, name: &str) -> Result<()> {
+    let rds = ctx.aws.rds();
+    wait::until(
+        &format!("snapshot {name} to be available"),
+        ctx.timeout,
+        stream,
+        || async {
+            let out = match rds
+                .describe_db_snapshots()
+                .db_snapshot_identifier(name)
+                .send()
+                .await
+            {
+                Ok(out) => out,
+                Err(e) if crate::aws::error_code(&e) == Some("DBSnapshotNotFound") => {
+                    return Err(Error::failed(format!(
+                        "the final snapshot {name} of green's replaced DB does not exist"
+                    )));
+                }
+                Err(e) => return Err(Error::aws("DescribeDBSnapshots", e)),
+            };
+            let status = out
+                .db_snapshots()
+                .first()
+                .and_then(|s| s.status())
+                .unwrap_or("unknown")
+                .to_string();
+            Ok(if status == "available" {
+                Poll::Ready(())
+            } else {
+                Poll::Pending(status)
+            })
+        },
+    )
+    .await?;
+    ctx.record
+        .mark(
+            key,
+            "DBSnapshot",
+            name,
+            Phase::Completed,
+            Some("green's DB, kept".into()),
+        )
+        .await
 }
 
 /// Green's credentials: blue's secret with green's host. The value is never printed or logged.

@@ -52,8 +52,16 @@ pub async fn run(ctx: &Ctx, stream: &Stream, blue: &str) -> Result<()> {
         },
     )
     .await?;
-    let task = datasync::ensure_task(ctx, stream, TASK, &source, &destination).await?;
-    datasync::run_execution(ctx, stream, EXECUTION, &task).await?;
+    let task = datasync::ensure_task(
+        ctx,
+        stream,
+        TASK,
+        &source,
+        &destination,
+        datasync::copy_options(),
+    )
+    .await?;
+    datasync::run_execution(ctx, stream, EXECUTION, &task, ctx.resync).await?;
     stream.finish(&format!("s3://{blue} copied to s3://{green}"));
     Ok(())
 }
@@ -161,4 +169,46 @@ async fn bucket(ctx: &Ctx, stream: &Stream, blue: &str, green: &str) -> Result<(
     ctx.record
         .mark(BUCKET, "S3Bucket", green, Phase::Completed, None)
         .await
+}
+
+/// What a bucket holds that was written after a time.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Written {
+    pub bucket: String,
+    pub objects: u64,
+    pub bytes: i64,
+    /// The first keys (at most 10).
+    pub sample: Vec<String>,
+}
+
+/// The objects of `bucket` last modified at or after `since` (RFC 3339), every page.
+pub async fn written_since(aws: &crate::aws::Aws, bucket: &str, since: &str) -> Result<Written> {
+    let since: i64 = since
+        .parse::<jiff::Timestamp>()
+        .map(|t| t.as_second())
+        .map_err(|e| Error::failed(format!("the recorded time {since} is unreadable: {e}")))?;
+    let mut out = Written {
+        bucket: bucket.to_string(),
+        ..Default::default()
+    };
+    let mut pages = aws
+        .s3()
+        .list_objects_v2()
+        .bucket(bucket)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| Error::aws(&format!("ListObjectsV2 {bucket}"), e))?;
+        for o in page.contents() {
+            if o.last_modified().is_some_and(|t| t.secs() >= since) {
+                out.objects += 1;
+                out.bytes += o.size().unwrap_or(0);
+                if out.sample.len() < 10 {
+                    out.sample.push(o.key().unwrap_or_default().to_string());
+                }
+            }
+        }
+    }
+    Ok(out)
 }

@@ -458,15 +458,38 @@ pub async fn find(
     }
 }
 
-/// Sends the changes in one batch and waits until Route 53 reports them INSYNC; the change id.
-pub async fn apply(
+/// Whether record sets send (some) traffic to `green`: one points at it with no weight or a
+/// weight above 0.
+pub fn sends_to_green(sets: &[RecordSet], green: &Target) -> bool {
+    sets.iter()
+        .any(|r| r.points_at(&green.dns_name) && r.weight.is_none_or(|w| w > 0))
+}
+
+/// Why a change batch was not applied.
+#[derive(Debug)]
+pub enum SubmitError {
+    /// Route 53 answered and refused the batch: nothing changed.
+    Rejected(Error),
+    /// No answer (or an unreadable one): the batch may or may not have been applied.
+    Unknown(Error),
+}
+
+impl SubmitError {
+    pub fn into_error(self) -> Error {
+        match self {
+            Self::Rejected(e) | Self::Unknown(e) => e,
+        }
+    }
+}
+
+/// Sends the changes in one batch; the change id (`None` when there is nothing to change).
+pub async fn submit(
     aws: &Aws,
     zone: &str,
     changes: &[(Action, RecordSet)],
     comment: &str,
     stream: &Stream,
-    timeout: std::time::Duration,
-) -> Result<Option<String>> {
+) -> std::result::Result<Option<String>, SubmitError> {
     if changes.is_empty() {
         return Ok(None);
     }
@@ -480,35 +503,60 @@ pub async fn apply(
         batch = batch.changes(
             Change::builder()
                 .action(action)
-                .resource_record_set(to_sdk(r)?)
+                .resource_record_set(to_sdk(r).map_err(SubmitError::Rejected)?)
                 .build()
-                .map_err(build_err)?,
+                .map_err(|e| SubmitError::Rejected(build_err(e)))?,
         );
     }
-    let r53 = aws.route53();
     stream.set(&format!(
         "changing {} record set(s) in {zone}",
         changes.len()
     ));
-    let out = r53
+    let out = aws
+        .route53()
         .change_resource_record_sets()
         .hosted_zone_id(zone)
-        .change_batch(batch.build().map_err(build_err)?)
+        .change_batch(
+            batch
+                .build()
+                .map_err(|e| SubmitError::Rejected(build_err(e)))?,
+        )
         .send()
         .await
-        .map_err(|e| Error::aws("ChangeResourceRecordSets", e))?;
-    let id = out
-        .change_info()
-        .map(|c| c.id().to_string())
-        .unwrap_or_default();
+        .map_err(|e| {
+            let answered = matches!(
+                e,
+                aws_smithy_runtime_api::client::result::SdkError::ServiceError(_)
+            );
+            let err = Error::aws("ChangeResourceRecordSets", e);
+            if answered {
+                SubmitError::Rejected(err)
+            } else {
+                SubmitError::Unknown(err)
+            }
+        })?;
+    Ok(Some(
+        out.change_info()
+            .map(|c| c.id().to_string())
+            .unwrap_or_default(),
+    ))
+}
+
+/// Waits until Route 53 reports change `id` INSYNC.
+pub async fn wait_insync(
+    aws: &Aws,
+    id: &str,
+    stream: &Stream,
+    timeout: std::time::Duration,
+) -> Result<()> {
+    let r53 = aws.route53();
     let what = format!("Route 53 change {id} to be INSYNC");
     wait::until(&what, timeout, stream, || {
         let r53 = r53.clone();
-        let id = id.clone();
         async move {
             let out = r53
                 .get_change()
-                .id(&id)
+                .id(id)
                 .send()
                 .await
                 .map_err(|e| Error::aws("GetChange", e))?;
@@ -523,8 +571,25 @@ pub async fn apply(
             })
         }
     })
-    .await?;
-    Ok(Some(id))
+    .await
+}
+
+/// Sends the changes in one batch and waits until Route 53 reports them INSYNC; the change id.
+pub async fn apply(
+    aws: &Aws,
+    zone: &str,
+    changes: &[(Action, RecordSet)],
+    comment: &str,
+    stream: &Stream,
+    timeout: std::time::Duration,
+) -> Result<Option<String>> {
+    let id = submit(aws, zone, changes, comment, stream)
+        .await
+        .map_err(SubmitError::into_error)?;
+    if let Some(id) = &id {
+        wait_insync(aws, id, stream, timeout).await?;
+    }
+    Ok(id)
 }
 
 #[cfg(test)]

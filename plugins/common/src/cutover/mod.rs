@@ -25,6 +25,7 @@ use crate::progress::Progress;
 use crate::record::{self, RecordStore, UpgradeRecord};
 use crate::upgrade::Session;
 use dns::{Action, Location, RecordSet, Target};
+pub use freeze::FreezeState;
 
 /// The key of cutover's section in the upgrade record.
 pub const SECTION: &str = "cutover";
@@ -85,15 +86,6 @@ pub struct DnsState {
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct FreezeState {
-    /// Blue's Deployments in namespace kubeflow and their replicas before the freeze.
-    pub replicas: BTreeMap<String, i32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub frozen: Option<String>,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
 pub struct KubeconfigState {
     pub previous_context: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -142,7 +134,7 @@ pub async fn run(cli: CutoverCli) -> Result<()> {
     let g = locate(&cli.global).await?;
     match cli.command {
         Some(CutoverCommand::Check) => check(&cli, &g).await,
-        Some(CutoverCommand::Failback) => failback(&g).await,
+        Some(CutoverCommand::Failback { sync_back }) => failback(&g, sync_back).await,
         Some(CutoverCommand::Status) => status(&g).await,
         None => cutover(&cli, &g).await,
     }
@@ -200,10 +192,21 @@ async fn open(g: &GlobalArgs, changes: bool) -> Result<Session> {
     Session::open(&args).await
 }
 
+/// What this run does about blue's writers, from the flags and the record.
+fn freeze_plan(cli: &CutoverCli, state: &CutoverState) -> preflight::FreezePlan {
+    preflight::FreezePlan {
+        frozen: state.freeze.as_ref().is_some_and(|f| f.frozen.is_some()),
+        freeze: cli.freeze_blue,
+        resync: cli.resync,
+        allow_live: cli.allow_live_resync,
+    }
+}
+
 async fn preflight(
     session: &Session,
     cli: &CutoverCli,
     state: &CutoverState,
+    writers: &freeze::Writers,
 ) -> Result<(preflight::Checks, preflight::Facts)> {
     let green_client = session.green_client().await?;
     let rec = session.ctx.record.snapshot().await;
@@ -216,6 +219,8 @@ async fn preflight(
             .dns
             .as_ref()
             .map(|d| (d.location.clone(), d.previous.clone())),
+        quiesce: freeze::Quiesce::of(writers),
+        freeze: freeze_plan(cli, state),
     };
     preflight::run(
         &session.ctx.aws,
@@ -246,7 +251,8 @@ fn failed_checks(checks: &preflight::Checks) -> Option<Error> {
 async fn check(cli: &CutoverCli, g: &GlobalArgs) -> Result<()> {
     let session = open(g, false).await?;
     let state = CutoverState::from_record(&session.ctx.record.snapshot().await)?;
-    let (checks, _) = preflight(&session, cli, &state).await?;
+    let writers = freeze::observe(&session.blue_client).await?;
+    let (checks, _) = preflight(&session, cli, &state, &writers).await?;
     output::print(g.output, &checks)?;
     match failed_checks(&checks) {
         Some(e) => Err(e),
@@ -325,13 +331,53 @@ async fn current_sets(
         .collect())
 }
 
+/// Refuses (exit 2, before anything is read from AWS or changed) a resync that would destroy
+/// data: one of a blue still written to, and one after green took production traffic.
+fn refuse_unsafe_resync(
+    cli: &CutoverCli,
+    state: &CutoverState,
+    rec: &UpgradeRecord,
+    writers: &freeze::Writers,
+    green: &str,
+) -> Result<()> {
+    if !cli.resync {
+        return Ok(());
+    }
+    let plan = freeze_plan(cli, state);
+    if !plan.freeze && !plan.frozen && !plan.allow_live {
+        let q = freeze::Quiesce::of(writers);
+        let busy = if q.is_quiet() {
+            "Kubeflow's own Deployments".to_string()
+        } else {
+            format!("{} and Kubeflow's own Deployments", q.describe())
+        };
+        return Err(Error::usage(format!(
+            "--resync copies blue's storage for the last time, but blue is not frozen: {busy} \
+             keep writing to it, so the snapshot and the copies would miss or tear what they \
+             write meanwhile. Pass --freeze-blue (or --allow-live-resync to accept that); nothing \
+             was changed"
+        )));
+    }
+    if let Some(since) = rec.green_traffic_since.as_deref()
+        && !cli.discard_green_writes
+    {
+        return Err(Error::usage(crate::clone::refuse_resync_after_traffic(
+            since, green,
+        )));
+    }
+    Ok(())
+}
+
 async fn cutover(cli: &CutoverCli, g: &GlobalArgs) -> Result<()> {
     let changes = g.yes && !g.dry_run;
     let session = open(g, changes).await?;
     let store = &session.ctx.record;
     let aws = &session.ctx.aws;
-    let state = CutoverState::from_record(&store.snapshot().await)?;
-    let (checks, facts) = preflight(&session, cli, &state).await?;
+    let rec = store.snapshot().await;
+    let state = CutoverState::from_record(&rec)?;
+    let writers = freeze::observe(&session.blue_client).await?;
+    refuse_unsafe_resync(cli, &state, &rec, &writers, &session.green)?;
+    let (checks, facts) = preflight(&session, cli, &state, &writers).await?;
     if let Some(e) = failed_checks(&checks) {
         return Err(e);
     }
@@ -346,19 +392,9 @@ async fn cutover(cli: &CutoverCli, g: &GlobalArgs) -> Result<()> {
     let batch = dns::change_batch(&current, &desired);
     let kubeconfig = session.blue.kubeconfig.clone();
     let previous_context = kubeconfig.current_context();
-    let blue_deployments = if cli.freeze_blue {
-        freeze::deployments(&session.blue_client).await?
-    } else {
-        BTreeMap::new()
-    };
-    let to_freeze = freeze::to_record(
-        &blue_deployments,
-        &state
-            .freeze
-            .as_ref()
-            .map(|f| f.replicas.clone())
-            .unwrap_or_default(),
-    );
+    let to_freeze = cli
+        .freeze_blue
+        .then(|| state.freeze.clone().unwrap_or_default().to_record(&writers));
 
     let mut plan = Vec::new();
     step(
@@ -370,26 +406,20 @@ async fn cutover(cli: &CutoverCli, g: &GlobalArgs) -> Result<()> {
             record::configmap_name(&session.green)
         ),
     );
-    if cli.freeze_blue {
-        step(
-            &mut plan,
-            "freeze-blue",
-            format!(
-                "scale blue's Deployments in {} to 0 ({})",
-                record::NAMESPACE,
-                to_freeze
-                    .iter()
-                    .map(|(n, r)| format!("{n}={r}"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        );
+    if let Some(f) = &to_freeze {
+        for (name, action) in f.describe() {
+            step(&mut plan, name, action);
+        }
     }
     if cli.resync {
         step(
             &mut plan,
             "resync",
-            "kubectl kf clone --resync --yes: fresh DB snapshot and restore, incremental copies of bucket and EFS",
+            if rec.green_traffic_since.is_some() {
+                "kubectl kf clone --resync --yes --discard-green-writes: final snapshot of green's DB, then a fresh snapshot and restore; bucket and EFS copied again, deleting what only green has"
+            } else {
+                "kubectl kf clone --resync --yes: fresh DB snapshot and restore, incremental copies of bucket and EFS"
+            },
         );
     }
     step(
@@ -406,6 +436,13 @@ async fn cutover(cli: &CutoverCli, g: &GlobalArgs) -> Result<()> {
             describe_changes(&batch)
         ),
     );
+    if dns::sends_to_green(&desired, &green_lb) && rec.green_traffic_since.is_none() {
+        step(
+            &mut plan,
+            "green-writes",
+            "from now on green takes writes blue does not see: a later resync needs --discard-green-writes, a failback offers --sync-back",
+        );
+    }
     step(
         &mut plan,
         "kubeconfig",
@@ -431,6 +468,19 @@ async fn cutover(cli: &CutoverCli, g: &GlobalArgs) -> Result<()> {
             },
         );
     }
+    if cli.resync && cli.allow_live_resync && !freeze_plan(cli, &state).frozen && !cli.freeze_blue {
+        let q = freeze::Quiesce::of(&writers);
+        Progress::new(g.quiet).println(&format!(
+            "warning: resyncing a live blue (--allow-live-resync): {} and Kubeflow's Deployments \
+             write to blue during the copy; green's DB is blue's at the snapshot, and files or \
+             objects written meanwhile may be missing, stale or half-copied on green",
+            if q.is_quiet() {
+                "nothing else".to_string()
+            } else {
+                q.describe()
+            }
+        ));
+    }
 
     // Everything about to change, with its previous value, before anything changes.
     let blue_target = facts.blue_lb.clone();
@@ -441,7 +491,6 @@ async fn cutover(cli: &CutoverCli, g: &GlobalArgs) -> Result<()> {
         green_lb.clone(),
     );
     let weight = cli.weight;
-    let freeze_blue = cli.freeze_blue;
     let pc = previous_context.clone();
     let fresh = !matches!(
         state.stage,
@@ -465,9 +514,8 @@ async fn cutover(cli: &CutoverCli, g: &GlobalArgs) -> Result<()> {
             green: green2.clone(),
             change_id: s.dns.as_ref().and_then(|d| d.change_id.clone()),
         });
-        if freeze_blue {
-            let f = s.freeze.get_or_insert_with(FreezeState::default);
-            f.replicas = freeze::to_record(&to_freeze, &f.replicas);
+        if let Some(f) = &to_freeze {
+            s.freeze = Some(f.clone());
         }
         if s.kubeconfig.is_none() {
             s.kubeconfig = Some(KubeconfigState {
@@ -478,7 +526,8 @@ async fn cutover(cli: &CutoverCli, g: &GlobalArgs) -> Result<()> {
     })
     .await?;
 
-    let result = execute(cli, g, &session, &loc, &batch, kubeconfig).await;
+    let to_green = dns::sends_to_green(&desired, &green_lb);
+    let result = execute(cli, g, &session, &loc, &batch, to_green, kubeconfig).await;
     match result {
         Ok(()) => {
             let state = save(store, |s| {
@@ -512,6 +561,7 @@ async fn execute(
     session: &Session,
     loc: &Location,
     batch: &[(Action, RecordSet)],
+    to_green: bool,
     mut kubeconfig: Kubeconfigs,
 ) -> Result<()> {
     let store = &session.ctx.record;
@@ -519,10 +569,11 @@ async fn execute(
     if cli.freeze_blue {
         let stream = progress.stream("blue");
         let state = CutoverState::from_record(&store.snapshot().await)?;
-        let zeros: BTreeMap<String, i32> = state
-            .freeze
-            .map(|f| f.replicas.keys().map(|k| (k.clone(), 0)).collect())
-            .unwrap_or_default();
+        let recorded = state.freeze.unwrap_or_default();
+        // Users' work first, while Kubeflow's controllers still run to carry it out.
+        freeze::freeze_workloads(&session.blue_client, &recorded, &stream, g.timeout).await?;
+        let zeros: BTreeMap<String, i32> =
+            recorded.replicas.keys().map(|k| (k.clone(), 0)).collect();
         freeze::scale_all(&session.blue_client, &zeros, &stream, g.timeout).await?;
         save(store, |s| {
             if let Some(f) = &mut s.freeze {
@@ -530,7 +581,11 @@ async fn execute(
             }
         })
         .await?;
-        stream.finish(&format!("blue frozen: {} Deployments at 0", zeros.len()));
+        stream.finish(&format!(
+            "blue frozen: {} writer(s) stopped, {} Deployments at 0",
+            recorded.to_stop(),
+            zeros.len()
+        ));
     }
     if cli.resync {
         progress.println("resyncing the clones (kubectl kf clone --resync)");
@@ -545,6 +600,7 @@ async fn execute(
                 db_instance: None,
                 bucket: None,
                 efs_id: None,
+                discard_green_writes: cli.discard_green_writes,
             },
             false,
         )
@@ -555,15 +611,31 @@ async fn execute(
         "kubectl kf cutover {} -> {}",
         session.blue.context, session.green
     );
-    let id = dns::apply(
-        &session.ctx.aws,
-        &loc.zone_id,
-        batch,
-        &comment,
-        &stream,
-        g.timeout,
-    )
-    .await?;
+    // Green may take writes from the moment the change is sent: recorded before it is.
+    let before = store.snapshot().await;
+    if to_green {
+        store
+            .update(|r| {
+                r.green_traffic_since.get_or_insert_with(record::now);
+                r.traffic_on_green = true;
+            })
+            .await?;
+    }
+    let id = match dns::submit(&session.ctx.aws, &loc.zone_id, batch, &comment, &stream).await {
+        Ok(id) => id,
+        Err(dns::SubmitError::Rejected(e)) => {
+            // Route 53 refused the batch: traffic did not move.
+            let (since, on) = (before.green_traffic_since.clone(), before.traffic_on_green);
+            store
+                .update(|r| {
+                    r.green_traffic_since = since.clone();
+                    r.traffic_on_green = on;
+                })
+                .await?;
+            return Err(e);
+        }
+        Err(dns::SubmitError::Unknown(e)) => return Err(e),
+    };
     if let Some(id) = id {
         save(store, |s| {
             if let Some(d) = &mut s.dns {
@@ -571,6 +643,7 @@ async fn execute(
             }
         })
         .await?;
+        dns::wait_insync(&session.ctx.aws, &id, &stream, g.timeout).await?;
     }
     stream.finish(&format!("{} now points at green", loc.name));
     if kubeconfig.current_context().as_deref() != Some(session.green.as_str()) {
@@ -590,13 +663,108 @@ async fn execute(
     Ok(())
 }
 
-async fn failback(g: &GlobalArgs) -> Result<()> {
+/// What green holds that blue does not, since green first took production traffic.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GreenWrites {
+    pub since: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bucket: Option<crate::clone::s3::Written>,
+    /// Green's EFS: what changed is known only by copying it (DataSync's counters).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub efs: Option<String>,
+    /// Green's DB, kept as this snapshot (there is no relational reverse sync).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub db_snapshot: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub synced_back: Vec<crate::clone::sync_back::Carried>,
+}
+
+/// What green gained since `since`: the bucket's newer objects counted, the EFS said, and the
+/// name green's DB snapshot gets.
+async fn green_writes(session: &Session, rec: &UpgradeRecord, since: &str) -> Result<GreenWrites> {
+    let done = |k: &str| {
+        rec.resources
+            .get(k)
+            .filter(|r| r.phase == record::Phase::Completed && !r.id.is_empty())
+    };
+    let bucket = match done(crate::clone::s3::BUCKET) {
+        Some(b) => Some(crate::clone::s3::written_since(&session.ctx.aws, &b.id, since).await?),
+        None => None,
+    };
+    let efs = done(crate::clone::efs::DESTINATION).map(|_| {
+        "files written to green's EFS are not counted without copying them: --sync-back copies the changed ones back and counts them".to_string()
+    });
+    let db_snapshot = done(crate::clone::rds::INSTANCE)
+        .map(|i| crate::clone::rds::failback_snapshot_name(&i.id, since));
+    Ok(GreenWrites {
+        since: since.to_string(),
+        bucket,
+        efs,
+        db_snapshot,
+        synced_back: Vec::new(),
+    })
+}
+
+impl GreenWrites {
+    fn describe(&self) -> String {
+        let mut holds = Vec::new();
+        let mut notes = Vec::new();
+        if let Some(b) = &self.bucket {
+            if b.objects > 0 {
+                holds.push(format!(
+                    "{} object(s), {} byte(s) in s3://{} written since {}",
+                    b.objects, b.bytes, b.bucket, self.since
+                ));
+            } else {
+                notes.push(format!(
+                    "no object was written to s3://{} since {}",
+                    b.bucket, self.since
+                ));
+            }
+        }
+        if self.efs.is_some() {
+            holds.push(
+                "possibly changed files on its EFS (counted only by copying them: --sync-back)"
+                    .to_string(),
+            );
+        }
+        let mut s = String::new();
+        if !holds.is_empty() {
+            s = format!("green holds {}", holds.join("; "));
+        }
+        for n in notes {
+            if !s.is_empty() {
+                s.push_str("; ");
+            }
+            s.push_str(&n);
+        }
+        if s.is_empty() {
+            s = "nothing of green's storage is recorded".into();
+        }
+        s
+    }
+}
+
+async fn failback(g: &GlobalArgs, sync_back: bool) -> Result<()> {
     let changes = g.yes && !g.dry_run;
     let session = open(g, changes).await?;
     let store = &session.ctx.record;
     let aws = &session.ctx.aws;
-    let state = CutoverState::from_record(&store.snapshot().await)?;
-    if !state.has_changes() {
+    let rec = store.snapshot().await;
+    let state = CutoverState::from_record(&rec)?;
+    let mut writes = match rec.green_traffic_since.as_deref() {
+        Some(since) => Some(green_writes(&session, &rec, since).await?),
+        None => None,
+    };
+    if sync_back && writes.is_none() {
+        return Err(Error::usage(format!(
+            "--sync-back copies back what green gained while it took production traffic, but {} \
+             never took any (no cutover sent traffic to it): fail back without --sync-back",
+            session.green
+        )));
+    }
+    if !state.has_changes() && !sync_back {
         Progress::new(g.quiet).println(&format!(
             "nothing to restore: no cutover of {} -> {} is recorded{}",
             session.blue.context,
@@ -638,6 +806,16 @@ async fn failback(g: &GlobalArgs) -> Result<()> {
                     .join(", ")
             ),
         );
+        let others = f.count() - f.replicas.len();
+        if others > 0 {
+            step(
+                &mut plan,
+                "thaw-workloads",
+                format!(
+                    "put {others} notebook(s), pipeline run(s), recurring run(s) and trial(s) back as they were"
+                ),
+            );
+        }
     }
     if let Some(d) = &state.dns {
         step(
@@ -664,6 +842,27 @@ async fn failback(g: &GlobalArgs) -> Result<()> {
             ),
         );
     }
+    if let Some(w) = &writes {
+        step(&mut plan, "green-writes", w.describe());
+        if let Some(snap) = &w.db_snapshot {
+            step(
+                &mut plan,
+                "green-db-snapshot",
+                format!(
+                    "snapshot green's DB as {snap} (kept): what green's DB gained is not copied back to blue's (no relational reverse sync)"
+                ),
+            );
+        }
+        step(
+            &mut plan,
+            "sync-back",
+            if sync_back {
+                "DataSync green -> blue for the bucket and EFS: changed files only, nothing deleted, blue's files never overwritten"
+            } else {
+                "not asked: pass --sync-back to copy green's new files back to blue"
+            },
+        );
+    }
     if !changes {
         if !g.yes && !g.dry_run {
             Progress::new(g.quiet)
@@ -680,14 +879,21 @@ async fn failback(g: &GlobalArgs) -> Result<()> {
             },
         );
     }
-
     let progress = Progress::new(g.quiet);
+    if let Some(w) = writes.as_ref().filter(|_| !sync_back) {
+        progress.println(&format!(
+            "warning: {}; failing back without --sync-back leaves that on green only (nothing of green is deleted)",
+            w.describe()
+        ));
+    }
+
     // Blue's pods first, so traffic moved back finds them serving.
     if let Some(f) = &state.freeze {
         let stream = progress.stream("blue");
         freeze::scale_all(&session.blue_client, &f.replicas, &stream, g.timeout).await?;
+        freeze::thaw_workloads(&session.blue_client, f, &stream).await?;
         save(store, |s| s.freeze = None).await?;
-        stream.finish("blue's Deployments are back at their recorded replicas");
+        stream.finish("blue's writers are back as recorded");
     }
     if let Some(d) = &state.dns {
         let stream = progress.stream("dns");
@@ -705,6 +911,7 @@ async fn failback(g: &GlobalArgs) -> Result<()> {
         )
         .await?;
         save(store, |s| s.dns = None).await?;
+        store.update(|r| r.traffic_on_green = false).await?;
         stream.finish(&format!("{} is back as it was", d.location.name));
     }
     if state.kubeconfig.is_some() {
@@ -715,6 +922,17 @@ async fn failback(g: &GlobalArgs) -> Result<()> {
             progress.println(&format!("current-context is {prev} again"));
         }
         save(store, |s| s.kubeconfig = None).await?;
+    }
+    // Traffic is back on blue: green's DB stops changing; keep it as it is now.
+    if let Some(w) = &writes {
+        let stream = progress.stream("rds");
+        crate::clone::rds::snapshot_green_for_failback(&session.ctx, &stream, &w.since).await?;
+    }
+    if sync_back {
+        let carried = crate::clone::sync_back::run(&session.ctx, &progress).await?;
+        if let Some(w) = &mut writes {
+            w.synced_back = carried;
+        }
     }
     let state_after = save(store, |s| {
         s.stage = Stage::FailedBack;
@@ -727,7 +945,9 @@ async fn failback(g: &GlobalArgs) -> Result<()> {
         .dns
         .as_ref()
         .map(|d| (d.location.clone(), d.blue.clone(), Some(d.green.clone())));
-    output::print(g.output, &report(g, &session, &state_after, found).await?)
+    let mut out = report(g, &session, &state_after, found).await?;
+    out.green_writes = writes;
+    output::print(g.output, &out)
 }
 
 /// Where traffic goes now: `kf cutover status`, and the result of a cutover or failback.
@@ -753,6 +973,12 @@ pub struct Report {
     pub current_context: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+    /// Since when green may hold writes blue does not have (green took production traffic).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub green_traffic_since: Option<String>,
+    /// What a failback found green holds, and what it copied back.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub green_writes: Option<GreenWrites>,
 }
 
 #[derive(Debug, Serialize)]
@@ -810,6 +1036,25 @@ impl Render for Report {
         }
         if let Some(m) = &self.message {
             s.push_str(&format!("\nlast error: {m}\n"));
+        }
+        if let Some(t) = &self.green_traffic_since {
+            s.push_str(&format!(
+                "\ngreen has taken production traffic since {t}: a resync needs --discard-green-writes\n"
+            ));
+        }
+        if let Some(w) = &self.green_writes {
+            s.push_str(&format!("{}\n", w.describe()));
+            if let Some(snap) = &w.db_snapshot {
+                s.push_str(&format!(
+                    "green's DB is kept as snapshot {snap} (its writes are not copied back: no relational reverse sync)\n"
+                ));
+            }
+            for c in &w.synced_back {
+                s.push_str(&format!(
+                    "copied back to blue ({}): {} file(s), {} byte(s)\n",
+                    c.layer, c.files, c.bytes
+                ));
+            }
         }
         s
     }
@@ -875,6 +1120,8 @@ async fn report(
             .unwrap_or_default(),
         current_context,
         message: state.message.clone(),
+        green_traffic_since: session.ctx.record.snapshot().await.green_traffic_since,
+        green_writes: None,
     })
 }
 
@@ -917,7 +1164,9 @@ mod tests {
             stage: Stage::CutOver,
             freeze: Some(FreezeState {
                 replicas: BTreeMap::from([("ml-pipeline".into(), 2)]),
+                notebooks: BTreeMap::from([("ns/nb".into(), None)]),
                 frozen: Some("t".into()),
+                ..Default::default()
             }),
             kubeconfig: Some(KubeconfigState {
                 previous_context: Some("blue".into()),
