@@ -62,19 +62,48 @@ ALB=$("$PY" tests/emulators/awsq.py elbv2 create_load_balancer \
 kubectl --context green -n istio-system patch ingress istio-ingress --subresource=status --type=merge \
   -p "{\"status\": {\"loadBalancer\": {\"ingress\": [{\"hostname\": \"$ALB\"}]}}}" > /dev/null
 echo "  (standing in for the AWS Load Balancer Controller: green's ALB is $ALB)"
+echo "  (blue-quiesce lists what still writes to blue: pipeline runs, recurring runs, notebooks, Katib trials)"
 run kubectl kf cutover check --to green
 
-bold "   Without --yes: the plan only"
+bold "   Without --yes: the plan only (each kind of writer --freeze-blue stops)"
 run kubectl kf cutover --to green --freeze-blue
 
-bold "   Move the DNS record to green's ALB, with blue's Kubeflow frozen"
-run kubectl kf cutover --to green --freeze-blue --yes
+bold "7. A canary: 10% of the traffic to green, blue still serving"
+run kubectl kf cutover --to green --weight 10 --yes
+GREEN_BUCKET="$(kf_fact blue bucket)-green"
+"$PY" tests/emulators/awsq.py s3 put_object "{\"Bucket\": \"$GREEN_BUCKET\", \"Key\": \"artifacts/canary-run-1/model.pkl\", \"Body\": \"written by a user on green\"}" > /dev/null
+echo "  (a user routed to green ran a pipeline: s3://$GREEN_BUCKET/artifacts/canary-run-1/model.pkl)"
+
+bold "   A resync now would delete what only green has: refused"
+run kubectl kf cutover --freeze-blue --resync --yes || true
+
+bold "   Back to blue, carrying green's new files home (and keeping green's DB as a snapshot)"
+run kubectl kf cutover failback
+run kubectl kf cutover failback --sync-back --yes
+run "$PY" tests/emulators/awsq.py s3 head_object "{\"Bucket\": \"$(kf_fact blue bucket)\", \"Key\": \"artifacts/canary-run-1/model.pkl\"}"
+
+writers() {
+  kubectl --context blue get notebooks -A -o custom-columns='NOTEBOOK:.metadata.name,STOPPED:.metadata.annotations.kubeflow-resource-stopped'
+  kubectl --context blue get statefulsets -A -o custom-columns='STATEFULSET:.metadata.name,REPLICAS:.spec.replicas'
+  kubectl --context blue get workflows -A -o custom-columns='PIPELINE RUN:.metadata.name,PHASE:.status.phase,SUSPEND:.spec.suspend'
+  kubectl --context blue get scheduledworkflows -A -o custom-columns='RECURRING RUN:.metadata.name,ENABLED:.spec.enabled'
+  kubectl --context blue get jobs -A -o custom-columns='TRIAL JOB:.metadata.name,SUSPEND:.spec.suspend,ACTIVE:.status.active'
+}
+
+bold "8. The move: blue frozen (every writer), a last resync (green's canary writes discarded:"
+echo "   its files are home, its DB is kept as a snapshot), all traffic to green"
+bold "   Blue's writers before"
+writers
+run kubectl kf cutover --to green --freeze-blue --resync --discard-green-writes --yes
+bold "   Blue's writers, frozen"
+writers
 run kubectl config current-context
 run kubectl kf cutover status
 
-bold "7. Something is wrong? Fail back: DNS, blue's replicas and the context as they were"
+bold "9. Something is wrong? Fail back: DNS, every writer of blue and the context as they were"
 run kubectl kf cutover failback --yes
 run kubectl config current-context
 run kubectl --context blue -n kubeflow get deployments -o custom-columns=NAME:.metadata.name,REPLICAS:.spec.replicas
+writers
 
 printf '\n\033[1mDone.\033[0m\n'
