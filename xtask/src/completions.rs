@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use clap_complete::{Generator, Shell};
-use kf_common::complete::{Plugin, REQUEST};
+use kf_cli::complete::{Plugin, REQUEST};
 
 /// Where the generated files are committed, relative to the repository root.
 pub const DIR: &str = "completions";

@@ -11,7 +11,7 @@ use std::process::Command;
 
 use anyhow::{Context, Result, bail, ensure};
 use flate2::{Compression, GzBuilder};
-use kf_common::complete::Plugin;
+use kf_cli::complete::Plugin;
 use sha2::{Digest, Sha256};
 
 use crate::{completions, man};

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use kf_common::complete::Plugin;
+use kf_cli::complete::Plugin;
 use serde_yaml::Value;
 
 use crate::dist;

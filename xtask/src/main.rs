@@ -1,6 +1,6 @@
 //! Release chores, run as `cargo run -p xtask -- <task>` (the Makefile's `completions`, `man`,
 //! `krew` and `dist` targets). Everything here is generated from the plugins' clap definitions
-//! (`kf_common::complete::Plugin::command`), so the scripts, pages and manifests cannot drift from
+//! (`kf_cli::complete::Plugin::command`), so the scripts, pages and manifests cannot drift from
 //! the flags; the tests in each module fail when the committed copies are stale.
 
 mod completions;

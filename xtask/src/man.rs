@@ -8,7 +8,7 @@ use anyhow::Result;
 use clap::Command;
 use clap_mangen::Man;
 use clap_mangen::roff::{Roff, roman};
-use kf_common::complete::Plugin;
+use kf_cli::complete::Plugin;
 
 const SECTION: &str = "1";
 

@@ -4,9 +4,6 @@
 //! `AWS_ENDPOINT_URL` is honoured (the emulators use it); S3 then uses path-style addressing.
 
 use aws_config::{BehaviorVersion, Region, SdkConfig, retry::RetryConfig};
-use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
-use aws_smithy_runtime_api::client::result::SdkError;
-use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 use crate::cli::GlobalArgs;
 use crate::error::{Error, Result};
@@ -84,50 +81,4 @@ impl Aws {
     }
 }
 
-/// A short description of a failed AWS call: `Code: message` when the service answered with an
-/// error, otherwise what went wrong (unreachable endpoint, timeout, unreadable answer) without
-/// the raw response.
-pub fn describe_error<E>(err: &SdkError<E, HttpResponse>) -> String
-where
-    E: std::error::Error + ProvideErrorMetadata + 'static,
-{
-    match err {
-        SdkError::ServiceError(s) => match (s.err().code(), s.err().message()) {
-            (Some(code), Some(msg)) => format!("{code}: {msg}"),
-            (Some(code), None) => code.to_string(),
-            _ => format!("HTTP {}: {}", s.raw().status().as_u16(), chain(s.err())),
-        },
-        SdkError::DispatchFailure(_) => format!("could not reach the AWS endpoint: {}", chain(err)),
-        SdkError::TimeoutError(_) => "the request timed out".to_string(),
-        SdkError::ResponseError(_) => format!("unreadable response: {}", chain(err)),
-        _ => chain(err),
-    }
-}
-
-/// An error and its sources, joined, repeated parts dropped, at most 400 characters.
-fn chain(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(err);
-    while let Some(e) = cur {
-        let text = e.to_string();
-        if !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
-        }
-        cur = e.source();
-    }
-    let mut s = parts.join(": ");
-    if s.len() > 400 {
-        let cut = (0..=400)
-            .rev()
-            .find(|i| s.is_char_boundary(*i))
-            .unwrap_or(0);
-        s.truncate(cut);
-        s.push('…');
-    }
-    s
-}
-
-/// The service error code of an SDK error, if the service answered with one.
-pub fn error_code<E: ProvideErrorMetadata>(err: &E) -> Option<&str> {
-    err.code()
-}
+pub use crate::error::{describe_error, error_code};

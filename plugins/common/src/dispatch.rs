@@ -17,7 +17,7 @@ use crate::output::{self, Render};
 pub async fn run(cli: KfCli) -> Result<()> {
     match cli.command {
         KfCommand::Status { global } => {
-            global.init_logging();
+            crate::logging::init_for(&global);
             crate::status::run(&global).await
         }
         KfCommand::Token(args) => token(args).await,

@@ -135,6 +135,29 @@ pub async fn cluster_for_context(
     )))
 }
 
+/// Green's cluster and where green's storage goes.
+#[derive(Clone, Debug)]
+pub struct GreenNetwork {
+    pub cluster: ClusterInfo,
+    pub private_subnets: Vec<Subnet>,
+}
+
+/// Green's network: its cluster with the private subnets; a cluster without its managed
+/// security group is an error.
+pub async fn green_network(aws: &Aws, cluster: ClusterInfo) -> Result<GreenNetwork> {
+    let private_subnets = private_subnets(aws, &cluster).await?;
+    if cluster.cluster_security_group_id.is_empty() {
+        return Err(Error::failed(format!(
+            "EKS cluster {} reports no cluster security group",
+            cluster.name
+        )));
+    }
+    Ok(GreenNetwork {
+        cluster,
+        private_subnets,
+    })
+}
+
 /// A subnet, with the facts placement decisions need.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Subnet {
@@ -233,16 +256,27 @@ pub fn zones(subnets: &[Subnet]) -> Vec<&str> {
 
 /// Installs EKS add-on `addon` on `cluster` (or points it at `role` when it exists with another
 /// one) and waits until it is ACTIVE; its version. Without a role, an existing add-on is left as is.
+/// An EKS add-on as it should be on a cluster.
+#[derive(Clone, Copy, Debug)]
+pub struct AddonSpec<'a> {
+    pub cluster: &'a str,
+    pub name: &'a str,
+    /// The IAM role of its service account (IRSA).
+    pub role: Option<&'a str>,
+    /// The upgrade's tag value.
+    pub tag: &'a str,
+}
+
 pub async fn ensure_addon(
-    ctx: &crate::upgrade::Ctx,
+    aws: &Aws,
+    spec: &AddonSpec<'_>,
+    timeout: std::time::Duration,
     stream: &crate::progress::Stream,
-    cluster: &str,
-    addon: &str,
-    role: Option<&str>,
 ) -> Result<String> {
     use crate::wait::{self, Poll};
     use aws_sdk_eks::types::ResolveConflicts;
-    let eks = ctx.aws.eks();
+    let (cluster, addon, role) = (spec.cluster, spec.name, spec.role);
+    let eks = aws.eks();
     let describe = || {
         eks.describe_addon()
             .cluster_name(cluster)
@@ -272,7 +306,7 @@ pub async fn ensure_addon(
                 .addon_name(addon)
                 .set_service_account_role_arn(role.map(str::to_string))
                 .resolve_conflicts(ResolveConflicts::Overwrite)
-                .tags(crate::record::UPGRADE_TAG, &ctx.tag)
+                .tags(crate::record::UPGRADE_TAG, spec.tag)
                 .send()
                 .await
                 .map_err(|e| Error::aws(&format!("CreateAddon {addon}"), e))?;
@@ -281,7 +315,7 @@ pub async fn ensure_addon(
     }
     wait::until(
         &format!("add-on {addon} on {cluster} to be ACTIVE"),
-        ctx.timeout,
+        timeout,
         stream,
         || async {
             let out = describe()

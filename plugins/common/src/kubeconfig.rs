@@ -68,7 +68,7 @@ impl Kubeconfigs {
     pub fn load(explicit: Option<&Path>) -> Result<Self> {
         let (paths, explicit_flag) = match explicit {
             Some(p) => (vec![p.to_path_buf()], true),
-            None => (default_paths(), false),
+            None => (kf_cli::kubeconfig_paths(None), false),
         };
         let mut files = Vec::new();
         for path in paths {
@@ -224,20 +224,6 @@ impl Kubeconfigs {
             .insert(Value::from("current-context"), Value::from(name));
         f.save()?;
         Ok(f.path.clone())
-    }
-}
-
-fn default_paths() -> Vec<PathBuf> {
-    match std::env::var_os("KUBECONFIG") {
-        Some(v) if !v.is_empty() => std::env::split_paths(&v)
-            .filter(|p| !p.as_os_str().is_empty())
-            .collect(),
-        _ => {
-            let home = std::env::var_os("HOME")
-                .map(PathBuf::from)
-                .unwrap_or_default();
-            vec![home.join(".kube").join("config")]
-        }
     }
 }
 

@@ -2,16 +2,15 @@
 //! the upgrade record, output rendering and errors. The plugin binaries are thin wrappers.
 
 pub mod aws;
-pub mod cli;
 pub mod clone;
-pub mod commands;
-pub mod complete;
 pub mod context;
 pub mod cutover;
 pub mod deploy;
 pub mod dispatch;
+pub mod efs;
 pub mod eks;
 pub mod error;
+pub mod install_config;
 pub mod irsa;
 pub mod kubeconfig;
 pub mod logging;
@@ -26,3 +25,6 @@ pub mod token;
 pub mod upgrade;
 pub mod wait;
 pub use error::{Error, Result};
+
+/// The command-line surface lives in its own crate ([`kf_cli`]); the library takes its settings.
+pub use kf_cli::{args as cli, commands, complete};

@@ -18,3 +18,8 @@ pub fn init(verbose: u8, quiet: bool) {
         .without_time()
         .try_init();
 }
+
+/// Logging as the shared flags ask for it (`-v`, `-q`).
+pub fn init_for(g: &crate::cli::GlobalArgs) {
+    init(g.verbose, g.quiet);
+}

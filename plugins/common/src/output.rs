@@ -7,13 +7,7 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
-pub enum OutputFormat {
-    #[default]
-    Table,
-    Json,
-    Yaml,
-}
+pub use kf_cli::OutputFormat;
 
 /// Something a command prints: it knows how to show itself as a table and serializes for json/yaml.
 pub trait Render: Serialize {

@@ -3,11 +3,11 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use kf_common::commands::CloneCli;
+use kf_cli::commands::CloneCli;
 
 fn main() -> ExitCode {
-    kf_common::complete::handle_request(kf_common::complete::Plugin::Clone);
+    kf_cli::complete::handle_request(kf_cli::complete::Plugin::Clone);
     let cli = CloneCli::parse();
-    cli.global.init_logging();
+    kf_common::logging::init_for(&cli.global);
     kf_common::run::main(kf_common::clone::run(cli))
 }

@@ -3,11 +3,11 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use kf_common::commands::CutoverCli;
+use kf_cli::commands::CutoverCli;
 
 fn main() -> ExitCode {
-    kf_common::complete::handle_request(kf_common::complete::Plugin::Cutover);
+    kf_cli::complete::handle_request(kf_cli::complete::Plugin::Cutover);
     let cli = CutoverCli::parse();
-    cli.global.init_logging();
+    kf_common::logging::init_for(&cli.global);
     kf_common::run::main(kf_common::cutover::run(cli))
 }

@@ -3,11 +3,11 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use kf_common::commands::DeployCli;
+use kf_cli::commands::DeployCli;
 
 fn main() -> ExitCode {
-    kf_common::complete::handle_request(kf_common::complete::Plugin::Deploy);
+    kf_cli::complete::handle_request(kf_cli::complete::Plugin::Deploy);
     let cli = DeployCli::parse();
-    cli.global.init_logging();
+    kf_common::logging::init_for(&cli.global);
     kf_common::run::main(kf_common::deploy::run(cli))
 }

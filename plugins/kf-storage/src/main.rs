@@ -3,11 +3,11 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use kf_common::commands::StorageCli;
+use kf_cli::commands::StorageCli;
 
 fn main() -> ExitCode {
-    kf_common::complete::handle_request(kf_common::complete::Plugin::Storage);
+    kf_cli::complete::handle_request(kf_cli::complete::Plugin::Storage);
     let cli = StorageCli::parse();
-    cli.global.init_logging();
+    kf_common::logging::init_for(&cli.global);
     kf_common::run::main(kf_common::storage::run(cli))
 }

@@ -4,10 +4,10 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use kf_common::commands::KfCli;
+use kf_cli::commands::KfCli;
 
 fn main() -> ExitCode {
-    kf_common::complete::handle_request(kf_common::complete::Plugin::Kf);
+    kf_cli::complete::handle_request(kf_cli::complete::Plugin::Kf);
     let cli = KfCli::parse();
     kf_common::run::main(kf_common::dispatch::run(cli))
 }

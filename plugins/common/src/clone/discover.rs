@@ -10,15 +10,14 @@ use kube::Client;
 use kube::api::{Api, DynamicObject, ListParams};
 use kube::core::{ApiResource, GroupVersionKind};
 
+use super::Overrides;
 use crate::aws::Aws;
-use crate::commands::{CloneCli, Layer};
-use crate::eks::{self, ClusterInfo, Subnet};
+use crate::commands::Layer;
+
 use crate::error::{Error, Result};
+use crate::install_config::{DB_SECRET, EFS_CLASS, INSTALL_CONFIG, cm_value, install_config};
 use crate::record::NAMESPACE;
 
-pub const INSTALL_CONFIG: &str = "pipeline-install-config";
-pub const DB_SECRET: &str = "mysql-secret";
-pub const EFS_CLASS: &str = "efs-sc";
 /// The Secrets Manager secret name the AWS Kubeflow manifests use for the DB.
 pub const DEFAULT_DB_SECRET: &str = "rds-secret";
 
@@ -43,29 +42,6 @@ pub struct BlueStorage {
     pub efs_id: Option<String>,
 }
 
-/// Green's cluster and where green's storage goes.
-#[derive(Clone, Debug)]
-pub struct GreenNetwork {
-    pub cluster: ClusterInfo,
-    pub private_subnets: Vec<Subnet>,
-}
-
-/// Blue's (or green's) `kubeflow/pipeline-install-config`, if there is one.
-pub async fn install_config(client: &Client) -> Result<Option<ConfigMap>> {
-    let api: Api<ConfigMap> = Api::namespaced(client.clone(), NAMESPACE);
-    Ok(api.get_opt(INSTALL_CONFIG).await?)
-}
-
-/// A non-empty value of that ConfigMap.
-pub fn cm_value(cm: &Option<ConfigMap>, key: &str) -> Option<String> {
-    cm.as_ref()?
-        .data
-        .as_ref()?
-        .get(key)
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty())
-}
-
 /// The `host` key of blue's mysql-secret (only that key is read out).
 async fn secret_host(client: &Client) -> Result<Option<String>> {
     let api: Api<Secret> = Api::namespaced(client.clone(), NAMESPACE);
@@ -84,7 +60,7 @@ async fn secret_host(client: &Client) -> Result<Option<String>> {
 pub async fn blue_storage(
     client: &Client,
     aws: &Aws,
-    cli: &CloneCli,
+    cli: &Overrides,
     layers: &[Layer],
 ) -> Result<BlueStorage> {
     let cm = install_config(client).await?;
@@ -125,7 +101,7 @@ pub async fn blue_storage(
 async fn blue_db(
     client: &Client,
     aws: &Aws,
-    cli: &CloneCli,
+    cli: &Overrides,
     cm: &Option<ConfigMap>,
 ) -> Result<BlueDb> {
     let rds = aws.rds();
@@ -235,7 +211,7 @@ async fn secret_provider_objects(client: &Client) -> Vec<String> {
     names
 }
 
-async fn blue_efs(client: &Client, aws: &Aws, cli: &CloneCli) -> Result<String> {
+async fn blue_efs(client: &Client, aws: &Aws, cli: &Overrides) -> Result<String> {
     let (id, source) = match &cli.efs_id {
         Some(id) => (id.clone(), "--efs-id".to_string()),
         None => {
@@ -266,18 +242,4 @@ async fn blue_efs(client: &Client, aws: &Aws, cli: &CloneCli) -> Result<String> 
             ))
         })?;
     Ok(id)
-}
-
-pub async fn green_network(aws: &Aws, cluster: ClusterInfo) -> Result<GreenNetwork> {
-    let private_subnets = eks::private_subnets(aws, &cluster).await?;
-    if cluster.cluster_security_group_id.is_empty() {
-        return Err(Error::failed(format!(
-            "EKS cluster {} reports no cluster security group",
-            cluster.name
-        )));
-    }
-    Ok(GreenNetwork {
-        cluster,
-        private_subnets,
-    })
 }

@@ -4,10 +4,10 @@
 
 use super::Ctx;
 use super::datasync::{self, LocationSpec};
-use super::discover::GreenNetwork;
+use crate::efs as green_efs;
+use crate::eks::GreenNetwork;
 use crate::error::{Error, Result};
 use crate::progress::Stream;
-use crate::storage::efs as green_efs;
 
 pub const SOURCE: &str = "efs.source";
 pub const DESTINATION: &str = "efs.destination";

@@ -15,14 +15,16 @@ use serde::Serialize;
 
 pub use crate::upgrade::Ctx;
 
+use crate::cli::GlobalArgs;
 use crate::commands::{CloneCli, Layer};
+use crate::efs as green_efs;
+use crate::eks::GreenNetwork;
 use crate::error::{Error, Result};
 use crate::output::{self, Render};
 use crate::progress::Progress;
 use crate::record::{Phase, Resource};
-use crate::storage::efs as green_efs;
 use crate::upgrade::Session;
-use discover::{BlueStorage, GreenNetwork};
+use discover::BlueStorage;
 
 /// One line of the plan: a step, the resource it makes or uses, and what will happen.
 #[derive(Clone, Debug, Serialize)]
@@ -92,13 +94,48 @@ fn layer_prefixes(layer: Layer) -> &'static [&'static str] {
     }
 }
 
+/// Blue's storage named by the user instead of discovered.
+#[derive(Clone, Debug, Default)]
+pub struct Overrides {
+    pub db_instance: Option<String>,
+    pub bucket: Option<String>,
+    pub efs_id: Option<String>,
+}
+
+/// What a clone is asked to do: by `kubectl kf clone`'s flags, or by `kf cutover --resync`.
+#[derive(Clone, Debug, Default)]
+pub struct Settings {
+    pub global: GlobalArgs,
+    /// The layers to clone; empty: all.
+    pub only: Vec<Layer>,
+    pub resync: bool,
+    pub overrides: Overrides,
+    pub discard_green_writes: bool,
+}
+
+impl From<CloneCli> for Settings {
+    fn from(c: CloneCli) -> Self {
+        Settings {
+            global: c.global,
+            only: c.only,
+            resync: c.resync,
+            overrides: Overrides {
+                db_instance: c.db_instance,
+                bucket: c.bucket,
+                efs_id: c.efs_id,
+            },
+            discard_green_writes: c.discard_green_writes,
+        }
+    }
+}
+
 pub async fn run(cli: CloneCli) -> Result<()> {
-    run_reporting(cli, true).await
+    run_reporting(cli.into(), true).await
 }
 
 /// The clone; the final report goes to stdout only when `print_report` (a resync inside
 /// `kf cutover` reports nothing of its own on stdout, which holds cutover's result).
-pub async fn run_reporting(cli: CloneCli, print_report: bool) -> Result<()> {
+pub async fn run_reporting(cli: Settings, print_report: bool) -> Result<()> {
     let g = &cli.global;
     let mut layers = if cli.only.is_empty() {
         vec![Layer::Db, Layer::Bucket, Layer::Efs]
@@ -136,8 +173,8 @@ pub async fn run_reporting(cli: CloneCli, print_report: bool) -> Result<()> {
         mut ctx,
     } = session;
     let aws = ctx.aws.clone();
-    let storage = discover::blue_storage(&blue_client, &aws, &cli, &layers).await?;
-    let net = discover::green_network(&aws, green_cluster).await?;
+    let storage = discover::blue_storage(&blue_client, &aws, &cli.overrides, &layers).await?;
+    let net = crate::eks::green_network(&aws, green_cluster).await?;
     ctx.resync = cli.resync;
     let green_fs = match storage.efs_id {
         Some(_) => green_filesystem_id(&ctx).await?,

@@ -4,7 +4,8 @@
 use aws_sdk_rds::types::Tag;
 
 use super::Ctx;
-use super::discover::{BlueDb, GreenNetwork};
+use super::discover::BlueDb;
+use crate::eks::GreenNetwork;
 use crate::error::{Error, Result};
 use crate::progress::Stream;
 use crate::record::{Phase, UPGRADE_TAG};

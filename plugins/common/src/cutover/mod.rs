@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::cli::GlobalArgs;
-use crate::commands::{CloneCli, CutoverCli, CutoverCommand};
+use crate::commands::{CutoverCli, CutoverCommand};
 use crate::context::client_for;
 use crate::error::{Error, Result};
 use crate::kubeconfig::Kubeconfigs;
@@ -593,14 +593,11 @@ async fn execute(
         global.from = Some(session.blue.context.clone());
         global.to = Some(session.green.clone());
         crate::clone::run_reporting(
-            CloneCli {
+            crate::clone::Settings {
                 global,
-                only: Vec::new(),
                 resync: true,
-                db_instance: None,
-                bucket: None,
-                efs_id: None,
                 discard_green_writes: cli.discard_green_writes,
+                ..Default::default()
             },
             false,
         )

@@ -11,12 +11,12 @@ use serde::Serialize;
 use super::dns::{self, Location, RecordSet, Target};
 use super::freeze::{self, Quiesce};
 use crate::aws::Aws;
-use crate::clone::discover::{EFS_CLASS, cm_value, install_config};
 use crate::clone::{rds, s3};
+use crate::efs::FILESYSTEM;
 use crate::error::{Error, Result};
+use crate::install_config::{EFS_CLASS, cm_value, install_config};
 use crate::output::{self, Render};
 use crate::record::{NAMESPACE, UpgradeRecord};
-use crate::storage::efs::FILESYSTEM;
 
 pub const INGRESS_NAMESPACE: &str = "istio-system";
 pub const INGRESS_NAME: &str = "istio-ingress";

@@ -781,7 +781,13 @@ async fn ensure_addon(
                 .and_then(|a| a.service_account_role_arn())
                 .map(str::to_string)
         });
-    let version = crate::eks::ensure_addon(ctx, stream, cluster, addon, role.as_deref()).await?;
+    let spec = crate::eks::AddonSpec {
+        cluster,
+        name: addon,
+        role: role.as_deref(),
+        tag: &ctx.tag,
+    };
+    let version = crate::eks::ensure_addon(&ctx.aws, &spec, ctx.timeout, stream).await?;
     stream.finish(&format!("{addon} ACTIVE"));
     ctx.record
         .mark(

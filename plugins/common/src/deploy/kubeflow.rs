@@ -350,7 +350,7 @@ pub async fn build(root: &Path, option: &str) -> Result<String> {
 
 /// Green's Kubeflow reads green's clones, not blue's storage.
 async fn verify(session: &Session, green: &kube::Client, c: &Clones) -> Result<Vec<Check>> {
-    use crate::clone::discover::{cm_value, install_config};
+    use crate::install_config::{cm_value, install_config};
     let green_cm = install_config(green).await?;
     let blue_cm = install_config(&session.blue_client).await?;
     let mut checks = Vec::new();
@@ -373,7 +373,7 @@ async fn verify(session: &Session, green: &kube::Client, c: &Clones) -> Result<V
     }
     // The DB secret, when the secrets store has synced it: its host must be green's.
     let secret = Api::<Secret>::namespaced(green.clone(), NAMESPACE)
-        .get_opt(crate::clone::discover::DB_SECRET)
+        .get_opt(crate::install_config::DB_SECRET)
         .await?;
     if let Some(host) = secret
         .as_ref()

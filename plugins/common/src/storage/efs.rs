@@ -1,339 +1,12 @@
-//! Green's EFS file system: encrypted, tagged, an NFS security group open to the VPC CIDR only
-//! (looked up by name within green's VPC), and exactly one mount target per availability zone of
-//! green's private subnets. Idempotent: the file system is found again by its creation token,
-//! the group by name in the VPC, mount targets by AZ.
+//! The EFS side of green's storage in Kubernetes: the EFS CSI driver (EKS add-on with an IRSA
+//! role) and the StorageClass `efs-sc` on green's file system (which [`crate::efs`] provisions).
 
-use aws_sdk_ec2::types::{
-    Filter, IpPermission, IpRange, ResourceType, Tag as Ec2Tag, TagSpecification,
-};
-use aws_sdk_efs::types::{LifeCycleState, PerformanceMode, Tag, ThroughputMode};
-
-use crate::clone::discover::GreenNetwork;
+use crate::efs::creation_token;
+use crate::eks::GreenNetwork;
 use crate::error::{Error, Result};
 use crate::progress::Stream;
-use crate::record::{Phase, UPGRADE_TAG};
+use crate::record::Phase;
 use crate::upgrade::Ctx;
-use crate::wait::{self, Poll};
-
-pub const FILESYSTEM: &str = "efs.filesystem";
-pub const SECURITY_GROUP: &str = "efs.security-group";
-pub const MOUNT_TARGETS: &str = "efs.mount-targets";
-pub const DEFAULT_NAME: &str = "efsvol";
-const NFS_PORT: i32 = 2049;
-
-#[derive(Clone, Debug)]
-pub struct GreenEfs {
-    pub id: String,
-    pub arn: String,
-    pub security_group_id: String,
-}
-
-/// The creation token that makes CreateFileSystem idempotent for this upgrade and name.
-pub fn creation_token(ctx: &Ctx, name: &str) -> String {
-    ctx.name("kf-", &format!("-{name}"), 64)
-}
-
-pub async fn ensure(
-    ctx: &Ctx,
-    stream: &Stream,
-    net: &GreenNetwork,
-    name: &str,
-    sg_name: &str,
-) -> Result<GreenEfs> {
-    let sg = security_group(ctx, stream, net, sg_name).await?;
-    let (id, arn) = filesystem(ctx, stream, name).await?;
-    mount_targets(ctx, stream, net, &id, &sg).await?;
-    Ok(GreenEfs {
-        id,
-        arn,
-        security_group_id: sg,
-    })
-}
-
-async fn security_group(
-    ctx: &Ctx,
-    stream: &Stream,
-    net: &GreenNetwork,
-    name: &str,
-) -> Result<String> {
-    let ec2 = ctx.aws.ec2();
-    let vpc = &net.cluster.vpc_id;
-    let cidr = ec2
-        .describe_vpcs()
-        .vpc_ids(vpc)
-        .send()
-        .await
-        .map_err(|e| Error::aws("DescribeVpcs", e))?
-        .vpcs()
-        .first()
-        .and_then(|v| v.cidr_block())
-        .map(str::to_string)
-        .ok_or_else(|| Error::failed(format!("VPC {vpc} has no CIDR block")))?;
-    let found = ec2
-        .describe_security_groups()
-        .filters(Filter::builder().name("vpc-id").values(vpc).build())
-        .filters(Filter::builder().name("group-name").values(name).build())
-        .send()
-        .await
-        .map_err(|e| Error::aws("DescribeSecurityGroups", e))?;
-    let (id, has_rule) = match found.security_groups().first() {
-        Some(g) => {
-            let has_rule = g.ip_permissions().iter().any(|p| {
-                p.ip_protocol() == Some("tcp")
-                    && p.from_port() == Some(NFS_PORT)
-                    && p.to_port() == Some(NFS_PORT)
-                    && p.ip_ranges()
-                        .iter()
-                        .any(|r| r.cidr_ip() == Some(cidr.as_str()))
-            });
-            (g.group_id().unwrap_or_default().to_string(), has_rule)
-        }
-        None => {
-            stream.set(&format!("security group {name} in {vpc}"));
-            let out = ec2
-                .create_security_group()
-                .group_name(name)
-                .description(format!(
-                    "NFS from {vpc} to the EFS of the Kubeflow upgrade to {}",
-                    ctx.green
-                ))
-                .vpc_id(vpc)
-                .tag_specifications(
-                    TagSpecification::builder()
-                        .resource_type(ResourceType::SecurityGroup)
-                        .tags(Ec2Tag::builder().key(UPGRADE_TAG).value(&ctx.tag).build())
-                        .tags(Ec2Tag::builder().key("Name").value(name).build())
-                        .build(),
-                )
-                .send()
-                .await
-                .map_err(|e| Error::aws("CreateSecurityGroup", e))?;
-            (out.group_id().unwrap_or_default().to_string(), false)
-        }
-    };
-    if !has_rule {
-        ec2.authorize_security_group_ingress()
-            .group_id(&id)
-            .ip_permissions(
-                IpPermission::builder()
-                    .ip_protocol("tcp")
-                    .from_port(NFS_PORT)
-                    .to_port(NFS_PORT)
-                    .ip_ranges(
-                        IpRange::builder()
-                            .cidr_ip(&cidr)
-                            .description("NFS from the cluster VPC")
-                            .build(),
-                    )
-                    .build(),
-            )
-            .send()
-            .await
-            .map_err(|e| Error::aws("AuthorizeSecurityGroupIngress", e))?;
-    }
-    ctx.record
-        .mark(
-            SECURITY_GROUP,
-            "SecurityGroup",
-            &id,
-            Phase::Completed,
-            Some(format!("tcp/2049 from {cidr}")),
-        )
-        .await?;
-    Ok(id)
-}
-
-async fn filesystem(ctx: &Ctx, stream: &Stream, name: &str) -> Result<(String, String)> {
-    let efs = ctx.aws.efs();
-    let token = creation_token(ctx, name);
-    let existing = efs
-        .describe_file_systems()
-        .creation_token(&token)
-        .send()
-        .await
-        .map_err(|e| Error::aws("DescribeFileSystems", e))?
-        .file_systems()
-        .first()
-        .cloned();
-    let fs = match existing {
-        Some(fs) => fs,
-        None => {
-            stream.set(&format!("creating EFS file system {name}"));
-            ctx.record
-                .mark(
-                    FILESYSTEM,
-                    "FileSystem",
-                    "",
-                    Phase::InProgress,
-                    Some(name.to_string()),
-                )
-                .await?;
-            let out = efs
-                .create_file_system()
-                .creation_token(&token)
-                .encrypted(true)
-                .performance_mode(PerformanceMode::GeneralPurpose)
-                .throughput_mode(ThroughputMode::Bursting)
-                .tags(
-                    Tag::builder()
-                        .key("Name")
-                        .value(name)
-                        .build()
-                        .expect("key and value"),
-                )
-                .tags(
-                    Tag::builder()
-                        .key(UPGRADE_TAG)
-                        .value(&ctx.tag)
-                        .build()
-                        .expect("key and value"),
-                )
-                .send()
-                .await
-                .map_err(|e| Error::aws("CreateFileSystem", e))?;
-            efs.describe_file_systems()
-                .file_system_id(out.file_system_id())
-                .send()
-                .await
-                .map_err(|e| Error::aws("DescribeFileSystems", e))?
-                .file_systems()
-                .first()
-                .cloned()
-                .ok_or_else(|| Error::failed("the new file system is not described"))?
-        }
-    };
-    let id = fs.file_system_id().to_string();
-    let arn = fs.file_system_arn().unwrap_or_default().to_string();
-    ctx.record
-        .mark(
-            FILESYSTEM,
-            "FileSystem",
-            &id,
-            Phase::InProgress,
-            Some(name.to_string()),
-        )
-        .await?;
-    wait::until(
-        &format!("file system {id} to be available"),
-        ctx.timeout,
-        stream,
-        || async {
-            let out = efs
-                .describe_file_systems()
-                .file_system_id(&id)
-                .send()
-                .await
-                .map_err(|e| Error::aws("DescribeFileSystems", e))?;
-            let state = out
-                .file_systems()
-                .first()
-                .map(|f| f.life_cycle_state().clone());
-            match state {
-                Some(LifeCycleState::Available) => Ok(Poll::Ready(())),
-                Some(LifeCycleState::Error) => {
-                    Err(Error::failed(format!("file system {id} is in error")))
-                }
-                s => Ok(Poll::Pending(
-                    s.map(|s| s.as_str().to_string()).unwrap_or_default(),
-                )),
-            }
-        },
-    )
-    .await?;
-    ctx.record
-        .mark(
-            FILESYSTEM,
-            "FileSystem",
-            &id,
-            Phase::Completed,
-            Some(name.to_string()),
-        )
-        .await?;
-    ctx.record
-        .detail(FILESYSTEM, "arn", arn.clone().into())
-        .await?;
-    Ok((id, arn))
-}
-
-async fn mount_targets(
-    ctx: &Ctx,
-    stream: &Stream,
-    net: &GreenNetwork,
-    fs: &str,
-    sg: &str,
-) -> Result<()> {
-    let efs = ctx.aws.efs();
-    let describe = || efs.describe_mount_targets().file_system_id(fs).send();
-    let existing = describe()
-        .await
-        .map_err(|e| Error::aws("DescribeMountTargets", e))?;
-    let covered: Vec<String> = existing
-        .mount_targets()
-        .iter()
-        .filter_map(|m| m.availability_zone_name().map(str::to_string))
-        .collect();
-    // One subnet per AZ: the first private subnet of each AZ (subnets come sorted by AZ, id).
-    let mut seen: Vec<&str> = Vec::new();
-    for s in &net.private_subnets {
-        if seen.contains(&s.az.as_str()) {
-            continue;
-        }
-        seen.push(&s.az);
-        if covered.contains(&s.az) {
-            continue;
-        }
-        stream.set(&format!("mount target in {} ({})", s.az, s.id));
-        efs.create_mount_target()
-            .file_system_id(fs)
-            .subnet_id(&s.id)
-            .security_groups(sg)
-            .send()
-            .await
-            .map_err(|e| Error::aws("CreateMountTarget", e))?;
-    }
-    let ids = wait::until(
-        &format!("mount targets of {fs} to be available"),
-        ctx.timeout,
-        stream,
-        || async {
-            let out = describe()
-                .await
-                .map_err(|e| Error::aws("DescribeMountTargets", e))?;
-            let pending: Vec<String> = out
-                .mount_targets()
-                .iter()
-                .filter(|m| m.life_cycle_state() != &LifeCycleState::Available)
-                .map(|m| {
-                    format!(
-                        "{} {}",
-                        m.availability_zone_name().unwrap_or_default(),
-                        m.life_cycle_state().as_str()
-                    )
-                })
-                .collect();
-            if pending.is_empty() {
-                Ok(Poll::Ready(
-                    out.mount_targets()
-                        .iter()
-                        .map(|m| m.mount_target_id().to_string())
-                        .collect::<Vec<_>>(),
-                ))
-            } else {
-                Ok(Poll::Pending(pending.join(", ")))
-            }
-        },
-    )
-    .await?;
-    ctx.record
-        .mark(
-            MOUNT_TARGETS,
-            "MountTargets",
-            &ids.join(","),
-            Phase::Completed,
-            Some(format!("{} AZ", seen.len())),
-        )
-        .await
-}
 
 pub const CSI_ROLE: &str = "efs.csi-driver-role";
 pub const CSI_ADDON: &str = "efs.csi-driver";
@@ -412,8 +85,18 @@ pub async fn csi_driver(ctx: &Ctx, stream: &Stream, net: &GreenNetwork) -> Resul
         .mark(CSI_ROLE, "IAMRole", &role, Phase::Completed, None)
         .await?;
 
-    let version =
-        crate::eks::ensure_addon(ctx, stream, &net.cluster.name, ADDON_NAME, Some(&role)).await?;
+    let version = crate::eks::ensure_addon(
+        &ctx.aws,
+        &crate::eks::AddonSpec {
+            cluster: &net.cluster.name,
+            name: ADDON_NAME,
+            role: Some(&role),
+            tag: &ctx.tag,
+        },
+        ctx.timeout,
+        stream,
+    )
+    .await?;
     ctx.record
         .mark(
             CSI_ADDON,
@@ -430,7 +113,7 @@ pub fn storage_class(fs: &str, uid: u32, gid: u32) -> k8s_openapi::api::storage:
     use std::collections::BTreeMap;
     k8s_openapi::api::storage::v1::StorageClass {
         metadata: kube::api::ObjectMeta {
-            name: Some(crate::clone::discover::EFS_CLASS.to_string()),
+            name: Some(crate::install_config::EFS_CLASS.to_string()),
             labels: Some(BTreeMap::from([(
                 crate::record::LABEL_MANAGED_BY.to_string(),
                 crate::record::MANAGED_BY.to_string(),

@@ -9,7 +9,6 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::clone::discover;
 use crate::commands::{StorageCli, StorageCommand};
 use crate::error::Result;
 use crate::output::{self, Render};
@@ -103,9 +102,9 @@ impl Render for EfsReport {
 }
 
 const EFS_KEYS: [&str; 6] = [
-    efs::FILESYSTEM,
-    efs::SECURITY_GROUP,
-    efs::MOUNT_TARGETS,
+    crate::efs::FILESYSTEM,
+    crate::efs::SECURITY_GROUP,
+    crate::efs::MOUNT_TARGETS,
     efs::CSI_ROLE,
     efs::CSI_ADDON,
     efs::STORAGE_CLASS,
@@ -121,7 +120,7 @@ async fn efs_command(
 ) -> Result<()> {
     let ctx = &session.ctx;
     let cluster = session.green_cluster().await?;
-    let net = discover::green_network(&ctx.aws, cluster).await?;
+    let net = crate::eks::green_network(&ctx.aws, cluster).await?;
     efs::refuse_foreign_name(ctx, &net, name).await?;
     let sg_name = sg
         .map(str::to_string)
@@ -132,21 +131,21 @@ async fn efs_command(
             green: session.green.clone(),
             steps: vec![
                 [
-                    efs::SECURITY_GROUP.into(),
+                    crate::efs::SECURITY_GROUP.into(),
                     format!(
                         "{sg_name} in {}: tcp/2049 from the VPC CIDR only",
                         net.cluster.vpc_id
                     ),
                 ],
                 [
-                    efs::FILESYSTEM.into(),
+                    crate::efs::FILESYSTEM.into(),
                     format!(
                         "{name}: encrypted, creation token {}",
-                        efs::creation_token(ctx, name)
+                        crate::efs::creation_token(ctx, name)
                     ),
                 ],
                 [
-                    efs::MOUNT_TARGETS.into(),
+                    crate::efs::MOUNT_TARGETS.into(),
                     format!("one per AZ: {}", azs.join(", ")),
                 ],
                 [
@@ -175,7 +174,7 @@ async fn efs_command(
     session.record_clusters(&net.cluster.name, None).await?;
     let progress = Progress::new(g.quiet);
     let stream = progress.stream("efs");
-    let fs = efs::ensure(ctx, &stream, &net, name, &sg_name).await?;
+    let fs = crate::efs::ensure(ctx, &stream, &net, name, &sg_name).await?;
     efs::csi_driver(ctx, &stream, &net).await?;
     let client = session.green_client().await?;
     let outcome =

@@ -21,7 +21,6 @@ use std::path::{Path, PathBuf};
 use clap::{Arg, ArgAction, Command, CommandFactory, ValueHint};
 
 use crate::commands::{CloneCli, CutoverCli, DeployCli, KfCli, StorageCli};
-use crate::kubeconfig::Kubeconfigs;
 
 /// The first argument that turns a plugin binary into its own completer (cobra's name for it).
 pub const REQUEST: &str = "__complete";
@@ -129,9 +128,23 @@ pub fn handle_request(plugin: Plugin) {
 /// The context names of the kubeconfig in effect; none when it cannot be read (completion stays
 /// quiet; running the command reports the problem).
 pub fn kubeconfig_contexts(explicit: Option<&Path>) -> Vec<String> {
-    Kubeconfigs::load(explicit)
-        .map(|k| k.context_names())
-        .unwrap_or_default()
+    let mut names: Vec<String> = Vec::new();
+    for path in crate::kubeconfig_paths(explicit) {
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        let Ok(doc) = serde_yaml::from_str::<serde_yaml::Value>(&text) else {
+            continue;
+        };
+        for c in doc["contexts"].as_sequence().into_iter().flatten() {
+            if let Some(n) = c["name"].as_str()
+                && !names.iter().any(|m| m == n)
+            {
+                names.push(n.to_string());
+            }
+        }
+    }
+    names
 }
 
 /// How the shell should go on after the candidates (cobra's `ShellCompDirective`).

@@ -5,7 +5,14 @@ use std::time::Duration;
 
 use clap::Args;
 
-use crate::output::OutputFormat;
+/// The format of a command's result on stdout.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    #[default]
+    Table,
+    Json,
+    Yaml,
+}
 
 #[derive(Args, Clone, Debug, Default)]
 pub struct GlobalArgs {
@@ -56,12 +63,6 @@ pub struct GlobalArgs {
 
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
     humantime::parse_duration(s).map_err(|e| format!("{e} (examples: 90s, 20m, 1h30m)"))
-}
-
-impl GlobalArgs {
-    pub fn init_logging(&self) {
-        crate::logging::init(self.verbose, self.quiet);
-    }
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::cli::GlobalArgs;
+use crate::args::GlobalArgs;
 
 const ABOUT_KF: &str = "Blue/green upgrades of Kubeflow on Amazon EKS";
 const AFTER_KF: &str = "\
