@@ -36,7 +36,8 @@ impl Aws {
         let config = loader.load().await;
         if config.region().is_none() {
             return Err(Error::usage(
-                "no AWS region: pass --region REGION, or set AWS_REGION (or region in the AWS profile)",
+                "no AWS region",
+                "pass --region REGION, or set AWS_REGION (or region in the AWS profile)",
             ));
         }
         Ok(Self { config, endpoint })
@@ -81,4 +82,4 @@ impl Aws {
     }
 }
 
-pub use crate::error::{describe_error, error_code};
+pub use crate::error::describe_error;

@@ -29,11 +29,16 @@ impl Blue {
             }
             None => {
                 let c = kubeconfig.current_context().ok_or_else(|| {
-                    Error::usage(format!(
-                        "no current context in the kubeconfig ({}); pass --from CONTEXT (contexts: {})",
-                        kubeconfig.describe(),
-                        kubeconfig.context_names().join(", ")
-                    ))
+                    Error::usage(
+                        format!(
+                            "no current context in the kubeconfig ({})",
+                            kubeconfig.describe()
+                        ),
+                        format!(
+                            "pass --from CONTEXT (contexts: {})",
+                            kubeconfig.context_names().join(", ")
+                        ),
+                    )
                 })?;
                 kubeconfig.require_context(&c, "current-context")?;
                 c
@@ -42,9 +47,10 @@ impl Blue {
         if let Some(to) = &args.to {
             kubeconfig.require_context(to, "--to")?;
             if *to == context {
-                return Err(Error::usage(format!(
-                    "blue and green are both \"{to}\": pass --to with the new cluster's context (or --from with production's)"
-                )));
+                return Err(Error::usage(
+                    format!("blue and green are both \"{to}\""),
+                    "pass --to with the new cluster's context (or --from with production's)",
+                ));
             }
         }
         Ok(Self {
@@ -64,18 +70,21 @@ impl Blue {
         }
         let records = record::list(blue_client, &self.context).await?;
         let green = records.first().map(|r| r.green.clone()).ok_or_else(|| {
-            Error::usage(format!(
-                "no upgrade of \"{}\" is recorded yet: pass --to CONTEXT (contexts: {})",
-                self.context,
-                self.kubeconfig.context_names().join(", ")
-            ))
+            Error::usage(
+                format!("no upgrade of \"{}\" is recorded yet", self.context),
+                format!(
+                    "pass --to CONTEXT (contexts: {})",
+                    self.kubeconfig.context_names().join(", ")
+                ),
+            )
         })?;
         self.kubeconfig
             .require_context(&green, "the upgrade record")?;
         if green == self.context {
-            return Err(Error::usage(format!(
-                "the recorded green context equals blue (\"{green}\"); pass --to"
-            )));
+            return Err(Error::usage(
+                format!("the recorded green context equals blue (\"{green}\")"),
+                "pass --to",
+            ));
         }
         Ok(green)
     }
@@ -86,23 +95,34 @@ pub async fn client_for(kubeconfig: &Kubeconfigs, context: &str) -> Result<Clien
     let mut merged: Option<Kubeconfig> = None;
     for f in kubeconfig.files() {
         let kc = Kubeconfig::read_from(&f.path).map_err(|e| {
-            Error::usage(format!("cannot read kubeconfig {}: {e}", f.path.display()))
+            Error::usage(
+                format!("cannot read kubeconfig {}: {e}", f.path.display()),
+                "fix it or pass --kubeconfig PATH",
+            )
         })?;
         merged = Some(match merged {
             None => kc,
-            Some(m) => m
-                .merge(kc)
-                .map_err(|e| Error::usage(format!("merging kubeconfigs: {e}")))?,
+            Some(m) => m.merge(kc).map_err(|e| {
+                Error::usage(
+                    format!("merging kubeconfigs: {e}"),
+                    "fix the files of KUBECONFIG",
+                )
+            })?,
         });
     }
     let merged =
-        merged.ok_or_else(|| Error::usage("no kubeconfig found; pass --kubeconfig PATH"))?;
+        merged.ok_or_else(|| Error::usage("no kubeconfig found", "pass --kubeconfig PATH"))?;
     let options = KubeConfigOptions {
         context: Some(context.to_string()),
         ..Default::default()
     };
     let config = Config::from_custom_kubeconfig(merged, &options)
         .await
-        .map_err(|e| Error::usage(format!("context \"{context}\": {e}")))?;
+        .map_err(|e| {
+            Error::usage(
+                format!("context \"{context}\": {e}"),
+                "fix the context in the kubeconfig, or pass another",
+            )
+        })?;
     Client::try_from(config).map_err(Error::from)
 }

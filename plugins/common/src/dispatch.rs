@@ -57,13 +57,16 @@ async fn token(args: TokenArgs) -> Result<()> {
     let aws = crate::aws::Aws::load(&global).await?;
     let provider = aws.config.credentials_provider().ok_or_else(|| {
         Error::usage(
-            "no AWS credentials: set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY",
+            "no AWS credentials",
+            "set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY",
         )
     })?;
-    let creds = provider
-        .provide_credentials()
-        .await
-        .map_err(|e| Error::usage(format!("no AWS credentials: {e}")))?;
+    let creds = provider.provide_credentials().await.map_err(|e| {
+        Error::usage(
+            format!("no AWS credentials: {e}"),
+            "set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY",
+        )
+    })?;
     let now = SystemTime::now();
     let token = crate::token::eks_token(&args.cluster, aws.region(), &creds, now)?;
     let cred = crate::token::exec_credential(token, now)?;

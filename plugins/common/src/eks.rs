@@ -128,11 +128,14 @@ pub async fn cluster_for_context(
             return Ok(info);
         }
     }
-    Err(Error::usage(format!(
-        "cannot tell which EKS cluster context \"{context}\" is: its user has no exec `--cluster-name`/`--cluster` \
-         argument, it is not an EKS ARN, and no cluster's endpoint is {server}; recreate the context with \
-         `aws eks update-kubeconfig` or `kubectl kf deploy cluster`"
-    )))
+    Err(Error::usage(
+        format!(
+            "cannot tell which EKS cluster context \"{context}\" is: its user has no exec `--cluster-name`/`--cluster` \
+         argument, it is not an EKS ARN, and no cluster's endpoint is {server}"
+        ),
+        "recreate the context with \
+         `aws eks update-kubeconfig` or `kubectl kf deploy cluster`",
+    ))
 }
 
 /// Green's cluster and where green's storage goes.
@@ -298,7 +301,10 @@ pub async fn ensure_addon(
                     .map_err(|e| Error::aws(&format!("UpdateAddon {addon}"), e))?;
             }
         }
-        Err(e) if crate::aws::error_code(&e) == Some("ResourceNotFoundException") => {
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_resource_not_found_exception()) =>
+        {
             // The version is left to EKS's default for the cluster's Kubernetes version.
             stream.set(&format!("installing add-on {addon}"));
             eks.create_addon()

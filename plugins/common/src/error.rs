@@ -12,18 +12,71 @@ use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 /// Result alias used across the library.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// How a command ended, as its exit code (the contract: 0, 1, 2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ExitStatus {
+    /// It did what was asked.
+    Success = 0,
+    /// An operation against AWS or Kubernetes failed; what was done is recorded.
+    Failure = 1,
+    /// Bad input, or a request refused to keep data safe; nothing was changed.
+    Usage = 2,
+}
+
+impl From<ExitStatus> for ExitCode {
+    fn from(s: ExitStatus) -> Self {
+        ExitCode::from(s as u8)
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// The user asked for something that cannot be done as asked (exit 2). Nothing was changed.
-    #[error("{0}")]
-    Usage(String),
+    /// The user asked for something that cannot be done as asked. Nothing was changed.
+    #[error("{problem}; {fix}")]
+    Usage { problem: String, fix: String },
 
-    /// An operation against Kubernetes or AWS failed (exit 1).
+    /// Going on would endanger production or its data (a target that is blue's, a resync that
+    /// would destroy green's writes). Nothing was changed.
+    #[error("{problem}; {fix}")]
+    Refused { problem: String, fix: String },
+
+    /// A failed AWS call: the operation, the service's error code (when it answered) and what
+    /// it said or what went wrong on the way.
+    #[error("AWS {op}: {}", match code { Some(c) => format!("{c}: {message}"), None => message.clone() })]
+    Aws {
+        op: String,
+        code: Option<String>,
+        message: String,
+    },
+
+    /// A failed Kubernetes call, as the API server said it: message (reason, HTTP code).
+    #[error("Kubernetes API{}: {}", context.as_deref().map(|c| format!(" ({c})")).unwrap_or_default(), kube_message(source))]
+    Kube {
+        context: Option<String>,
+        #[source]
+        source: kube::Error,
+    },
+
+    /// A wait that did not end in time.
+    #[error(
+        "timed out after {} waiting for {what} (last status: {last}); raise --timeout, then run the \
+         command again: it resumes where it stopped",
+        humantime::format_duration(std::time::Duration::from_secs(after.as_secs()))
+    )]
+    Timeout {
+        what: String,
+        after: std::time::Duration,
+        last: String,
+    },
+
+    /// An operation failed (a resource ended in a failed state, an answer was unusable).
     #[error("{0}")]
     Failed(String),
 
-    #[error("Kubernetes API: {0}")]
-    Kube(#[from] kube::Error),
+    /// Independent streams of one command (the clone's db, bucket and efs) failed, each with its
+    /// own error; the others went on.
+    #[error("{}", streams_message(.0))]
+    Streams(Vec<(String, Error)>),
 
     #[error("{context}: {source}")]
     Io {
@@ -33,9 +86,56 @@ pub enum Error {
     },
 }
 
+fn streams_message(streams: &[(String, Error)]) -> String {
+    let all: Vec<String> = streams.iter().map(|(l, e)| format!("{l}: {e}")).collect();
+    if streams
+        .iter()
+        .all(|(_, e)| e.exit_status() == ExitStatus::Usage)
+    {
+        all.join("; ")
+    } else {
+        format!(
+            "{}; fix the cause and run it again: it retries only what failed",
+            all.join("; ")
+        )
+    }
+}
+
+/// What the API server said, without the debug dump of the whole response.
+fn kube_message(e: &kube::Error) -> String {
+    match e {
+        kube::Error::Api(s) => format!("{} ({}, HTTP {})", s.message, s.reason, s.code),
+        kube::Error::HyperError(_) | kube::Error::Service(_) => {
+            format!("cannot reach the API server: {}", chain(e))
+        }
+        other => chain(other),
+    }
+}
+
+impl From<kube::Error> for Error {
+    fn from(source: kube::Error) -> Self {
+        Error::Kube {
+            context: None,
+            source,
+        }
+    }
+}
+
 impl Error {
-    pub fn usage(msg: impl Into<String>) -> Self {
-        Self::Usage(msg.into())
+    /// Bad input: what is wrong, and what to do about it.
+    pub fn usage(problem: impl Into<String>, fix: impl Into<String>) -> Self {
+        Self::Usage {
+            problem: problem.into(),
+            fix: fix.into(),
+        }
+    }
+
+    /// A refusal that keeps production or its data safe: what it would do, and what to do.
+    pub fn refused(problem: impl Into<String>, fix: impl Into<String>) -> Self {
+        Self::Refused {
+            problem: problem.into(),
+            fix: fix.into(),
+        }
     }
 
     pub fn failed(msg: impl Into<String>) -> Self {
@@ -50,30 +150,60 @@ impl Error {
     }
 
     /// A failed AWS call, with the operation named and the service's error code and message.
-    pub fn aws<E>(
-        operation: &str,
-        err: aws_smithy_runtime_api::client::result::SdkError<
-            E,
-            aws_smithy_runtime_api::client::orchestrator::HttpResponse,
-        >,
-    ) -> Self
+    pub fn aws<E>(operation: &str, err: SdkError<E, HttpResponse>) -> Self
     where
-        E: std::error::Error + aws_smithy_types::error::metadata::ProvideErrorMetadata + 'static,
+        E: std::error::Error + ProvideErrorMetadata + 'static,
     {
-        Self::Failed(format!("AWS {operation}: {}", describe_error(&err)))
+        let code = match &err {
+            SdkError::ServiceError(s) => s.err().code().map(str::to_string),
+            _ => None,
+        };
+        let message = match (&err, &code) {
+            (SdkError::ServiceError(s), Some(_)) => {
+                s.err().message().unwrap_or_default().to_string()
+            }
+            _ => describe_error(&err),
+        };
+        Self::Aws {
+            op: operation.to_string(),
+            code,
+            message,
+        }
+    }
+
+    /// The AWS error code, when this is an AWS error the service answered with.
+    pub fn aws_code(&self) -> Option<&str> {
+        match self {
+            Self::Aws { code, .. } => code.as_deref(),
+            _ => None,
+        }
+    }
+
+    pub fn exit_status(&self) -> ExitStatus {
+        match self {
+            Self::Usage { .. } | Self::Refused { .. } => ExitStatus::Usage,
+            // One stream refused for its input makes the whole command a usage error.
+            Self::Streams(v) => v
+                .iter()
+                .map(|(_, e)| e.exit_status())
+                .max()
+                .unwrap_or(ExitStatus::Failure),
+            Self::Failed(_)
+            | Self::Aws { .. }
+            | Self::Kube { .. }
+            | Self::Timeout { .. }
+            | Self::Io { .. } => ExitStatus::Failure,
+        }
     }
 
     pub fn exit_code(&self) -> u8 {
-        match self {
-            Self::Usage(_) => 2,
-            Self::Failed(_) | Self::Kube(_) | Self::Io { .. } => 1,
-        }
+        self.exit_status() as u8
     }
 }
 
 impl From<Error> for ExitCode {
     fn from(e: Error) -> Self {
-        ExitCode::from(e.exit_code())
+        e.exit_status().into()
     }
 }
 
@@ -120,7 +250,59 @@ fn chain(err: &(dyn std::error::Error + 'static)) -> String {
     s
 }
 
-/// The service error code of an SDK error, if the service answered with one.
-pub fn error_code<E: ProvideErrorMetadata>(err: &E) -> Option<&str> {
-    err.code()
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exit_statuses_follow_the_contract() {
+        assert_eq!(Error::usage("bad", "fix it").exit_code(), 2);
+        assert_eq!(Error::refused("blue", "pass --to").exit_code(), 2);
+        assert_eq!(Error::failed("x").exit_code(), 1);
+        let t = Error::Timeout {
+            what: "snapshot s".into(),
+            after: std::time::Duration::from_secs(90),
+            last: "creating".into(),
+        };
+        assert_eq!(t.exit_code(), 1);
+        assert!(
+            t.to_string()
+                .contains("1m 30s waiting for snapshot s (last status: creating)")
+        );
+        let mixed = Error::Streams(vec![
+            ("db".into(), Error::failed("x")),
+            ("bucket".into(), Error::usage("y", "z")),
+        ]);
+        assert_eq!(mixed.exit_code(), 2);
+        let failed = Error::Streams(vec![("db".into(), Error::failed("x"))]);
+        assert_eq!(failed.exit_code(), 1);
+        assert!(
+            failed.to_string().contains("retries only what failed"),
+            "{failed}"
+        );
+    }
+
+    #[test]
+    fn usage_errors_say_what_to_do() {
+        assert_eq!(
+            Error::usage("no AWS region", "pass --region REGION").to_string(),
+            "no AWS region; pass --region REGION"
+        );
+    }
+
+    #[test]
+    fn kubernetes_errors_read_as_the_server_said_them() {
+        let status: kube::core::Status = serde_json::from_value(serde_json::json!({
+            "status": "Failure",
+            "message": "namespaces \"kubeflow\" not found",
+            "reason": "NotFound",
+            "code": 404
+        }))
+        .unwrap();
+        let e: Error = kube::Error::Api(Box::new(status)).into();
+        assert_eq!(
+            e.to_string(),
+            "Kubernetes API: namespaces \"kubeflow\" not found (NotFound, HTTP 404)"
+        );
+    }
 }

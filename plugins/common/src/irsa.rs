@@ -114,24 +114,28 @@ pub async fn ensure_role(aws: &Aws, r: &IrsaRole<'_>) -> Result<String> {
             }
             role.arn().to_string()
         }
-        Err(e) if crate::aws::error_code(&e) == Some("NoSuchEntity") => iam
-            .create_role()
-            .role_name(r.name)
-            .assume_role_policy_document(trust.to_string())
-            .description(format!("IRSA for {}/{}", r.namespace, r.service_account))
-            .tags(
-                Tag::builder()
-                    .key(UPGRADE_TAG)
-                    .value(r.tag)
-                    .build()
-                    .expect("key and value"),
-            )
-            .send()
-            .await
-            .map_err(|e| Error::aws("CreateRole", e))?
-            .role()
-            .map(|role| role.arn().to_string())
-            .unwrap_or_default(),
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_no_such_entity_exception()) =>
+        {
+            iam.create_role()
+                .role_name(r.name)
+                .assume_role_policy_document(trust.to_string())
+                .description(format!("IRSA for {}/{}", r.namespace, r.service_account))
+                .tags(
+                    Tag::builder()
+                        .key(UPGRADE_TAG)
+                        .value(r.tag)
+                        .build()
+                        .expect("key and value"),
+                )
+                .send()
+                .await
+                .map_err(|e| Error::aws("CreateRole", e))?
+                .role()
+                .map(|role| role.arn().to_string())
+                .unwrap_or_default()
+        }
         Err(e) => return Err(Error::aws("GetRole", e)),
     };
     let want: serde_json::Value = serde_json::from_str(r.policy)

@@ -76,16 +76,17 @@ impl Kubeconfigs {
                 Ok(text) => files.push(KubeconfigFile::parse(&path, &text)?),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit_flag => continue,
                 Err(e) => {
-                    return Err(Error::usage(format!(
-                        "cannot read kubeconfig {}: {e}; pass --kubeconfig PATH or set KUBECONFIG",
-                        path.display()
-                    )));
+                    return Err(Error::usage(
+                        format!("cannot read kubeconfig {}: {e}", path.display()),
+                        "pass --kubeconfig PATH or set KUBECONFIG",
+                    ));
                 }
             }
         }
         if files.is_empty() {
             return Err(Error::usage(
-                "no kubeconfig found ($KUBECONFIG and ~/.kube/config are missing); pass --kubeconfig PATH",
+                "no kubeconfig found ($KUBECONFIG and ~/.kube/config are missing)",
+                "pass --kubeconfig PATH",
             ));
         }
         Ok(Self {
@@ -178,10 +179,13 @@ impl Kubeconfigs {
             } else {
                 names.join(", ")
             };
-            Error::usage(format!(
-                "context \"{name}\" (from {flag}) is not in the kubeconfig ({}); contexts: {list}",
-                self.describe()
-            ))
+            Error::usage(
+                format!(
+                    "context \"{name}\" (from {flag}) is not in the kubeconfig ({})",
+                    self.describe()
+                ),
+                format!("contexts: {list}"),
+            )
         })
     }
 
@@ -233,20 +237,23 @@ impl KubeconfigFile {
             Value::Mapping(Mapping::new())
         } else {
             serde_yaml::from_str(text).map_err(|e| {
-                Error::usage(format!(
-                    "kubeconfig {} is not valid YAML ({e}); fix it or pass --kubeconfig PATH",
-                    path.display()
-                ))
+                Error::usage(
+                    format!("kubeconfig {} is not valid YAML ({e})", path.display()),
+                    "fix it or pass --kubeconfig PATH",
+                )
             })?
         };
         let doc = match doc {
             Value::Mapping(_) => doc,
             Value::Null => Value::Mapping(Mapping::new()),
             _ => {
-                return Err(Error::usage(format!(
-                    "kubeconfig {} is not a kubeconfig (expected a mapping); pass --kubeconfig PATH",
-                    path.display()
-                )));
+                return Err(Error::usage(
+                    format!(
+                        "kubeconfig {} is not a kubeconfig (expected a mapping)",
+                        path.display()
+                    ),
+                    "pass --kubeconfig PATH",
+                ));
             }
         };
         Ok(Self {

@@ -229,9 +229,10 @@ fn namespace_missing(e: &kube::Error) -> bool {
 }
 
 fn no_kubeflow(blue: &str) -> Error {
-    Error::usage(format!(
-        "context \"{blue}\" has no namespace \"{NAMESPACE}\": is Kubeflow installed there? Pass --from with the production context"
-    ))
+    Error::usage(
+        format!("context \"{blue}\" has no namespace \"{NAMESPACE}\""),
+        "is Kubeflow installed there? Pass --from with the production context",
+    )
 }
 
 /// Reads every upgrade record kept in blue's cluster, newest first.
@@ -282,10 +283,13 @@ impl RecordStore {
             Ok(Some(cm)) => {
                 let rec = parse(&cm)?;
                 if rec.blue != blue {
-                    return Err(Error::usage(format!(
-                        "{NAMESPACE}/{name} records an upgrade of \"{}\" to \"{green}\", not of \"{blue}\"; pass the matching --from",
-                        rec.blue
-                    )));
+                    return Err(Error::usage(
+                        format!(
+                            "{NAMESPACE}/{name} records an upgrade of \"{}\" to \"{green}\", not of \"{blue}\"",
+                            rec.blue
+                        ),
+                        "pass the matching --from",
+                    ));
                 }
                 (rec, cm.metadata.resource_version)
             }

@@ -190,22 +190,26 @@ pub fn rewrite_db_secret(text: &str, file: &str, to: &str, blue: Option<&str>) -
     let mut names_target = false;
     for doc_text in docs {
         let doc: Value = serde_yaml::from_str(doc_text)
-            .map_err(|e| Error::usage(format!("{file} is not valid YAML ({e}); fix the file")))?;
+            .map_err(|e| Error::usage(format!("{file} is not valid YAML ({e})"), "fix the file"))?;
         let Some(objects_text) = spc_objects(&doc) else {
             out.push_str(doc_text);
             continue;
         };
         let objects = parse_objects(objects_text).map_err(|e| {
-            Error::usage(format!(
-                "{file}: spec.parameters.objects of the SecretProviderClass: {e}; fix the file"
-            ))
+            Error::usage(
+                format!("{file}: spec.parameters.objects of the SecretProviderClass: {e}"),
+                "fix the file",
+            )
         })?;
         let i = db_object(&objects, blue).ok_or_else(|| {
-            Error::usage(format!(
-                "{file}: cannot tell which object of the SecretProviderClass is the DB secret \
-                 ({} objects of type secretsmanager); keep one, or the one extracting host/password",
-                objects.iter().filter(|o| o.is_secrets_manager()).count()
-            ))
+            Error::usage(
+                format!(
+                    "{file}: cannot tell which object of the SecretProviderClass is the DB secret \
+                 ({} objects of type secretsmanager)",
+                    objects.iter().filter(|o| o.is_secrets_manager()).count()
+                ),
+                "keep one, or the one extracting host/password",
+            )
         })?;
         old = Some(objects[i].name.clone());
         if objects[i].name == to {
@@ -215,10 +219,15 @@ pub fn rewrite_db_secret(text: &str, file: &str, to: &str, blue: Option<&str>) -
         }
         let new_objects = set_object_name(objects_text, &objects, i, to);
         let new_doc = replace_objects_value(doc_text, &new_objects).ok_or_else(|| {
-            Error::usage(format!(
-                "{file}: cannot find the `objects:` key of the SecretProviderClass to rewrite; \
+            Error::usage(
+                format!(
+                    "{file}: cannot find the `objects:` key of the SecretProviderClass to rewrite"
+                ),
+                format!(
+                    "\
                  set its objectName to {to} by hand"
-            ))
+                ),
+            )
         })?;
         // The rewrite must change that name and nothing else.
         let mut want = doc.clone();
@@ -240,10 +249,15 @@ pub fn rewrite_db_secret(text: &str, file: &str, to: &str, blue: Option<&str>) -
 }
 
 fn unsafe_rewrite(file: &str, to: &str) -> Error {
-    Error::usage(format!(
-        "{file}: rewriting the SecretProviderClass would change more than the DB secret's name; \
+    Error::usage(
+        format!(
+            "{file}: rewriting the SecretProviderClass would change more than the DB secret's name"
+        ),
+        format!(
+            "\
          set its objectName to {to} by hand"
-    ))
+        ),
+    )
 }
 
 /// The documents of a YAML stream, each with its separator line, concatenating back to `text`.

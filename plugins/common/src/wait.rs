@@ -47,11 +47,11 @@ where
         let waited = start.elapsed();
         progress.set(&format!("waiting for {what}: {status}"));
         if waited >= timeout {
-            return Err(Error::failed(format!(
-                "timed out after {} waiting for {what} (last status: {status}); raise --timeout, \
-                 then run the command again: it resumes where it stopped",
-                humantime::format_duration(Duration::from_secs(timeout.as_secs()))
-            )));
+            return Err(Error::Timeout {
+                what: what.to_string(),
+                after: timeout,
+                last: status,
+            });
         }
         let pause = interval(waited).min(timeout.saturating_sub(waited) + MIN_INTERVAL);
         tokio::time::sleep(pause).await;

@@ -42,7 +42,10 @@ pub async fn ensure_role(ctx: &Ctx, stream: &Stream, buckets: &[&str]) -> Result
     stream.set(&format!("IAM role {name}"));
     let arn = match iam.get_role().role_name(&name).send().await {
         Ok(out) => out.role().map(|r| r.arn().to_string()).unwrap_or_default(),
-        Err(e) if crate::aws::error_code(&e) == Some("NoSuchEntity") => {
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_no_such_entity_exception()) =>
+        {
             let trust = serde_json::json!({
                 "Version": "2012-10-17",
                 "Statement": [{"Effect": "Allow", "Principal": {"Service": "datasync.amazonaws.com"}, "Action": "sts:AssumeRole"}]
@@ -214,7 +217,8 @@ pub async fn ensure_location(
                     match create().await {
                         Ok(out) => Ok(Poll::Ready(out)),
                         Err(e)
-                            if crate::aws::error_code(&e) == Some("InvalidRequestException")
+                            if e.as_service_error()
+                                .is_some_and(|s| s.is_invalid_request_exception())
                                 && crate::aws::describe_error(&e)
                                     .to_lowercase()
                                     .contains("role") =>

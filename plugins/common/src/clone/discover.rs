@@ -70,9 +70,7 @@ pub async fn blue_storage(
     }
     if layers.contains(&Layer::Bucket) {
         let bucket = cli.bucket.clone().or_else(|| cm_value(&cm, "bucketName")).ok_or_else(|| {
-            Error::usage(format!(
-                "cannot find blue's S3 bucket: no bucketName in {NAMESPACE}/{INSTALL_CONFIG}; pass --bucket NAME"
-            ))
+            Error::usage(format!("cannot find blue's S3 bucket: no bucketName in {NAMESPACE}/{INSTALL_CONFIG}"), "pass --bucket NAME")
         })?;
         aws.s3()
             .head_bucket()
@@ -80,15 +78,18 @@ pub async fn blue_storage(
             .send()
             .await
             .map_err(|e| {
-                Error::usage(format!(
-                    "blue's S3 bucket {bucket} (from {}) is not reachable: {}; pass --bucket NAME",
-                    if cli.bucket.is_some() {
-                        "--bucket"
-                    } else {
-                        "bucketName in pipeline-install-config"
-                    },
-                    crate::aws::describe_error(&e)
-                ))
+                Error::usage(
+                    format!(
+                        "blue's S3 bucket {bucket} (from {}) is not reachable: {}",
+                        if cli.bucket.is_some() {
+                            "--bucket"
+                        } else {
+                            "bucketName in pipeline-install-config"
+                        },
+                        crate::aws::describe_error(&e)
+                    ),
+                    "pass --bucket NAME",
+                )
             })?;
         storage.bucket = Some(bucket);
     }
@@ -117,21 +118,19 @@ async fn blue_db(
     };
     let found = match (&cli.db_instance, &host) {
         (Some(id), _) => instances.iter().find(|i| i.db_instance_identifier() == Some(id.as_str())).ok_or_else(|| {
-            Error::usage(format!("RDS instance {id} (from --db-instance) does not exist in {}", aws.region()))
+            Error::usage(
+                format!("RDS instance {id} (from --db-instance) does not exist in {}", aws.region()),
+                "pass the identifier of blue's instance, or --region",
+            )
         })?,
         (None, Some(h)) => instances
             .iter()
             .find(|i| i.endpoint().and_then(|e| e.address()) == Some(h.as_str()))
             .ok_or_else(|| {
-                Error::usage(format!(
-                    "no RDS instance in {} has the endpoint {h} (dbHost of {NAMESPACE}/{INSTALL_CONFIG}); pass --db-instance ID",
-                    aws.region()
-                ))
+                Error::usage(format!("no RDS instance in {} has the endpoint {h} (dbHost of {NAMESPACE}/{INSTALL_CONFIG})", aws.region()), "pass --db-instance ID")
             })?,
         (None, None) => {
-            return Err(Error::usage(format!(
-                "cannot find blue's database: no dbHost in {NAMESPACE}/{INSTALL_CONFIG} and no host in {NAMESPACE}/{DB_SECRET}; pass --db-instance ID"
-            )));
+            return Err(Error::usage(format!("cannot find blue's database: no dbHost in {NAMESPACE}/{INSTALL_CONFIG} and no host in {NAMESPACE}/{DB_SECRET}"), "pass --db-instance ID"));
         }
     };
     let id = found
@@ -217,15 +216,21 @@ async fn blue_efs(client: &Client, aws: &Aws, cli: &Overrides) -> Result<String>
         None => {
             let api: Api<StorageClass> = Api::all(client.clone());
             let sc = api.get_opt(EFS_CLASS).await?.ok_or_else(|| {
-                Error::usage(format!("cannot find blue's EFS file system: blue has no StorageClass {EFS_CLASS}; pass --efs-id FS_ID"))
+                Error::usage(
+                    format!(
+                        "cannot find blue's EFS file system: blue has no StorageClass {EFS_CLASS}"
+                    ),
+                    "pass --efs-id FS_ID",
+                )
             })?;
             let id = sc
                 .parameters
                 .and_then(|p| p.get("fileSystemId").cloned())
                 .ok_or_else(|| {
-                    Error::usage(format!(
-                        "StorageClass {EFS_CLASS} of blue has no fileSystemId; pass --efs-id FS_ID"
-                    ))
+                    Error::usage(
+                        format!("StorageClass {EFS_CLASS} of blue has no fileSystemId"),
+                        "pass --efs-id FS_ID",
+                    )
                 })?;
             (id, format!("StorageClass {EFS_CLASS}"))
         }
@@ -236,10 +241,13 @@ async fn blue_efs(client: &Client, aws: &Aws, cli: &Overrides) -> Result<String>
         .send()
         .await
         .map_err(|e| {
-            Error::usage(format!(
-                "blue's EFS file system {id} (from {source}): {}; pass --efs-id FS_ID",
-                crate::aws::describe_error(&e)
-            ))
+            Error::usage(
+                format!(
+                    "blue's EFS file system {id} (from {source}): {}",
+                    crate::aws::describe_error(&e)
+                ),
+                "pass --efs-id FS_ID",
+            )
         })?;
     Ok(id)
 }

@@ -36,9 +36,12 @@ pub async fn green_filesystem(ctx: &Ctx, stream: &Stream, net: &GreenNetwork) ->
 pub async fn run(ctx: &Ctx, stream: &Stream, blue_fs: &str, net: &GreenNetwork) -> Result<()> {
     let green_fs = green_filesystem(ctx, stream, net).await?;
     if green_fs == blue_fs {
-        return Err(Error::usage(format!(
-            "green's file system {green_fs} is blue's: refusing to copy a file system onto itself"
-        )));
+        return Err(Error::refused(
+            format!(
+                "green's file system {green_fs} is blue's: refusing to copy a file system onto itself"
+            ),
+            "check --to: green's EFS is the one `kubectl kf storage efs --to GREEN` made",
+        ));
     }
     let source =
         datasync::ensure_location(ctx, stream, SOURCE, location_spec(ctx, blue_fs).await?).await?;

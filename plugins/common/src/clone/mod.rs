@@ -150,10 +150,7 @@ pub async fn run_reporting(cli: Settings, print_report: bool) -> Result<()> {
         && cli.resync
         && !cli.discard_green_writes
     {
-        return Err(Error::usage(refuse_resync_after_traffic(
-            since,
-            &session.green,
-        )));
+        return Err(refuse_resync_after_traffic(since, &session.green));
     }
     let green_cluster = session.green_cluster().await?;
     let blue_cluster = session.blue_cluster().await;
@@ -161,10 +158,13 @@ pub async fn run_reporting(cli: Settings, print_report: bool) -> Result<()> {
         .as_ref()
         .filter(|b| b.name == green_cluster.name)
     {
-        return Err(Error::usage(format!(
-            "blue ({}) and green ({}) are the same EKS cluster {}: pass --to with the new cluster's context",
-            session.blue.context, session.green, b.name
-        )));
+        return Err(Error::usage(
+            format!(
+                "blue ({}) and green ({}) are the same EKS cluster {}",
+                session.blue.context, session.green, b.name
+            ),
+            "pass --to with the new cluster's context",
+        ));
     }
     let Session {
         blue,
@@ -233,16 +233,14 @@ pub async fn run_reporting(cli: Settings, print_report: bool) -> Result<()> {
     };
     let (db, bucket, efs) = tokio::join!(db, bucket, efs);
 
-    let mut failed = Vec::new();
-    let mut usage = false;
+    let mut errors: Vec<(String, Error)> = Vec::new();
     for (layer, result) in [(Layer::Db, db), (Layer::Bucket, bucket), (Layer::Efs, efs)] {
         if let Err(e) = result {
-            usage |= e.exit_code() == 2;
-            let name = layer_name(layer);
             record_failure(&ctx, layer, &e).await;
-            failed.push(format!("{name}: {e}"));
+            errors.push((layer_name(layer).to_string(), e));
         }
     }
+    let failed: Vec<String> = errors.iter().map(|(l, e)| format!("{l}: {e}")).collect();
     let whole_resync = cli.only.is_empty() && (replace_db || storage.db.is_none());
     if failed.is_empty() && cli.resync && green_took_traffic && whole_resync {
         // Green is a copy of blue again: what it holds that blue does not dates from now on,
@@ -271,27 +269,24 @@ pub async fn run_reporting(cli: Settings, print_report: bool) -> Result<()> {
     if print_report {
         output::print(g.output, &report)?;
     }
-    if failed.is_empty() {
+    if errors.is_empty() {
         Ok(())
-    } else if usage {
-        Err(Error::usage(failed.join("; ")))
     } else {
-        Err(Error::failed(format!(
-            "clone of {} failed; fix the cause and run it again to retry only what failed: {}",
-            green,
-            failed.join("; ")
-        )))
+        Err(Error::Streams(errors))
     }
 }
 
-/// Why a resync is refused after green took production traffic, and what to do.
-pub fn refuse_resync_after_traffic(since: &str, green: &str) -> String {
-    format!(
-        "green ({green}) has taken production traffic since {since} and may hold writes blue does \
-         not have: a resync would replace green's database and delete from green's bucket and \
-         file system what only green has. Fail back with `kubectl kf cutover failback --sync-back \
-         --yes` to copy green's files back to blue first, or pass --discard-green-writes to \
-         discard them (green's DB is kept as a final snapshot); nothing was changed"
+/// The refusal of a resync after green took production traffic.
+pub fn refuse_resync_after_traffic(since: &str, green: &str) -> Error {
+    Error::refused(
+        format!(
+            "green ({green}) has taken production traffic since {since} and may hold writes blue \
+             does not have: a resync would replace green's database and delete from green's \
+             bucket and file system what only green has; nothing was changed"
+        ),
+        "fail back with `kubectl kf cutover failback --sync-back --yes` to copy green's files back \
+         to blue first, or pass --discard-green-writes to discard them (green's DB is kept as a \
+         final snapshot)",
     )
 }
 
@@ -590,9 +585,12 @@ async fn refuse_blue_targets(
     if clashes.is_empty() {
         Ok(())
     } else {
-        Err(Error::usage(format!(
-            "green's target would be blue's {}: refusing to write to production; check --to and the overrides",
-            clashes.join(", ")
-        )))
+        Err(Error::usage(
+            format!(
+                "green's target would be blue's {}: refusing to write to production",
+                clashes.join(", ")
+            ),
+            "check --to and the overrides",
+        ))
     }
 }

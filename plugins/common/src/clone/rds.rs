@@ -141,7 +141,10 @@ async fn snapshot(
     };
     match describe().await {
         Ok(_) => {}
-        Err(e) if crate::aws::error_code(&e) == Some("DBSnapshotNotFound") => {
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_db_snapshot_not_found_fault()) =>
+        {
             stream.set(&format!("snapshot {} of {}", t.snapshot, blue.id));
             ctx.record
                 .mark(SNAPSHOT, "DBSnapshot", &t.snapshot, Phase::InProgress, None)
@@ -200,7 +203,10 @@ async fn subnet_group(ctx: &Ctx, stream: &Stream, green: &GreenNetwork, t: &Targ
         .await
     {
         Ok(_) => {}
-        Err(e) if crate::aws::error_code(&e) == Some("DBSubnetGroupNotFoundFault") => {
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_db_subnet_group_not_found_fault()) =>
+        {
             stream.set(&format!("DB subnet group {}", t.subnet_group));
             rds.create_db_subnet_group()
                 .db_subnet_group_name(&t.subnet_group)
@@ -255,7 +261,12 @@ async fn instance(
     };
     let existing = match describe().await {
         Ok(out) => out.db_instances().first().cloned(),
-        Err(e) if crate::aws::error_code(&e) == Some("DBInstanceNotFound") => None,
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_db_instance_not_found_fault()) =>
+        {
+            None
+        }
         Err(e) => return Err(Error::aws("DescribeDBInstances", e)),
     };
     let restored_from = ctx.record.get(INSTANCE).await.and_then(|r| {
@@ -332,7 +343,10 @@ async fn instance(
                                 .unwrap_or("deleting")
                                 .to_string(),
                         )),
-                        Err(e) if crate::aws::error_code(&e) == Some("DBInstanceNotFound") => {
+                        Err(e)
+                            if e.as_service_error()
+                                .is_some_and(|s| s.is_db_instance_not_found_fault()) =>
+                        {
                             Ok(Poll::Ready(()))
                         }
                         Err(e) => Err(Error::aws("DescribeDBInstances", e)),
@@ -464,7 +478,10 @@ pub async fn snapshot_green_for_failback(ctx: &Ctx, stream: &Stream, since: &str
         .await
     {
         Ok(_) => {}
-        Err(e) if crate::aws::error_code(&e) == Some("DBSnapshotNotFound") => {
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_db_snapshot_not_found_fault()) =>
+        {
             stream.set(&format!("snapshot {name} of green's DB {}", instance.id));
             ctx.record
                 .mark(
@@ -508,7 +525,10 @@ async fn confirm_snapshot(ctx: &Ctx, stream: &Stream, key: &str, name: &str) -> 
                 .await
             {
                 Ok(out) => out,
-                Err(e) if crate::aws::error_code(&e) == Some("DBSnapshotNotFound") => {
+                Err(e)
+                    if e.as_service_error()
+                        .is_some_and(|s| s.is_db_snapshot_not_found_fault()) =>
+                {
                     return Err(Error::failed(format!(
                         "the final snapshot {name} of green's replaced DB does not exist"
                     )));
@@ -585,7 +605,10 @@ async fn secret(ctx: &Ctx, stream: &Stream, blue: &BlueDb, t: &Targets, host: &s
                     .map_err(|e| Error::aws("PutSecretValue", e))?;
             }
         }
-        Err(e) if crate::aws::error_code(&e) == Some("ResourceNotFoundException") => {
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_resource_not_found_exception()) =>
+        {
             sm.create_secret()
                 .name(green_secret)
                 .description(format!(

@@ -86,12 +86,13 @@ async fn bucket(ctx: &Ctx, stream: &Stream, blue: &str, green: &str) -> Result<(
                     .map(|t| t.value().to_string())
             });
             if let Some(owner) = owner.filter(|o| o != &ctx.tag) {
-                return Err(Error::usage(format!(
-                    "bucket {green} already belongs to the upgrade to {owner}; remove it or upgrade to another green"
-                )));
+                return Err(Error::usage(
+                    format!("bucket {green} already belongs to the upgrade to {owner}"),
+                    "remove it or upgrade to another green",
+                ));
             }
         }
-        Err(e) if e.raw_response().map(|r| r.status().as_u16()) == Some(404) => {
+        Err(e) if e.as_service_error().is_some_and(|s| s.is_not_found()) => {
             stream.set(&format!("creating bucket {green}"));
             ctx.record
                 .mark(BUCKET, "S3Bucket", green, Phase::InProgress, None)

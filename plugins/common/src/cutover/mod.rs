@@ -351,19 +351,20 @@ fn refuse_unsafe_resync(
         } else {
             format!("{} and Kubeflow's own Deployments", q.describe())
         };
-        return Err(Error::usage(format!(
-            "--resync copies blue's storage for the last time, but blue is not frozen: {busy} \
+        return Err(Error::usage(
+            format!(
+                "--resync copies blue's storage for the last time, but blue is not frozen: {busy} \
              keep writing to it, so the snapshot and the copies would miss or tear what they \
-             write meanwhile. Pass --freeze-blue (or --allow-live-resync to accept that); nothing \
-             was changed"
-        )));
+             write meanwhile. Pass --freeze-blue (or --allow-live-resync to accept that)"
+            ),
+            "nothing \
+             was changed",
+        ));
     }
     if let Some(since) = rec.green_traffic_since.as_deref()
         && !cli.discard_green_writes
     {
-        return Err(Error::usage(crate::clone::refuse_resync_after_traffic(
-            since, green,
-        )));
+        return Err(crate::clone::refuse_resync_after_traffic(since, green));
     }
     Ok(())
 }
@@ -755,11 +756,14 @@ async fn failback(g: &GlobalArgs, sync_back: bool) -> Result<()> {
         None => None,
     };
     if sync_back && writes.is_none() {
-        return Err(Error::usage(format!(
-            "--sync-back copies back what green gained while it took production traffic, but {} \
-             never took any (no cutover sent traffic to it): fail back without --sync-back",
-            session.green
-        )));
+        return Err(Error::usage(
+            format!(
+                "--sync-back copies back what green gained while it took production traffic, but {} \
+             never took any (no cutover sent traffic to it)",
+                session.green
+            ),
+            "fail back without --sync-back",
+        ));
     }
     if !state.has_changes() && !sync_back {
         Progress::new(g.quiet).println(&format!(

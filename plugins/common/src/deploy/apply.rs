@@ -26,17 +26,17 @@ pub fn parse_objects(yaml: &str) -> Result<Vec<Value>> {
     let mut out = Vec::new();
     for (i, doc) in serde_yaml::Deserializer::from_str(yaml).enumerate() {
         let v: Value = serde::Deserialize::deserialize(doc)
-            .map_err(|e| Error::usage(format!("document {}: {e}", i + 1)))?;
+            .map_err(|e| Error::usage(format!("document {}: {e}", i + 1), "fix the manifests"))?;
         if v.is_null() {
             continue;
         }
         if v.get("kind").and_then(Value::as_str).is_none()
             || v.get("apiVersion").and_then(Value::as_str).is_none()
         {
-            return Err(Error::usage(format!(
-                "document {} has no apiVersion/kind",
-                i + 1
-            )));
+            return Err(Error::usage(
+                format!("document {} has no apiVersion/kind", i + 1),
+                "fix the manifests",
+            ));
         }
         out.push(v);
     }
@@ -86,9 +86,12 @@ async fn apply_one(client: &Client, discovery: &Discovery, obj: &Value) -> Resul
             obj["apiVersion"].as_str().unwrap_or_default()
         ))
     })?;
-    let name = obj["metadata"]["name"]
-        .as_str()
-        .ok_or_else(|| Error::usage(format!("{} has no metadata.name", describe(obj))))?;
+    let name = obj["metadata"]["name"].as_str().ok_or_else(|| {
+        Error::usage(
+            format!("{} has no metadata.name", describe(obj)),
+            "fix the manifests",
+        )
+    })?;
     let api: Api<DynamicObject> = match caps.scope {
         Scope::Namespaced => Api::namespaced_with(
             client.clone(),

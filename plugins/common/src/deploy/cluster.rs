@@ -181,10 +181,13 @@ pub async fn green_shape(
     }
     for ng in &green_ngs {
         if !(ng.min <= ng.desired && ng.desired <= ng.max) || ng.min < 0 {
-            return Err(Error::usage(format!(
-                "nodegroup {}: nodes-min {} <= nodes {} <= nodes-max {} does not hold; adjust --nodes/--nodes-min/--nodes-max",
-                ng.name, ng.min, ng.desired, ng.max
-            )));
+            return Err(Error::usage(
+                format!(
+                    "nodegroup {}: nodes-min {} <= nodes {} <= nodes-max {} does not hold",
+                    ng.name, ng.min, ng.desired, ng.max
+                ),
+                "adjust --nodes/--nodes-min/--nodes-max",
+            ));
         }
     }
     let blue_addons = eks
@@ -420,19 +423,23 @@ async fn blue_irsa_roles(client: &kube::Client) -> Result<BTreeMap<String, Vec<S
 
 pub async fn run(g: &GlobalArgs, name: &str, o: &Overrides) -> Result<()> {
     if g.to.as_deref().is_some_and(|t| t != name) {
-        return Err(Error::usage(format!(
-            "--to {} differs from NAME {name}: the green context is named after the cluster",
-            g.to.clone().unwrap_or_default()
-        )));
+        return Err(Error::usage(
+            format!(
+                "--to {} differs from NAME {name}",
+                g.to.clone().unwrap_or_default()
+            ),
+            "the green context is named after the cluster: drop --to, or pass the same name",
+        ));
     }
     // The green context may not exist yet: only blue is resolved from the kubeconfig.
     let mut blue_args = g.clone();
     blue_args.to = None;
     let blue = Blue::resolve(&blue_args)?;
     if blue.context == name {
-        return Err(Error::usage(format!(
-            "green's name {name} is blue's context: pick another NAME"
-        )));
+        return Err(Error::usage(
+            format!("green's name {name} is blue's context"),
+            "pick another NAME",
+        ));
     }
     let blue_client = blue.client().await?;
     let aws = Aws::load(g).await?;
@@ -445,9 +452,10 @@ pub async fn run(g: &GlobalArgs, name: &str, o: &Overrides) -> Result<()> {
     )
     .await?;
     if blue_info.name == name {
-        return Err(Error::usage(format!(
-            "green's name {name} is blue's EKS cluster: pick another NAME"
-        )));
+        return Err(Error::usage(
+            format!("green's name {name} is blue's EKS cluster"),
+            "pick another NAME",
+        ));
     }
     let eks = aws.eks();
     let blue_cluster = eks
@@ -569,7 +577,10 @@ async fn ensure_cluster(ctx: &Ctx, stream: &Stream, shape: &ClusterShape) -> Res
     let name = &shape.name;
     match eks.describe_cluster().name(name).send().await {
         Ok(_) => {}
-        Err(e) if crate::aws::error_code(&e) == Some("ResourceNotFoundException") => {
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_resource_not_found_exception()) =>
+        {
             stream.set(&format!("creating EKS cluster {name} ({})", shape.version));
             ctx.record
                 .mark(
@@ -675,7 +686,10 @@ async fn ensure_nodegroup(
         .await
     {
         Ok(_) => {}
-        Err(e) if crate::aws::error_code(&e) == Some("ResourceNotFoundException") => {
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_resource_not_found_exception()) =>
+        {
             stream.set(&format!(
                 "creating nodegroup {} ({} x {})",
                 ng.name,

@@ -111,16 +111,16 @@ pub async fn clones(session: &Session) -> Result<Clones> {
                 .map(str::to_string)
         })
         .ok_or_else(|| {
-            Error::usage(format!(
-                "no cloned database is recorded for {}: run `kubectl kf clone --to {}` first",
-                session.green, session.green
-            ))
+            Error::usage(
+                format!("no cloned database is recorded for {}", session.green),
+                format!("run `kubectl kf clone --to {}` first", session.green),
+            )
         })?;
     let bucket = done(s3::BUCKET).map(|r| r.id.clone()).ok_or_else(|| {
-        Error::usage(format!(
-            "no cloned bucket is recorded for {}: run `kubectl kf clone --to {}` first",
-            session.green, session.green
-        ))
+        Error::usage(
+            format!("no cloned bucket is recorded for {}", session.green),
+            format!("run `kubectl kf clone --to {}` first", session.green),
+        )
     })?;
     let db_secret = done(rds::SECRET)
         .filter(|r| !r.id.is_empty())
@@ -238,12 +238,15 @@ async fn refuse_blue_wiring(session: &Session, c: &Clones, p: &Pointing) -> Resu
                 .collect::<Vec<_>>()
                 .join(", ")
         };
-        return Err(Error::usage(format!(
-            "blue keeps its DB credentials in Secrets Manager, but no SecretProviderClass of the \
+        return Err(Error::usage(
+            format!(
+                "blue keeps its DB credentials in Secrets Manager, but no SecretProviderClass of the \
              checkout would sync green's secret {green_secret} (looked at: {looked}); green would \
-             use another DB's credentials. Set the DB object's objectName to {green_secret} there; \
-             nothing was written or applied"
-        )));
+             use another DB's credentials. Set the DB object's objectName to {green_secret} there"
+            ),
+            "\
+             nothing was written or applied",
+        ));
     }
     let value = session
         .ctx
@@ -254,12 +257,8 @@ async fn refuse_blue_wiring(session: &Session, c: &Clones, p: &Pointing) -> Resu
         .send()
         .await
         .map_err(|e| {
-            Error::usage(format!(
-                "green's DB secret {green_secret} cannot be read ({}): run `kubectl kf clone --to {}` \
-                 to create it; nothing was written or applied",
-                crate::aws::describe_error(&e),
-                session.green
-            ))
+            Error::usage(format!("green's DB secret {green_secret} cannot be read ({}): run `kubectl kf clone --to {}` \
+                 to create it", crate::aws::describe_error(&e), session.green), "nothing was written or applied")
         })?;
     let host = value
         .secret_string()
@@ -267,14 +266,17 @@ async fn refuse_blue_wiring(session: &Session, c: &Clones, p: &Pointing) -> Resu
         .and_then(|v| v.get("host").and_then(|h| h.as_str()).map(str::to_string));
     match host {
         Some(h) if h == c.db_host => Ok(()),
-        other => Err(Error::usage(format!(
-            "green's DB secret {green_secret} has host {} instead of green's database {}: green \
-             would connect elsewhere. Run `kubectl kf clone --to {}` again to rewrite it; nothing \
+        other => Err(Error::usage(
+            format!(
+                "green's DB secret {green_secret} has host {} instead of green's database {}: green \
+             would connect elsewhere. Run `kubectl kf clone --to {}` again to rewrite it",
+                other.as_deref().unwrap_or("(none)"),
+                c.db_host,
+                session.green
+            ),
+            "nothing \
              was written or applied",
-            other.as_deref().unwrap_or("(none)"),
-            c.db_host,
-            session.green
-        ))),
+        )),
     }
 }
 
@@ -298,11 +300,14 @@ fn refuse_built_secrets(c: &Clones, objects: &[serde_json::Value]) -> Result<()>
                 } else {
                     "a DB secret that is not green's"
                 };
-                return Err(Error::usage(format!(
-                    "the built manifests hold {} syncing {n}, {whose}. Point it at \
-                     {green_secret}; nothing was applied",
-                    apply::describe(spc)
-                )));
+                return Err(Error::usage(
+                    format!(
+                        "the built manifests hold {} syncing {n}, {whose}. Point it at \
+                     {green_secret}",
+                        apply::describe(spc)
+                    ),
+                    "nothing was applied",
+                ));
             }
             None => {}
         }
@@ -310,11 +315,14 @@ fn refuse_built_secrets(c: &Clones, objects: &[serde_json::Value]) -> Result<()>
     if names_green {
         Ok(())
     } else {
-        Err(Error::usage(format!(
-            "no SecretProviderClass of the built manifests syncs green's DB secret {green_secret} \
-             ({} SecretProviderClasses built); nothing was applied",
-            spcs.len()
-        )))
+        Err(Error::usage(
+            format!(
+                "no SecretProviderClass of the built manifests syncs green's DB secret {green_secret} \
+             ({} SecretProviderClasses built)",
+                spcs.len()
+            ),
+            "nothing was applied",
+        ))
     }
 }
 
@@ -322,10 +330,13 @@ fn refuse_built_secrets(c: &Clones, objects: &[serde_json::Value]) -> Result<()>
 pub async fn build(root: &Path, option: &str) -> Result<String> {
     let dir = root.join("deployments").join(option);
     if !dir.is_dir() {
-        return Err(Error::usage(format!(
-            "{} does not exist: --option {option} is not a deployment option of this checkout",
-            dir.display()
-        )));
+        return Err(Error::usage(
+            format!(
+                "{} does not exist: --option {option} is not a deployment option of this checkout",
+                dir.display()
+            ),
+            "pass --option with a directory under deployments/",
+        ));
     }
     let out = tokio::process::Command::new("kubectl")
         .arg("kustomize")
@@ -333,19 +344,27 @@ pub async fn build(root: &Path, option: &str) -> Result<String> {
         .output()
         .await
         .map_err(|e| {
-            Error::usage(format!(
-                "running kubectl kustomize: {e}; is kubectl on PATH?"
-            ))
+            Error::usage(
+                format!("running kubectl kustomize: {e}"),
+                "is kubectl on PATH?",
+            )
         })?;
     if !out.status.success() {
-        return Err(Error::usage(format!(
-            "kubectl kustomize {} failed: {}",
-            dir.display(),
-            String::from_utf8_lossy(&out.stderr).trim()
-        )));
+        return Err(Error::usage(
+            format!(
+                "kubectl kustomize {} failed: {}",
+                dir.display(),
+                String::from_utf8_lossy(&out.stderr).trim()
+            ),
+            "fix the kustomization (try `kubectl kustomize` on it)",
+        ));
     }
-    String::from_utf8(out.stdout)
-        .map_err(|e| Error::usage(format!("kustomize output is not UTF-8: {e}")))
+    String::from_utf8(out.stdout).map_err(|e| {
+        Error::usage(
+            format!("kustomize output is not UTF-8: {e}"),
+            "fix the manifests",
+        )
+    })
 }
 
 /// Green's Kubeflow reads green's clones, not blue's storage.
@@ -402,10 +421,10 @@ pub async fn run(
     option: &str,
 ) -> Result<()> {
     if !manifests.is_dir() {
-        return Err(Error::usage(format!(
-            "--manifests {} is not a directory",
-            manifests.display()
-        )));
+        return Err(Error::usage(
+            format!("--manifests {} is not a directory", manifests.display()),
+            "pass the directory of a Kubeflow manifests checkout",
+        ));
     }
     let c = clones(session).await?;
     let pointing = point_at_clones(manifests, &c)?;

@@ -79,10 +79,10 @@ pub fn edit_file(
 ) -> Result<FileEdit> {
     let path = root.join(rel);
     let text = std::fs::read_to_string(&path).map_err(|e| {
-        Error::usage(format!(
-            "{}: {e}; is --manifests a kubeflow-manifests checkout (awslabs/kubeflow-manifests)?",
-            path.display()
-        ))
+        Error::usage(
+            format!("{}: {e}", path.display()),
+            "is --manifests a kubeflow-manifests checkout (awslabs/kubeflow-manifests)?",
+        )
     })?;
     let (text, edits) = f(&text, rel)?;
     Ok(FileEdit { path, text, edits })

@@ -83,14 +83,17 @@ pub async fn run(
         .any(|c| c.metadata.name.as_deref() == Some(class))
     {
         let names: Vec<String> = all.iter().filter_map(|c| c.metadata.name.clone()).collect();
-        return Err(Error::usage(format!(
-            "StorageClass {class} does not exist on {context} (classes: {})",
-            if names.is_empty() {
-                "none".into()
-            } else {
-                names.join(", ")
-            }
-        )));
+        return Err(Error::usage(
+            format!(
+                "StorageClass {class} does not exist on {context} (classes: {})",
+                if names.is_empty() {
+                    "none".into()
+                } else {
+                    names.join(", ")
+                }
+            ),
+            "pass one of them; `kubectl kf storage efs` creates efs-sc",
+        ));
     }
     let mut rows = Vec::new();
     let mut changed = Vec::new();

@@ -44,11 +44,14 @@ pub async fn refuse_foreign_name(ctx: &Ctx, net: &GreenNetwork, name: &str) -> R
                 .iter()
                 .find_map(|m| m.vpc_id().filter(|v| *v != net.cluster.vpc_id));
             if let Some(vpc) = other_vpc {
-                return Err(Error::usage(format!(
-                    "an EFS file system named {name} ({}) already exists in another VPC ({vpc}, green's is {}); pass --name with another name",
-                    fs.file_system_id(),
-                    net.cluster.vpc_id
-                )));
+                return Err(Error::usage(
+                    format!(
+                        "an EFS file system named {name} ({}) already exists in another VPC ({vpc}, green's is {})",
+                        fs.file_system_id(),
+                        net.cluster.vpc_id
+                    ),
+                    "pass --name with another name",
+                ));
             }
         }
     }

@@ -31,9 +31,10 @@ pub fn validate_quantity(q: &str) -> Result<()> {
     if number_ok && suffix_ok {
         Ok(())
     } else {
-        Err(Error::usage(format!(
-            "--size {q} is not a Kubernetes quantity: use a number with Ki, Mi, Gi, Ti (binary) or k, M, G, T (decimal), e.g. 10Gi"
-        )))
+        Err(Error::usage(
+            format!("--size {q} is not a Kubernetes quantity"),
+            "use a number with Ki, Mi, Gi, Ti (binary) or k, M, G, T (decimal), e.g. 10Gi",
+        ))
     }
 }
 
@@ -64,15 +65,21 @@ pub fn claim_manifest(
         .map_err(|e| Error::failed(format!("patching the claim manifest: {e}")))?;
     if let Some(extra) = extra {
         let patch: json_patch::Patch = serde_json::from_str(extra).map_err(|e| {
-            Error::usage(format!(
-                "--patch is not a JSON patch (RFC 6902 array of operations): {e}"
-            ))
+            Error::usage(
+                format!("--patch is not a JSON patch: {e}"),
+                "pass an RFC 6902 array of operations, e.g. '[{\"op\":\"add\",\"path\":\"/metadata/labels/team\",\"value\":\"ml\"}]'",
+            )
         })?;
-        json_patch::patch(&mut doc, &patch)
-            .map_err(|e| Error::usage(format!("--patch cannot be applied to the claim: {e}")))?;
+        json_patch::patch(&mut doc, &patch).map_err(|e| {
+            Error::usage(
+                format!("--patch cannot be applied to the claim: {e}"),
+                "fix the patch's paths (`--dry-run` shows the claim it applies to)",
+            )
+        })?;
         if doc["metadata"]["name"] != name || doc["metadata"]["namespace"] != namespace {
             return Err(Error::usage(
-                "--patch must not change the claim's name or namespace; use CLAIM and -n",
+                "--patch must not change the claim's name or namespace",
+                "use CLAIM and -n",
             ));
         }
     }
@@ -210,24 +217,30 @@ pub async fn run(session: &Session, g: &crate::cli::GlobalArgs, a: &PvcArgs<'_>)
             .into_iter()
             .filter_map(|c| c.metadata.name)
             .collect();
-        return Err(Error::usage(format!(
-            "StorageClass {} does not exist on {} (classes: {}); `kubectl kf storage efs` creates efs-sc",
-            a.storage_class,
-            session.green,
-            if names.is_empty() {
-                "none".into()
-            } else {
-                names.join(", ")
-            }
-        )));
+        return Err(Error::usage(
+            format!(
+                "StorageClass {} does not exist on {} (classes: {})",
+                a.storage_class,
+                session.green,
+                if names.is_empty() {
+                    "none".into()
+                } else {
+                    names.join(", ")
+                }
+            ),
+            "`kubectl kf storage efs` creates efs-sc",
+        ));
     }
     let namespaces: Api<Namespace> = Api::all(green.clone());
     let ns_missing = namespaces.get_opt(a.namespace).await?.is_none();
     if ns_missing && !a.create_namespace {
-        return Err(Error::usage(format!(
-            "namespace {} does not exist on {}: pass --create-namespace, or create it first",
-            a.namespace, session.green
-        )));
+        return Err(Error::usage(
+            format!(
+                "namespace {} does not exist on {}",
+                a.namespace, session.green
+            ),
+            "pass --create-namespace, or create it first",
+        ));
     }
 
     // Blue's data, if it was cloned: the copy of blue's file system is green's, same paths.
@@ -330,17 +343,19 @@ pub async fn run(session: &Session, g: &crate::cli::GlobalArgs, a: &PvcArgs<'_>)
         Some(_) => "exists (unchanged)".into(),
         None => {
             let pvc: PersistentVolumeClaim = serde_json::from_value(claim).map_err(|e| {
-                Error::usage(format!(
-                    "the patched claim is not a PersistentVolumeClaim: {e}"
-                ))
+                Error::usage(
+                    format!("the patched claim is not a PersistentVolumeClaim: {e}"),
+                    "fix --patch (`--dry-run` shows the claim)",
+                )
             })?;
             claims
                 .create(&PostParams::default(), &pvc)
                 .await
                 .map_err(|e| match e {
-                    kube::Error::Api(s) if s.code == 422 || s.code == 400 => {
-                        Error::usage(format!("green refused the claim: {}", s.message))
-                    }
+                    kube::Error::Api(s) if s.code == 422 || s.code == 400 => Error::usage(
+                        format!("green refused the claim: {}", s.message),
+                        "fix --size, --storage-class or --patch",
+                    ),
                     e => e.into(),
                 })?;
             "created".into()
