@@ -587,7 +587,7 @@ fn resync_copies_what_changed_and_replaces_the_db_only_with_yes() {
     );
     let rec = record(&env);
     assert_eq!(
-        rec["resources"]["rds.instance"]["details"]["fromSnapshot"],
+        rec["clones"]["db"]["restoredFrom"],
         "kf-green-kubeflow-db-r1"
     );
     assert_eq!(rec["resources"]["rds.instance"]["phase"], "Completed");

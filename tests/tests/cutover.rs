@@ -83,7 +83,7 @@ fn ready() -> Ready {
     assert_exit(&out, 0);
     let rec = record(&env);
     let res = &rec["resources"];
-    let db_host = res["rds.instance"]["details"]["host"].as_str().unwrap();
+    let db_host = rec["clones"]["db"]["host"].as_str().unwrap();
     let bucket = res["s3.bucket"]["id"].as_str().unwrap();
     let fs = res["efs.filesystem"]["id"].as_str().unwrap();
     assert_ne!(db_host, blue["db_host"]);
@@ -919,7 +919,7 @@ fn discarding_green_writes_replaces_green_s_db_only_after_a_final_snapshot() {
         .clone();
     assert_eq!(db["DBInstanceStatus"], "available");
     assert_eq!(
-        rec["resources"]["rds.instance"]["details"]["fromSnapshot"],
+        rec["clones"]["db"]["restoredFrom"],
         "kf-green-kubeflow-db-r1"
     );
 }

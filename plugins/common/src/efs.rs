@@ -3,15 +3,13 @@
 //! green's private subnets. Idempotent: the file system is found again by its creation token,
 //! the group by name in the VPC, mount targets by AZ.
 
-use aws_sdk_ec2::types::{
-    Filter, IpPermission, IpRange, ResourceType, Tag as Ec2Tag, TagSpecification,
-};
-use aws_sdk_efs::types::{LifeCycleState, PerformanceMode, Tag, ThroughputMode};
+use aws_sdk_ec2::types::{Filter, IpPermission, IpRange, ResourceType};
+use aws_sdk_efs::types::{LifeCycleState, PerformanceMode, ThroughputMode};
 
 use crate::eks::GreenNetwork;
 use crate::error::{Error, Result};
 use crate::progress::Stream;
-use crate::record::{Phase, UPGRADE_TAG};
+use crate::record::Phase;
 use crate::upgrade::Ctx;
 use crate::wait::{self, Poll};
 
@@ -98,13 +96,7 @@ async fn security_group(
                     ctx.green
                 ))
                 .vpc_id(vpc)
-                .tag_specifications(
-                    TagSpecification::builder()
-                        .resource_type(ResourceType::SecurityGroup)
-                        .tags(Ec2Tag::builder().key(UPGRADE_TAG).value(&ctx.tag).build())
-                        .tags(Ec2Tag::builder().key("Name").value(name).build())
-                        .build(),
-                )
+                .tag_specifications(ctx.tags().name(name).ec2(ResourceType::SecurityGroup))
                 .send()
                 .await
                 .map_err(|e| Error::aws("CreateSecurityGroup", e))?;
@@ -174,20 +166,7 @@ async fn filesystem(ctx: &Ctx, stream: &Stream, name: &str) -> Result<(String, S
                 .encrypted(true)
                 .performance_mode(PerformanceMode::GeneralPurpose)
                 .throughput_mode(ThroughputMode::Bursting)
-                .tags(
-                    Tag::builder()
-                        .key("Name")
-                        .value(name)
-                        .build()
-                        .expect("key and value"),
-                )
-                .tags(
-                    Tag::builder()
-                        .key(UPGRADE_TAG)
-                        .value(&ctx.tag)
-                        .build()
-                        .expect("key and value"),
-                )
+                .set_tags(Some(ctx.tags().name(name).efs()))
                 .send()
                 .await
                 .map_err(|e| Error::aws("CreateFileSystem", e))?;

@@ -312,7 +312,7 @@ pub async fn ensure_addon(
                 .addon_name(addon)
                 .set_service_account_role_arn(role.map(str::to_string))
                 .resolve_conflicts(ResolveConflicts::Overwrite)
-                .tags(crate::record::UPGRADE_TAG, spec.tag)
+                .set_tags(Some(crate::tags::Tags::upgrade(spec.tag).map()))
                 .send()
                 .await
                 .map_err(|e| Error::aws(&format!("CreateAddon {addon}"), e))?;

@@ -1,11 +1,8 @@
 //! IAM roles for service accounts (IRSA): the cluster's OIDC provider in IAM, and roles that
 //! trust it for one service account.
 
-use aws_sdk_iam::types::Tag;
-
 use crate::aws::Aws;
 use crate::error::{Error, Result};
-use crate::record::UPGRADE_TAG;
 
 /// `oidc.eks.<region>.amazonaws.com/id/<ID>`: the issuer as IAM names it in ARNs and conditions.
 pub fn issuer_path(issuer: &str) -> &str {
@@ -40,13 +37,7 @@ pub async fn ensure_oidc_provider(aws: &Aws, issuer: &str, tag: &str) -> Result<
         .create_open_id_connect_provider()
         .url(format!("https://{path}"))
         .client_id_list("sts.amazonaws.com")
-        .tags(
-            Tag::builder()
-                .key(UPGRADE_TAG)
-                .value(tag)
-                .build()
-                .expect("key and value"),
-        )
+        .set_tags(Some(crate::tags::Tags::upgrade(tag).iam()))
         .send()
         .await
         .map_err(|e| Error::aws("CreateOpenIDConnectProvider", e))?;
@@ -122,13 +113,7 @@ pub async fn ensure_role(aws: &Aws, r: &IrsaRole<'_>) -> Result<String> {
                 .role_name(r.name)
                 .assume_role_policy_document(trust.to_string())
                 .description(format!("IRSA for {}/{}", r.namespace, r.service_account))
-                .tags(
-                    Tag::builder()
-                        .key(UPGRADE_TAG)
-                        .value(r.tag)
-                        .build()
-                        .expect("key and value"),
-                )
+                .set_tags(Some(crate::tags::Tags::upgrade(r.tag).iam()))
                 .send()
                 .await
                 .map_err(|e| Error::aws("CreateRole", e))?

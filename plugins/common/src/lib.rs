@@ -21,6 +21,7 @@ pub mod run;
 pub mod secrets_store;
 pub mod status;
 pub mod storage;
+pub mod tags;
 pub mod token;
 pub mod upgrade;
 pub mod wait;

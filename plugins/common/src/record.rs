@@ -81,9 +81,124 @@ pub struct UpgradeRecord {
     /// Whether the DNS record sends (some) production traffic to green now.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub traffic_on_green: bool,
+    /// What the clone made, for the steps after it (the contract between them).
+    #[serde(default, skip_serializing_if = "Clones::is_empty")]
+    pub clones: Clones,
     /// Sections written by later steps (cluster, cutover, ...), kept as they are.
     #[serde(flatten)]
     pub other: BTreeMap<String, serde_json::Value>,
+}
+
+/// What `kf clone` made, as `deploy kubeflow`, `storage pvc`, `cutover` and the checks read
+/// it. Written and read only through these types.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Clones {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub db: Option<DbClone>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bucket: Option<BucketClone>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub efs: Option<EfsCopy>,
+}
+
+impl Clones {
+    pub fn is_empty(&self) -> bool {
+        self.db.is_none() && self.bucket.is_none() && self.efs.is_none()
+    }
+
+    /// The section of a record written by kubectl-kf 0.1.0, which kept these facts as string
+    /// keys in the steps' details (read once, then written in this form).
+    fn from_legacy(resources: &BTreeMap<String, Resource>) -> Self {
+        let done = |k: &str| resources.get(k).filter(|r| r.phase == Phase::Completed);
+        let detail = |k: &str, d: &str| {
+            resources
+                .get(k)
+                .and_then(|r| r.details.get(d))
+                .and_then(|v| v.as_str())
+                .map(str::to_string)
+        };
+        let db = resources.get("rds.snapshot").map(|snap| DbClone {
+            from: String::new(),
+            generation: snap
+                .details
+                .get("generation")
+                .and_then(|g| g.as_u64())
+                .unwrap_or(0) as u32,
+            restored_from: detail("rds.instance", "fromSnapshot"),
+            instance: resources
+                .get("rds.instance")
+                .map(|r| r.id.clone())
+                .unwrap_or_default(),
+            host: done("rds.instance").and_then(|_| detail("rds.instance", "host")),
+            secret: done("rds.secret")
+                .filter(|r| !r.id.is_empty())
+                .and_then(|r| {
+                    detail("rds.secret", "from").map(|from| SecretClone {
+                        name: r.id.clone(),
+                        from,
+                    })
+                }),
+        });
+        Clones {
+            db,
+            bucket: done("s3.bucket").map(|r| BucketClone {
+                name: r.id.clone(),
+                from: String::new(),
+            }),
+            efs: done("efs.execution").and_then(|_| {
+                Some(EfsCopy {
+                    from: detail("efs.execution", "from")?,
+                    to: detail("efs.execution", "to")?,
+                })
+            }),
+        }
+    }
+}
+
+/// Green's database: the instance restored from a snapshot of blue's.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DbClone {
+    /// Blue's instance.
+    pub from: String,
+    /// The resync generation of the latest snapshot (0: the first clone).
+    #[serde(default)]
+    pub generation: u32,
+    /// The snapshot green's instance was restored from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restored_from: Option<String>,
+    /// Green's instance, and its endpoint once available.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub instance: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+    /// Green's Secrets Manager secret, when blue keeps its credentials there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<SecretClone>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SecretClone {
+    pub name: String,
+    /// Blue's secret it copies.
+    pub from: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BucketClone {
+    pub name: String,
+    pub from: String,
+}
+
+/// What was copied where: blue's file system to green's, same paths.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EfsCopy {
+    pub from: String,
+    pub to: String,
 }
 
 pub fn now() -> String {
@@ -199,11 +314,21 @@ fn parse(cm: &ConfigMap) -> Result<UpgradeRecord> {
         .as_ref()
         .and_then(|d| d.get(DATA_KEY))
         .ok_or_else(|| Error::failed(format!("ConfigMap {NAMESPACE}/{name} has no {DATA_KEY}")))?;
-    serde_yaml::from_str(text).map_err(|e| {
+    let mut rec: UpgradeRecord = serde_yaml::from_str(text).map_err(|e| {
         Error::failed(format!(
             "upgrade record {NAMESPACE}/{name} is unreadable: {e}"
         ))
-    })
+    })?;
+    let legacy = ["generation", "host", "fromSnapshot", "from", "to"];
+    if rec.clones.is_empty()
+        && rec
+            .resources
+            .values()
+            .any(|r| legacy.iter().any(|k| r.details.contains_key(*k)))
+    {
+        rec.clones = Clones::from_legacy(&rec.resources);
+    }
+    Ok(rec)
 }
 
 fn to_configmap(record: &UpgradeRecord, resource_version: Option<String>) -> Result<ConfigMap> {
@@ -333,6 +458,19 @@ impl RecordStore {
             .map(|_| ())
     }
 
+    /// Changes what the clone made (the typed section).
+    pub async fn update_clones<F>(&self, change: F) -> Result<()>
+    where
+        F: Fn(&mut Clones),
+    {
+        let mut want = self.snapshot().await.clones;
+        change(&mut want);
+        if self.snapshot().await.clones == want {
+            return Ok(());
+        }
+        self.update(|r| change(&mut r.clones)).await.map(|_| ())
+    }
+
     /// Records one fact about a step (an ARN of a helper resource, a counter).
     pub async fn detail(&self, key: &str, name: &str, value: serde_json::Value) -> Result<()> {
         if self
@@ -417,6 +555,23 @@ mod tests {
         );
         assert_ne!(n, configmap_name(&arn.replace("green", "gre3n")));
         assert!(label_value(arn).len() <= 63);
+    }
+
+    #[test]
+    fn a_record_of_0_1_0_reads_its_clones_from_the_step_details() {
+        let text = "blue: blue\ngreen: green\nresources:\n  rds.snapshot:\n    kind: DBSnapshot\n    id: kf-green-db-r1\n    phase: Completed\n    updated: t\n    details: {generation: 1}\n  rds.instance:\n    kind: DBInstance\n    id: db-green\n    phase: Completed\n    updated: t\n    details: {host: db-green.x, fromSnapshot: kf-green-db-r1}\n  rds.secret:\n    kind: Secret\n    id: rds-secret-green\n    phase: Completed\n    updated: t\n    details: {from: rds-secret}\n  s3.bucket:\n    kind: S3Bucket\n    id: b-green\n    phase: Completed\n    updated: t\n  efs.execution:\n    kind: DataSyncExecution\n    id: x\n    phase: Completed\n    updated: t\n    details: {from: fs-b, to: fs-g}\n";
+        let cm = ConfigMap {
+            data: Some(BTreeMap::from([(DATA_KEY.to_string(), text.to_string())])),
+            ..Default::default()
+        };
+        let c = parse(&cm).unwrap().clones;
+        let db = c.db.unwrap();
+        assert_eq!(db.generation, 1);
+        assert_eq!(db.host.as_deref(), Some("db-green.x"));
+        assert_eq!(db.restored_from.as_deref(), Some("kf-green-db-r1"));
+        assert_eq!(db.secret.unwrap().from, "rds-secret");
+        assert_eq!(c.bucket.unwrap().name, "b-green");
+        assert_eq!(c.efs.unwrap().to, "fs-g");
     }
 
     #[test]

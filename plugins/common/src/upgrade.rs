@@ -31,6 +31,11 @@ impl Ctx {
         }
     }
 
+    /// The tags of every resource this upgrade creates.
+    pub fn tags(&self) -> crate::tags::Tags {
+        crate::tags::Tags::upgrade(&self.tag)
+    }
+
     /// `prefix + tag + suffix`, the tag shortened so the whole fits in `max` characters.
     pub fn name(&self, prefix: &str, suffix: &str, max: usize) -> String {
         let room = max.saturating_sub(prefix.len() + suffix.len());

@@ -4,8 +4,8 @@
 //! second one.
 
 use aws_sdk_datasync::types::{
-    Ec2Config, Mtime, Options, OverwriteMode, PreserveDeletedFiles, S3Config, TagListEntry,
-    TaskExecutionStatus, TransferMode, VerifyMode,
+    Ec2Config, Mtime, Options, OverwriteMode, PreserveDeletedFiles, S3Config, TaskExecutionStatus,
+    TransferMode, VerifyMode,
 };
 
 use super::Ctx;
@@ -14,22 +14,11 @@ use crate::progress::Stream;
 use crate::record::{Phase, UPGRADE_TAG};
 use crate::wait::{self, Poll};
 
-pub const STEP_TAG: &str = "kubeflow.org/step";
+pub use crate::tags::STEP_TAG;
 const POLICY: &str = "kf-datasync-buckets";
 
-fn tags(ctx: &Ctx, step: &str) -> Vec<TagListEntry> {
-    vec![
-        TagListEntry::builder()
-            .key(UPGRADE_TAG)
-            .value(&ctx.tag)
-            .build()
-            .expect("key set"),
-        TagListEntry::builder()
-            .key(STEP_TAG)
-            .value(step)
-            .build()
-            .expect("key set"),
-    ]
+fn tags(ctx: &Ctx, step: &str) -> Vec<aws_sdk_datasync::types::TagListEntry> {
+    ctx.tags().step(step).datasync()
 }
 
 /// The role DataSync assumes to read blue's bucket and write green's. Its inline policy names
@@ -58,13 +47,7 @@ pub async fn ensure_role(ctx: &Ctx, stream: &Stream, buckets: &[&str]) -> Result
                     "DataSync access to the buckets of the Kubeflow upgrade to {}",
                     ctx.green
                 ))
-                .tags(
-                    aws_sdk_iam::types::Tag::builder()
-                        .key(UPGRADE_TAG)
-                        .value(&ctx.tag)
-                        .build()
-                        .expect("key set"),
-                )
+                .set_tags(Some(ctx.tags().iam()))
                 .send()
                 .await
                 .map_err(|e| Error::aws("CreateRole", e))?;

@@ -63,9 +63,13 @@ pub async fn run(ctx: &Ctx, stream: &Stream, blue_fs: &str, net: &GreenNetwork) 
     .await?;
     datasync::run_execution(ctx, stream, EXECUTION, &task, ctx.resync).await?;
     // What was copied where: `kf storage pvc` binds claims to the copy.
-    ctx.record.detail(EXECUTION, "from", blue_fs.into()).await?;
     ctx.record
-        .detail(EXECUTION, "to", green_fs.clone().into())
+        .update_clones(|c| {
+            c.efs = Some(crate::record::EfsCopy {
+                from: blue_fs.to_string(),
+                to: green_fs.clone(),
+            })
+        })
         .await?;
     stream.finish(&format!("{blue_fs} copied to {green_fs}"));
     Ok(())

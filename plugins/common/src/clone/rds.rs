@@ -1,14 +1,12 @@
 //! The RDS stream: snapshot blue's instance, restore it into green's VPC, store green's DB
 //! credentials the way blue stores them. Blue is only read and snapshotted.
 
-use aws_sdk_rds::types::Tag;
-
 use super::Ctx;
 use super::discover::BlueDb;
 use crate::eks::GreenNetwork;
 use crate::error::{Error, Result};
 use crate::progress::Stream;
-use crate::record::{Phase, UPGRADE_TAG};
+use crate::record::{DbClone, Phase, SecretClone};
 use crate::wait::{self, Poll};
 
 pub const SNAPSHOT: &str = "rds.snapshot";
@@ -63,20 +61,29 @@ pub fn targets(ctx: &Ctx, blue: &BlueDb, generation: u32) -> Targets {
 /// The resync generation recorded for the snapshot (0 for the first clone).
 pub async fn generation(ctx: &Ctx) -> u32 {
     ctx.record
-        .get(SNAPSHOT)
+        .snapshot()
         .await
-        .and_then(|r| r.details.get("generation").and_then(|g| g.as_u64()))
-        .unwrap_or(0) as u32
+        .clones
+        .db
+        .map(|d| d.generation)
+        .unwrap_or(0)
 }
 
-fn tags(ctx: &Ctx, step: &str) -> Vec<Tag> {
-    vec![
-        Tag::builder().key(UPGRADE_TAG).value(&ctx.tag).build(),
-        Tag::builder()
-            .key(super::datasync::STEP_TAG)
-            .value(step)
-            .build(),
-    ]
+/// Records a fact of green's DB in the record's typed section.
+async fn record_db(ctx: &Ctx, blue: &BlueDb, change: impl Fn(&mut DbClone)) -> Result<()> {
+    ctx.record
+        .update_clones(|c| {
+            let db = c.db.get_or_insert_with(|| DbClone {
+                from: blue.id.clone(),
+                ..Default::default()
+            });
+            change(db);
+        })
+        .await
+}
+
+fn tags(ctx: &Ctx, step: &str) -> Vec<aws_sdk_rds::types::Tag> {
+    ctx.tags().step(step).rds()
 }
 
 /// The record key of the final snapshot of green's DB restored from generation `generation`.
@@ -149,9 +156,7 @@ async fn snapshot(
             ctx.record
                 .mark(SNAPSHOT, "DBSnapshot", &t.snapshot, Phase::InProgress, None)
                 .await?;
-            ctx.record
-                .detail(SNAPSHOT, "generation", generation.into())
-                .await?;
+            record_db(ctx, blue, |d| d.generation = generation).await?;
             rds.create_db_snapshot()
                 .db_snapshot_identifier(&t.snapshot)
                 .db_instance_identifier(&blue.id)
@@ -189,9 +194,7 @@ async fn snapshot(
     ctx.record
         .mark(SNAPSHOT, "DBSnapshot", &t.snapshot, Phase::Completed, None)
         .await?;
-    ctx.record
-        .detail(SNAPSHOT, "generation", generation.into())
-        .await
+    record_db(ctx, blue, |d| d.generation = generation).await
 }
 
 async fn subnet_group(ctx: &Ctx, stream: &Stream, green: &GreenNetwork, t: &Targets) -> Result<()> {
@@ -269,12 +272,13 @@ async fn instance(
         }
         Err(e) => return Err(Error::aws("DescribeDBInstances", e)),
     };
-    let restored_from = ctx.record.get(INSTANCE).await.and_then(|r| {
-        r.details
-            .get("fromSnapshot")
-            .and_then(|v| v.as_str())
-            .map(str::to_string)
-    });
+    let restored_from = ctx
+        .record
+        .snapshot()
+        .await
+        .clones
+        .db
+        .and_then(|d| d.restored_from);
     if let Some(i) = &existing
         && restored_from.as_deref().is_some_and(|s| s != t.snapshot)
         && i.db_instance_status() != Some("deleting")
@@ -376,9 +380,12 @@ async fn instance(
         ctx.record
             .mark(INSTANCE, "DBInstance", &t.instance, Phase::InProgress, None)
             .await?;
-        ctx.record
-            .detail(INSTANCE, "fromSnapshot", t.snapshot.clone().into())
-            .await?;
+        record_db(ctx, blue, |d| {
+            d.instance = t.instance.clone();
+            d.restored_from = Some(t.snapshot.clone());
+            d.host = None;
+        })
+        .await?;
         rds.restore_db_instance_from_db_snapshot()
             .db_instance_identifier(&t.instance)
             .db_snapshot_identifier(&t.snapshot)
@@ -437,9 +444,11 @@ async fn instance(
             Some(host.clone()),
         )
         .await?;
-    ctx.record
-        .detail(INSTANCE, "host", host.clone().into())
-        .await?;
+    record_db(ctx, blue, |d| {
+        d.instance = t.instance.clone();
+        d.host = Some(host.clone());
+    })
+    .await?;
     Ok(host)
 }
 
@@ -616,12 +625,7 @@ async fn secret(ctx: &Ctx, stream: &Stream, blue: &BlueDb, t: &Targets, host: &s
                     ctx.green
                 ))
                 .secret_string(text)
-                .tags(
-                    aws_sdk_secretsmanager::types::Tag::builder()
-                        .key(UPGRADE_TAG)
-                        .value(&ctx.tag)
-                        .build(),
-                )
+                .set_tags(Some(ctx.tags().secrets()))
                 .send()
                 .await
                 .map_err(|e| Error::aws("CreateSecret", e))?;
@@ -632,9 +636,13 @@ async fn secret(ctx: &Ctx, stream: &Stream, blue: &BlueDb, t: &Targets, host: &s
         .mark(SECRET, "Secret", green_secret, Phase::Completed, None)
         .await?;
     // Which secret it copies: `kf deploy kubeflow` renames it in the SecretProviderClass.
-    ctx.record
-        .detail(SECRET, "from", blue_secret.clone().into())
-        .await
+    record_db(ctx, blue, |d| {
+        d.secret = Some(SecretClone {
+            name: green_secret.clone(),
+            from: blue_secret.clone(),
+        })
+    })
+    .await
 }
 
 #[cfg(test)]

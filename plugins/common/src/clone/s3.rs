@@ -2,7 +2,7 @@
 //! block), then a DataSync copy of blue's objects into it. Blue's bucket is only read.
 
 use aws_sdk_s3::types::{
-    BucketLocationConstraint, CreateBucketConfiguration, Tag, Tagging, VersioningConfiguration,
+    BucketLocationConstraint, CreateBucketConfiguration, VersioningConfiguration,
 };
 
 use super::Ctx;
@@ -112,19 +112,9 @@ async fn bucket(ctx: &Ctx, stream: &Stream, blue: &str, green: &str) -> Result<(
         }
         Err(e) => return Err(Error::aws(&format!("HeadBucket {green}"), e)),
     }
-    let tagging = Tagging::builder()
-        .tag_set(
-            Tag::builder()
-                .key(UPGRADE_TAG)
-                .value(&ctx.tag)
-                .build()
-                .expect("key and value set"),
-        )
-        .build()
-        .expect("tags set");
     s3.put_bucket_tagging()
         .bucket(green)
-        .tagging(tagging)
+        .tagging(ctx.tags().s3())
         .send()
         .await
         .map_err(|e| Error::aws("PutBucketTagging", e))?;
@@ -169,6 +159,14 @@ async fn bucket(ctx: &Ctx, stream: &Stream, blue: &str, green: &str) -> Result<(
     }
     ctx.record
         .mark(BUCKET, "S3Bucket", green, Phase::Completed, None)
+        .await?;
+    ctx.record
+        .update_clones(|c| {
+            c.bucket = Some(crate::record::BucketClone {
+                name: green.to_string(),
+                from: blue.to_string(),
+            })
+        })
         .await
 }
 

@@ -681,20 +681,18 @@ pub struct GreenWrites {
 /// What green gained since `since`: the bucket's newer objects counted, the EFS said, and the
 /// name green's DB snapshot gets.
 async fn green_writes(session: &Session, rec: &UpgradeRecord, since: &str) -> Result<GreenWrites> {
-    let done = |k: &str| {
-        rec.resources
-            .get(k)
-            .filter(|r| r.phase == record::Phase::Completed && !r.id.is_empty())
-    };
-    let bucket = match done(crate::clone::s3::BUCKET) {
-        Some(b) => Some(crate::clone::s3::written_since(&session.ctx.aws, &b.id, since).await?),
+    let c = &rec.clones;
+    let bucket = match &c.bucket {
+        Some(b) => Some(crate::clone::s3::written_since(&session.ctx.aws, &b.name, since).await?),
         None => None,
     };
-    let efs = done(crate::clone::efs::DESTINATION).map(|_| {
+    let efs = c.efs.as_ref().map(|_| {
         "files written to green's EFS are not counted without copying them: --sync-back copies the changed ones back and counts them".to_string()
     });
-    let db_snapshot = done(crate::clone::rds::INSTANCE)
-        .map(|i| crate::clone::rds::failback_snapshot_name(&i.id, since));
+    let db_snapshot =
+        c.db.as_ref()
+            .filter(|d| !d.instance.is_empty())
+            .map(|d| crate::clone::rds::failback_snapshot_name(&d.instance, since));
     Ok(GreenWrites {
         since: since.to_string(),
         bucket,

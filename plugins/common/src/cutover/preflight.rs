@@ -11,7 +11,7 @@ use serde::Serialize;
 use super::dns::{self, Location, RecordSet, Target};
 use super::freeze::{self, Quiesce};
 use crate::aws::Aws;
-use crate::clone::{rds, s3};
+use crate::clone::s3;
 use crate::efs::FILESYSTEM;
 use crate::error::{Error, Result};
 use crate::install_config::{EFS_CLASS, cm_value, install_config};
@@ -403,25 +403,21 @@ pub async fn run(
         install_config(blue_client).await?,
     );
     let recorded = |key: &str| rec.resources.get(key);
+    let green_host = rec.clones.db.as_ref().and_then(|d| d.host.clone());
     checks.push(storage_check(
         "green-db",
         "DB host",
         "dbHost of kubeflow/pipeline-install-config",
         cm_value(&green_cm, "dbHost"),
         cm_value(&blue_cm, "dbHost"),
-        recorded(rds::INSTANCE)
-            .and_then(|r| r.details.get("host"))
-            .and_then(|h| h.as_str())
-            .map(str::to_string),
+        green_host.clone(),
         "kubectl kf clone",
     ));
     checks.push(
         green_db_secret(
             aws,
             green_client,
-            recorded(rds::INSTANCE)
-                .and_then(|r| r.details.get("host"))
-                .and_then(|h| h.as_str()),
+            green_host.as_deref(),
             cm_value(&blue_cm, "dbHost").as_deref(),
         )
         .await?,

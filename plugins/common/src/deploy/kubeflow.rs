@@ -12,7 +12,6 @@ use serde::Serialize;
 
 use super::apply;
 use super::params::{self, Edit};
-use crate::clone::{rds, s3};
 use crate::error::{Error, Result};
 use crate::output::{self, Render};
 use crate::progress::Progress;
@@ -102,34 +101,25 @@ impl Render for KubeflowReport {
 /// The clones recorded for this upgrade; a missing one is a usage error naming the fix.
 pub async fn clones(session: &Session) -> Result<Clones> {
     let rec = session.ctx.record.snapshot().await;
-    let done = |k: &str| rec.resources.get(k).filter(|r| r.phase == Phase::Completed);
-    let db_host = done(rds::INSTANCE)
-        .and_then(|r| {
-            r.details
-                .get("host")
-                .and_then(|h| h.as_str())
-                .map(str::to_string)
-        })
-        .ok_or_else(|| {
-            Error::usage(
-                format!("no cloned database is recorded for {}", session.green),
-                format!("run `kubectl kf clone --to {}` first", session.green),
-            )
-        })?;
-    let bucket = done(s3::BUCKET).map(|r| r.id.clone()).ok_or_else(|| {
+    let clone_first = |what: &str| {
         Error::usage(
-            format!("no cloned bucket is recorded for {}", session.green),
+            format!("no cloned {what} is recorded for {}", session.green),
             format!("run `kubectl kf clone --to {}` first", session.green),
         )
-    })?;
-    let db_secret = done(rds::SECRET)
-        .filter(|r| !r.id.is_empty())
-        .and_then(|r| {
-            r.details
-                .get("from")
-                .and_then(|f| f.as_str())
-                .map(|from| (from.to_string(), r.id.clone()))
-        });
+    };
+    let db = rec.clones.db.as_ref();
+    let db_host = db
+        .and_then(|d| d.host.clone())
+        .ok_or_else(|| clone_first("database"))?;
+    let bucket = rec
+        .clones
+        .bucket
+        .as_ref()
+        .map(|b| b.name.clone())
+        .ok_or_else(|| clone_first("bucket"))?;
+    let db_secret = db
+        .and_then(|d| d.secret.as_ref())
+        .map(|s| (s.from.clone(), s.name.clone()));
     Ok(Clones {
         db_host,
         bucket,

@@ -11,7 +11,6 @@ use serde_json::{Value, json};
 
 use crate::error::{Error, Result};
 use crate::output::{self, Render};
-use crate::record::Phase;
 use crate::upgrade::Session;
 
 const TEMPLATE: &str = include_str!("pvc.yaml");
@@ -245,18 +244,9 @@ pub async fn run(session: &Session, g: &crate::cli::GlobalArgs, a: &PvcArgs<'_>)
 
     // Blue's data, if it was cloned: the copy of blue's file system is green's, same paths.
     let rec = session.ctx.record.snapshot().await;
-    let copied = rec
-        .resources
-        .get(crate::clone::efs::EXECUTION)
-        .filter(|r| r.phase == Phase::Completed);
-    let copied_from = copied
-        .and_then(|r| r.details.get("from"))
-        .and_then(Value::as_str)
-        .map(str::to_string);
-    let copied_to = copied
-        .and_then(|r| r.details.get("to"))
-        .and_then(Value::as_str)
-        .map(str::to_string);
+    let copied = rec.clones.efs.clone();
+    let copied_from = copied.as_ref().map(|c| c.from.clone());
+    let copied_to = copied.as_ref().map(|c| c.to.clone());
     let blue_data = blue_efs_data(session, a.namespace, a.claim).await?;
     let cloned = match (&blue_data, &copied_from, &copied_to) {
         (Some((data, pv)), Some(from), Some(to)) if *from == data.filesystem => {
