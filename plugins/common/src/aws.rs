@@ -83,3 +83,23 @@ impl Aws {
 }
 
 pub use crate::error::describe_error;
+
+/// Every item of a paginated AWS list or describe operation (`op` names it in errors), e.g.
+/// `all("ListClusters", eks.list_clusters().into_paginator().items().send()).await?`.
+pub async fn all<T, E>(
+    op: &str,
+    items: aws_smithy_async::future::pagination_stream::PaginationStream<
+        std::result::Result<
+            T,
+            aws_smithy_runtime_api::client::result::SdkError<
+                E,
+                aws_smithy_runtime_api::client::orchestrator::HttpResponse,
+            >,
+        >,
+    >,
+) -> Result<Vec<T>>
+where
+    E: std::error::Error + aws_smithy_types::error::metadata::ProvideErrorMetadata + 'static,
+{
+    items.try_collect().await.map_err(|e| Error::aws(op, e))
+}

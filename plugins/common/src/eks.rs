@@ -114,12 +114,11 @@ pub async fn cluster_for_context(
         return describe(aws, &name).await;
     }
     let server = kc.server(context).unwrap_or_default();
-    let mut names = Vec::new();
-    let mut pages = aws.eks().list_clusters().into_paginator().send();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| Error::aws("ListClusters", e))?;
-        names.extend(page.clusters().iter().cloned());
-    }
+    let names = crate::aws::all(
+        "ListClusters",
+        aws.eks().list_clusters().into_paginator().items().send(),
+    )
+    .await?;
     for name in &names {
         let info = describe(aws, name).await?;
         if info.endpoint.as_deref().map(|e| e.trim_end_matches('/'))

@@ -19,7 +19,12 @@ pub fn init(verbose: u8, quiet: bool) {
         .try_init();
 }
 
-/// Logging as the shared flags ask for it (`-v`, `-q`).
+/// Logging and progress as the shared flags ask for them (`-v`, `-q`).
 pub fn init_for(g: &crate::cli::GlobalArgs) {
     init(g.verbose, g.quiet);
+    crate::progress::init(match (g.quiet, g.verbose) {
+        (true, _) => crate::progress::Printer::Quiet,
+        (false, 0) => crate::progress::Printer::Default,
+        (false, _) => crate::progress::Printer::Verbose,
+    });
 }

@@ -44,6 +44,106 @@ where
     R: IntoIterator<Item = S>,
     S: Into<comfy_table::Cell>,
 {
+    render(header, rows)
+}
+
+/// Plans and other tables whose last column is prose: the last column wraps at spaces (never
+/// inside a word, so names and ARNs stay whole and copyable) to fit the terminal, or 80 columns
+/// when stdout is not one. Newlines in a cell start new lines.
+pub fn wrapped_table<I, R, S>(header: &[&str], rows: I) -> String
+where
+    I: IntoIterator<Item = R>,
+    R: IntoIterator<Item = S>,
+    S: Into<String>,
+{
+    use std::io::IsTerminal;
+    let width = if std::io::stdout().is_terminal() {
+        comfy_table::Table::new()
+            .width()
+            .map(usize::from)
+            .unwrap_or(80)
+    } else {
+        80
+    };
+    wrap_rows(header, rows, width)
+}
+
+fn wrap_rows<I, R, S>(header: &[&str], rows: I, width: usize) -> String
+where
+    I: IntoIterator<Item = R>,
+    R: IntoIterator<Item = S>,
+    S: Into<String>,
+{
+    let rows: Vec<Vec<String>> = rows
+        .into_iter()
+        .map(|r| r.into_iter().map(Into::into).collect())
+        .collect();
+    let n = header.len();
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for r in &rows {
+        for (i, c) in r.iter().enumerate().take(n.saturating_sub(1)) {
+            widths[i] = widths[i].max(c.chars().count());
+        }
+    }
+    let indent: usize = widths[..n - 1].iter().map(|w| w + 2).sum();
+    let room = width.saturating_sub(indent).max(20);
+    let mut out = String::new();
+    let mut line = |cells: &[String]| {
+        let mut prefix = String::new();
+        for (i, c) in cells.iter().enumerate().take(n - 1) {
+            prefix.push_str(&format!("{c:<w$}  ", w = widths[i]));
+        }
+        let last = cells.get(n - 1).cloned().unwrap_or_default();
+        let mut first = true;
+        for para in last.split('\n') {
+            for l in wrap(para, room) {
+                let lead = if first {
+                    prefix.clone()
+                } else {
+                    " ".repeat(indent)
+                };
+                first = false;
+                out.push_str(format!("{lead}{l}").trim_end());
+                out.push('\n');
+            }
+        }
+        if first {
+            out.push_str(prefix.trim_end());
+            out.push('\n');
+        }
+    };
+    line(&header.iter().map(|h| h.to_string()).collect::<Vec<_>>());
+    for r in &rows {
+        line(r);
+    }
+    out
+}
+
+/// Lines of at most `width` characters, broken at spaces; a longer word stands alone.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut cur = String::new();
+    for word in text.split(' ').filter(|w| !w.is_empty()) {
+        if !cur.is_empty() && cur.chars().count() + 1 + word.chars().count() > width {
+            lines.push(std::mem::take(&mut cur));
+        }
+        if !cur.is_empty() {
+            cur.push(' ');
+        }
+        cur.push_str(word);
+    }
+    if !cur.is_empty() || lines.is_empty() {
+        lines.push(cur);
+    }
+    lines
+}
+
+fn render<I, R, S>(header: &[&str], rows: I) -> String
+where
+    I: IntoIterator<Item = R>,
+    R: IntoIterator<Item = S>,
+    S: Into<comfy_table::Cell>,
+{
     let mut t = comfy_table::Table::new();
     t.load_preset(comfy_table::presets::NOTHING);
     t.set_content_arrangement(comfy_table::ContentArrangement::Disabled);
@@ -60,4 +160,38 @@ where
         s.push('\n');
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrapped_tables_fit_80_columns() {
+        let long = "a reason that is rather long and goes on to say what happens and why it does "
+            .repeat(2);
+        let arn = "arn:aws:datasync:us-east-1:123456789012:location/loc-0123456789abcdef0";
+        let text = format!("{long} {arn}\nsecond paragraph");
+        let t = wrap_rows(
+            &["STEP", "ACTION", "WHY"],
+            [["rds.snapshot", "create", text.as_str()]],
+            80,
+        );
+        assert!(t.lines().count() > 3, "{t}");
+        for line in t.lines().filter(|l| l.trim() != arn) {
+            assert!(
+                line.chars().count() <= 80,
+                "{} columns: {line}",
+                line.chars().count()
+            );
+        }
+        // Words are never split (one longer than the column stands alone); continuation lines are indented under the last column.
+        assert!(t.contains(arn), "{t}");
+        assert!(
+            t.lines()
+                .any(|l| l == "                      second paragraph"),
+            "{t}"
+        );
+        assert_eq!(t.lines().next(), Some("STEP          ACTION  WHY"));
+    }
 }

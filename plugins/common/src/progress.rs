@@ -2,10 +2,35 @@
 //! Data never goes here; `-q` silences it.
 
 use std::io::IsTerminal;
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+/// How this process shows its progress: bars on a terminal, plain lines otherwise or with
+/// `-v` (log lines would tear the bars), nothing with `-q`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Printer {
+    #[default]
+    Default,
+    Verbose,
+    Quiet,
+}
+
+static PRINTER: OnceLock<Printer> = OnceLock::new();
+static PROGRESS: OnceLock<Progress> = OnceLock::new();
+
+/// Sets this process's printer (once, from the shared flags; `logging::init_for` does it).
+pub fn init(printer: Printer) {
+    let _ = PRINTER.set(printer);
+}
+
+/// The process's one progress display (shared by every stream, so bars never fight).
+pub fn printer() -> Progress {
+    PROGRESS
+        .get_or_init(|| Progress::with(PRINTER.get().copied().unwrap_or_default()))
+        .clone()
+}
 
 #[derive(Clone)]
 pub struct Progress {
@@ -14,10 +39,21 @@ pub struct Progress {
 }
 
 impl Progress {
+    /// The process's progress display; `quiet` silences it whatever the printer says.
     pub fn new(quiet: bool) -> Self {
-        let multi = (!quiet && std::io::stderr().is_terminal())
-            .then(|| MultiProgress::with_draw_target(ProgressDrawTarget::stderr()));
-        Self { multi, quiet }
+        if quiet {
+            return Self::with(Printer::Quiet);
+        }
+        printer()
+    }
+
+    fn with(printer: Printer) -> Self {
+        let bars = printer == Printer::Default && std::io::stderr().is_terminal();
+        let multi = bars.then(|| MultiProgress::with_draw_target(ProgressDrawTarget::stderr()));
+        Self {
+            multi,
+            quiet: printer == Printer::Quiet,
+        }
     }
 
     /// A line for one stream of work (`rds`, `s3`, `efs`, ...).

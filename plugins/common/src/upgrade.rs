@@ -38,10 +38,15 @@ impl Ctx {
 
     /// `prefix + tag + suffix`, the tag shortened so the whole fits in `max` characters.
     pub fn name(&self, prefix: &str, suffix: &str, max: usize) -> String {
-        let room = max.saturating_sub(prefix.len() + suffix.len());
-        let tag: String = self.tag.chars().take(room).collect();
-        format!("{prefix}{tag}{suffix}")
+        fit_name(prefix, &self.tag, suffix, max)
     }
+}
+
+/// `prefix + tag + suffix`, the tag shortened so the whole fits in `max` characters.
+pub fn fit_name(prefix: &str, tag: &str, suffix: &str, max: usize) -> String {
+    let room = max.saturating_sub(prefix.len() + suffix.len());
+    let tag: String = tag.chars().take(room).collect();
+    format!("{prefix}{tag}{suffix}")
 }
 
 /// A command's view of one upgrade: blue and green contexts, clients, AWS and the record.

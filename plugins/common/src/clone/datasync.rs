@@ -9,6 +9,7 @@ use aws_sdk_datasync::types::{
 };
 
 use super::Ctx;
+use super::plan::{Step, action_of};
 use crate::error::{Error, Result};
 use crate::progress::Stream;
 use crate::record::{Phase, UPGRADE_TAG};
@@ -16,6 +17,66 @@ use crate::wait::{self, Poll};
 
 pub use crate::tags::STEP_TAG;
 const POLICY: &str = "kf-datasync-buckets";
+/// The record key of the DataSync role.
+pub const ROLE: &str = "s3.datasync-role";
+
+/// The record keys of one copy's steps.
+#[derive(Clone, Copy, Debug)]
+pub struct CopyKeys {
+    pub source: &'static str,
+    pub destination: &'static str,
+    pub task: &'static str,
+    pub execution: &'static str,
+}
+
+/// The location of `key`: the recorded one when the plan says it is done, else ensured from
+/// `spec` (read only when needed).
+async fn planned_location(
+    ctx: &Ctx,
+    stream: &Stream,
+    steps: &[Step],
+    key: &str,
+    spec: impl std::future::Future<Output = Result<LocationSpec>>,
+) -> Result<String> {
+    if !action_of(steps, key).executes()
+        && let Some(r) = ctx.record.get(key).await.filter(|r| !r.id.is_empty())
+    {
+        return Ok(r.id);
+    }
+    ensure_location(ctx, stream, key, spec.await?).await
+}
+
+/// Executes one copy's planned steps: its two locations, its task and its execution.
+pub async fn planned_copy(
+    ctx: &Ctx,
+    stream: &Stream,
+    steps: &[Step],
+    keys: CopyKeys,
+    source: impl std::future::Future<Output = Result<LocationSpec>>,
+    destination: impl std::future::Future<Output = Result<LocationSpec>>,
+) -> Result<()> {
+    let source = planned_location(ctx, stream, steps, keys.source, source).await?;
+    let destination = planned_location(ctx, stream, steps, keys.destination, destination).await?;
+    let recorded_task = ctx.record.get(keys.task).await.filter(|r| !r.id.is_empty());
+    let task = match recorded_task {
+        Some(r) if !action_of(steps, keys.task).executes() => r.id,
+        _ => {
+            ensure_task(
+                ctx,
+                stream,
+                keys.task,
+                &source,
+                &destination,
+                copy_options(),
+            )
+            .await?
+        }
+    };
+    if action_of(steps, keys.execution).executes() {
+        run_execution(ctx, stream, keys.execution, &task, ctx.resync).await?;
+    }
+    Ok(())
+}
 
 fn tags(ctx: &Ctx, step: &str) -> Vec<aws_sdk_datasync::types::TagListEntry> {
     ctx.tags().step(step).datasync()
@@ -24,12 +85,16 @@ fn tags(ctx: &Ctx, step: &str) -> Vec<aws_sdk_datasync::types::TagListEntry> {
 /// The role DataSync assumes to read blue's bucket and write green's. Its inline policy names
 /// exactly these buckets and is written on every run, so a role left from an earlier upgrade
 /// never keeps a stale policy.
-pub async fn ensure_role(ctx: &Ctx, stream: &Stream, buckets: &[&str]) -> Result<String> {
-    const KEY: &str = "s3.datasync-role";
+pub async fn ensure_role(
+    ctx: &Ctx,
+    stream: &Stream,
+    name: &str,
+    buckets: &[&str],
+) -> Result<String> {
+    const KEY: &str = ROLE;
     let iam = ctx.aws.iam();
-    let name = ctx.name("kf-datasync-", "", 64);
     stream.set(&format!("IAM role {name}"));
-    let arn = match iam.get_role().role_name(&name).send().await {
+    let arn = match iam.get_role().role_name(name).send().await {
         Ok(out) => out.role().map(|r| r.arn().to_string()).unwrap_or_default(),
         Err(e)
             if e.as_service_error()
@@ -41,7 +106,7 @@ pub async fn ensure_role(ctx: &Ctx, stream: &Stream, buckets: &[&str]) -> Result
             });
             let out = iam
                 .create_role()
-                .role_name(&name)
+                .role_name(name)
                 .assume_role_policy_document(trust.to_string())
                 .description(format!(
                     "DataSync access to the buckets of the Kubeflow upgrade to {}",
@@ -74,7 +139,7 @@ pub async fn ensure_role(ctx: &Ctx, stream: &Stream, buckets: &[&str]) -> Result
     });
     let current = iam
         .get_role_policy()
-        .role_name(&name)
+        .role_name(name)
         .policy_name(POLICY)
         .send()
         .await
@@ -85,7 +150,7 @@ pub async fn ensure_role(ctx: &Ctx, stream: &Stream, buckets: &[&str]) -> Result
         .and_then(|d| serde_json::from_str(&d).ok());
     if current.as_ref() != Some(&policy) {
         iam.put_role_policy()
-            .role_name(&name)
+            .role_name(name)
             .policy_name(POLICY)
             .policy_document(policy.to_string())
             .send()
@@ -159,16 +224,14 @@ pub async fn ensure_location(
             return Ok(r.id);
         }
     }
-    let mut arns = Vec::new();
-    let mut pages = ds.list_locations().into_paginator().send();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| Error::aws("ListLocations", e))?;
-        arns.extend(
-            page.locations()
-                .iter()
-                .filter_map(|l| l.location_arn().map(str::to_string)),
-        );
-    }
+    let arns = crate::aws::all(
+        "ListLocations",
+        ds.list_locations().into_paginator().items().send(),
+    )
+    .await?
+    .into_iter()
+    .filter_map(|l| l.location_arn)
+    .collect();
     if let Some(arn) = find_tagged(ctx, arns, key).await? {
         ctx.record
             .mark(key, "DataSyncLocation", &arn, Phase::Completed, None)
@@ -282,16 +345,11 @@ pub async fn ensure_task(
     {
         return Ok(r.id);
     }
-    let mut arns = Vec::new();
-    let mut pages = ds.list_tasks().into_paginator().send();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| Error::aws("ListTasks", e))?;
-        arns.extend(
-            page.tasks()
-                .iter()
-                .filter_map(|t| t.task_arn().map(str::to_string)),
-        );
-    }
+    let arns = crate::aws::all("ListTasks", ds.list_tasks().into_paginator().items().send())
+        .await?
+        .into_iter()
+        .filter_map(|t| t.task_arn)
+        .collect();
     if let Some(arn) = find_tagged(ctx, arns, key).await? {
         ctx.record
             .mark(key, "DataSyncTask", &arn, Phase::Completed, None)
@@ -316,6 +374,24 @@ pub async fn ensure_task(
         .mark(key, "DataSyncTask", &arn, Phase::Completed, None)
         .await?;
     Ok(arn)
+}
+
+/// The execution of `task_arn` under way, if any.
+pub async fn running_execution(ctx: &Ctx, task_arn: &str) -> Result<Option<String>> {
+    let list = ctx
+        .aws
+        .datasync()
+        .list_task_executions()
+        .task_arn(task_arn)
+        .send()
+        .await
+        .map_err(|e| Error::aws("ListTaskExecutions", e))?;
+    Ok(list
+        .task_executions()
+        .iter()
+        .filter(|e| e.status().is_some_and(running))
+        .filter_map(|e| e.task_execution_arn().map(str::to_string))
+        .next_back())
 }
 
 fn running(s: &TaskExecutionStatus) -> bool {
@@ -349,18 +425,7 @@ pub async fn run_execution(
     }
     // An execution already under way (started by a run that was killed) is waited for, not
     // started again; DataSync would refuse a second one anyway.
-    let mut current = None;
-    let list = ds
-        .list_task_executions()
-        .task_arn(task_arn)
-        .send()
-        .await
-        .map_err(|e| Error::aws("ListTaskExecutions", e))?;
-    for e in list.task_executions() {
-        if e.status().is_some_and(running) {
-            current = e.task_execution_arn().map(str::to_string);
-        }
-    }
+    let mut current = running_execution(ctx, task_arn).await?;
     // A recorded execution that finished after its run was killed counts, unless run again.
     if current.is_none()
         && !again

@@ -106,12 +106,11 @@ async fn blue_db(
     cm: &Option<ConfigMap>,
 ) -> Result<BlueDb> {
     let rds = aws.rds();
-    let mut instances = Vec::new();
-    let mut pages = rds.describe_db_instances().into_paginator().send();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| Error::aws("DescribeDBInstances", e))?;
-        instances.extend(page.db_instances().iter().cloned());
-    }
+    let instances = crate::aws::all(
+        "DescribeDBInstances",
+        rds.describe_db_instances().into_paginator().items().send(),
+    )
+    .await?;
     let host = match cm_value(cm, "dbHost") {
         Some(h) => Some(h),
         None => secret_host(client).await?,

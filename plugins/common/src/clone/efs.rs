@@ -9,33 +9,63 @@ use crate::eks::GreenNetwork;
 use crate::error::{Error, Result};
 use crate::progress::Stream;
 
+use super::plan::{Step, action_of};
+
 pub const SOURCE: &str = "efs.source";
 pub const DESTINATION: &str = "efs.destination";
 pub const TASK: &str = "efs.task";
 pub const EXECUTION: &str = "efs.execution";
 
-/// The file system green uses: the one recorded by `kf storage efs`, else made now with its defaults.
-pub async fn green_filesystem(ctx: &Ctx, stream: &Stream, net: &GreenNetwork) -> Result<String> {
-    if let Some(r) = ctx
-        .record
-        .get(green_efs::FILESYSTEM)
-        .await
-        .filter(|r| !r.id.is_empty())
-        && r.phase == crate::record::Phase::Completed
-    {
-        return Ok(r.id);
-    }
-    let sg_name = ctx.name("kf-", "-efs-nfs", 255);
-    Ok(
-        green_efs::ensure(ctx, stream, net, green_efs::DEFAULT_NAME, &sg_name)
-            .await?
-            .id,
-    )
+/// The names of green's file system, if the clone has to make it (`kf storage efs` does
+/// normally).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Targets {
+    /// Blue's file system.
+    pub from: String,
+    /// The Name tag and the creation token of green's.
+    pub name: String,
+    pub creation_token: String,
+    pub security_group: String,
 }
 
-pub async fn run(ctx: &Ctx, stream: &Stream, blue_fs: &str, net: &GreenNetwork) -> Result<()> {
-    let green_fs = green_filesystem(ctx, stream, net).await?;
-    if green_fs == blue_fs {
+impl Targets {
+    pub fn new(tag: &str, blue_fs: &str) -> Self {
+        let name = green_efs::DEFAULT_NAME.to_string();
+        Targets {
+            from: blue_fs.to_string(),
+            creation_token: crate::upgrade::fit_name("kf-", tag, &format!("-{name}"), 64),
+            security_group: crate::upgrade::fit_name("kf-", tag, "-efs-nfs", 255),
+            name,
+        }
+    }
+}
+
+const KEYS: datasync::CopyKeys = datasync::CopyKeys {
+    source: SOURCE,
+    destination: DESTINATION,
+    task: TASK,
+    execution: EXECUTION,
+};
+
+/// Executes the EFS steps of the plan: green's file system (when the plan makes it), the copy.
+pub async fn apply(
+    ctx: &Ctx,
+    stream: &Stream,
+    steps: &[Step],
+    green_fs: Option<&str>,
+    net: &GreenNetwork,
+    t: &Targets,
+) -> Result<()> {
+    let blue_fs = &t.from;
+    let green_fs = match green_fs {
+        Some(fs) if !action_of(steps, green_efs::FILESYSTEM).executes() => fs.to_string(),
+        _ => {
+            green_efs::ensure(ctx, stream, net, &t.name, &t.security_group)
+                .await?
+                .id
+        }
+    };
+    if green_fs == *blue_fs {
         return Err(Error::refused(
             format!(
                 "green's file system {green_fs} is blue's: refusing to copy a file system onto itself"
@@ -43,25 +73,15 @@ pub async fn run(ctx: &Ctx, stream: &Stream, blue_fs: &str, net: &GreenNetwork) 
             "check --to: green's EFS is the one `kubectl kf storage efs --to GREEN` made",
         ));
     }
-    let source =
-        datasync::ensure_location(ctx, stream, SOURCE, location_spec(ctx, blue_fs).await?).await?;
-    let destination = datasync::ensure_location(
+    datasync::planned_copy(
         ctx,
         stream,
-        DESTINATION,
-        location_spec(ctx, &green_fs).await?,
+        steps,
+        KEYS,
+        location_spec(ctx, blue_fs),
+        location_spec(ctx, &green_fs),
     )
     .await?;
-    let task = datasync::ensure_task(
-        ctx,
-        stream,
-        TASK,
-        &source,
-        &destination,
-        datasync::copy_options(),
-    )
-    .await?;
-    datasync::run_execution(ctx, stream, EXECUTION, &task, ctx.resync).await?;
     // What was copied where: `kf storage pvc` binds claims to the copy.
     ctx.record
         .update_clones(|c| {

@@ -5,6 +5,8 @@
 pub mod datasync;
 pub mod discover;
 pub mod efs;
+pub mod observe;
+pub mod plan;
 pub mod rds;
 pub mod s3;
 pub mod sync_back;
@@ -17,24 +19,11 @@ pub use crate::upgrade::Ctx;
 
 use crate::cli::GlobalArgs;
 use crate::commands::{CloneCli, Layer};
-use crate::efs as green_efs;
-use crate::eks::GreenNetwork;
 use crate::error::{Error, Result};
 use crate::output::{self, Render};
 use crate::progress::Progress;
 use crate::record::{Phase, Resource};
 use crate::upgrade::Session;
-use discover::BlueStorage;
-
-/// One line of the plan: a step, the resource it makes or uses, and what will happen.
-#[derive(Clone, Debug, Serialize)]
-pub struct PlanStep {
-    pub layer: String,
-    pub step: String,
-    pub kind: String,
-    pub name: String,
-    pub action: String,
-}
 
 #[derive(Debug, Serialize)]
 pub struct Plan {
@@ -42,7 +31,7 @@ pub struct Plan {
     pub green: String,
     #[serde(rename = "dryRun")]
     pub dry_run: bool,
-    pub steps: Vec<PlanStep>,
+    pub steps: Vec<plan::Step>,
 }
 
 impl Render for Plan {
@@ -51,15 +40,16 @@ impl Render for Plan {
             "Plan: clone {} -> {} (dry run: nothing is changed)\n\n",
             self.blue, self.green
         );
-        s.push_str(&output::table(
-            &["LAYER", "STEP", "KIND", "NAME", "ACTION"],
+        s.push_str(&output::wrapped_table(
+            &["STEP", "ACTION", "WHAT AND WHY"],
             self.steps.iter().map(|p| {
                 [
-                    p.layer.clone(),
-                    p.step.clone(),
-                    p.kind.clone(),
-                    p.name.clone(),
-                    p.action.clone(),
+                    p.key.clone(),
+                    serde_json::to_value(p.action)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_string))
+                        .unwrap_or_default(),
+                    format!("{} {}\n  {}", p.kind, p.name, p.reason),
                 ]
             }),
         ));
@@ -176,19 +166,24 @@ pub async fn run_reporting(cli: Settings, print_report: bool) -> Result<()> {
     let storage = discover::blue_storage(&blue_client, &aws, &cli.overrides, &layers).await?;
     let net = crate::eks::green_network(&aws, green_cluster).await?;
     ctx.resync = cli.resync;
-    let green_fs = match storage.efs_id {
-        Some(_) => green_filesystem_id(&ctx).await?,
-        None => None,
+    let flags = plan::Flags {
+        resync: cli.resync,
+        yes: g.yes,
+        green_took_traffic: rec.green_traffic_since.is_some(),
     };
-    let plan = Plan {
-        blue: blue.context.clone(),
-        green: green.clone(),
-        dry_run: g.dry_run,
-        steps: plan(&ctx, &storage, &net, green_fs.as_deref()).await?,
-    };
-    refuse_blue_targets(&ctx, &storage, green_fs.as_deref()).await?;
+    let targets = plan::Targets::new(&ctx.tag, &storage, db_generation(&rec), flags);
+    let observed = observe::observe(&ctx, &storage, &targets).await?;
+    let steps = plan::plan(&storage, &targets, &observed, flags)?;
     if g.dry_run {
-        return output::print(g.output, &plan);
+        return output::print(
+            g.output,
+            &Plan {
+                blue: blue.context.clone(),
+                green: green.clone(),
+                dry_run: true,
+                steps,
+            },
+        );
     }
     let blue_cluster_name = blue_cluster.map(|c| c.name);
     let green_cluster_name = net.cluster.name.clone();
@@ -202,34 +197,39 @@ pub async fn run_reporting(cli: Settings, print_report: bool) -> Result<()> {
         .await?;
 
     let progress = Progress::new(g.quiet);
-    let replace_db = cli.resync && g.yes;
-    // Green took production traffic: its DB is snapshotted before it is replaced.
-    let green_took_traffic = rec.green_traffic_since.is_some();
+    let replace_db = plan::action_of(&steps, rds::INSTANCE) == plan::Action::Replace;
+    let green_took_traffic = flags.green_took_traffic;
     let resync_started = crate::record::now();
+    let layer_steps = |layer: &str| -> Vec<plan::Step> {
+        steps.iter().filter(|s| s.layer == layer).cloned().collect()
+    };
+    let (db_steps, bucket_steps, efs_steps) =
+        (layer_steps("db"), layer_steps("bucket"), layer_steps("efs"));
     let db = async {
-        let Some(db) = &storage.db else { return Ok(()) };
-        let stream = progress.stream("rds");
-        if cli.resync && !g.yes {
-            let t = rds::targets(&ctx, db, rds::generation(&ctx).await + 1);
-            stream.finish(&format!(
-                "would replace green's database {} with a restore of a fresh snapshot {} of {}: pass --yes to do it",
-                t.instance, t.snapshot, db.id
-            ));
+        let (Some(db), Some(t)) = (&storage.db, &targets.db) else {
             return Ok(());
-        }
-        rds::run(&ctx, &stream, db, &net, replace_db, green_took_traffic).await
+        };
+        rds::apply(&ctx, &progress.stream("rds"), &db_steps, db, &net, t).await
     };
     let bucket = async {
-        let Some(b) = &storage.bucket else {
+        let (Some(b), Some(t)) = (&storage.bucket, &targets.bucket) else {
             return Ok(());
         };
-        s3::run(&ctx, &progress.stream("s3"), b).await
+        s3::apply(&ctx, &progress.stream("s3"), &bucket_steps, b, t).await
     };
     let efs = async {
-        let Some(fs) = &storage.efs_id else {
+        let Some(t) = &targets.efs else {
             return Ok(());
         };
-        efs::run(&ctx, &progress.stream("efs"), fs, &net).await
+        efs::apply(
+            &ctx,
+            &progress.stream("efs"),
+            &efs_steps,
+            observed.green_fs.as_deref(),
+            &net,
+            t,
+        )
+        .await
     };
     let (db, bucket, efs) = tokio::join!(db, bucket, efs);
 
@@ -273,6 +273,23 @@ pub async fn run_reporting(cli: Settings, print_report: bool) -> Result<()> {
         Ok(())
     } else {
         Err(Error::Streams(errors))
+    }
+}
+
+/// The resync generation the DB's snapshots are at: the recorded one; a resync whose new
+/// snapshot was taken but not yet restored (a run killed half way) continues at it instead of
+/// taking another.
+fn db_generation(rec: &crate::record::UpgradeRecord) -> u32 {
+    let Some(db) = &rec.clones.db else { return 0 };
+    let finished = rec
+        .resources
+        .get(rds::INSTANCE)
+        .is_some_and(|r| r.phase == Phase::Completed)
+        && rec.resources.get(rds::SNAPSHOT).map(|r| r.id.as_str()) == db.restored_from.as_deref();
+    if finished || db.generation == 0 {
+        db.generation
+    } else {
+        db.generation - 1
     }
 }
 
@@ -331,266 +348,5 @@ async fn record_failure(ctx: &Ctx, layer: Layer, err: &Error) {
         .await
     {
         tracing::warn!("could not record the failure of {}: {e}", step.0);
-    }
-}
-
-fn action(rec: Option<&Resource>, fresh: &str) -> String {
-    match rec.map(|r| r.phase) {
-        Some(Phase::Completed) => "done".into(),
-        Some(Phase::InProgress) => "resume".into(),
-        Some(Phase::Failed) => "retry".into(),
-        _ => fresh.into(),
-    }
-}
-
-/// The plan, from the record and the names the steps will use. Reads only.
-async fn plan(
-    ctx: &Ctx,
-    storage: &BlueStorage,
-    net: &GreenNetwork,
-    green_fs: Option<&str>,
-) -> Result<Vec<PlanStep>> {
-    let rec = ctx.record.snapshot().await;
-    let get = |k: &str| rec.resources.get(k);
-    let mut steps = Vec::new();
-    let mut push = |layer: &str, step: &str, kind: &str, name: String, action: String| {
-        steps.push(PlanStep {
-            layer: layer.into(),
-            step: step.into(),
-            kind: kind.into(),
-            name,
-            action,
-        });
-    };
-    if let Some(db) = &storage.db {
-        let generation = rds::generation(ctx).await;
-        let replace = ctx.resync;
-        let t = rds::targets(ctx, db, if replace { generation + 1 } else { generation });
-        let replace_action = |fresh: &str| {
-            if replace {
-                if ctx.yes {
-                    "replace".to_string()
-                } else {
-                    "replace (needs --yes)".to_string()
-                }
-            } else {
-                action(get(rds::INSTANCE), fresh)
-            }
-        };
-        push(
-            "db",
-            rds::SNAPSHOT,
-            "DBSnapshot",
-            format!("{} of {}", t.snapshot, db.id),
-            if replace {
-                "create".into()
-            } else {
-                action(get(rds::SNAPSHOT), "create")
-            },
-        );
-        push(
-            "db",
-            rds::SUBNET_GROUP,
-            "DBSubnetGroup",
-            format!(
-                "{} ({})",
-                t.subnet_group,
-                net.private_subnets
-                    .iter()
-                    .map(|s| s.id.as_str())
-                    .collect::<Vec<_>>()
-                    .join(",")
-            ),
-            action(get(rds::SUBNET_GROUP), "ensure"),
-        );
-        if replace && rec.green_traffic_since.is_some() {
-            push(
-                "db",
-                &rds::final_snapshot_key(generation),
-                "DBSnapshot",
-                rds::final_snapshot_name(&t.instance, generation),
-                "create (green's DB before it is replaced; kept)".into(),
-            );
-        }
-        push(
-            "db",
-            rds::INSTANCE,
-            "DBInstance",
-            format!(
-                "{} ({}, sg {})",
-                t.instance, db.class, net.cluster.cluster_security_group_id
-            ),
-            replace_action("restore"),
-        );
-        push(
-            "db",
-            rds::SECRET,
-            "Secret",
-            t.secret
-                .clone()
-                .unwrap_or_else(|| "(blue has none in Secrets Manager)".into()),
-            action(get(rds::SECRET), "ensure"),
-        );
-    }
-    if let Some(b) = &storage.bucket {
-        let green = s3::green_bucket(ctx, b);
-        push(
-            "bucket",
-            s3::BUCKET,
-            "S3Bucket",
-            green.clone(),
-            action(get(s3::BUCKET), "ensure"),
-        );
-        push(
-            "bucket",
-            "s3.datasync-role",
-            "IAMRole",
-            ctx.name("kf-datasync-", "", 64),
-            "ensure (policy: exactly both buckets)".into(),
-        );
-        push(
-            "bucket",
-            s3::SOURCE,
-            "DataSyncLocation",
-            format!("s3://{b}/"),
-            action(get(s3::SOURCE), "ensure"),
-        );
-        push(
-            "bucket",
-            s3::DESTINATION,
-            "DataSyncLocation",
-            format!("s3://{green}/"),
-            action(get(s3::DESTINATION), "ensure"),
-        );
-        push(
-            "bucket",
-            s3::TASK,
-            "DataSyncTask",
-            "TransferMode CHANGED, verify, remove deleted".into(),
-            action(get(s3::TASK), "ensure"),
-        );
-        push(
-            "bucket",
-            s3::EXECUTION,
-            "DataSyncExecution",
-            format!("s3://{b} -> s3://{green}"),
-            if ctx.resync {
-                "run again".into()
-            } else {
-                action(get(s3::EXECUTION), "run")
-            },
-        );
-    }
-    if let Some(fs) = &storage.efs_id {
-        let green = green_fs.map(str::to_string);
-        push(
-            "efs",
-            green_efs::FILESYSTEM,
-            "FileSystem",
-            green
-                .clone()
-                .unwrap_or_else(|| format!("{} (new, encrypted)", green_efs::DEFAULT_NAME)),
-            if green.is_some() {
-                "use".into()
-            } else {
-                "create".into()
-            },
-        );
-        push(
-            "efs",
-            efs::SOURCE,
-            "DataSyncLocation",
-            format!("{fs} (subnet of a mount target)"),
-            action(get(efs::SOURCE), "ensure"),
-        );
-        push(
-            "efs",
-            efs::DESTINATION,
-            "DataSyncLocation",
-            green.unwrap_or_else(|| "(new file system)".into()),
-            action(get(efs::DESTINATION), "ensure"),
-        );
-        push(
-            "efs",
-            efs::TASK,
-            "DataSyncTask",
-            "TransferMode CHANGED, verify, remove deleted".into(),
-            action(get(efs::TASK), "ensure"),
-        );
-        push(
-            "efs",
-            efs::EXECUTION,
-            "DataSyncExecution",
-            format!("{fs} -> green"),
-            if ctx.resync {
-                "run again".into()
-            } else {
-                action(get(efs::EXECUTION), "run")
-            },
-        );
-    }
-    Ok(steps)
-}
-
-/// Green's file system if it exists already: recorded, or found by its creation token.
-async fn green_filesystem_id(ctx: &Ctx) -> Result<Option<String>> {
-    if let Some(r) = ctx
-        .record
-        .get(green_efs::FILESYSTEM)
-        .await
-        .filter(|r| !r.id.is_empty())
-    {
-        return Ok(Some(r.id));
-    }
-    let out = ctx
-        .aws
-        .efs()
-        .describe_file_systems()
-        .creation_token(green_efs::creation_token(ctx, green_efs::DEFAULT_NAME))
-        .send()
-        .await
-        .map_err(|e| Error::aws("DescribeFileSystems", e))?;
-    Ok(out
-        .file_systems()
-        .first()
-        .map(|f| f.file_system_id().to_string()))
-}
-
-/// Refuses (exit 2, before anything is created) any green target that is a blue resource.
-async fn refuse_blue_targets(
-    ctx: &Ctx,
-    storage: &BlueStorage,
-    green_fs: Option<&str>,
-) -> Result<()> {
-    let mut clashes = Vec::new();
-    if let Some(db) = &storage.db {
-        let t = rds::targets(ctx, db, rds::generation(ctx).await);
-        if t.instance == db.id {
-            clashes.push(format!("DB instance {}", db.id));
-        }
-        if t.secret.is_some() && t.secret == db.secret {
-            clashes.push(format!("secret {}", db.secret.clone().unwrap_or_default()));
-        }
-    }
-    if let Some(b) = &storage.bucket
-        && s3::green_bucket(ctx, b) == *b
-    {
-        clashes.push(format!("bucket {b}"));
-    }
-    if let Some(fs) = &storage.efs_id
-        && green_fs == Some(fs.as_str())
-    {
-        clashes.push(format!("EFS file system {fs}"));
-    }
-    if clashes.is_empty() {
-        Ok(())
-    } else {
-        Err(Error::usage(
-            format!(
-                "green's target would be blue's {}: refusing to write to production",
-                clashes.join(", ")
-            ),
-            "check --to and the overrides",
-        ))
     }
 }

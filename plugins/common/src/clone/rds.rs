@@ -9,18 +9,24 @@ use crate::progress::Stream;
 use crate::record::{DbClone, Phase, SecretClone};
 use crate::wait::{self, Poll};
 
+use super::plan::{Action, Step, action_of};
+
 pub const SNAPSHOT: &str = "rds.snapshot";
 pub const SUBNET_GROUP: &str = "rds.subnet-group";
 pub const INSTANCE: &str = "rds.instance";
 pub const SECRET: &str = "rds.secret";
 
 /// The names green's database resources get.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Targets {
+    /// The resync generation of the snapshot this run uses.
+    pub generation: u32,
     pub snapshot: String,
     pub subnet_group: String,
     pub instance: String,
     pub secret: Option<String>,
+    /// When a replaced DB is kept first: its record key and snapshot name.
+    pub final_snapshot: Option<(String, String)>,
 }
 
 /// Identifiers: letters, digits, hyphens; a letter first; no double or trailing hyphen.
@@ -44,17 +50,29 @@ fn rds_identifier(s: &str, max: usize) -> String {
     out.trim_end_matches('-').to_string()
 }
 
-pub fn targets(ctx: &Ctx, blue: &BlueDb, generation: u32) -> Targets {
-    let snap_suffix = if generation == 0 {
-        String::new()
-    } else {
-        format!("-r{generation}")
-    };
-    Targets {
-        snapshot: rds_identifier(&format!("kf-{}-{}{snap_suffix}", ctx.tag, blue.id), 255),
-        subnet_group: rds_identifier(&format!("kf-{}", ctx.tag), 255),
-        instance: rds_identifier(&format!("{}-{}", blue.id, ctx.tag), 63),
-        secret: blue.secret.as_ref().map(|s| format!("{s}-{}", ctx.tag)),
+impl Targets {
+    /// `tag`: green as a name part; `keep_replaced`: a replaced DB gets a final snapshot.
+    pub fn new(tag: &str, blue: &BlueDb, generation: u32, keep_replaced: bool) -> Self {
+        let snap_suffix = if generation == 0 {
+            String::new()
+        } else {
+            format!("-r{generation}")
+        };
+        let instance = rds_identifier(&format!("{}-{tag}", blue.id), 63);
+        let previous = generation.saturating_sub(1);
+        Targets {
+            generation,
+            snapshot: rds_identifier(&format!("kf-{tag}-{}{snap_suffix}", blue.id), 255),
+            subnet_group: rds_identifier(&format!("kf-{tag}"), 255),
+            secret: blue.secret.as_ref().map(|s| format!("{s}-{tag}")),
+            final_snapshot: keep_replaced.then(|| {
+                (
+                    final_snapshot_key(previous),
+                    final_snapshot_name(&instance, previous),
+                )
+            }),
+            instance,
+        }
     }
 }
 
@@ -97,21 +115,26 @@ pub fn final_snapshot_name(instance: &str, generation: u32) -> String {
     rds_identifier(&format!("{instance}-final-r{generation}"), 255)
 }
 
-/// `final_snapshot`: green took production traffic, so a replaced DB is deleted only through a
-/// final snapshot of it, which is kept and recorded.
-pub async fn run(
+/// Executes the DB steps of the plan (`steps`): snapshot, subnet group, (final snapshot and)
+/// restore or replacement, secret. Steps planned `done` or `skip` are not touched.
+pub async fn apply(
     ctx: &Ctx,
     stream: &Stream,
+    steps: &[Step],
     blue: &BlueDb,
     green: &GreenNetwork,
-    replace: bool,
-    final_snapshot: bool,
+    t: &Targets,
 ) -> Result<()> {
-    let mut generation = generation(ctx).await;
-    if replace {
-        generation += 1;
+    let instance_action = action_of(steps, INSTANCE);
+    if instance_action == Action::Skip {
+        let why = steps
+            .iter()
+            .find(|s| s.key == INSTANCE)
+            .map(|s| s.reason.clone())
+            .unwrap_or_default();
+        stream.finish(&format!("green's database {}: {why}", t.instance));
+        return Ok(());
     }
-    let t = targets(ctx, blue, generation);
     let azs = crate::eks::zones(&green.private_subnets);
     if azs.len() < 2 {
         return Err(Error::failed(format!(
@@ -121,25 +144,26 @@ pub async fn run(
             azs.join(", ")
         )));
     }
-    snapshot(ctx, stream, blue, &t, generation).await?;
-    subnet_group(ctx, stream, green, &t).await?;
-    let final_snapshot = final_snapshot.then(|| {
-        let g = generation.saturating_sub(1);
-        (final_snapshot_key(g), final_snapshot_name(&t.instance, g))
-    });
-    let host = instance(ctx, stream, blue, green, &t, final_snapshot.as_ref()).await?;
-    secret(ctx, stream, blue, &t, &host).await?;
+    if action_of(steps, SNAPSHOT).executes() {
+        snapshot(ctx, stream, blue, t).await?;
+    }
+    if action_of(steps, SUBNET_GROUP).executes() {
+        subnet_group(ctx, stream, green, t).await?;
+    }
+    let final_snapshot = t
+        .final_snapshot
+        .as_ref()
+        .filter(|(key, _)| action_of(steps, key).executes());
+    let host = instance(ctx, stream, blue, green, t, instance_action, final_snapshot).await?;
+    if action_of(steps, SECRET).executes() {
+        secret(ctx, stream, blue, t, &host).await?;
+    }
     stream.finish(&format!("database {} available at {host}", t.instance));
     Ok(())
 }
 
-async fn snapshot(
-    ctx: &Ctx,
-    stream: &Stream,
-    blue: &BlueDb,
-    t: &Targets,
-    generation: u32,
-) -> Result<()> {
+async fn snapshot(ctx: &Ctx, stream: &Stream, blue: &BlueDb, t: &Targets) -> Result<()> {
+    let generation = t.generation;
     let rds = ctx.aws.rds();
     let describe = || {
         rds.describe_db_snapshots()
@@ -254,6 +278,7 @@ async fn instance(
     blue: &BlueDb,
     green: &GreenNetwork,
     t: &Targets,
+    action: Action,
     final_snapshot: Option<&(String, String)>,
 ) -> Result<String> {
     let rds = ctx.aws.rds();
@@ -279,8 +304,11 @@ async fn instance(
         .clones
         .db
         .and_then(|d| d.restored_from);
+    let replacing = action == Action::Replace
+        && existing.is_some()
+        && restored_from.as_deref().is_some_and(|s| s != t.snapshot);
     if let Some(i) = &existing
-        && restored_from.as_deref().is_some_and(|s| s != t.snapshot)
+        && replacing
         && i.db_instance_status() != Some("deleting")
     {
         // A resync approved with --yes: green's DB is replaced by a restore of the new snapshot.
@@ -332,39 +360,38 @@ async fn instance(
             .await
             .map_err(|e| Error::aws("DeleteDBInstance", e))?;
     }
-    let existing =
-        if existing.is_some() && restored_from.as_deref().is_some_and(|s| s != t.snapshot) {
-            wait::until(
-                &format!("old instance {} to be deleted", t.instance),
-                ctx.timeout,
-                stream,
-                || async {
-                    match describe().await {
-                        Ok(out) => Ok(Poll::Pending(
-                            out.db_instances()
-                                .first()
-                                .and_then(|i| i.db_instance_status())
-                                .unwrap_or("deleting")
-                                .to_string(),
-                        )),
-                        Err(e)
-                            if e.as_service_error()
-                                .is_some_and(|s| s.is_db_instance_not_found_fault()) =>
-                        {
-                            Ok(Poll::Ready(()))
-                        }
-                        Err(e) => Err(Error::aws("DescribeDBInstances", e)),
+    let existing = if replacing {
+        wait::until(
+            &format!("old instance {} to be deleted", t.instance),
+            ctx.timeout,
+            stream,
+            || async {
+                match describe().await {
+                    Ok(out) => Ok(Poll::Pending(
+                        out.db_instances()
+                            .first()
+                            .and_then(|i| i.db_instance_status())
+                            .unwrap_or("deleting")
+                            .to_string(),
+                    )),
+                    Err(e)
+                        if e.as_service_error()
+                            .is_some_and(|s| s.is_db_instance_not_found_fault()) =>
+                    {
+                        Ok(Poll::Ready(()))
                     }
-                },
-            )
-            .await?;
-            if let Some((key, name)) = final_snapshot {
-                confirm_snapshot(ctx, stream, key, name).await?;
-            }
-            None
-        } else {
-            existing
-        };
+                    Err(e) => Err(Error::aws("DescribeDBInstances", e)),
+                }
+            },
+        )
+        .await?;
+        if let Some((key, name)) = final_snapshot {
+            confirm_snapshot(ctx, stream, key, name).await?;
+        }
+        None
+    } else {
+        existing
+    };
     if existing.is_none() {
         // A run killed after deleting the old instance confirms its final snapshot now.
         if let Some((key, name)) = final_snapshot

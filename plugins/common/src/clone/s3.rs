@@ -7,6 +7,7 @@ use aws_sdk_s3::types::{
 
 use super::Ctx;
 use super::datasync::{self, LocationSpec};
+use super::plan::{Step, action_of};
 use crate::error::{Error, Result};
 use crate::progress::Stream;
 use crate::record::{Phase, UPGRADE_TAG};
@@ -17,9 +18,26 @@ pub const DESTINATION: &str = "s3.destination";
 pub const TASK: &str = "s3.task";
 pub const EXECUTION: &str = "s3.execution";
 
+/// The names of green's bucket and of the DataSync role that copies into it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Targets {
+    pub bucket: String,
+    pub role: String,
+}
+
+impl Targets {
+    /// `tag`: green as a name part; `blue`: blue's bucket.
+    pub fn new(tag: &str, blue: &str) -> Self {
+        Targets {
+            bucket: green_bucket(tag, blue),
+            role: crate::upgrade::fit_name("kf-datasync-", tag, "", 64),
+        }
+    }
+}
+
 /// Green's bucket name: blue's with the upgrade appended, within S3's 63 characters.
-pub fn green_bucket(ctx: &Ctx, blue: &str) -> String {
-    let suffix = format!("-{}", ctx.tag);
+pub fn green_bucket(tag: &str, blue: &str) -> String {
+    let suffix = format!("-{tag}");
     let mut base: String = blue
         .chars()
         .take(63usize.saturating_sub(suffix.len()))
@@ -28,40 +46,34 @@ pub fn green_bucket(ctx: &Ctx, blue: &str) -> String {
     format!("{base}{suffix}").to_ascii_lowercase()
 }
 
-pub async fn run(ctx: &Ctx, stream: &Stream, blue: &str) -> Result<()> {
-    let green = green_bucket(ctx, blue);
-    bucket(ctx, stream, blue, &green).await?;
-    let role = datasync::ensure_role(ctx, stream, &[blue, &green]).await?;
-    let source = datasync::ensure_location(
-        ctx,
-        stream,
-        SOURCE,
-        LocationSpec::S3 {
-            bucket: blue.to_string(),
+const KEYS: datasync::CopyKeys = datasync::CopyKeys {
+    source: SOURCE,
+    destination: DESTINATION,
+    task: TASK,
+    execution: EXECUTION,
+};
+
+/// Executes the bucket's planned steps: green's bucket like blue's, the DataSync role, the copy.
+pub async fn apply(
+    ctx: &Ctx,
+    stream: &Stream,
+    steps: &[Step],
+    blue: &str,
+    t: &Targets,
+) -> Result<()> {
+    let green = &t.bucket;
+    if action_of(steps, BUCKET).executes() {
+        bucket(ctx, stream, blue, green).await?;
+    }
+    let role = datasync::ensure_role(ctx, stream, &t.role, &[blue, green]).await?;
+    let spec = |bucket: &str| {
+        let s = LocationSpec::S3 {
+            bucket: bucket.to_string(),
             role_arn: role.clone(),
-        },
-    )
-    .await?;
-    let destination = datasync::ensure_location(
-        ctx,
-        stream,
-        DESTINATION,
-        LocationSpec::S3 {
-            bucket: green.clone(),
-            role_arn: role,
-        },
-    )
-    .await?;
-    let task = datasync::ensure_task(
-        ctx,
-        stream,
-        TASK,
-        &source,
-        &destination,
-        datasync::copy_options(),
-    )
-    .await?;
-    datasync::run_execution(ctx, stream, EXECUTION, &task, ctx.resync).await?;
+        };
+        async move { Ok(s) }
+    };
+    datasync::planned_copy(ctx, stream, steps, KEYS, spec(blue), spec(green)).await?;
     stream.finish(&format!("s3://{blue} copied to s3://{green}"));
     Ok(())
 }
@@ -191,22 +203,25 @@ pub async fn written_since(aws: &crate::aws::Aws, bucket: &str, since: &str) -> 
         bucket: bucket.to_string(),
         ..Default::default()
     };
-    let mut pages = aws
-        .s3()
-        .list_objects_v2()
-        .bucket(bucket)
-        .into_paginator()
-        .send();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| Error::aws(&format!("ListObjectsV2 {bucket}"), e))?;
-        for o in page.contents() {
-            if o.last_modified().is_some_and(|t| t.secs() >= since) {
-                out.objects += 1;
-                out.bytes += o.size().unwrap_or(0);
-                if out.sample.len() < 10 {
-                    out.sample.push(o.key().unwrap_or_default().to_string());
-                }
-            }
+    // S3's paginator yields pages only.
+    let pages = crate::aws::all(
+        &format!("ListObjectsV2 {bucket}"),
+        aws.s3()
+            .list_objects_v2()
+            .bucket(bucket)
+            .into_paginator()
+            .send(),
+    )
+    .await?;
+    for o in pages
+        .iter()
+        .flat_map(|p| p.contents())
+        .filter(|o| o.last_modified().is_some_and(|t| t.secs() >= since))
+    {
+        out.objects += 1;
+        out.bytes += o.size().unwrap_or(0);
+        if out.sample.len() < 10 {
+            out.sample.push(o.key().unwrap_or_default().to_string());
         }
     }
     Ok(out)

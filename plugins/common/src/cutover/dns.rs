@@ -326,19 +326,25 @@ pub async fn list(aws: &Aws, zone: &str, start: Option<&str>) -> Result<Vec<Reso
 
 /// Every hosted zone: (id, name, private).
 pub async fn zones(aws: &Aws) -> Result<Vec<(String, String, bool)>> {
-    let mut out = Vec::new();
-    let mut pages = aws.route53().list_hosted_zones().into_paginator().send();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| Error::aws("ListHostedZones", e))?;
-        for z in page.hosted_zones() {
-            out.push((
+    let zones = crate::aws::all(
+        "ListHostedZones",
+        aws.route53()
+            .list_hosted_zones()
+            .into_paginator()
+            .items()
+            .send(),
+    )
+    .await?;
+    Ok(zones
+        .iter()
+        .map(|z| {
+            (
                 zone_id(z.id()),
                 z.name().to_string(),
                 z.config().is_some_and(|c| c.private_zone()),
-            ));
-        }
-    }
-    Ok(out)
+            )
+        })
+        .collect())
 }
 
 /// The record sets that send NAME (or, without a name, any name) to `lb_dns`, searching

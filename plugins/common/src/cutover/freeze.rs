@@ -694,23 +694,7 @@ pub fn settled(d: &Deployment, want: i32) -> bool {
     if want == 0 {
         return status.replicas.unwrap_or(0) == 0;
     }
-    let available = status
-        .conditions
-        .iter()
-        .flatten()
-        .any(|c| c.type_ == "Available" && c.status == "True");
-    available && status.ready_replicas.unwrap_or(0) >= want
-}
-
-/// Whether a Deployment reports the Available condition True.
-pub fn available(d: &Deployment) -> bool {
-    d.status
-        .as_ref()
-        .and_then(|s| s.conditions.as_ref())
-        .is_some_and(|cs| {
-            cs.iter()
-                .any(|c| c.type_ == "Available" && c.status == "True")
-        })
+    crate::kube_wait::deployment_available(d) && status.ready_replicas.unwrap_or(0) >= want
 }
 
 #[cfg(test)]
@@ -851,7 +835,9 @@ mod tests {
         assert!(settled(&dep(2, 2, "True"), 2));
         assert!(!settled(&dep(2, 1, "True"), 2));
         assert!(!settled(&dep(2, 2, "False"), 2));
-        assert!(available(&dep(1, 1, "True")));
-        assert!(!available(&Deployment::default()));
+        assert!(crate::kube_wait::deployment_available(&dep(1, 1, "True")));
+        assert!(!crate::kube_wait::deployment_available(
+            &Deployment::default()
+        ));
     }
 }

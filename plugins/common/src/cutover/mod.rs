@@ -289,7 +289,7 @@ impl Render for Plan {
                 "pass --yes to do it"
             }
         );
-        s.push_str(&output::table(
+        s.push_str(&output::wrapped_table(
             &["STEP", "ACTION"],
             self.steps
                 .iter()

@@ -9,11 +9,11 @@ use kube::api::{Api, ListParams};
 use serde::Serialize;
 
 use super::dns::{self, Location, RecordSet, Target};
-use super::freeze::{self, Quiesce};
+use super::freeze::Quiesce;
 use crate::aws::Aws;
 use crate::clone::s3;
 use crate::efs::FILESYSTEM;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::install_config::{EFS_CLASS, cm_value, install_config};
 use crate::output::{self, Render};
 use crate::record::{NAMESPACE, UpgradeRecord};
@@ -46,7 +46,7 @@ impl Checks {
 
 impl Render for Checks {
     fn table(&self) -> String {
-        output::table(
+        output::wrapped_table(
             &["CHECK", "RESULT", "DETAIL"],
             self.checks.iter().map(|c| {
                 [
@@ -185,27 +185,26 @@ pub async fn ingress_hostname(client: &Client) -> Result<Option<String>> {
 /// The ELBv2 load balancer whose DNSName is `dns` (DescribeLoadBalancers, every page).
 pub async fn load_balancer(aws: &Aws, dns_name: &str) -> Result<Option<Target>> {
     let want = dns::normalize(dns_name);
-    let mut pages = aws
-        .elbv2()
-        .describe_load_balancers()
-        .into_paginator()
-        .send();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| Error::aws("DescribeLoadBalancers", e))?;
-        for lb in page.load_balancers() {
-            if lb.dns_name().map(dns::normalize).as_deref() == Some(want.as_str()) {
-                return Ok(Some(Target {
-                    dns_name: lb.dns_name().unwrap_or_default().to_string(),
-                    zone_id: lb
-                        .canonical_hosted_zone_id()
-                        .unwrap_or_default()
-                        .to_string(),
-                    arn: lb.load_balancer_arn().unwrap_or_default().to_string(),
-                }));
-            }
-        }
-    }
-    Ok(None)
+    let lbs = crate::aws::all(
+        "DescribeLoadBalancers",
+        aws.elbv2()
+            .describe_load_balancers()
+            .into_paginator()
+            .items()
+            .send(),
+    )
+    .await?;
+    Ok(lbs
+        .iter()
+        .find(|lb| lb.dns_name().map(dns::normalize).as_deref() == Some(want.as_str()))
+        .map(|lb| Target {
+            dns_name: lb.dns_name().unwrap_or_default().to_string(),
+            zone_id: lb
+                .canonical_hosted_zone_id()
+                .unwrap_or_default()
+                .to_string(),
+            arn: lb.load_balancer_arn().unwrap_or_default().to_string(),
+        }))
 }
 
 async fn green_deployments(green_client: &Client) -> Result<Check> {
@@ -226,7 +225,7 @@ async fn green_deployments(green_client: &Client) -> Result<Check> {
     }
     let not: Vec<String> = list
         .iter()
-        .filter(|d| !freeze::available(d))
+        .filter(|d| !crate::kube_wait::deployment_available(d))
         .map(|d| d.metadata.name.clone().unwrap_or_default())
         .collect();
     Ok(if not.is_empty() {

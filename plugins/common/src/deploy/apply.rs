@@ -15,7 +15,6 @@ use serde_json::Value;
 
 use crate::error::{Error, Result};
 use crate::progress::Stream;
-use crate::wait::{self, Poll};
 
 pub const FIELD_MANAGER: &str = "kubectl-kf";
 const PARALLEL: usize = 16;
@@ -157,51 +156,12 @@ pub async fn apply(
             crds.len()
         ));
         apply_all(client, &discovery, &crds).await?;
-        let api: Api<DynamicObject> = Api::all_with(
-            client.clone(),
-            &discovery
-                .resolve_gvk(&GroupVersionKind::gvk(
-                    "apiextensions.k8s.io",
-                    "v1",
-                    "CustomResourceDefinition",
-                ))
-                .ok_or_else(|| Error::failed("the cluster serves no apiextensions.k8s.io/v1"))?
-                .0,
-        );
         let names: Vec<String> = crds
             .iter()
             .filter_map(|c| c["metadata"]["name"].as_str().map(str::to_string))
             .collect();
-        wait::until(
-            &format!(
-                "{} CustomResourceDefinitions to be Established",
-                names.len()
-            ),
-            timeout,
-            stream,
-            || async {
-                let mut pending = Vec::new();
-                for n in &names {
-                    let crd = api.get(n).await?;
-                    let established =
-                        crd.data["status"]["conditions"]
-                            .as_array()
-                            .is_some_and(|c| {
-                                c.iter()
-                                    .any(|c| c["type"] == "Established" && c["status"] == "True")
-                            });
-                    if !established {
-                        pending.push(n.clone());
-                    }
-                }
-                Ok(if pending.is_empty() {
-                    Poll::Ready(())
-                } else {
-                    Poll::Pending(format!("{} not yet: {}", pending.len(), pending.join(", ")))
-                })
-            },
-        )
-        .await?;
+        crate::kube_wait::crds_established(Api::all(client.clone()), &names, timeout, stream)
+            .await?;
     }
     // New kinds are served now.
     let discovery = if crds.is_empty() {
@@ -217,7 +177,7 @@ pub async fn apply(
     apply_all(client, &discovery, &rest).await
 }
 
-/// Waits until every Deployment among `objects` is Available.
+/// Waits until every Deployment among `objects` is Available; how many there are.
 pub async fn wait_deployments(
     client: &Client,
     objects: &[Value],
@@ -240,37 +200,8 @@ pub async fn wait_deployments(
             )
         })
         .collect();
-    let total = deployments.len();
-    wait::until(
-        &format!("{total} Deployments to be Available"),
-        timeout,
-        stream,
-        || async {
-            let mut waiting = Vec::new();
-            for (ns, name) in &deployments {
-                let api: Api<k8s_openapi::api::apps::v1::Deployment> =
-                    Api::namespaced(client.clone(), ns);
-                let d = api.get(name).await?;
-                let available = d.status.and_then(|s| s.conditions).is_some_and(|c| {
-                    c.iter()
-                        .any(|c| c.type_ == "Available" && c.status == "True")
-                });
-                if !available {
-                    waiting.push(format!("{ns}/{name}"));
-                }
-            }
-            Ok(if waiting.is_empty() {
-                Poll::Ready(total)
-            } else {
-                Poll::Pending(format!(
-                    "{}/{total} Available; waiting for {}",
-                    total - waiting.len(),
-                    waiting.join(", ")
-                ))
-            })
-        },
-    )
-    .await
+    crate::kube_wait::deployments_available(client, &deployments, timeout, stream).await?;
+    Ok(deployments.len())
 }
 
 #[cfg(test)]

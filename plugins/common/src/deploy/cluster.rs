@@ -150,20 +150,15 @@ pub async fn green_shape(
 ) -> Result<(ClusterShape, Vec<NodegroupShape>, Vec<String>)> {
     let eks = aws.eks();
     let blue_name = blue.name().unwrap_or_default();
-    let mut ng_names = Vec::new();
-    let mut pages = eks
-        .list_nodegroups()
-        .cluster_name(blue_name)
-        .into_paginator()
-        .send();
-    while let Some(page) = pages.next().await {
-        ng_names.extend(
-            page.map_err(|e| Error::aws("ListNodegroups", e))?
-                .nodegroups()
-                .iter()
-                .cloned(),
-        );
-    }
+    let ng_names = crate::aws::all(
+        "ListNodegroups",
+        eks.list_nodegroups()
+            .cluster_name(blue_name)
+            .into_paginator()
+            .items()
+            .send(),
+    )
+    .await?;
     let mut blue_ngs = Vec::new();
     let mut green_ngs = Vec::new();
     for n in ng_names {
@@ -359,7 +354,7 @@ impl Render for ClusterReport {
                 ""
             }
         );
-        s.push_str(&output::table(
+        s.push_str(&output::wrapped_table(
             &["FIELD", "BLUE", "GREEN", ""],
             self.plan.iter().map(|r| {
                 [

@@ -64,7 +64,7 @@ impl Render for KubeflowReport {
         if self.edits.is_empty() {
             s.push_str("Manifests already point at the clones.\n");
         } else {
-            s.push_str(&output::table(
+            s.push_str(&output::wrapped_table(
                 &["FILE", "KEY", "FROM", "TO"],
                 self.edits.iter().map(|e| {
                     [

@@ -22,10 +22,13 @@ pub const CSI_POLICY: &str = include_str!("efs-csi-driver-policy.json");
 pub async fn refuse_foreign_name(ctx: &Ctx, net: &GreenNetwork, name: &str) -> Result<()> {
     let efs = ctx.aws.efs();
     let token = creation_token(ctx, name);
-    let mut pages = efs.describe_file_systems().into_paginator().send();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| Error::aws("DescribeFileSystems", e))?;
-        for fs in page.file_systems() {
+    let all = crate::aws::all(
+        "DescribeFileSystems",
+        efs.describe_file_systems().into_paginator().items().send(),
+    )
+    .await?;
+    {
+        for fs in &all {
             let named = fs
                 .tags()
                 .iter()

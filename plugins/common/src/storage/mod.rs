@@ -77,7 +77,7 @@ impl Render for EfsPlan {
             "Plan: EFS for {} (dry run: nothing is changed)\n\n",
             self.green
         );
-        s.push_str(&output::table(
+        s.push_str(&output::wrapped_table(
             &["STEP", "WHAT"],
             self.steps.iter().cloned(),
         ));

@@ -1,0 +1,259 @@
+//! Every read the clone's plan needs, in one place: the record's steps and what AWS holds of
+//! each target (concurrently per layer). Nothing here writes.
+
+use super::Ctx;
+use super::discover::BlueStorage;
+use super::plan::{CopySeen, Observed, Owner, Seen, Targets};
+use super::{efs, s3};
+use crate::error::{Error, Result};
+use crate::record::UPGRADE_TAG;
+
+pub async fn observe(ctx: &Ctx, storage: &BlueStorage, t: &Targets) -> Result<Observed> {
+    let rec = ctx.record.snapshot().await;
+    let mut o = Observed {
+        phases: rec
+            .resources
+            .iter()
+            .map(|(k, r)| (k.clone(), r.phase))
+            .collect(),
+        restored_from: rec.clones.db.as_ref().and_then(|d| d.restored_from.clone()),
+        ..Default::default()
+    };
+    let db = async {
+        match &t.db {
+            Some(d) => tokio::try_join!(
+                snapshot(ctx, &d.snapshot),
+                subnet_group(ctx, &d.subnet_group),
+                instance(ctx, &d.instance)
+            )
+            .map(Some),
+            None => Ok(None),
+        }
+    };
+    let bucket = async {
+        match &t.bucket {
+            Some(b) => tokio::try_join!(
+                bucket_owner(ctx, &b.bucket),
+                copy(ctx, s3::SOURCE, s3::DESTINATION, s3::TASK, true)
+            )
+            .map(Some),
+            None => Ok(None),
+        }
+    };
+    let fs = async {
+        match (&storage.efs_id, &t.efs) {
+            (Some(_), Some(e)) => tokio::try_join!(
+                green_filesystem(ctx, &e.creation_token),
+                copy(ctx, efs::SOURCE, efs::DESTINATION, efs::TASK, false)
+            )
+            .map(Some),
+            _ => Ok(None),
+        }
+    };
+    let (db, bucket, fs) = tokio::try_join!(db, bucket, fs)?;
+    if let Some((snapshot, subnet_group, instance)) = db {
+        o.snapshot = snapshot;
+        o.subnet_group = subnet_group;
+        o.instance = instance;
+    }
+    if let Some((owner, copy)) = bucket {
+        o.bucket = owner;
+        o.bucket_copy = copy;
+    }
+    if let Some((green_fs, copy)) = fs {
+        o.green_fs = green_fs;
+        o.efs_copy = copy;
+    }
+    Ok(o)
+}
+
+async fn snapshot(ctx: &Ctx, name: &str) -> Result<Seen> {
+    match ctx
+        .aws
+        .rds()
+        .describe_db_snapshots()
+        .db_snapshot_identifier(name)
+        .send()
+        .await
+    {
+        Ok(out) => Ok(Seen::Present(
+            out.db_snapshots()
+                .first()
+                .and_then(|s| s.status())
+                .unwrap_or("unknown")
+                .to_string(),
+        )),
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_db_snapshot_not_found_fault()) =>
+        {
+            Ok(Seen::Absent)
+        }
+        Err(e) => Err(Error::aws("DescribeDBSnapshots", e)),
+    }
+}
+
+async fn subnet_group(ctx: &Ctx, name: &str) -> Result<Seen> {
+    match ctx
+        .aws
+        .rds()
+        .describe_db_subnet_groups()
+        .db_subnet_group_name(name)
+        .send()
+        .await
+    {
+        Ok(out) => Ok(Seen::Present(
+            out.db_subnet_groups()
+                .first()
+                .and_then(|g| g.subnet_group_status())
+                .unwrap_or("Complete")
+                .to_string(),
+        )),
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_db_subnet_group_not_found_fault()) =>
+        {
+            Ok(Seen::Absent)
+        }
+        Err(e) => Err(Error::aws("DescribeDBSubnetGroups", e)),
+    }
+}
+
+async fn instance(ctx: &Ctx, id: &str) -> Result<Seen> {
+    match ctx
+        .aws
+        .rds()
+        .describe_db_instances()
+        .db_instance_identifier(id)
+        .send()
+        .await
+    {
+        Ok(out) => Ok(Seen::Present(
+            out.db_instances()
+                .first()
+                .and_then(|i| i.db_instance_status())
+                .unwrap_or("unknown")
+                .to_string(),
+        )),
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_db_instance_not_found_fault()) =>
+        {
+            Ok(Seen::Absent)
+        }
+        Err(e) => Err(Error::aws("DescribeDBInstances", e)),
+    }
+}
+
+/// Whether green's bucket exists, and whose it is (its upgrade tag; untagged counts as ours: a
+/// run killed right after creating it).
+async fn bucket_owner(ctx: &Ctx, bucket: &str) -> Result<Owner> {
+    let s3 = ctx.aws.s3();
+    match s3.head_bucket().bucket(bucket).send().await {
+        Ok(_) => {}
+        Err(e) if e.as_service_error().is_some_and(|s| s.is_not_found()) => {
+            return Ok(Owner::Absent);
+        }
+        Err(e) => return Err(Error::aws(&format!("HeadBucket {bucket}"), e)),
+    }
+    let tags = s3.get_bucket_tagging().bucket(bucket).send().await;
+    let owner = tags.as_ref().ok().and_then(|t| {
+        t.tag_set()
+            .iter()
+            .find(|t| t.key() == UPGRADE_TAG)
+            .map(|t| t.value().to_string())
+    });
+    Ok(match owner {
+        Some(o) if o != ctx.tag => Owner::Other(o),
+        _ => Owner::Ours,
+    })
+}
+
+/// Green's file system: the one recorded (made by `kf storage efs` or an earlier clone), else
+/// one found by the clone's creation token.
+async fn green_filesystem(ctx: &Ctx, creation_token: &str) -> Result<Option<String>> {
+    if let Some(r) = ctx
+        .record
+        .get(crate::efs::FILESYSTEM)
+        .await
+        .filter(|r| !r.id.is_empty())
+    {
+        return Ok(Some(r.id));
+    }
+    let out = ctx
+        .aws
+        .efs()
+        .describe_file_systems()
+        .creation_token(creation_token)
+        .send()
+        .await
+        .map_err(|e| Error::aws("DescribeFileSystems", e))?;
+    Ok(out
+        .file_systems()
+        .first()
+        .map(|f| f.file_system_id().to_string()))
+}
+
+/// Which of a copy's recorded locations and task still exist, and whether its task runs.
+async fn copy(
+    ctx: &Ctx,
+    source: &str,
+    destination: &str,
+    task: &str,
+    s3_locations: bool,
+) -> Result<CopySeen> {
+    let ds = ctx.aws.datasync();
+    let recorded = |k: &str| {
+        let k = k.to_string();
+        async move {
+            ctx.record
+                .get(&k)
+                .await
+                .filter(|r| !r.id.is_empty())
+                .map(|r| r.id)
+        }
+    };
+    let location = |arn: Option<String>| {
+        let ds = ds.clone();
+        async move {
+            match arn {
+                None => false,
+                Some(a) if s3_locations => ds
+                    .describe_location_s3()
+                    .location_arn(&a)
+                    .send()
+                    .await
+                    .is_ok(),
+                Some(a) => ds
+                    .describe_location_efs()
+                    .location_arn(&a)
+                    .send()
+                    .await
+                    .is_ok(),
+            }
+        }
+    };
+    let task_arn = recorded(task).await;
+    let (src, dst) = tokio::join!(
+        location(recorded(source).await),
+        location(recorded(destination).await)
+    );
+    let (task_exists, running) = match &task_arn {
+        None => (false, false),
+        Some(arn) => match ds.describe_task().task_arn(arn).send().await {
+            Err(_) => (false, false),
+            Ok(_) => (
+                true,
+                super::datasync::running_execution(ctx, arn)
+                    .await?
+                    .is_some(),
+            ),
+        },
+    };
+    Ok(CopySeen {
+        source: src,
+        destination: dst,
+        task: task_exists,
+        running,
+    })
+}
