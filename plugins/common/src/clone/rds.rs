@@ -9,7 +9,8 @@ use crate::progress::Stream;
 use crate::record::{DbClone, Phase, SecretClone};
 use crate::wait::{self, Poll};
 
-use super::plan::{Action, Step, action_of};
+use super::plan::{Action, action_of};
+use crate::ensure::{Readiness, Step};
 
 pub const SNAPSHOT: &str = "rds.snapshot";
 pub const SUBNET_GROUP: &str = "rds.subnet-group";
@@ -120,7 +121,7 @@ pub fn final_snapshot_name(instance: &str, generation: u32) -> String {
 pub async fn apply(
     ctx: &Ctx,
     stream: &Stream,
-    steps: &[Step],
+    steps: &[super::plan::Step],
     blue: &BlueDb,
     green: &GreenNetwork,
     t: &Targets,
@@ -163,62 +164,55 @@ pub async fn apply(
 }
 
 async fn snapshot(ctx: &Ctx, stream: &Stream, blue: &BlueDb, t: &Targets) -> Result<()> {
-    let generation = t.generation;
     let rds = ctx.aws.rds();
-    let describe = || {
-        rds.describe_db_snapshots()
-            .db_snapshot_identifier(&t.snapshot)
-            .send()
+    // The generation is known before the snapshot exists, so a run killed meanwhile resumes it.
+    record_db(ctx, blue, |d| d.generation = t.generation).await?;
+    let step = Step {
+        key: SNAPSHOT,
+        kind: "DBSnapshot",
+        id: &t.snapshot,
     };
-    match describe().await {
-        Ok(_) => {}
-        Err(e)
-            if e.as_service_error()
-                .is_some_and(|s| s.is_db_snapshot_not_found_fault()) =>
-        {
-            stream.set(&format!("snapshot {} of {}", t.snapshot, blue.id));
-            ctx.record
-                .mark(SNAPSHOT, "DBSnapshot", &t.snapshot, Phase::InProgress, None)
-                .await?;
-            record_db(ctx, blue, |d| d.generation = generation).await?;
+    crate::ensure::ensure(
+        ctx,
+        stream,
+        &step,
+        || async {
+            match rds
+                .describe_db_snapshots()
+                .db_snapshot_identifier(&t.snapshot)
+                .send()
+                .await
+            {
+                Ok(out) => Ok(out.db_snapshots().first().cloned()),
+                Err(e)
+                    if e.as_service_error()
+                        .is_some_and(|s| s.is_db_snapshot_not_found_fault()) =>
+                {
+                    Ok(None)
+                }
+                Err(e) => Err(Error::aws("DescribeDBSnapshots", e)),
+            }
+        },
+        || async {
             rds.create_db_snapshot()
                 .db_snapshot_identifier(&t.snapshot)
                 .db_instance_identifier(&blue.id)
                 .set_tags(Some(tags(ctx, SNAPSHOT)))
                 .send()
                 .await
-                .map_err(|e| Error::aws("CreateDBSnapshot", e))?;
-        }
-        Err(e) => return Err(Error::aws("DescribeDBSnapshots", e)),
-    }
-    wait::until(
-        &format!("snapshot {} to be available", t.snapshot),
-        ctx.timeout,
-        stream,
-        || async {
-            let out = describe()
-                .await
-                .map_err(|e| Error::aws("DescribeDBSnapshots", e))?;
-            let s = out.db_snapshots().first();
-            let status = s.and_then(|s| s.status()).unwrap_or("unknown").to_string();
-            match status.as_str() {
-                "available" => Ok(Poll::Ready(())),
-                "failed" | "error" => Err(Error::failed(format!(
-                    "snapshot {} is {status}",
-                    t.snapshot
-                ))),
-                _ => Ok(Poll::Pending(format!(
-                    "{status} {}%",
-                    s.and_then(|s| s.percent_progress()).unwrap_or(0)
-                ))),
+                .map(|_| ())
+                .map_err(|e| Error::aws("CreateDBSnapshot", e))
+        },
+        |s| match s.status().unwrap_or("unknown") {
+            "available" => Readiness::Ready,
+            status @ ("failed" | "error") => Readiness::Failed(status.to_string()),
+            status => {
+                Readiness::Pending(format!("{status} {}%", s.percent_progress().unwrap_or(0)))
             }
         },
     )
-    .await?;
-    ctx.record
-        .mark(SNAPSHOT, "DBSnapshot", &t.snapshot, Phase::Completed, None)
-        .await?;
-    record_db(ctx, blue, |d| d.generation = generation).await
+    .await
+    .map(|_| ())
 }
 
 async fn subnet_group(ctx: &Ctx, stream: &Stream, green: &GreenNetwork, t: &Targets) -> Result<()> {

@@ -126,22 +126,38 @@ impl FreezeState {
         }
     }
 
-    /// The plan's lines: one per kind of writer that is recorded, counting those the freeze
-    /// changes (a recurring run disabled before stays so and is only recorded).
-    pub fn describe(&self) -> Vec<(&'static str, String)> {
-        fn names<'a>(keys: impl Iterator<Item = &'a String>) -> (usize, String) {
-            let keys: Vec<&String> = keys.collect();
-            let mut s = keys
-                .iter()
-                .take(3)
-                .map(|k| k.as_str())
-                .collect::<Vec<_>>()
-                .join(", ");
-            if keys.len() > 3 {
-                s.push_str(&format!(" and {} more", keys.len() - 3));
-            }
-            (keys.len(), s)
+    /// The writers the freeze stops, per kind: the plan's step, its keys, what it does
+    /// (`{n}` and `{list}` filled in). Those stopped already are only recorded.
+    fn stopping(&self) -> [(&'static str, Vec<&String>, &'static str); 4] {
+        fn keys<V>(m: &BTreeMap<String, V>, stops: impl Fn(&V) -> bool) -> Vec<&String> {
+            m.iter().filter(|(_, v)| stops(v)).map(|(k, _)| k).collect()
         }
+        [
+            (
+                "stop-notebooks",
+                keys(&self.notebooks, |v| v.is_none()),
+                "stop {n} notebook(s) with kubeflow-resource-stopped ({list})",
+            ),
+            (
+                "suspend-runs",
+                keys(&self.workflows, |v| *v != Some(true)),
+                "suspend {n} running pipeline run(s) ({list}): running steps finish, no new ones start",
+            ),
+            (
+                "disable-recurring-runs",
+                keys(&self.scheduled_workflows, |v| *v != Some(false)),
+                "disable {n} recurring run(s) ({list})",
+            ),
+            (
+                "suspend-trials",
+                keys(&self.trial_jobs, |v| *v != Some(true)),
+                "suspend {n} Katib trial job(s) ({list})",
+            ),
+        ]
+    }
+
+    /// The plan's lines: one per kind of writer the freeze changes.
+    pub fn describe(&self) -> Vec<(&'static str, String)> {
         let mut out = Vec::new();
         if !self.replicas.is_empty() {
             out.push((
@@ -156,54 +172,23 @@ impl FreezeState {
                 ),
             ));
         }
-        let (n, list) = names(
-            self.notebooks
+        for (step, keys, text) in self.stopping() {
+            if keys.is_empty() {
+                continue;
+            }
+            let mut list = keys
                 .iter()
-                .filter(|(_, v)| v.is_none())
-                .map(|(k, _)| k),
-        );
-        if n > 0 {
+                .take(3)
+                .map(|k| k.as_str())
+                .collect::<Vec<_>>()
+                .join(", ");
+            if keys.len() > 3 {
+                list.push_str(&format!(" and {} more", keys.len() - 3));
+            }
             out.push((
-                "stop-notebooks",
-                format!("stop {n} notebook(s) with kubeflow-resource-stopped ({list})"),
-            ));
-        }
-        let (n, list) = names(
-            self.workflows
-                .iter()
-                .filter(|(_, v)| **v != Some(true))
-                .map(|(k, _)| k),
-        );
-        if n > 0 {
-            out.push((
-                "suspend-runs",
-                format!(
-                    "suspend {n} running pipeline run(s) ({list}): running steps finish, no new ones start"
-                ),
-            ));
-        }
-        let (n, list) = names(
-            self.scheduled_workflows
-                .iter()
-                .filter(|(_, v)| **v != Some(false))
-                .map(|(k, _)| k),
-        );
-        if n > 0 {
-            out.push((
-                "disable-recurring-runs",
-                format!("disable {n} recurring run(s) ({list})"),
-            ));
-        }
-        let (n, list) = names(
-            self.trial_jobs
-                .iter()
-                .filter(|(_, v)| **v != Some(true))
-                .map(|(k, _)| k),
-        );
-        if n > 0 {
-            out.push((
-                "suspend-trials",
-                format!("suspend {n} Katib trial job(s) ({list})"),
+                step,
+                text.replace("{n}", &keys.len().to_string())
+                    .replace("{list}", &list),
             ));
         }
         out
@@ -211,22 +196,7 @@ impl FreezeState {
 
     /// How many writers the freeze stops (those already stopped are only recorded).
     pub fn to_stop(&self) -> usize {
-        self.notebooks.values().filter(|v| v.is_none()).count()
-            + self
-                .workflows
-                .values()
-                .filter(|v| **v != Some(true))
-                .count()
-            + self
-                .scheduled_workflows
-                .values()
-                .filter(|v| **v != Some(false))
-                .count()
-            + self
-                .trial_jobs
-                .values()
-                .filter(|v| **v != Some(true))
-                .count()
+        self.stopping().iter().map(|(_, k, _)| k.len()).sum()
     }
 
     pub fn count(&self) -> usize {

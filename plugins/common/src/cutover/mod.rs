@@ -299,6 +299,30 @@ impl Render for Plan {
     }
 }
 
+/// Prints the plan of a run that changes nothing (no `--yes`, or `--dry-run`).
+fn print_plan(g: &GlobalArgs, session: &Session, command: &str, steps: Vec<Step>) -> Result<()> {
+    if !g.yes && !g.dry_run {
+        Progress::new(g.quiet).println(&format!(
+            "nothing was changed: pass --yes to {} as planned",
+            if command == "cutover" {
+                "cut over"
+            } else {
+                "fail back"
+            }
+        ));
+    }
+    output::print(
+        g.output,
+        &Plan {
+            blue: session.blue.context.clone(),
+            green: session.green.clone(),
+            command: command.into(),
+            approved: g.yes,
+            steps,
+        },
+    )
+}
+
 fn step(plan: &mut Vec<Step>, step: &str, action: impl Into<String>) {
     plan.push(Step {
         step: step.into(),
@@ -329,6 +353,84 @@ async fn current_sets(
         .into_iter()
         .filter(|r| kinds.contains(&r.kind.as_str()))
         .collect())
+}
+
+/// What the cutover's plan is made of (everything observed and asked).
+pub struct CutoverPlanInput<'a> {
+    pub green: &'a str,
+    /// The writers to stop and their previous values (`--freeze-blue`).
+    pub freeze: Option<&'a FreezeState>,
+    pub resync: bool,
+    pub green_traffic_since: Option<&'a str>,
+    pub location: &'a Location,
+    pub weight: Option<u8>,
+    /// The Route 53 changes that make the record sets as desired.
+    pub batch: &'a [(Action, RecordSet)],
+    /// Whether the desired record sets send traffic to green.
+    pub sends_to_green: bool,
+    pub previous_context: Option<&'a str>,
+}
+
+/// The cutover's steps, in the order the run takes them. Pure: `--dry-run` prints it, the run
+/// does it.
+pub fn cutover_plan(i: &CutoverPlanInput<'_>) -> Vec<Step> {
+    let mut plan = Vec::new();
+    step(
+        &mut plan,
+        "record",
+        format!(
+            "write the previous values to {}/{}",
+            record::NAMESPACE,
+            record::configmap_name(i.green)
+        ),
+    );
+    if let Some(f) = i.freeze {
+        for (name, action) in f.describe() {
+            step(&mut plan, name, action);
+        }
+    }
+    if i.resync {
+        step(
+            &mut plan,
+            "resync",
+            if i.green_traffic_since.is_some() {
+                "kubectl kf clone --resync --yes --discard-green-writes: final snapshot of green's DB, then a fresh snapshot and restore; bucket and EFS copied again, deleting what only green has"
+            } else {
+                "kubectl kf clone --resync --yes: fresh DB snapshot and restore, incremental copies of bucket and EFS"
+            },
+        );
+    }
+    step(
+        &mut plan,
+        "dns",
+        format!(
+            "{} in hosted zone {} ({}): {}",
+            i.location.name,
+            i.location.zone_id,
+            match i.weight {
+                Some(w) => format!("weighted, {}% blue / {w}% green", 100 - u32::from(w)),
+                None => "all traffic to green".into(),
+            },
+            describe_changes(i.batch)
+        ),
+    );
+    if i.sends_to_green && i.green_traffic_since.is_none() {
+        step(
+            &mut plan,
+            "green-writes",
+            "from now on green takes writes blue does not see: a later resync needs --discard-green-writes, a failback offers --sync-back",
+        );
+    }
+    step(
+        &mut plan,
+        "kubeconfig",
+        format!(
+            "current-context {} -> {}",
+            i.previous_context.unwrap_or("(none)"),
+            i.green
+        ),
+    );
+    plan
 }
 
 /// Refuses (exit 2, before anything is read from AWS or changed) a resync that would destroy
@@ -397,77 +499,19 @@ async fn cutover(cli: &CutoverCli, g: &GlobalArgs) -> Result<()> {
         .freeze_blue
         .then(|| state.freeze.clone().unwrap_or_default().to_record(&writers));
 
-    let mut plan = Vec::new();
-    step(
-        &mut plan,
-        "record",
-        format!(
-            "write the previous values to {}/{}",
-            record::NAMESPACE,
-            record::configmap_name(&session.green)
-        ),
-    );
-    if let Some(f) = &to_freeze {
-        for (name, action) in f.describe() {
-            step(&mut plan, name, action);
-        }
-    }
-    if cli.resync {
-        step(
-            &mut plan,
-            "resync",
-            if rec.green_traffic_since.is_some() {
-                "kubectl kf clone --resync --yes --discard-green-writes: final snapshot of green's DB, then a fresh snapshot and restore; bucket and EFS copied again, deleting what only green has"
-            } else {
-                "kubectl kf clone --resync --yes: fresh DB snapshot and restore, incremental copies of bucket and EFS"
-            },
-        );
-    }
-    step(
-        &mut plan,
-        "dns",
-        format!(
-            "{} in hosted zone {} ({}): {}",
-            loc.name,
-            loc.zone_id,
-            match cli.weight {
-                Some(w) => format!("weighted, {}% blue / {w}% green", 100 - u32::from(w)),
-                None => "all traffic to green".into(),
-            },
-            describe_changes(&batch)
-        ),
-    );
-    if dns::sends_to_green(&desired, &green_lb) && rec.green_traffic_since.is_none() {
-        step(
-            &mut plan,
-            "green-writes",
-            "from now on green takes writes blue does not see: a later resync needs --discard-green-writes, a failback offers --sync-back",
-        );
-    }
-    step(
-        &mut plan,
-        "kubeconfig",
-        format!(
-            "current-context {} -> {}",
-            previous_context.as_deref().unwrap_or("(none)"),
-            session.green
-        ),
-    );
+    let plan = cutover_plan(&CutoverPlanInput {
+        green: &session.green,
+        freeze: to_freeze.as_ref(),
+        resync: cli.resync,
+        green_traffic_since: rec.green_traffic_since.as_deref(),
+        location: &loc,
+        weight: cli.weight,
+        batch: &batch,
+        sends_to_green: dns::sends_to_green(&desired, &green_lb),
+        previous_context: previous_context.as_deref(),
+    });
     if !changes {
-        if !g.yes && !g.dry_run {
-            Progress::new(g.quiet)
-                .println("nothing was changed: pass --yes to cut over as planned");
-        }
-        return output::print(
-            g.output,
-            &Plan {
-                blue: session.blue.context.clone(),
-                green: session.green.clone(),
-                command: "cutover".into(),
-                approved: g.yes,
-                steps: plan,
-            },
-        );
+        return print_plan(g, &session, "cutover", plan);
     }
     if cli.resync && cli.allow_live_resync && !freeze_plan(cli, &state).frozen && !cli.freeze_blue {
         let q = freeze::Quiesce::of(&writers);
@@ -863,20 +907,7 @@ async fn failback(g: &GlobalArgs, sync_back: bool) -> Result<()> {
         );
     }
     if !changes {
-        if !g.yes && !g.dry_run {
-            Progress::new(g.quiet)
-                .println("nothing was changed: pass --yes to fail back as planned");
-        }
-        return output::print(
-            g.output,
-            &Plan {
-                blue: session.blue.context.clone(),
-                green: session.green.clone(),
-                command: "failback".into(),
-                approved: g.yes,
-                steps: plan,
-            },
-        );
+        return print_plan(g, &session, "failback", plan);
     }
     let progress = Progress::new(g.quiet);
     if let Some(w) = writes.as_ref().filter(|_| !sync_back) {
@@ -1151,6 +1182,78 @@ async fn status(g: &GlobalArgs) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn input<'a>(loc: &'a Location, batch: &'a [(Action, RecordSet)]) -> CutoverPlanInput<'a> {
+        CutoverPlanInput {
+            green: "green",
+            freeze: None,
+            resync: false,
+            green_traffic_since: None,
+            location: loc,
+            weight: None,
+            batch,
+            sends_to_green: true,
+            previous_context: Some("blue"),
+        }
+    }
+
+    #[test]
+    fn the_plan_lists_each_change_in_the_order_it_is_made() {
+        let loc = Location {
+            zone_id: "Z1".into(),
+            zone_name: "example.com.".into(),
+            name: "kf.example.com.".into(),
+        };
+        let steps = |i: &CutoverPlanInput| {
+            cutover_plan(i)
+                .into_iter()
+                .map(|s| s.step)
+                .collect::<Vec<_>>()
+        };
+        let f = FreezeState {
+            replicas: BTreeMap::from([("ml-pipeline".into(), 2)]),
+            workflows: BTreeMap::from([("ns/run".into(), None)]),
+            ..Default::default()
+        };
+        let mut i = input(&loc, &[]);
+        i.freeze = Some(&f);
+        i.resync = true;
+        assert_eq!(
+            steps(&i),
+            [
+                "record",
+                "freeze-blue",
+                "suspend-runs",
+                "resync",
+                "dns",
+                "green-writes",
+                "kubeconfig"
+            ]
+        );
+        // Green took traffic already: no note, and the resync says it discards green's writes.
+        i.green_traffic_since = Some("2026-12-01T00:00:00Z");
+        let p = cutover_plan(&i);
+        assert!(!p.iter().any(|s| s.step == "green-writes"));
+        assert!(
+            p.iter()
+                .any(|s| s.action.contains("--discard-green-writes"))
+        );
+        // A weighted move says its split; a weight of 0 sends nothing to green.
+        let mut w = input(&loc, &[]);
+        w.weight = Some(10);
+        assert!(
+            cutover_plan(&w)[1]
+                .action
+                .contains("weighted, 90% blue / 10% green")
+        );
+        w.sends_to_green = false;
+        assert!(!cutover_plan(&w).iter().any(|s| s.step == "green-writes"));
+        assert!(
+            cutover_plan(&w)[1]
+                .action
+                .ends_with("none: the record is already as asked")
+        );
+    }
 
     #[test]
     fn state_round_trips_through_the_record() {

@@ -64,17 +64,27 @@ impl Render for KubeflowReport {
         if self.edits.is_empty() {
             s.push_str("Manifests already point at the clones.\n");
         } else {
-            s.push_str(&output::wrapped_table(
-                &["FILE", "KEY", "FROM", "TO"],
-                self.edits.iter().map(|e| {
-                    [
-                        e.file.clone(),
-                        e.key.clone(),
-                        e.old.clone().unwrap_or_else(|| "(absent)".into()),
-                        e.new.clone(),
-                    ]
-                }),
-            ));
+            s.push_str(if self.dry_run {
+                "Edits to the checkout:\n"
+            } else {
+                "Edits made to the checkout:\n"
+            });
+            let mut file = "";
+            for e in &self.edits {
+                if e.file != file {
+                    file = &e.file;
+                    s.push_str(&format!("{file}\n"));
+                }
+                s.push_str(&format!(
+                    "  {}: {} -> {}\n",
+                    e.key,
+                    e.old
+                        .as_deref()
+                        .filter(|o| !o.is_empty())
+                        .unwrap_or("(empty)"),
+                    e.new
+                ));
+            }
         }
         s.push('\n');
         s.push_str(&output::table(

@@ -1,0 +1,125 @@
+//! What users read, snapshotted: every dry-run plan and the record's table and YAML, from the
+//! seeded scenario, so that a change of the user's view shows in review. Identifiers the
+//! emulators make up at random (ids, ARNs, zones, times, ports, paths) are redacted.
+
+use kf_e2e::*;
+
+fn settings(env: &Env) -> insta::Settings {
+    let mut s = insta::Settings::clone_current();
+    let dir = env.dir.path().display().to_string();
+    let filters: Vec<(String, String)> = vec![
+        (regex_escape(&dir), "[TMP]".into()),
+        (r"http://127\.0\.0\.1:\d+".into(), "[URL]".into()),
+        (r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ".into(), "[TIME]".into()),
+        (
+            r"\b(fs|fsmt|fsap|vpc|subnet|sg|igw|loc|task|exec)-[0-9a-f]{8,17}\b".into(),
+            "$1-[ID]".into(),
+        ),
+        (r"\b[0-9A-Z]{14,32}\b".into(), "[ZONE-OR-HEX]".into()),
+        (r"\b[0-9a-f]{16,32}\b".into(), "[HEX]".into()),
+        (r"pvc-[0-9a-f-]{36}".into(), "pvc-[UUID]".into()),
+    ];
+    for (re, with) in filters {
+        s.add_filter(&re, with);
+    }
+    s
+}
+
+fn regex_escape(s: &str) -> String {
+    s.chars()
+        .flat_map(|c| {
+            if "\\.+*?()|[]{}^$".contains(c) {
+                vec!['\\', c]
+            } else {
+                vec![c]
+            }
+        })
+        .collect()
+}
+
+fn run(env: &Env, bin: &str, args: &[&str]) -> String {
+    let out = env.plugin(bin, args);
+    assert_exit(&out, 0);
+    stdout(&out)
+}
+
+#[test]
+fn plans_and_the_record_read_as_snapshotted() {
+    let env = Env::start();
+    env.seed_blue();
+    env.seed_green();
+    let s = settings(&env);
+    s.bind(|| {
+        insta::assert_snapshot!(
+            "clone-dry-run",
+            run(&env, "kubectl-kf_clone", &["--to", "green", "--dry-run"])
+        );
+        insta::assert_snapshot!(
+            "storage-efs-dry-run",
+            run(
+                &env,
+                "kubectl-kf_storage",
+                &["efs", "--to", "green", "--dry-run"]
+            )
+        );
+        assert_exit(&env.plugin("kubectl-kf_clone", &["--to", "green", "-q"]), 0);
+        let dir = manifests_copy(&env);
+        insta::assert_snapshot!(
+            "deploy-kubeflow-dry-run",
+            run(
+                &env,
+                "kubectl-kf_deploy",
+                &[
+                    "kubeflow",
+                    "--to",
+                    "green",
+                    "--manifests",
+                    dir.to_str().unwrap(),
+                    "--dry-run"
+                ]
+            )
+        );
+        insta::assert_snapshot!(
+            "clone-dry-run-after-clone",
+            run(&env, "kubectl-kf_clone", &["--to", "green", "--dry-run"])
+        );
+        insta::assert_snapshot!(
+            "clone-resync-dry-run",
+            run(
+                &env,
+                "kubectl-kf_clone",
+                &["--to", "green", "--resync", "--yes", "--dry-run"]
+            )
+        );
+        insta::assert_snapshot!(
+            "status",
+            run(&env, "kubectl-kf", &["status", "--to", "green"])
+        );
+        insta::assert_snapshot!(
+            "status-yaml",
+            run(
+                &env,
+                "kubectl-kf",
+                &["status", "--to", "green", "-o", "yaml"]
+            )
+        );
+    });
+    // Every plan reads on an 80-column terminal.
+    for (args, bin) in [
+        (vec!["--to", "green", "--dry-run"], "kubectl-kf_clone"),
+        (
+            vec!["efs", "--to", "green", "--dry-run"],
+            "kubectl-kf_storage",
+        ),
+    ] {
+        let text = run(&env, bin, &args);
+        for line in text.lines() {
+            let long_word = line.split_whitespace().any(|w| w.chars().count() > 40);
+            assert!(
+                line.chars().count() <= 80 || long_word,
+                "{bin} {args:?}: {} columns: {line}",
+                line.chars().count()
+            );
+        }
+    }
+}
