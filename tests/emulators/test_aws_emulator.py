@@ -8,18 +8,32 @@ import datetime
 import json
 import os
 import socket
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import unittest
 import urllib.request
 
 import boto3
+import yaml
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REGION = "us-east-1"
+KUBECTL = shutil.which("kubectl") or "/usr/bin/kubectl"
+KUBECONFIG = """apiVersion: v1
+kind: Config
+current-context: blue
+clusters:
+- {{name: blue, cluster: {{server: "{server}"}}}}
+contexts:
+- {{name: blue, context: {{cluster: blue, user: blue}}}}
+users:
+- {{name: blue, user: {{token: test}}}}
+"""
 
 
 def free_port() -> int:
@@ -680,6 +694,113 @@ class AwsEmulatorTest(unittest.TestCase):
         ipv6 = self.eks_cluster("config-v6", kubernetesNetworkConfig={"ipFamily": "ipv6"})
         self.assertEqual(ipv6["kubernetesNetworkConfig"]["ipFamily"], "ipv6")
         self.assertNotIn("serviceIpv4Cidr", ipv6["kubernetesNetworkConfig"])
+
+    def test_seed_blue_is_left_as_eksctl_leaves_it(self):
+        """seed_blue.py against fresh emulators (its own AWS and Kubernetes)."""
+        aws_port, k8s_port = free_port(), free_port()
+        aws = subprocess.Popen([sys.executable, os.path.join(HERE, "aws_emulator.py"), "--port", str(aws_port)],
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        k8s = subprocess.Popen([sys.executable, os.path.join(HERE, "k8s_emulator.py"), "--port", str(k8s_port)],
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        try:
+            self.assertTrue(aws.stdout.readline().startswith("ready "))
+            self.assertTrue(k8s.stdout.readline().startswith("ready "))
+            with tempfile.TemporaryDirectory() as tmp:
+                kubeconfig = os.path.join(tmp, "kubeconfig")
+                with open(kubeconfig, "w") as f:
+                    f.write(KUBECONFIG.format(server=f"http://127.0.0.1:{k8s_port}"))
+                endpoint = f"http://127.0.0.1:{aws_port}"
+                seeded = subprocess.run(
+                    [sys.executable, os.path.join(HERE, "seed_blue.py"), "--endpoint", endpoint,
+                     "--kubeconfig", kubeconfig, "--context", "blue"],
+                    capture_output=True, text=True, timeout=300)
+                self.assertEqual(seeded.returncode, 0, seeded.stderr[-3000:])
+                facts = json.loads(seeded.stdout)
+                aws_auth = json.loads(subprocess.run(
+                    [KUBECTL, "--kubeconfig", kubeconfig, "--context", "blue", "get", "configmap", "aws-auth",
+                     "-n", "kube-system", "-o", "json"], capture_output=True, text=True, check=True).stdout)
+            self.check_seed(facts, aws_auth, lambda service: boto3.client(
+                service, endpoint_url=endpoint, region_name=REGION, aws_access_key_id="testing",
+                aws_secret_access_key="testing", config=Config(retries={"total_max_attempts": 1})))
+        finally:
+            for proc in (aws, k8s):
+                proc.terminate()
+                proc.wait(60)
+                proc.stdout.close()
+
+    def check_seed(self, facts, aws_auth, client):
+        eks, ec2 = client("eks"), client("ec2")
+        # every fact key other code depends on is still there
+        for key in ("region", "vpc_id", "private_subnet_ids", "public_subnet_ids", "cluster_name", "cluster_arn",
+                    "oidc_issuer", "cluster_security_group_id", "irsa_role_arn", "db_instance_identifier", "db_host",
+                    "db_secret_name", "bucket", "efs_id", "efs_access_point_id", "alb_arn", "alb_dns_name",
+                    "alb_zone_id", "hosted_zone_id", "dns_name"):
+            self.assertIn(key, facts)
+        cluster = eks.describe_cluster(name="blue")["cluster"]
+        self.assertEqual((cluster["version"], facts["cluster_version"]), ("1.29", "1.29"))
+        self.assertIn("1.29", [v["clusterVersion"] for v in eks.describe_cluster_versions()["clusterVersions"]])
+        self.assertEqual(cluster["accessConfig"]["authenticationMode"], "API_AND_CONFIG_MAP")
+        tags = cluster["tags"]
+        self.assertEqual(tags["aws:cloudformation:stack-name"], "eksctl-blue-cluster")
+        self.assertEqual(tags["aws:cloudformation:logical-id"], "ControlPlane")
+        self.assertEqual(tags["aws:cloudformation:stack-id"], facts["cloudformation_stacks"]["cluster"]["stack_id"])
+        self.assertEqual((tags["alpha.eksctl.io/cluster-name"], tags["eksctl.cluster.k8s.io/v1alpha1/cluster-name"]),
+                         ("blue", "blue"))
+        self.assertIn("alpha.eksctl.io/eksctl-version", tags)
+        self.assertEqual(tags["kubeflow.org/deployment"], "blue")
+        self.assertEqual(facts["nodegroup_names"], ["linux-nodes", "ml-nodes"])
+        linux = eks.describe_nodegroup(clusterName="blue", nodegroupName="linux-nodes")["nodegroup"]
+        self.assertEqual((linux["amiType"], linux["instanceTypes"], linux["diskSize"], linux["scalingConfig"]),
+                         ("AL2_x86_64", ["m5.xlarge"], 100, {"minSize": 5, "maxSize": 10, "desiredSize": 5}))
+        self.assertEqual(linux["labels"], {"kubeflow.org/pool": "linux-nodes"})
+        self.assertEqual(linux["taints"], [{"key": "dedicated", "value": "kubeflow", "effect": "PREFER_NO_SCHEDULE"}])
+        ml = eks.describe_nodegroup(clusterName="blue", nodegroupName="ml-nodes")["nodegroup"]
+        self.assertEqual(ml["launchTemplate"], {"id": facts["launch_template_id"], "name": facts["launch_template_name"],
+                                                "version": facts["launch_template_version"]})
+        self.assertIsNone(ml.get("diskSize"))
+        self.assertIsNone(ml.get("instanceTypes"))
+        self.assertEqual(ml["amiType"], "AL2_x86_64")
+        for nodegroup in (linux, ml):
+            self.assertEqual(nodegroup["status"], "ACTIVE")
+            self.assertEqual(nodegroup["tags"]["alpha.eksctl.io/nodegroup-type"], "managed")
+            self.assertEqual(nodegroup["tags"]["alpha.eksctl.io/nodegroup-name"], nodegroup["nodegroupName"])
+            self.assertEqual(nodegroup["tags"]["aws:cloudformation:logical-id"], "ManagedNodeGroup")
+            self.assertEqual(nodegroup["tags"]["aws:cloudformation:stack-name"],
+                             f"eksctl-blue-nodegroup-{nodegroup['nodegroupName']}")
+        version = ec2.describe_launch_template_versions(LaunchTemplateId=facts["launch_template_id"])["LaunchTemplateVersions"][0]
+        data = version["LaunchTemplateData"]
+        self.assertEqual(data["InstanceType"], "m5.2xlarge")
+        self.assertEqual((data["BlockDeviceMappings"][0]["Ebs"]["VolumeSize"], data["BlockDeviceMappings"][0]["Ebs"]["VolumeType"]),
+                         (80, "gp3"))
+        self.assertEqual(sorted(eks.list_addons(clusterName="blue")["addons"]),
+                         ["aws-ebs-csi-driver", "coredns", "kube-proxy", "vpc-cni"])
+        cni = eks.describe_addon(clusterName="blue", addonName="vpc-cni")["addon"]
+        self.assertEqual((cni["status"], cni["serviceAccountRoleArn"]), ("ACTIVE", facts["vpc_cni_role_arn"]))
+        self.assertEqual(json.loads(cni["configurationValues"]), {"env": {"ENABLE_PREFIX_DELEGATION": "true"}})
+        ebs = eks.describe_addon(clusterName="blue", addonName="aws-ebs-csi-driver")["addon"]
+        self.assertEqual((ebs["status"], ebs["serviceAccountRoleArn"]), ("ACTIVE", facts["ebs_csi_role_arn"]))
+        self.assertEqual(eks.describe_addon(clusterName="blue", addonName="coredns")["addon"]["status"], "ACTIVE")
+        entries = eks.list_access_entries(clusterName="blue")["accessEntries"]
+        self.assertEqual(sorted(entries), facts["access_entry_principal_arns"])
+        self.assertTrue({facts["ci_role_arn"], facts["data_team_role_arn"], facts["node_role_arn"]} <= set(entries))
+        ci = eks.list_associated_access_policies(clusterName="blue", principalArn=facts["ci_role_arn"])["associatedAccessPolicies"]
+        self.assertEqual([(p["policyArn"].rsplit("/", 1)[1], p["accessScope"]["type"]) for p in ci],
+                         [("AmazonEKSClusterAdminPolicy", "cluster")])
+        team = eks.list_associated_access_policies(clusterName="blue", principalArn=facts["data_team_role_arn"])
+        scope = team["associatedAccessPolicies"][0]["accessScope"]
+        self.assertEqual((team["associatedAccessPolicies"][0]["policyArn"].rsplit("/", 1)[1], scope["type"],
+                          scope["namespaces"]), ("AmazonEKSViewPolicy", "namespace", facts["data_team_namespaces"]))
+        association = eks.describe_pod_identity_association(
+            clusterName="blue", associationId=facts["pod_identity_association_id"])["association"]
+        self.assertEqual((f"{association['namespace']}/{association['serviceAccount']}", association["roleArn"]),
+                         (facts["pod_identity_service_account"], facts["pod_identity_role_arn"]))
+        # aws-auth in the aws-auth format: the node role, an admin role in system:masters, a user
+        roles = yaml.safe_load(aws_auth["data"]["mapRoles"])
+        users = yaml.safe_load(aws_auth["data"]["mapUsers"])
+        self.assertIn({"groups": ["system:bootstrappers", "system:nodes"], "rolearn": facts["node_role_arn"],
+                       "username": "system:node:{{EC2PrivateDNSName}}"}, roles)
+        self.assertIn(["system:masters"], [r["groups"] for r in roles if r["rolearn"] == facts["aws_auth_admin_role_arn"]])
+        self.assertEqual([u["userarn"] for u in users], [facts["aws_auth_user_arn"]])
 
     def test_efs_pending_and_mount_targets(self):
         self.set_pending({"efs": 1})
