@@ -100,8 +100,9 @@ FAULTS: list[dict] = []
 # (http, so no certificate authority), as a real cluster's endpoint is its API server.
 EKS_ENDPOINTS: dict[str, str] = {}
 REQUESTS: dict[str, int] = {}
-# The emulated EKS's calendar day (see DEFAULT_EKS_DATE).
-EKS_STATE: dict = {"date": "2026-03-01"}  # = DEFAULT_EKS_DATE
+# The emulated EKS's calendar day (see the Kubernetes versions of the EKS section).
+DEFAULT_EKS_DATE = "2026-03-01"
+EKS_STATE: dict = {"date": DEFAULT_EKS_DATE}
 
 
 def pending_seconds(kind: str) -> float:
@@ -499,8 +500,8 @@ EKS_RELEASES = [
 # extended support FAQ). The emulated EKS's calendar day is fixed (tests must not depend on the
 # wall clock) and can be moved with POST /_kf/config {"eks_date": "YYYY-MM-DD"}. The default,
 # 2026-03-01, is a day on which EKS offered 1.29-1.35 (1.29 until 2026-03-23): blue runs 1.29.
-# (In late 2026 EKS offers 1.32-1.36 only; see the test at eks_date 2026-12-01.)
-DEFAULT_EKS_DATE = "2026-03-01"
+# (In late 2026 EKS offers 1.32-1.36 only; see the test at eks_date 2026-12-01.) DEFAULT_EKS_DATE
+# is set with the emulator's other state, above.
 CLUSTER_VERSIONS = sorted((r[0] for r in EKS_RELEASES), key=lambda v: tuple(map(int, v.split("."))))
 
 
@@ -1154,13 +1155,8 @@ class EksApi:
                     update_params.append({"type": param, "value": json.dumps(vpc[key])})
             return {"update": self.record_update(cluster, kind, update_params)}
         if kind == "LoggingUpdate":
-            current = {t: e["enabled"] for e in cluster.logging["clusterLogging"] for t in e["types"]}
-            for setup in body["logging"].get("clusterLogging") or []:
-                for log_type in setup.get("types") or []:
-                    current[log_type] = bool(setup.get("enabled"))
-            cluster.logging = {"clusterLogging": [
-                {"types": [t for t, on in current.items() if on == state], "enabled": state}
-                for state in (True, False) if any(on == state for on in current.values())]}
+            enabled = {t for e in cluster.logging["clusterLogging"] if e.get("enabled") for t in e["types"]}
+            cluster.logging = cluster_logging(apply_logging(enabled, body["logging"]))
             return {"update": self.record_update(cluster, kind, [
                 {"type": "ClusterLogging", "value": json.dumps(body["logging"])}])}
         if kind == "AccessConfigUpdate":
@@ -1452,6 +1448,26 @@ def cloudformation_tags(region: str, arn: str, tags: dict) -> dict:
     return dict(target)
 
 
+LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
+
+
+def cluster_logging(enabled: set) -> dict:
+    """DescribeCluster's `logging` as EKS reports it: every control plane log type, the enabled ones
+    in one entry and the others in an `enabled: false` one (moto records the all-disabled default
+    "through cURL responses from the actual APIs"; the AWS CLI reference's describe-cluster example
+    lists all five types in one enabled entry)."""
+    groups = [([t for t in LOG_TYPES if t in enabled], True), ([t for t in LOG_TYPES if t not in enabled], False)]
+    return {"clusterLogging": [{"types": types, "enabled": state} for types, state in groups if types]}
+
+
+def apply_logging(enabled: set, logging: dict | None) -> set:
+    enabled = set(enabled)
+    for setup in (logging or {}).get("clusterLogging") or []:
+        for log_type in setup.get("types") or []:
+            (enabled.add if setup.get("enabled") else enabled.discard)(log_type)
+    return enabled
+
+
 CLUSTER_NAME_RE = re.compile(r"[0-9A-Za-z][A-Za-z0-9\-_]*")
 AL2_AMI_TYPES = ("AL2_x86_64", "AL2_x86_64_GPU", "AL2_ARM_64")
 ARM_INSTANCE_RE = re.compile(r"^[a-z]+\d+g[a-z]*\.")  # Graviton families: m6g, c7gn, t4g, r8gd, ...
@@ -1615,6 +1631,7 @@ def patch_moto_eks() -> None:
         kwargs["kubernetes_network_config"] = network
 
         cluster = original(backend, name, role_arn, vpc_config, *args, **kwargs)
+        cluster.logging = cluster_logging(apply_logging(set(), kwargs.get("logging")))
         region = backend.region_name
         cluster.endpoint = f"https://{hex32()}.gr7.{region}.eks.amazonaws.com"
         apply_endpoint(cluster)

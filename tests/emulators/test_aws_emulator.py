@@ -688,9 +688,12 @@ class AwsEmulatorTest(unittest.TestCase):
         vpc_config = eks.describe_cluster(name="config-plain")["cluster"]["resourcesVpcConfig"]
         self.assertEqual((vpc_config["endpointPrivateAccess"], vpc_config["vpcId"], vpc_config["clusterSecurityGroupId"]),
                          (True, self.vpc, plain["resourcesVpcConfig"]["clusterSecurityGroupId"]))
+        self.assertEqual(plain["logging"], {"clusterLogging": [
+            {"types": ["api", "audit", "authenticator", "controllerManager", "scheduler"], "enabled": False}]})
         eks.update_cluster_config(name="config-plain", logging={"clusterLogging": [{"types": ["audit"], "enabled": True}]})
-        logging = eks.describe_cluster(name="config-plain")["cluster"]["logging"]["clusterLogging"]
-        self.assertIn({"types": ["audit"], "enabled": True}, logging)
+        self.assertEqual(eks.describe_cluster(name="config-plain")["cluster"]["logging"], {"clusterLogging": [
+            {"types": ["audit"], "enabled": True},
+            {"types": ["api", "authenticator", "controllerManager", "scheduler"], "enabled": False}]})
         ipv6 = self.eks_cluster("config-v6", kubernetesNetworkConfig={"ipFamily": "ipv6"})
         self.assertEqual(ipv6["kubernetesNetworkConfig"]["ipFamily"], "ipv6")
         self.assertNotIn("serviceIpv4Cidr", ipv6["kubernetesNetworkConfig"])
