@@ -4,13 +4,21 @@
 moto (server mode) serves the whole AWS API; this launcher wraps moto's WSGI
 application with:
 
-* control endpoints under ``/_kf/`` (health, pending-phase durations, fault
-  injection, request counting);
+* control endpoints under ``/_kf/`` (health, pending-phase durations, the EKS
+  calendar day, fault injection, request counting, and a seed-only stand-in
+  for CloudFormation's aws:cloudformation:* tags);
 * fault injection serialised in each service's own error format, so the AWS
   SDKs parse the error code;
-* fixes of moto behaviours the suite relies on (see ``patch_moto``);
-* implementations of what moto lacks: EKS add-ons and a DataSync that keeps
-  EFS locations, task executions with realistic phases, and real S3->S3 copies.
+* fixes of moto behaviours the suite relies on (see ``patch_moto``), among them
+  the refusals real EKS makes (reserved tags, cluster names, Kubernetes versions
+  it does not offer, AMI types, launch-template combinations);
+* implementations of what moto lacks: EKS add-ons with health, Kubernetes
+  versions, access entries, Pod Identity associations, and a DataSync that
+  keeps EFS locations, task executions with realistic phases, and real S3->S3
+  copies.
+
+Every EKS behaviour carries a comment citing the API reference, user guide
+page, or public issue that shows the real service doing it.
 
 Run: ``.venv/bin/python tests/emulators/aws_emulator.py --port 4566``.
 Clients use ``AWS_ENDPOINT_URL=http://127.0.0.1:4566`` with path-style S3.
@@ -26,7 +34,10 @@ os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
 
 import argparse  # noqa: E402
 import copy  # noqa: E402
+import datetime  # noqa: E402
+import fnmatch  # noqa: E402
 import io  # noqa: E402
+import ipaddress  # noqa: E402
 import json  # noqa: E402
 import re  # noqa: E402
 import secrets  # noqa: E402
@@ -37,6 +48,7 @@ import time  # noqa: E402
 import uuid  # noqa: E402
 from urllib.parse import parse_qs, unquote  # noqa: E402
 
+import yaml  # noqa: E402
 from botocore.session import get_session  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
 
@@ -47,6 +59,8 @@ from moto.ec2.models import ec2_backends  # noqa: E402
 from moto.efs.models import EFSBackend, FileSystem  # noqa: E402
 from moto.eks import exceptions as eks_exceptions  # noqa: E402
 from moto.eks.models import Cluster, EKSBackend, Nodegroup, eks_backends  # noqa: E402
+from moto.eks.utils import validate_role_arn  # noqa: E402
+from moto.iam.models import iam_backends  # noqa: E402
 from moto.moto_server.werkzeug_app import (  # noqa: E402
     DomainDispatcherApplication,
     MotoRequestHandler,
@@ -57,6 +71,7 @@ from moto.rds.models import DBInstance, DBSnapshot, RDSBackend  # noqa: E402
 from moto.route53.models import Route53Backend  # noqa: E402
 from moto.s3.models import FakeKey, s3_backends  # noqa: E402
 from moto.s3.responses import S3Response  # noqa: E402
+from moto.sts.models import sts_backends  # noqa: E402
 
 ACCOUNT_ID = DEFAULT_ACCOUNT_ID  # 123456789012
 assert ACCOUNT_ID == "123456789012"
@@ -85,6 +100,9 @@ FAULTS: list[dict] = []
 # (http, so no certificate authority), as a real cluster's endpoint is its API server.
 EKS_ENDPOINTS: dict[str, str] = {}
 REQUESTS: dict[str, int] = {}
+# The emulated EKS's calendar day (see the Kubernetes versions of the EKS section).
+DEFAULT_EKS_DATE = "2026-12-01"
+EKS_STATE: dict = {"date": DEFAULT_EKS_DATE}
 
 
 def pending_seconds(kind: str) -> float:
@@ -228,19 +246,20 @@ def service_and_region(environ) -> tuple[str, str]:
     return "unknown", "us-east-1"
 
 
-def operation_name(service: str, environ, body: bytes) -> str:
-    """AWS operation name of a request: `Action` for the query protocols,
-    `X-Amz-Target` for awsJson, botocore's HTTP bindings for REST protocols."""
+def operation_and_params(service: str, environ, body: bytes) -> tuple[str, dict]:
+    """AWS operation name of a request (`Action` for the query protocols,
+    `X-Amz-Target` for awsJson, botocore's HTTP bindings for REST protocols) and,
+    for REST protocols, the percent-decoded URI labels of the binding."""
     query = parse_qs(environ.get("QUERY_STRING", ""))
     if "Action" in query:
-        return query["Action"][0]
+        return query["Action"][0], {}
     if environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
         form = parse_qs(body.decode("utf-8", "replace"))
         if "Action" in form:
-            return form["Action"][0]
+            return form["Action"][0], {}
     target = environ.get("HTTP_X_AMZ_TARGET")
     if target:
-        return target.rsplit(".", 1)[-1]
+        return target.rsplit(".", 1)[-1], {}
     method, path = environ.get("REQUEST_METHOD", "GET"), environ.get("PATH_INFO", "/")
     model = service_model(service)
     if model is not None:
@@ -248,11 +267,25 @@ def operation_name(service: str, environ, body: bytes) -> str:
             _ROUTERS[model.service_name] = get_service_router(model.service_name)
         try:
             environ_copy = dict(environ, **{"wsgi.input": io.BytesIO(body)})
-            operation, _ = _ROUTERS[model.service_name].match(MotoRequest(environ_copy))
-            return operation.name
+            operation, params = _ROUTERS[model.service_name].match(MotoRequest(environ_copy))
+            return operation.name, dict(params)
         except Exception:  # no HTTP binding matches
             pass
-    return f"{service}:{method} {path}"
+    return f"{service}:{method} {path}", {}
+
+
+def operation_name(service: str, environ, body: bytes) -> str:
+    return operation_and_params(service, environ, body)[0]
+
+
+ACCESS_KEY_RE = re.compile(r"Credential=([^/]+)/")
+# The request being served by this thread: what moto's EKS backend methods are not passed
+# (CreateCluster's accessConfig, upgradePolicy, ...; the caller's access key).
+REQUEST_CONTEXT = threading.local()
+
+
+def request_body() -> dict:
+    return getattr(REQUEST_CONTEXT, "body", None) or {}
 
 
 # --------------------------------------------------------------------------
@@ -314,82 +347,7 @@ def apply_endpoint(cluster) -> None:
 
 def patch_moto() -> None:
     # ---- EKS ---------------------------------------------------------------
-    # moto: clusters/nodegroups are ACTIVE at once; give them a CREATING phase.
-    pending_status(Cluster, "status", "CREATING")
-    pending_status(Nodegroup, "status", "CREATING")
-
-    @wrap(EKSBackend, "describe_cluster")
-    def describe_cluster(original, backend, name, *args, **kwargs):
-        cluster = original(backend, name, *args, **kwargs)
-        apply_endpoint(cluster)
-        return cluster
-
-    @wrap(EKSBackend, "create_cluster")
-    def create_cluster(original, backend, name, role_arn, resources_vpc_config, *args, **kwargs):
-        # moto: no vpcId, no cluster security group, and endpoint/OIDC issuer are
-        # module-level constants shared by every cluster.  Real EKS derives the
-        # VPC from the subnets and creates `eks-cluster-sg-<name>-<n>` in it.
-        vpc_config = dict(resources_vpc_config or {})
-        ec2 = ec2_backends[backend.account_id][backend.region_name]
-        subnet_ids = vpc_config.get("subnetIds") or []
-        try:
-            vpc_ids = {ec2.get_subnet(s).vpc_id for s in subnet_ids}
-        except Exception:
-            raise eks_exceptions.InvalidParameterException(
-                clusterName=name, message=f"One or more subnets in {subnet_ids} do not exist."
-            )
-        if len(vpc_ids) != 1:
-            raise eks_exceptions.InvalidParameterException(
-                clusterName=name, message="Subnets must all belong to one VPC."
-            )
-        cluster = original(backend, name, role_arn, vpc_config, *args, **kwargs)
-        region = backend.region_name
-        cluster.endpoint = f"https://{hex32()}.gr7.{region}.eks.amazonaws.com"
-        apply_endpoint(cluster)
-        cluster.identity = {"oidc": {"issuer": f"https://oidc.eks.{region}.amazonaws.com/id/{hex32()}"}}
-        vpc_id = vpc_ids.pop()
-        sg_name = f"eks-cluster-sg-{name}-{secrets.randbelow(10**10):010d}"
-        sg = ec2.create_security_group(
-            name=sg_name,
-            description="EKS created security group applied to ENI that is attached to EKS "
-            "Control Plane master nodes, as well as any managed workloads.",
-            vpc_id=vpc_id,
-            tags={"Name": sg_name, f"kubernetes.io/cluster/{name}": "owned", "aws:eks:cluster-name": name},
-        )
-        vpc_config.update(vpcId=vpc_id, clusterSecurityGroupId=sg.id)
-        vpc_config.setdefault("securityGroupIds", [])
-        vpc_config.setdefault("endpointPublicAccess", True)
-        vpc_config.setdefault("endpointPrivateAccess", False)
-        vpc_config.setdefault("publicAccessCidrs", ["0.0.0.0/0"])
-        cluster.resources_vpc_config = vpc_config
-        cluster.addons = {}  # EKS add-ons (see EksAddons), dropped with the cluster
-        mark_pending(cluster, "eks_cluster")
-        return cluster
-
-    @wrap(EKSBackend, "delete_cluster")
-    def delete_cluster(original, backend, name):
-        cluster = original(backend, name)
-        # Real EKS removes the cluster security group it created.
-        try:
-            ec2_backends[backend.account_id][backend.region_name].delete_security_group(
-                group_id=cluster.resources_vpc_config["clusterSecurityGroupId"]
-            )
-        except Exception:
-            pass
-        return cluster
-
-    @wrap(EKSBackend, "create_nodegroup")
-    def create_nodegroup(original, backend, cluster_name, *args, **kwargs):
-        nodegroup = original(backend, cluster_name, *args, **kwargs)
-        # moto defaults the version to 1.19 and invents an SSH key "eksKeypair";
-        # EKS uses the cluster's version and has no remote access unless asked.
-        if not kwargs.get("version"):
-            nodegroup.version = backend.clusters[cluster_name].version
-            nodegroup.release_version = f"{nodegroup.version}.0-20240514"
-        if not kwargs.get("remote_access"):
-            nodegroup.remote_access = None
-        mark_pending(nodegroup, "eks_nodegroup")
-        return nodegroup
+    patch_moto_eks()
 
     # ---- S3 ----------------------------------------------------------------
     @wrap(S3Response, "get_bucket_versioning")
@@ -483,10 +441,226 @@ def patch_moto() -> None:
 
 
 # --------------------------------------------------------------------------
-# EKS add-ons (moto has none)
+# EKS: what moto's EKS lacks (add-ons, Kubernetes versions, access entries, Pod Identity,
+# tags on every EKS resource) and the checks the real service makes that moto does not.
+# Every behaviour below cites where the real service is seen doing it.
 # --------------------------------------------------------------------------
 
-CLUSTER_VERSIONS = ["1.27", "1.28", "1.29", "1.30", "1.31", "1.32"]
+EKS_ERRORS = {  # code -> HTTP status, from the EKS API reference "Common Errors" / each operation's Errors
+    "InvalidParameterException": 400,
+    "InvalidRequestException": 400,
+    "BadRequestException": 400,
+    "ResourceNotFoundException": 404,
+    "NotFoundException": 404,
+    "ResourceInUseException": 409,
+}
+
+
+def eks_error(code: str, message: str) -> ApiError:
+    return ApiError(EKS_ERRORS[code], code, message)
+
+
+def moto_eks_error(code: str, message: str, **names):
+    """The same refusal raised inside moto's backend (which only turns its own exceptions into
+    responses); its body has EKS's shape: clusterName, nodegroupName, ..., message."""
+    cls = getattr(eks_exceptions, code)
+    fields = {"clusterName": None, "nodegroupName": None, "fargateProfileName": None, "addonName": None}
+    fields.update(names)
+    return cls(**fields, message=message)
+
+
+# ---- Kubernetes versions ---------------------------------------------------
+# Amazon EKS Kubernetes release calendar, all dates 00:00 UTC ("The dates in the following table use
+# the UTC+0 timezone"):
+#   1.29-1.34: https://docs.aws.amazon.com/eks/latest/userguide/kubernetes-versions.html#kubernetes-release-calendar
+#   1.35: https://endoflife.date/amazon-eks (EKS release 2026-01-27, end of standard support
+#         2027-03-27, end of extended support 2028-03-27)
+#   1.36: listed as available in https://docs.aws.amazon.com/eks/latest/userguide/kubernetes-versions-standard.html;
+#         EKS release 2026-06-02 and end of standard support 2027-08-02 from
+#         https://devopsdreams.blogspot.com/2026/08/kubernetes-136-on-amazon-eks-upgrade.html; end of
+#         extended support = 12 months later, by the policy on kubernetes-versions.html ("standard
+#         support ... 14 months ... extended support for the next 12 months").
+# defaultPlatformVersion: the latest platform version of each minor listed by endoflife.date
+# (January 2026; the newest minors: their first). kubernetesPatchVersion: the patch listed on
+# https://docs.aws.amazon.com/eks/latest/userguide/platform-versions.html (June 2025) where it lists
+# one; for 1.34-1.36 an early patch (approximate: the page stored here predates them).
+EKS_RELEASES = [
+    # version, EKS release, end of standard support, end of extended support, platform, patch
+    ("1.36", "2026-06-02", "2027-08-02", "2028-08-02", "eks.1", "1.36.0"),
+    ("1.35", "2026-01-27", "2027-03-27", "2028-03-27", "eks.3", "1.35.0"),
+    ("1.34", "2025-10-02", "2026-12-02", "2027-12-02", "eks.13", "1.34.1"),
+    ("1.33", "2025-05-29", "2026-07-29", "2027-07-29", "eks.27", "1.33.1"),
+    ("1.32", "2025-01-23", "2026-03-23", "2027-03-23", "eks.34", "1.32.5"),
+    ("1.31", "2024-09-26", "2025-11-26", "2026-11-26", "eks.50", "1.31.9"),
+    ("1.30", "2024-05-23", "2025-07-23", "2026-07-23", "eks.58", "1.30.13"),
+    ("1.29", "2024-01-23", "2025-03-23", "2026-03-23", "eks.61", "1.29.15"),
+]
+# Which versions EKS offers depends on the day: "On the end of extended support date, you can no
+# longer create new Amazon EKS clusters with the unsupported version" (kubernetes-versions.html,
+# extended support FAQ). The emulated EKS's calendar day is fixed (tests must not depend on the
+# wall clock) and can be moved with POST /_kf/config {"eks_date": "YYYY-MM-DD"}. The default,
+# 2026-12-01 (the day this project's scenario is set), is a day on which EKS offers 1.32-1.36
+# only: blue runs 1.32 (extended support; the last minor with Amazon Linux 2 AMIs), green goes to
+# 1.33 or later. DEFAULT_EKS_DATE is set with the emulator's other state, above.
+CLUSTER_VERSIONS = sorted((r[0] for r in EKS_RELEASES), key=lambda v: tuple(map(int, v.split("."))))
+
+
+def utc_day(text: str) -> float:
+    return datetime.datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=datetime.timezone.utc).timestamp()
+
+
+def eks_today() -> float:
+    with STATE_LOCK:
+        return utc_day(EKS_STATE["date"])
+
+
+def cluster_version_info(today: float | None = None) -> list[dict]:
+    """ClusterVersionInformation of every released version (newest first), as DescribeClusterVersions
+    returns them (https://docs.aws.amazon.com/eks/latest/APIReference/API_ClusterVersionInformation.html;
+    example output in kubernetes-versions.html#version-cli)."""
+    today = eks_today() if today is None else today
+    out = []
+    for version, release, end_standard, end_extended, platform, patch in EKS_RELEASES:
+        if utc_day(release) > today:
+            continue  # not released yet on the emulated day
+        if today < utc_day(end_standard):
+            status = "STANDARD_SUPPORT"
+        elif today < utc_day(end_extended):
+            status = "EXTENDED_SUPPORT"
+        else:
+            status = "UNSUPPORTED"
+        out.append({
+            "clusterVersion": version,
+            "clusterType": "eks",
+            "defaultPlatformVersion": platform,
+            "defaultVersion": False,
+            "releaseDate": utc_day(release),
+            "endOfStandardSupportDate": utc_day(end_standard),
+            "endOfExtendedSupportDate": utc_day(end_extended),
+            # `status` is deprecated "Use versionStatus instead, as that field matches for input and
+            # output" (API reference): its output used the upper-case values, as the user guide's
+            # example output shows ("status": "STANDARD_SUPPORT").
+            "status": status,
+            "versionStatus": status,
+            "kubernetesPatchVersion": patch,
+        })
+    offered = [v for v in out if v["versionStatus"] != "UNSUPPORTED"]
+    # "If you don't specify a value here, the default version available in Amazon EKS is used. The
+    # default version might not be the latest version available." (CreateCluster `version`). EKS makes
+    # a new minor the default some time after its release: here the second-newest offered minor (in
+    # February 2025 EKS offered 1.32 with 1.31 the default, as localstack/docs#1597 records).
+    if offered:
+        offered[1 if len(offered) > 1 else 0]["defaultVersion"] = True
+    return out
+
+
+def offered_versions() -> list[str]:
+    return [v["clusterVersion"] for v in cluster_version_info() if v["versionStatus"] != "UNSUPPORTED"]
+
+
+def default_version() -> str:
+    return next(v["clusterVersion"] for v in cluster_version_info() if v["defaultVersion"])
+
+
+def minor(version: str) -> tuple[int, int]:
+    major, minor_ = version.split(".")[:2]
+    return int(major), int(minor_)
+
+
+# ---- tags -------------------------------------------------------------------
+def validate_tags(tags: dict | None, raise_error, existing: dict | None = None) -> None:
+    """Tag restrictions of https://docs.aws.amazon.com/eks/latest/userguide/eks-using-tags.html#tag-restrictions
+    (and the `tags` constraints of every EKS API operation: "Maximum number of 50 items. Key Length
+    Constraints: Minimum length of 1. Maximum length of 128. Value ... Maximum length of 256"):
+    "Don't use aws:, AWS:, or any upper or lowercase combination of such as a prefix for either keys
+    or values. These are reserved only for AWS use ... Tags with this prefix don't count against your
+    tags-per-resource limit." The prefix is refused on keys (as EC2 does: "Tag keys starting with
+    'aws:' are reserved for internal use", kubernetes-sigs/cluster-api-provider-aws#5120)."""
+    if not tags:
+        return
+    for key, value in tags.items():
+        if key.lower().startswith("aws:"):
+            raise raise_error(f"The tag key '{key}' is not valid. Tag keys starting with 'aws:' are reserved for AWS use.")
+        if not 1 <= len(key) <= 128:
+            raise raise_error(f"Tag key '{key[:40]}...' must be between 1 and 128 characters long.")
+        if len(value or "") > 256:
+            raise raise_error(f"The value of tag '{key}' must be at most 256 characters long.")
+    user = {k for k in {**(existing or {}), **tags} if not k.lower().startswith("aws:")}
+    if len(user) > 50:
+        raise raise_error("A resource can have at most 50 tags.")
+
+
+# ---- IAM: does a role trust a service account? -----------------------------
+def iam_backend():
+    return iam_backends[ACCOUNT_ID]["aws"]
+
+
+def iam_role(arn: str):
+    try:
+        return iam_backend().get_role_by_arn(arn)
+    except Exception:
+        return None
+
+
+def policy_document(text) -> dict:
+    if isinstance(text, dict):
+        return text
+    try:
+        return json.loads(text)
+    except (TypeError, ValueError):
+        return json.loads(unquote(text))
+
+
+def as_list(value) -> list:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def oidc_provider_arn(cluster) -> str:
+    issuer = cluster.identity["oidc"]["issuer"].removeprefix("https://")
+    return f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/{issuer}"
+
+
+def role_trusts_service_account(role_arn: str, cluster, namespace: str, service_account: str) -> bool:
+    """Whether pods of `namespace`/`service_account` in `cluster` can assume `role_arn` through IAM
+    roles for service accounts: the role's trust policy allows sts:AssumeRoleWithWebIdentity to the
+    IAM OIDC provider of the cluster's issuer (which must exist) with the :sub/:aud conditions met
+    (https://docs.aws.amazon.com/eks/latest/userguide/associate-service-account-role.html). Conditions
+    on other keys are not evaluated."""
+    role = iam_role(role_arn)
+    provider = oidc_provider_arn(cluster)
+    if role is None or provider not in iam_backend().open_id_providers:
+        return False
+    host = provider.split(":oidc-provider/", 1)[1]
+    wanted = {f"{host}:sub": f"system:serviceaccount:{namespace}:{service_account}", f"{host}:aud": "sts.amazonaws.com"}
+    try:
+        statements = as_list(policy_document(role.assume_role_policy_document).get("Statement"))
+    except (TypeError, ValueError):
+        return False
+    for statement in statements:
+        if statement.get("Effect") != "Allow":
+            continue
+        principal = statement.get("Principal") or {}
+        if not isinstance(principal, dict) or provider not in as_list(principal.get("Federated")):
+            continue
+        if not {"sts:AssumeRoleWithWebIdentity", "sts:*", "*"} & set(as_list(statement.get("Action"))):
+            continue
+        ok = True
+        for operator, clauses in (statement.get("Condition") or {}).items():
+            for key, values in (clauses or {}).items():
+                if key not in wanted:
+                    continue
+                if operator in ("StringEquals", "ForAnyValue:StringEquals"):
+                    ok &= wanted[key] in as_list(values)
+                elif operator in ("StringLike", "ForAnyValue:StringLike"):
+                    ok &= any(fnmatch.fnmatchcase(wanted[key], v) for v in as_list(values))
+        if ok:
+            return True
+    return False
+
+
+# ---- add-ons ------------------------------------------------------------------
 ADDON_CATALOG = {
     # name -> (type, [versions, newest first]); the first is the default.
     "vpc-cni": ("networking", ["v1.19.2-eksbuild.1", "v1.18.3-eksbuild.1"]),
@@ -494,6 +668,29 @@ ADDON_CATALOG = {
     "kube-proxy": ("networking", None),  # one version per Kubernetes minor
     "aws-ebs-csi-driver": ("storage", ["v1.37.0-eksbuild.1", "v1.35.0-eksbuild.1"]),
     "aws-efs-csi-driver": ("storage", ["v2.1.0-eksbuild.1", "v2.0.7-eksbuild.1"]),
+    "eks-pod-identity-agent": ("security", ["v1.3.4-eksbuild.1", "v1.3.2-eksbuild.2"]),
+}
+# What runs each add-on's pods, and the service account its IAM role is for. vpc-cni, kube-proxy
+# and the Pod Identity agent are DaemonSets ("For vpc-cni or kubeproxy addons this is not an issue
+# because they are daemonset", eksctl-io/eksctl#4030); coredns and the CSI drivers' controllers are
+# Deployments. Service accounts and recommended policies: DescribeAddonConfiguration's
+# podIdentityConfiguration (https://docs.aws.amazon.com/eks/latest/userguide/add-ons-iam.html).
+ADDON_WORKLOADS = {
+    "vpc-cni": ("DaemonSet", "kube-system", "aws-node", "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy"),
+    "kube-proxy": ("DaemonSet", "kube-system", None, None),
+    "eks-pod-identity-agent": ("DaemonSet", "kube-system", None, None),
+    "coredns": ("Deployment", "kube-system", None, None),
+    "aws-ebs-csi-driver": ("Deployment", "kube-system", "ebs-csi-controller-sa",
+                           "arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy"),
+    "aws-efs-csi-driver": ("Deployment", "kube-system", "efs-csi-controller-sa",
+                           "arn:aws:iam::aws:policy/service-role/AmazonEFSCSIDriverPolicy"),
+}
+# The health issue EKS reports while an add-on's pods are not all ready, as seen for coredns
+# (terraform-aws-modules/terraform-aws-eks#3003, aws/containers-roadmap#2328) and vpc-cni
+# (aws/amazon-vpc-cni-k8s#3271).
+INSUFFICIENT_REPLICAS = {
+    "code": "InsufficientNumberOfReplicas",
+    "message": "The add-on is unhealthy because it doesn't have the desired number of replicas.",
 }
 
 
@@ -528,61 +725,264 @@ def addon_versions(name: str, cluster_version: str | None = None) -> list[dict]:
     return out
 
 
-class EksAddons:
-    """CreateAddon, DescribeAddon, ListAddons, UpdateAddon, DeleteAddon and
-    DescribeAddonVersions, stored on moto's Cluster objects."""
+def cluster_has_nodes(cluster) -> bool:
+    """Whether pods can be scheduled: a managed nodegroup is ACTIVE with at least one node (a
+    nodegroup of desired size 0 leaves coredns DEGRADED, eksctl-io/eksctl#4607)."""
+    return any(
+        ng.status == "ACTIVE" and int((ng.scaling_config or {}).get("desiredSize", 0)) > 0
+        for ng in cluster.nodegroups.values()
+    )
 
-    OPERATIONS = ("CreateAddon", "DescribeAddon", "ListAddons", "UpdateAddon", "DeleteAddon", "DescribeAddonVersions")
-    PATH_RE = re.compile(r"^/clusters/(?P<cluster>[^/]+)/addons(?:/(?P<addon>[^/]+))?(?:/update)?$")
 
-    def handle(self, operation: str, region: str, method: str, path: str, query: dict, body: dict):
-        if operation == "DescribeAddonVersions":
-            return self.describe_addon_versions(query)
-        match = self.PATH_RE.match(path)
-        cluster = self.cluster(region, unquote(match.group("cluster")))
-        addon_name = unquote(match.group("addon")) if match.group("addon") else None
-        if operation == "CreateAddon":
-            return self.create(cluster, region, body)
-        if operation == "ListAddons":
-            return {"addons": sorted(cluster.addons)}
-        addon = cluster.addons.get(addon_name)
-        if addon is None:
-            raise ApiError(404, "ResourceNotFoundException", f"No addon: {addon_name} found in cluster: {cluster.name}")
-        if operation == "DescribeAddon":
-            return {"addon": self.view(addon)}
-        if operation == "UpdateAddon":
-            return self.update(cluster, addon, body)
-        if operation == "DeleteAddon":
-            del cluster.addons[addon_name]
-            return {"addon": dict(self.view(addon), status="DELETING")}
-        raise ApiError(400, "InvalidRequestException", f"{operation} is not emulated")
+def addon_health_issues(cluster, addon: dict) -> list[dict]:
+    """The add-on's health as EKS derives it from its workloads.
 
+    * A Deployment's pods need nodes: without an ACTIVE nodegroup the add-on is DEGRADED
+      (coredns: eksctl-io/eksctl#4607, eksctl-io/eksctl#3748; "The addon will still degrade but it
+      will recover once there are nodegroups again", eksctl-io/eksctl PR #5458;
+      terraform-aws-modules/terraform-aws-eks#3001). DaemonSets want no pods without nodes.
+    * With nodes, pods whose IAM role (serviceAccountRoleArn) does not trust the cluster's OIDC
+      provider for their service account fail to get credentials and crash-loop: the EBS CSI
+      controller "stuck in CrashLoopBackOff with InvalidIdentityToken" (rancher/eks-operator#2131),
+      vpc-cni's aws-node never ready, nodes NotReady (aws/amazon-vpc-cni-k8s#1473). EKS reports
+      InsufficientNumberOfReplicas (it does not diagnose the pods' credentials).
+    * Pods that need pod networking (Deployments) cannot start while the vpc-cni add-on is itself
+      unhealthy (no IPs for pods, aws/amazon-vpc-cni-k8s#1473)."""
+    name = addon["addonName"]
+    kind, namespace, service_account, _ = ADDON_WORKLOADS[name]
+    if not cluster_has_nodes(cluster):
+        return [dict(INSUFFICIENT_REPLICAS)] if kind == "Deployment" else []
+    role = addon.get("serviceAccountRoleArn")
+    if service_account and role and not role_trusts_service_account(role, cluster, namespace, service_account):
+        return [dict(INSUFFICIENT_REPLICAS)]
+    cni = cluster.addons.get("vpc-cni")
+    if kind == "Deployment" and cni is not None and name != "vpc-cni" and addon_health_issues(cluster, cni):
+        return [dict(INSUFFICIENT_REPLICAS)]
+    return []
+
+
+def parse_configuration_values(text: str) -> None:
+    """"The values that you provide are validated against the schema returned by
+    DescribeAddonConfiguration" (CreateAddon `configurationValues`): they are a JSON or YAML object.
+    The schemas' details are not reproduced (see DescribeAddonConfiguration below)."""
+    try:
+        value = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        raise eks_error("InvalidParameterException",
+                        f"ConfigurationValue provided in request is not supported: {err}")
+    if not isinstance(value, dict):
+        raise eks_error("InvalidParameterException",
+                        "ConfigurationValue provided in request is not supported: it must be a JSON or YAML object")
+
+
+def random_association_id() -> str:
+    alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
+    return "a-" + "".join(secrets.choice(alphabet) for _ in range(17))
+
+
+def principal_kind(arn: str) -> tuple[str, str, str] | None:
+    """(account, "role"|"user", name without path) of an IAM principal ARN."""
+    match = re.fullmatch(r"arn:aws[a-z-]*:iam::(\d{12}):(role|user)/(?:.*/)?([\w+=,.@-]+)", arn or "")
+    return match.groups() if match else None
+
+
+def caller_principal_arn() -> str:
+    """The IAM principal making the request, as EKS records the cluster creator: an IAM user's ARN,
+    or the role (not the session) of an assumed role. Unknown test credentials are moto's user."""
+    key = getattr(REQUEST_CONTEXT, "access_key", None) or ""
+    try:
+        _, arn, _ = sts_backends[ACCOUNT_ID]["aws"].get_caller_identity(key, "us-east-1")
+    except Exception:
+        arn = f"arn:aws:sts::{ACCOUNT_ID}:user/moto"
+    assumed = re.fullmatch(r"arn:aws:sts::(\d{12}):assumed-role/([^/]+)/.+", arn)
+    if assumed:
+        role = next((r for r in iam_backend().get_roles() if r.name == assumed.group(2)), None)
+        return role.arn if role else f"arn:aws:iam::{assumed.group(1)}:role/{assumed.group(2)}"
+    return arn.replace(":sts::", ":iam::", 1)
+
+
+# Access policies of https://docs.aws.amazon.com/eks/latest/userguide/access-policy-permissions.html
+ACCESS_POLICIES = [
+    "AmazonEKSAdminPolicy", "AmazonEKSClusterAdminPolicy", "AmazonEKSAdminViewPolicy", "AmazonEKSEditPolicy",
+    "AmazonEKSViewPolicy", "AmazonEKSAutoNodePolicy", "AmazonEKSBlockStoragePolicy", "AmazonEKSLoadBalancingPolicy",
+    "AmazonEKSNetworkingPolicy", "AmazonEKSComputePolicy", "AmazonEKSBlockStorageClusterPolicy",
+    "AmazonEKSComputeClusterPolicy", "AmazonEKSLoadBalancingClusterPolicy", "AmazonEKSNetworkingClusterPolicy",
+    "AmazonEKSHybridPolicy",
+]
+ACCESS_POLICY_ARN = "arn:aws:eks::aws:cluster-access-policy/{}"
+NODE_ENTRY_TYPES = {"EC2_LINUX", "EC2_WINDOWS", "FARGATE_LINUX", "HYBRID_LINUX", "EC2", "HYPERPOD_LINUX"}
+
+
+def new_access_entry(cluster, region: str, principal_arn: str, entry_type: str = "STANDARD",
+                     groups: list | None = None, username: str | None = None, tags: dict | None = None) -> dict:
+    """An access entry as EKS creates it (https://docs.aws.amazon.com/eks/latest/userguide/creating-access-entries.html:
+    the username EKS sets when none is given; the AWS CLI reference's create-access-entry examples
+    for the ARN, and kubernetesGroups ["system:nodes"] of an EC2_LINUX entry)."""
+    account, kind, name = principal_kind(principal_arn)
+    if username is None:
+        if entry_type in ("EC2_LINUX", "EC2_WINDOWS"):
+            username = "system:node:{{EC2PrivateDNSName}}"
+        elif entry_type in NODE_ENTRY_TYPES:
+            username = "system:node:{{SessionName}}"
+        elif kind == "role":  # "If the ARN of the role that you specified contained a path, Amazon EKS removes it"
+            username = f"arn:aws:sts::{account}:assumed-role/{name}/{{{{SessionName}}}}"
+        else:
+            username = principal_arn
+    if groups is None:
+        groups = ["system:nodes"] if entry_type in ("EC2_LINUX", "EC2_WINDOWS") else []
+    now = time.time()
+    return {
+        "clusterName": cluster.name,
+        "principalArn": principal_arn,
+        "kubernetesGroups": list(groups),
+        "accessEntryArn": f"arn:aws:eks:{region}:{ACCOUNT_ID}:access-entry/{cluster.name}/{kind}/{account}/{name}/{uuid.uuid4()}",
+        "createdAt": now,
+        "modifiedAt": now,
+        "tags": dict(tags or {}),
+        "username": username,
+        "type": entry_type,
+        "_policies": {},
+    }
+
+
+def cluster_allows_access_entries(cluster) -> bool:
+    return cluster.access_config["authenticationMode"] in ("API", "API_AND_CONFIG_MAP")
+
+
+def add_node_role_entry(cluster, region: str, role_arn: str) -> None:
+    """"When authentication_mode is API_AND_CONFIG_MAP or API, EKS automatically creates access
+    entries for the IAM roles used by EKS managed node groups" (terraform-aws-modules/terraform-aws-eks
+    access-entries docs; https://eksworkshop.com/docs/security/cluster-access-management/managing
+    lists them: "EKS has already mapped a couple of default access entries")."""
+    if cluster_allows_access_entries(cluster) and principal_kind(role_arn) and role_arn not in cluster.access_entries:
+        cluster.access_entries[role_arn] = new_access_entry(cluster, region, role_arn, "EC2_LINUX")
+
+
+class EksApi:
+    """EKS operations moto lacks, stored on moto's Cluster objects: add-ons (CreateAddon, DescribeAddon,
+    ListAddons, UpdateAddon, DeleteAddon, DescribeAddonVersions, DescribeAddonConfiguration),
+    DescribeClusterVersions, access entries and access policies, Pod Identity associations, and
+    TagResource/UntagResource/ListTagsForResource for every EKS resource (moto's tag only clusters)."""
+
+    OPERATIONS = (
+        "CreateAddon", "DescribeAddon", "ListAddons", "UpdateAddon", "DeleteAddon", "DescribeAddonVersions",
+        "DescribeAddonConfiguration", "DescribeClusterVersions", "UpdateClusterConfig", "DescribeUpdate",
+        "CreateAccessEntry", "ListAccessEntries", "DescribeAccessEntry", "UpdateAccessEntry", "DeleteAccessEntry",
+        "AssociateAccessPolicy", "ListAssociatedAccessPolicies", "DisassociateAccessPolicy", "ListAccessPolicies",
+        "CreatePodIdentityAssociation", "ListPodIdentityAssociations", "DescribePodIdentityAssociation",
+        "UpdatePodIdentityAssociation", "DeletePodIdentityAssociation",
+        "TagResource", "UntagResource", "ListTagsForResource",
+    )
+
+    def handle(self, operation: str, region: str, params: dict, query: dict, body: dict):
+        method = getattr(self, "op_" + re.sub(r"(?<!^)(?=[A-Z])", "_", operation).lower())
+        return method(region, params, query, body)
+
+    # ---- helpers ------------------------------------------------------------
     @staticmethod
     def cluster(region: str, name: str):
         cluster = eks_backends[ACCOUNT_ID][region].clusters.get(name)
         if cluster is None:
-            raise ApiError(404, "ResourceNotFoundException", f"No cluster found for name: {name}.")
+            raise eks_error("ResourceNotFoundException", f"No cluster found for name: {name}.")
         return cluster
 
     @staticmethod
-    def view(addon: dict) -> dict:
+    def page(items: list, query: dict, key: str, max_default: int = 100) -> dict:
+        start = int(query.get("nextToken", ["0"])[0] or 0)
+        size = int(query.get("maxResults", [max_default])[0])
+        out = {key: items[start:start + size]}
+        if start + size < len(items):
+            out["nextToken"] = str(start + size)
+        return out
+
+    @staticmethod
+    def public(item: dict) -> dict:
+        return {k: v for k, v in item.items() if not k.startswith("_")}
+
+    # ---- Kubernetes versions -------------------------------------------------
+    def op_describe_cluster_versions(self, region, params, query, body):
+        """GET /cluster-versions (https://docs.aws.amazon.com/eks/latest/APIReference/API_DescribeClusterVersions.html):
+        versions offered (standard and extended support), newest first as `aws eks
+        describe-cluster-versions` lists them (awslabs/amazon-eks-ami PR #2143); includeAll adds those
+        past end of extended support."""
+        versions = cluster_version_info()
+        if not query.get("includeAll", ["false"])[0] == "true":
+            versions = [v for v in versions if v["versionStatus"] != "UNSUPPORTED"]
+        if query.get("clusterType") and query["clusterType"][0] != "eks":
+            versions = []
+        if query.get("defaultOnly", ["false"])[0] == "true":
+            versions = [v for v in versions if v["defaultVersion"]]
+        if query.get("clusterVersions"):
+            wanted = set(query["clusterVersions"])
+            versions = [v for v in versions if v["clusterVersion"] in wanted]
+        status = (query.get("versionStatus") or [None])[0] or {
+            "standard-support": "STANDARD_SUPPORT", "extended-support": "EXTENDED_SUPPORT", "unsupported": "UNSUPPORTED",
+        }.get((query.get("status") or [""])[0])
+        if status:
+            versions = [v for v in versions if v["versionStatus"] == status]
+        return self.page(versions, query, "clusterVersions")
+
+    # ---- add-ons ---------------------------------------------------------------
+    def addon(self, cluster, name: str) -> dict:
+        addon = cluster.addons.get(name)
+        if addon is None:
+            raise eks_error("ResourceNotFoundException", f"No addon: {name} found in cluster: {cluster.name}")
+        return addon
+
+    @staticmethod
+    def addon_view(cluster, addon: dict) -> dict:
         shown = {k: v for k, v in addon.items() if not k.startswith("_")}
         if time.monotonic() < addon["_ready_at"]:
             shown["status"] = addon["_pending_status"]
+        elif addon["status"] == "ACTIVE":  # health is re-evaluated on every read, as EKS re-checks it
+            issues = addon_health_issues(cluster, addon)
+            shown["health"] = {"issues": issues}
+            shown["status"] = "DEGRADED" if issues else "ACTIVE"
         return shown
 
-    def create(self, cluster, region: str, body: dict):
+    def op_list_addons(self, region, params, query, body):
+        return self.page(sorted(self.cluster(region, params["name"]).addons), query, "addons")
+
+    def op_describe_addon(self, region, params, query, body):
+        cluster = self.cluster(region, params["name"])
+        return {"addon": self.addon_view(cluster, self.addon(cluster, params["addonName"]))}
+
+    def addon_pod_identities(self, cluster, region: str, name: str, associations: list, addon_arn: str) -> list[str]:
+        """CreateAddon's podIdentityAssociations create Pod Identity associations owned by the add-on
+        (PodIdentityAssociation `ownerArn`: "If defined, the EKS Pod Identity association is owned by
+        an Amazon EKS add-on"); DescribeAddon lists their ARNs (Addon `podIdentityAssociations`:
+        "An array of EKS Pod Identity associations owned by the add-on")."""
+        _, namespace, service_account, _ = ADDON_WORKLOADS[name]
+        arns = []
+        for item in associations or []:
+            if item.get("serviceAccount") != service_account:
+                raise eks_error("InvalidParameterException",
+                                f"Service account {item.get('serviceAccount')} is not supported by addon {name}; "
+                                f"see DescribeAddonConfiguration")
+            check_role_arn(item.get("roleArn") or "", eks_error)
+            association = self.new_association(cluster, region, namespace, item["serviceAccount"], item["roleArn"],
+                                               owner=addon_arn)
+            arns.append(association["associationArn"])
+        return arns
+
+    def op_create_addon(self, region, params, query, body):
+        cluster = self.cluster(region, params["name"])
         name = body.get("addonName")
         if name not in ADDON_CATALOG:
-            raise ApiError(400, "InvalidParameterException", f"Addon {name} specified is not supported")
+            raise eks_error("InvalidParameterException", f"Addon {name} specified is not supported")
+        validate_tags(body.get("tags"), lambda m: eks_error("InvalidParameterException", m))
         if cluster.status != "ACTIVE":
-            raise ApiError(400, "InvalidRequestException", f"Cluster {cluster.name} is not in ACTIVE state")
+            raise eks_error("InvalidRequestException", f"Cluster {cluster.name} is not in ACTIVE state")
         if name in cluster.addons:
-            raise ApiError(409, "ResourceInUseException", f"Addon already exists with name: {name}")
+            raise eks_error("ResourceInUseException", f"Addon already exists with name: {name}")
         versions = [v["addonVersion"] for v in addon_versions(name, cluster.version)]
         version = body.get("addonVersion") or (versions[0] if versions else None)
         if version not in versions:
-            raise ApiError(400, "InvalidParameterException", f"Addon version {version} is not supported for {name}")
+            raise eks_error("InvalidParameterException", f"Addon version {version} is not supported for {name}")
+        if body.get("serviceAccountRoleArn"):
+            check_role_arn(body["serviceAccountRoleArn"], eks_error)
+        if body.get("configurationValues"):
+            parse_configuration_values(body["configurationValues"])
         now = time.time()
         addon = {
             "addonName": name,
@@ -597,44 +997,58 @@ class EksAddons:
             "_ready_at": time.monotonic() + pending_seconds("eks_addon"),
             "_pending_status": "CREATING",
         }
-        for key in ("serviceAccountRoleArn", "configurationValues", "podIdentityAssociations"):
+        for key in ("serviceAccountRoleArn", "configurationValues"):
             if body.get(key) is not None:
                 addon[key] = body[key]
+        if body.get("podIdentityAssociations"):
+            addon["podIdentityAssociations"] = self.addon_pod_identities(
+                cluster, region, name, body["podIdentityAssociations"], addon["addonArn"])
         cluster.addons[name] = addon
-        return {"addon": self.view(addon)}
+        return {"addon": self.addon_view(cluster, addon)}
 
-    def update(self, cluster, addon: dict, body: dict):
+    def op_update_addon(self, region, params, query, body):
+        cluster = self.cluster(region, params["name"])
+        addon = self.addon(cluster, params["addonName"])
         if time.monotonic() < addon["_ready_at"]:
-            raise ApiError(400, "InvalidRequestException", f"Addon {addon['addonName']} is not in ACTIVE state")
-        params = []
+            raise eks_error("InvalidRequestException", f"Addon {addon['addonName']} is not in ACTIVE state")
+        update_params = []
         if body.get("addonVersion"):
             versions = [v["addonVersion"] for v in addon_versions(addon["addonName"], cluster.version)]
             if body["addonVersion"] not in versions:
-                raise ApiError(400, "InvalidParameterException", f"Addon version {body['addonVersion']} is not supported")
+                raise eks_error("InvalidParameterException", f"Addon version {body['addonVersion']} is not supported")
             addon["addonVersion"] = body["addonVersion"]
-            params.append({"type": "AddonVersion", "value": body["addonVersion"]})
+            update_params.append({"type": "AddonVersion", "value": body["addonVersion"]})
+        if body.get("serviceAccountRoleArn"):
+            check_role_arn(body["serviceAccountRoleArn"], eks_error)
+        if body.get("configurationValues"):
+            parse_configuration_values(body["configurationValues"])
         for key, param in (("serviceAccountRoleArn", "ServiceAccountRoleArn"), ("configurationValues", "ConfigurationValues")):
             if body.get(key) is not None:
                 addon[key] = body[key]
-                params.append({"type": param, "value": body[key]})
+                update_params.append({"type": param, "value": body[key]})
+        if body.get("podIdentityAssociations") is not None:
+            self.drop_owned_associations(cluster, addon["addonArn"])
+            addon["podIdentityAssociations"] = self.addon_pod_identities(
+                cluster, region, addon["addonName"], body["podIdentityAssociations"], addon["addonArn"])
+            update_params.append({"type": "PodIdentityAssociations", "value": json.dumps(addon["podIdentityAssociations"])})
         if body.get("resolveConflicts"):
-            params.append({"type": "ResolveConflicts", "value": body["resolveConflicts"]})
+            update_params.append({"type": "ResolveConflicts", "value": body["resolveConflicts"]})
         addon["modifiedAt"] = time.time()
         addon["_ready_at"] = time.monotonic() + pending_seconds("eks_addon")
         addon["_pending_status"] = "UPDATING"
-        return {
-            "update": {
-                "id": str(uuid.uuid4()),
-                "status": "Successful" if pending_seconds("eks_addon") == 0 else "InProgress",
-                "type": "AddonUpdate",
-                "params": params,
-                "createdAt": time.time(),
-                "errors": [],
-            }
-        }
+        update = self.record_update(cluster, "AddonUpdate", update_params, addon=addon["addonName"],
+                                    ready_at=addon["_ready_at"])
+        return {"update": update}
 
-    @staticmethod
-    def describe_addon_versions(query: dict):
+    def op_delete_addon(self, region, params, query, body):
+        cluster = self.cluster(region, params["name"])
+        addon = self.addon(cluster, params["addonName"])
+        view = dict(self.addon_view(cluster, addon), status="DELETING")
+        del cluster.addons[addon["addonName"]]
+        self.drop_owned_associations(cluster, addon["addonArn"])
+        return {"addon": view}
+
+    def op_describe_addon_versions(self, region, params, query, body):
         names = [query["addonName"][0]] if "addonName" in query else list(ADDON_CATALOG)
         kube_version = query.get("kubernetesVersion", [None])[0]
         addons = []
@@ -651,6 +1065,738 @@ class EksAddons:
                 }
             )
         return {"addons": addons}
+
+    def op_describe_addon_configuration(self, region, params, query, body):
+        """GET /addons/configuration-schemas (https://docs.aws.amazon.com/eks/latest/APIReference/API_DescribeAddonConfiguration.html).
+        podIdentityConfiguration: the add-on's service account and recommended managed policy
+        (add-ons-iam.html). configurationSchema: only a JSON-schema object stub, not EKS's detailed
+        per-add-on schemas."""
+        name = (query.get("addonName") or [None])[0]
+        version = (query.get("addonVersion") or [None])[0]
+        if name not in ADDON_CATALOG or version not in [v["addonVersion"] for v in addon_versions(name)]:
+            raise eks_error("ResourceNotFoundException", f"Addon {name} with version {version} not found")
+        _, _, service_account, policy = ADDON_WORKLOADS[name]
+        schema = {"$schema": "http://json-schema.org/draft-07/schema#", "type": "object",
+                  "description": f"Configuration values for {name} {version}"}
+        out = {"addonName": name, "addonVersion": version, "configurationSchema": json.dumps(schema),
+               "podIdentityConfiguration": []}
+        if service_account:
+            out["podIdentityConfiguration"] = [{"serviceAccount": service_account, "recommendedManagedPolicies": [policy]}]
+        return out
+
+    # ---- cluster configuration updates ---------------------------------------------
+    @staticmethod
+    def record_update(cluster, update_type: str, update_params: list, addon: str | None = None,
+                      ready_at: float = 0.0) -> dict:
+        update = {"id": str(uuid.uuid4()), "status": "Successful", "type": update_type, "params": update_params,
+                  "createdAt": time.time(), "errors": [], "_addon": addon, "_ready_at": ready_at}
+        cluster.updates[update["id"]] = update
+        return EksApi.update_view(update)
+
+    @staticmethod
+    def update_view(update: dict) -> dict:
+        shown = {k: v for k, v in update.items() if not k.startswith("_")}
+        if time.monotonic() < update["_ready_at"]:
+            shown["status"] = "InProgress"
+        return shown
+
+    def op_update_cluster_config(self, region, params, query, body):
+        """UpdateClusterConfig (https://docs.aws.amazon.com/eks/latest/APIReference/API_UpdateClusterConfig.html)
+        for endpoint access, VPC subnets/security groups, logging, accessConfig and upgradePolicy
+        (moto's replaced the whole resourcesVpcConfig, ignored accessConfig and returned no update).
+        "InvalidParameterException ... Only one type of update can be allowed."
+        (kubernetes-sigs/cluster-api-provider-aws#3553); unchanged endpoint access: "Cluster is already
+        at the desired configuration with endpointPrivateAccess: false and endpointPublicAccess: true"
+        (boto/boto3#2592). The authentication mode only moves towards the EKS API: "You can update your
+        cluster configuration from CONFIG_MAP to API_AND_CONFIG_MAP and from API_AND_CONFIG_MAP to API,
+        but not the other way around" (https://eksworkshop.com/docs/security/cluster-access-management/managing)."""
+        cluster = self.cluster(region, params["name"])
+        vpc = dict(body.get("resourcesVpcConfig") or {})
+        kinds = []
+        if {"subnetIds", "securityGroupIds"} & set(vpc):
+            kinds.append("VpcConfigUpdate")
+        if {"endpointPublicAccess", "endpointPrivateAccess", "publicAccessCidrs"} & set(vpc):
+            kinds.append("EndpointAccessUpdate")
+        for key, kind in (("logging", "LoggingUpdate"), ("accessConfig", "AccessConfigUpdate"),
+                          ("upgradePolicy", "UpgradePolicyUpdate")):
+            if body.get(key) is not None:
+                kinds.append(kind)
+        if len(kinds) != 1:
+            raise eks_error("InvalidParameterException",
+                            "Only one type of update can be allowed." if kinds else "Invalid type for cluster update.")
+        kind, config = kinds[0], cluster.resources_vpc_config
+        if kind == "VpcConfigUpdate":
+            ec2 = ec2_backends[ACCOUNT_ID][region]
+            try:
+                vpcs = {ec2.get_subnet(s).vpc_id for s in vpc.get("subnetIds") or config["subnetIds"]}
+            except Exception:
+                raise eks_error("InvalidParameterException", f"One or more subnets in {vpc.get('subnetIds')} do not exist.")
+            if vpcs != {config["vpcId"]}:  # "You can't change which VPC the subnets are from"
+                raise eks_error("InvalidParameterException", "Subnets must belong to the cluster's VPC "
+                                f"{config['vpcId']}.")
+            changed = [("Subnets", "subnetIds"), ("SecurityGroups", "securityGroupIds")]
+        elif kind == "EndpointAccessUpdate":
+            wanted = {k: vpc.get(k, config.get(k)) for k in ("endpointPublicAccess", "endpointPrivateAccess", "publicAccessCidrs")}
+            if all(wanted[k] == config.get(k) for k in wanted):
+                raise eks_error("InvalidParameterException",
+                                f"Cluster is already at the desired configuration with endpointPrivateAccess: "
+                                f"{str(config['endpointPrivateAccess']).lower()} and endpointPublicAccess: "
+                                f"{str(config['endpointPublicAccess']).lower()}")
+            if not wanted["endpointPublicAccess"] and not wanted["endpointPrivateAccess"]:
+                raise eks_error("InvalidParameterException",
+                                "Either public or private endpoint access must be enabled for the cluster.")
+            changed = [("EndpointPublicAccess", "endpointPublicAccess"), ("EndpointPrivateAccess", "endpointPrivateAccess"),
+                       ("PublicAccessCidrs", "publicAccessCidrs")]
+        if kind in ("VpcConfigUpdate", "EndpointAccessUpdate"):
+            update_params = []
+            for param, key in changed:
+                if key in vpc:
+                    config[key] = vpc[key]
+                    update_params.append({"type": param, "value": json.dumps(vpc[key])})
+            return {"update": self.record_update(cluster, kind, update_params)}
+        if kind == "LoggingUpdate":
+            enabled = {t for e in cluster.logging["clusterLogging"] if e.get("enabled") for t in e["types"]}
+            cluster.logging = cluster_logging(apply_logging(enabled, body["logging"]))
+            return {"update": self.record_update(cluster, kind, [
+                {"type": "ClusterLogging", "value": json.dumps(body["logging"])}])}
+        if kind == "AccessConfigUpdate":
+            mode = body["accessConfig"].get("authenticationMode")
+            allowed = {("CONFIG_MAP", "API_AND_CONFIG_MAP"), ("API_AND_CONFIG_MAP", "API")}
+            current = cluster.access_config["authenticationMode"]
+            if (current, mode) not in allowed:
+                raise eks_error("InvalidParameterException",
+                                f"Unsupported authentication mode update from {current} to {mode}")
+            cluster.access_config["authenticationMode"] = mode
+            for nodegroup in cluster.nodegroups.values():
+                add_node_role_entry(cluster, region, nodegroup.node_role)
+            return {"update": self.record_update(cluster, kind, [{"type": "AuthenticationMode", "value": mode}])}
+        support = body["upgradePolicy"].get("supportType")
+        if support not in ("STANDARD", "EXTENDED"):
+            raise eks_error("InvalidParameterException", f"Invalid supportType: {support}")
+        cluster.upgrade_policy = {"supportType": support}
+        return {"update": self.record_update(cluster, kind, [{"type": "UpgradePolicy", "value": support}])}
+
+    def op_describe_update(self, region, params, query, body):
+        cluster = self.cluster(region, params["name"])
+        update = cluster.updates.get(params["updateId"])
+        if update is None or update["_addon"] != (query.get("addonName") or [None])[0]:
+            raise eks_error("ResourceNotFoundException", f"No update found for ID: {params['updateId']}.")
+        return {"update": self.update_view(update)}
+
+    # ---- access entries ----------------------------------------------------------
+    @staticmethod
+    def entries_cluster(region: str, name: str):
+        """Access entries exist only when the cluster's authentication mode includes the EKS API:
+        "InvalidRequestException: The cluster's authentication mode must be set to one of [API,
+        API_AND_CONFIG_MAP] to perform this operation." (CreateAccessEntry:
+        aws-ia/terraform-aws-eks-blueprints#1877; DescribeAccessEntry: upbound/configuration-aws-eks PR #122)."""
+        cluster = EksApi.cluster(region, name)
+        if not cluster_allows_access_entries(cluster):
+            raise eks_error("InvalidRequestException",
+                            "The cluster's authentication mode must be set to one of [API, API_AND_CONFIG_MAP] "
+                            "to perform this operation.")
+        return cluster
+
+    @staticmethod
+    def entry(cluster, principal_arn: str) -> dict:
+        entry = cluster.access_entries.get(principal_arn)
+        if entry is None:  # terraform-aws-modules/terraform-aws-eks#3024
+            raise eks_error("ResourceNotFoundException",
+                            "The specified principalArn could not be found. You can view your available access "
+                            "entries with 'list-access-entries'.")
+        return entry
+
+    def op_create_access_entry(self, region, params, query, body):
+        cluster = self.entries_cluster(region, params["name"])
+        principal = body.get("principalArn") or ""
+        entry_type = body.get("type") or "STANDARD"  # "If you don't specify a value, Amazon EKS sets the value to STANDARD."
+        validate_tags(body.get("tags"), lambda m: eks_error("InvalidParameterException", m))
+        parsed = principal_kind(principal)
+        # "You can't use the STS session principal type with access entries"; node types take IAM
+        # roles only; the principal must exist ("InvalidParameterException: The specified
+        # principalArn is invalid: invalid principal.", terraform-aws-modules/terraform-aws-eks#2969;
+        # principals of other accounts are only allowed for STANDARD entries, creating-access-entries.html).
+        if parsed is None or (entry_type != "STANDARD" and parsed[1] != "role"):
+            raise eks_error("InvalidParameterException", "The specified principalArn is invalid: invalid principal.")
+        if parsed[0] == ACCOUNT_ID:
+            backend = iam_backend()
+            exists = (iam_role(principal) is not None if parsed[1] == "role"
+                      else any(u.arn == principal for u in backend.users.values()))
+            if not exists:
+                raise eks_error("InvalidParameterException", "The specified principalArn is invalid: invalid principal.")
+        elif entry_type != "STANDARD":
+            raise eks_error("InvalidParameterException", "The specified principalArn is invalid: invalid principal.")
+        if entry_type not in {"STANDARD"} | NODE_ENTRY_TYPES:
+            raise eks_error("InvalidParameterException", f"Invalid access entry type: {entry_type}")
+        # "If you set the value to EC2_LINUX or EC2_WINDOWS, you can't specify values for
+        # kubernetesGroups, or associate an AccessPolicy" (CreateAccessEntry `type`).
+        if entry_type != "STANDARD" and (body.get("kubernetesGroups") or body.get("username")):
+            raise eks_error("InvalidParameterException",
+                            f"kubernetesGroups and username cannot be specified for access entries of type {entry_type}.")
+        if principal in cluster.access_entries:  # terraform-aws-modules/terraform-aws-eks#3293 (409)
+            raise eks_error("ResourceInUseException", "The specified access entry resource is already in use on this cluster.")
+        entry = new_access_entry(cluster, region, principal, entry_type, body.get("kubernetesGroups"),
+                                 body.get("username"), body.get("tags"))
+        cluster.access_entries[principal] = entry
+        return {"accessEntry": self.public(entry)}
+
+    def op_list_access_entries(self, region, params, query, body):
+        cluster = self.entries_cluster(region, params["name"])
+        policy = (query.get("associatedPolicyArn") or [None])[0]
+        arns = [arn for arn, e in cluster.access_entries.items() if policy is None or policy in e["_policies"]]
+        return self.page(arns, query, "accessEntries")
+
+    def op_describe_access_entry(self, region, params, query, body):
+        cluster = self.entries_cluster(region, params["name"])
+        return {"accessEntry": self.public(self.entry(cluster, params["principalArn"]))}
+
+    def op_update_access_entry(self, region, params, query, body):
+        cluster = self.entries_cluster(region, params["name"])
+        entry = self.entry(cluster, params["principalArn"])
+        if entry["type"] != "STANDARD" and (body.get("kubernetesGroups") is not None or body.get("username")):
+            raise eks_error("InvalidParameterException",
+                            'This operation can only be performed on Access Entries with a type of "STANDARD".')
+        if body.get("kubernetesGroups") is not None:
+            entry["kubernetesGroups"] = list(body["kubernetesGroups"])
+        if body.get("username"):
+            entry["username"] = body["username"]
+        entry["modifiedAt"] = time.time()
+        return {"accessEntry": self.public(entry)}
+
+    def op_delete_access_entry(self, region, params, query, body):
+        # "If the access entry that you're deleting is associated to any access policies, the
+        # associations are automatically deleted." (https://docs.aws.amazon.com/eks/latest/userguide/deleting-access-entries.html)
+        cluster = self.entries_cluster(region, params["name"])
+        self.entry(cluster, params["principalArn"])
+        del cluster.access_entries[params["principalArn"]]
+        return {}
+
+    def op_associate_access_policy(self, region, params, query, body):
+        cluster = self.entries_cluster(region, params["name"])
+        entry = self.entry(cluster, params["principalArn"])
+        if entry["type"] != "STANDARD":  # aws-controllers-k8s/community#2144
+            raise eks_error("InvalidParameterException",
+                            'This operation can only be performed on Access Entries with a type of "STANDARD".')
+        policy = body.get("policyArn") or ""
+        if policy not in [ACCESS_POLICY_ARN.format(p) for p in ACCESS_POLICIES]:
+            raise eks_error("InvalidParameterException", f"The specified policyArn is invalid: {policy}")
+        scope = dict(body.get("accessScope") or {})
+        # AccessScope `namespaces`: "A value is required if you specified namespace for Type."
+        if scope.get("type") not in ("cluster", "namespace"):
+            raise eks_error("InvalidParameterException", "accessScope.type must be one of [cluster, namespace]")
+        if scope["type"] == "namespace" and not scope.get("namespaces"):
+            raise eks_error("InvalidParameterException", "accessScope.namespaces is required for accessScope.type namespace")
+        if scope["type"] == "cluster" and scope.get("namespaces"):
+            raise eks_error("InvalidParameterException", "accessScope.namespaces cannot be specified for accessScope.type cluster")
+        scope.setdefault("namespaces", [])
+        now = time.time()
+        previous = entry["_policies"].get(policy)
+        entry["_policies"][policy] = {"policyArn": policy, "accessScope": scope,
+                                      "associatedAt": previous["associatedAt"] if previous else now, "modifiedAt": now}
+        return {"clusterName": cluster.name, "principalArn": entry["principalArn"],
+                "associatedAccessPolicy": entry["_policies"][policy]}
+
+    def op_list_associated_access_policies(self, region, params, query, body):
+        cluster = self.entries_cluster(region, params["name"])
+        entry = self.entry(cluster, params["principalArn"])
+        out = self.page(list(entry["_policies"].values()), query, "associatedAccessPolicies")
+        return {"clusterName": cluster.name, "principalArn": entry["principalArn"], **out}
+
+    def op_disassociate_access_policy(self, region, params, query, body):
+        cluster = self.entries_cluster(region, params["name"])
+        entry = self.entry(cluster, params["principalArn"])
+        if entry["_policies"].pop(params["policyArn"], None) is None:
+            raise eks_error("ResourceNotFoundException",
+                            f"The specified policyArn {params['policyArn']} is not associated with the access entry.")
+        return {}
+
+    def op_list_access_policies(self, region, params, query, body):
+        policies = [{"name": p, "arn": ACCESS_POLICY_ARN.format(p)} for p in ACCESS_POLICIES]
+        return self.page(policies, query, "accessPolicies")
+
+    # ---- Pod Identity associations --------------------------------------------------
+    def new_association(self, cluster, region: str, namespace: str, service_account: str, role_arn: str,
+                        owner: str | None = None, tags: dict | None = None, extra: dict | None = None) -> dict:
+        for existing in cluster.pod_identity_associations.values():
+            if (existing["namespace"], existing["serviceAccount"]) == (namespace, service_account):
+                # "ResourceInUseException: Association already exists: a-..." (eksctl-io/eksctl#7753)
+                raise eks_error("ResourceInUseException", f"Association already exists: {existing['associationId']}")
+        association_id = random_association_id()
+        now = time.time()
+        association = {
+            "clusterName": cluster.name,
+            "namespace": namespace,
+            "serviceAccount": service_account,
+            "roleArn": role_arn,
+            "associationArn": f"arn:aws:eks:{region}:{ACCOUNT_ID}:podidentityassociation/{cluster.name}/{association_id}",
+            "associationId": association_id,
+            "tags": dict(tags or {}),
+            "createdAt": now,
+            "modifiedAt": now,
+            "disableSessionTags": False,
+        }
+        if owner:
+            association["ownerArn"] = owner
+        association.update(extra or {})
+        cluster.pod_identity_associations[association_id] = association
+        return association
+
+    @staticmethod
+    def drop_owned_associations(cluster, owner: str) -> None:
+        for key in [k for k, a in cluster.pod_identity_associations.items() if a.get("ownerArn") == owner]:
+            del cluster.pod_identity_associations[key]
+
+    @staticmethod
+    def association(cluster, association_id: str) -> dict:
+        association = cluster.pod_identity_associations.get(association_id)
+        if association is None:
+            raise eks_error("ResourceNotFoundException", f"Pod Identity association {association_id} not found.")
+        return association
+
+    def op_create_pod_identity_association(self, region, params, query, body):
+        """https://docs.aws.amazon.com/eks/latest/APIReference/API_CreatePodIdentityAssociation.html;
+        shapes as in the AWS CLI reference's create-pod-identity-association examples."""
+        cluster = self.cluster(region, params["name"])
+        for key in ("namespace", "serviceAccount", "roleArn"):
+            if not body.get(key):
+                raise eks_error("InvalidParameterException", f"{key} is required")
+        check_role_arn(body["roleArn"], eks_error)
+        validate_tags(body.get("tags"), lambda m: eks_error("InvalidParameterException", m))
+        extra = {k: body[k] for k in ("disableSessionTags", "targetRoleArn", "policy") if body.get(k) is not None}
+        association = self.new_association(cluster, region, body["namespace"], body["serviceAccount"],
+                                           body["roleArn"], tags=body.get("tags"), extra=extra)
+        return {"association": association}
+
+    def op_list_pod_identity_associations(self, region, params, query, body):
+        cluster = self.cluster(region, params["name"])
+        namespace = (query.get("namespace") or [None])[0]
+        service_account = (query.get("serviceAccount") or [None])[0]
+        summaries = [
+            {k: a[k] for k in ("clusterName", "namespace", "serviceAccount", "associationArn", "associationId", "ownerArn") if k in a}
+            for a in cluster.pod_identity_associations.values()
+            if namespace in (None, a["namespace"]) and service_account in (None, a["serviceAccount"])
+        ]
+        return self.page(summaries, query, "associations")
+
+    def op_describe_pod_identity_association(self, region, params, query, body):
+        cluster = self.cluster(region, params["name"])
+        return {"association": self.association(cluster, params["associationId"])}
+
+    def op_update_pod_identity_association(self, region, params, query, body):
+        cluster = self.cluster(region, params["name"])
+        association = self.association(cluster, params["associationId"])
+        if body.get("roleArn"):
+            check_role_arn(body["roleArn"], eks_error)
+            association["roleArn"] = body["roleArn"]
+        for key in ("disableSessionTags", "targetRoleArn", "policy"):
+            if body.get(key) is not None:
+                association[key] = body[key]
+        association["modifiedAt"] = time.time()
+        return {"association": association}
+
+    def op_delete_pod_identity_association(self, region, params, query, body):
+        cluster = self.cluster(region, params["name"])
+        association = self.association(cluster, params["associationId"])
+        del cluster.pod_identity_associations[params["associationId"]]
+        return {"association": association}
+
+    # ---- tags ------------------------------------------------------------------------
+    @staticmethod
+    def tagged(region: str, arn: str) -> dict:
+        """The tags dict of the EKS resource `arn` (cluster, nodegroup, add-on, access entry, Pod
+        Identity association, Fargate profile). TagResource, UntagResource and ListTagsForResource
+        answer BadRequestException or NotFoundException (their Errors in the API reference)."""
+        for cluster in eks_backends[ACCOUNT_ID][region].clusters.values():
+            if cluster.arn == arn:
+                return cluster.tags
+            for group in list(cluster.nodegroups.values()) + list(cluster.fargate_profiles.values()):
+                if getattr(group, "arn", None) == arn or getattr(group, "fargate_profile_arn", None) == arn:
+                    return group.tags
+            for item in (list(cluster.addons.values()) + list(cluster.access_entries.values())
+                         + list(cluster.pod_identity_associations.values())):
+                if arn in (item.get("addonArn"), item.get("accessEntryArn"), item.get("associationArn")):
+                    return item["tags"]
+        raise eks_error("NotFoundException", "Resource was not found")
+
+    def op_tag_resource(self, region, params, query, body):
+        tags = self.tagged(region, params["resourceArn"])
+        validate_tags(body.get("tags") or {}, lambda m: eks_error("BadRequestException", m), existing=tags)
+        tags.update(body.get("tags") or {})
+        return {}
+
+    def op_untag_resource(self, region, params, query, body):
+        tags = self.tagged(region, params["resourceArn"])
+        keys = query.get("tagKeys", [])
+        # "You can't edit or delete tag keys or values with this prefix." (eks-using-tags.html)
+        if any(k.lower().startswith("aws:") for k in keys):
+            raise eks_error("BadRequestException", "Tag keys starting with 'aws:' are reserved for AWS use and cannot be removed.")
+        for key in keys:
+            tags.pop(key, None)
+        return {}
+
+    def op_list_tags_for_resource(self, region, params, query, body):
+        return {"tags": dict(self.tagged(region, params["resourceArn"]))}
+
+
+def cloudformation_tags(region: str, arn: str, tags: dict) -> dict:
+    """Seed-only stand-in for AWS CloudFormation: a stack tags the resources it creates with
+    aws:cloudformation:stack-name, -stack-id and -logical-id itself, as the service (keys users may
+    not set: see validate_tags). eksctl creates clusters and nodegroups through CloudFormation, so
+    they carry them (AWS CLI reference, `aws eks list-tags-for-resource` examples)."""
+    target = EksApi.tagged(region, arn)
+    target.update(tags)
+    return dict(target)
+
+
+LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
+
+
+def cluster_logging(enabled: set) -> dict:
+    """DescribeCluster's `logging` as EKS reports it: every control plane log type, the enabled ones
+    in one entry and the others in an `enabled: false` one (moto records the all-disabled default
+    "through cURL responses from the actual APIs"; the AWS CLI reference's describe-cluster example
+    lists all five types in one enabled entry)."""
+    groups = [([t for t in LOG_TYPES if t in enabled], True), ([t for t in LOG_TYPES if t not in enabled], False)]
+    return {"clusterLogging": [{"types": types, "enabled": state} for types, state in groups if types]}
+
+
+def apply_logging(enabled: set, logging: dict | None) -> set:
+    enabled = set(enabled)
+    for setup in (logging or {}).get("clusterLogging") or []:
+        for log_type in setup.get("types") or []:
+            (enabled.add if setup.get("enabled") else enabled.discard)(log_type)
+    return enabled
+
+
+CLUSTER_NAME_RE = re.compile(r"[0-9A-Za-z][A-Za-z0-9\-_]*")
+AL2_AMI_TYPES = ("AL2_x86_64", "AL2_x86_64_GPU", "AL2_ARM_64")
+ARM_INSTANCE_RE = re.compile(r"^[a-z]+\d+g[a-z]*\.")  # Graviton families: m6g, c7gn, t4g, r8gd, ...
+
+
+def check_role_arn(arn: str, error=moto_eks_error) -> None:
+    """moto's role ARN format check, raised in the caller's error style."""
+    try:
+        validate_role_arn(arn)
+    except Exception:
+        raise error("InvalidParameterException", f"Invalid Role Arn: '{arn}'")
+
+
+def default_service_cidr(ec2, vpc_id: str) -> str:
+    """"If you don't specify a block, Kubernetes assigns addresses from either the 10.100.0.0/16 or
+    172.20.0.0/16 CIDR blocks" (KubernetesNetworkConfigRequest `serviceIpv4Cidr`, API reference):
+    172.20.0.0/16 when the VPC is in 10.0.0.0/8, else 10.100.0.0/16 (the rule the EKS AMI's
+    bootstrap.sh relies on to find the DNS service IP, awslabs/amazon-eks-ami)."""
+    vpc = ec2.get_vpc(vpc_id)
+    in_ten = ipaddress.ip_network(vpc.cidr_block).subnet_of(ipaddress.ip_network("10.0.0.0/8"))
+    return "172.20.0.0/16" if in_ten else "10.100.0.0/16"
+
+
+def check_service_cidr(cidr: str, ec2, vpc_id: str) -> None:
+    """serviceIpv4Cidr requirements (API reference): within 10.0.0.0/8, 172.16.0.0/12 or
+    192.168.0.0/16; not overlapping the VPC's CIDR; between /24 and /12."""
+    try:
+        network = ipaddress.ip_network(cidr)
+    except ValueError:
+        raise moto_eks_error("InvalidParameterException", f"Invalid serviceIpv4Cidr: {cidr}")
+    private = [ipaddress.ip_network(p) for p in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")]
+    vpc = ipaddress.ip_network(ec2.get_vpc(vpc_id).cidr_block)
+    if (not any(network.subnet_of(p) for p in private) or network.overlaps(vpc)
+            or not 12 <= network.prefixlen <= 24):
+        raise moto_eks_error(
+            "InvalidParameterException",
+            f"serviceIpv4Cidr {cidr} must be a /12-/24 block within 10.0.0.0/8, 172.16.0.0/12 or "
+            f"192.168.0.0/16 that does not overlap the VPC's CIDR {vpc}")
+
+
+def launch_template_version(ec2, spec: dict, cluster_name: str, nodegroup_name: str):
+    """The launch template version a nodegroup's launchTemplate refers to. "You must specify either the
+    launch template name or the launch template ID in the request, but not both." "If no version is
+    specified, then the template's default version is used." (LaunchTemplateSpecification). Refusals:
+    "Either provide launch template ID or launch template name in the request." (both;
+    eksctl-io/eksctl PR #3104), "Either a launch template ID or a launch template name must be
+    specified in the request." (neither; terraform-aws-modules/terraform-aws-eks PR #3671)."""
+    names = {"clusterName": cluster_name, "nodegroupName": nodegroup_name}
+    if spec.get("id") and spec.get("name"):
+        raise moto_eks_error("InvalidParameterException",
+                             "Either provide launch template ID or launch template name in the request.", **names)
+    if not spec.get("id") and not spec.get("name"):
+        raise moto_eks_error("InvalidParameterException",
+                             "Either a launch template ID or a launch template name must be specified in the request.",
+                             **names)
+    try:
+        template = (ec2.get_launch_template(spec["id"]) if spec.get("id")
+                    else ec2.get_launch_template_by_name(spec["name"]))
+    except Exception:
+        raise moto_eks_error("InvalidParameterException",
+                             f"Launch template {spec.get('id') or spec.get('name')} does not exist.", **names)
+    try:
+        version = template.get_version(spec["version"]) if spec.get("version") else template.default_version()
+    except Exception:
+        raise moto_eks_error("InvalidParameterException",
+                             f"Launch template {template.id} has no version {spec.get('version')}.", **names)
+    return template, version
+
+
+def patch_moto_eks() -> None:
+    # moto: clusters/nodegroups are ACTIVE at once; give them a CREATING phase.
+    pending_status(Cluster, "status", "CREATING")
+    pending_status(Nodegroup, "status", "CREATING")
+
+    @wrap(EKSBackend, "describe_cluster")
+    def describe_cluster(original, backend, name, *args, **kwargs):
+        cluster = original(backend, name, *args, **kwargs)
+        apply_endpoint(cluster)
+        return cluster
+
+    @wrap(EKSBackend, "create_cluster")
+    def create_cluster(original, backend, name, role_arn, resources_vpc_config, *args, **kwargs):
+        body = request_body()
+        # CreateCluster `name` (API reference): "Length Constraints: Minimum length of 1. Maximum
+        # length of 100. Pattern: ^[0-9A-Za-z][A-Za-z0-9\-_]*". The real message:
+        # surajincloud/kubectl-eks#72; "bad.name" is refused (getupio-undistro/undistro#129).
+        if not name or len(name) > 100 or not CLUSTER_NAME_RE.fullmatch(name):
+            raise moto_eks_error(
+                "InvalidParameterException",
+                'The name parameter contains invalid characters. It should conform to the regular expression '
+                '"^[0-9A-Za-z][A-Za-z0-9-_]*"In other words, it should start with a number or letter, and can '
+                'contain numbers, letters, dashes, and underscores. It can be at most 100 characters long.',
+                clusterName=name)
+        # A version EKS does not offer on the emulated day is refused with "unsupported Kubernetes
+        # version <v>" (terraform-aws-modules/terraform-aws-eks#3164,
+        # pluralsight-cloud/content-deploying-and-managing-a-web-application-in-kubernetes-with-terraform#1);
+        # none: "the default version available in Amazon EKS is used" (API reference).
+        version = kwargs.get("version") or default_version()
+        if version not in offered_versions():
+            raise moto_eks_error("InvalidParameterException", f"unsupported Kubernetes version {version}",
+                                 clusterName=name)
+        kwargs["version"] = version
+        validate_tags(kwargs.get("tags"), lambda m: moto_eks_error("InvalidParameterException", m, clusterName=name))
+        # accessConfig (CreateAccessConfigRequest): "If you create a cluster by using the EKS API, AWS
+        # SDKs, or CloudFormation, the default is CONFIG_MAP"; bootstrapClusterCreatorAdminPermissions
+        # "The default value is true". CONFIG_MAP needs it true: "InvalidParameterException:
+        # bootstrapClusterCreatorAdminPermissions must be true if cluster authentication mode is set to
+        # CONFIG_MAP" (terraform-aws-modules/terraform-aws-eks#3026, #3206).
+        access = dict(body.get("accessConfig") or {})
+        mode = access.get("authenticationMode") or "CONFIG_MAP"
+        bootstrap = access.get("bootstrapClusterCreatorAdminPermissions")
+        bootstrap = True if bootstrap is None else bool(bootstrap)
+        if mode not in ("CONFIG_MAP", "API", "API_AND_CONFIG_MAP"):
+            raise moto_eks_error("InvalidParameterException", f"Invalid authenticationMode: {mode}", clusterName=name)
+        if mode == "CONFIG_MAP" and not bootstrap:
+            raise moto_eks_error("InvalidParameterException",
+                                 "bootstrapClusterCreatorAdminPermissions must be true if cluster authentication mode "
+                                 "is set to CONFIG_MAP", clusterName=name)
+        upgrade = dict(body.get("upgradePolicy") or {})
+        # UpgradePolicyRequest: "By default, for all new and existing clusters, the upgrade policy is
+        # set to EXTENDED, unless specified otherwise" (kubernetes-versions.html, extended support FAQ).
+        support = upgrade.get("supportType") or "EXTENDED"
+        if support not in ("STANDARD", "EXTENDED"):
+            raise moto_eks_error("InvalidParameterException", f"Invalid supportType: {support}", clusterName=name)
+
+        # moto: no vpcId, no cluster security group, and endpoint/OIDC issuer are
+        # module-level constants shared by every cluster.  Real EKS derives the
+        # VPC from the subnets and creates `eks-cluster-sg-<name>-<n>` in it.
+        vpc_config = dict(resources_vpc_config or {})
+        ec2 = ec2_backends[backend.account_id][backend.region_name]
+        subnet_ids = vpc_config.get("subnetIds") or []
+        try:
+            vpc_ids = {ec2.get_subnet(s).vpc_id for s in subnet_ids}
+        except Exception:
+            raise eks_exceptions.InvalidParameterException(
+                clusterName=name, message=f"One or more subnets in {subnet_ids} do not exist."
+            )
+        if len(vpc_ids) != 1:
+            raise eks_exceptions.InvalidParameterException(
+                clusterName=name, message="Subnets must all belong to one VPC."
+            )
+        vpc_id = next(iter(vpc_ids))
+        # kubernetesNetworkConfig: ipFamily "If you don't specify a value, ipv4 is used by default";
+        # serviceIpv4Cidr as checked/defaulted above (DescribeCluster example output in the AWS CLI
+        # reference: {"serviceIpv4Cidr": "10.100.0.0/16", "ipFamily": "ipv4"}).
+        network = dict(kwargs.get("kubernetes_network_config") or {})
+        family = network.get("ipFamily") or "ipv4"
+        if family not in ("ipv4", "ipv6"):
+            raise moto_eks_error("InvalidParameterException", f"Invalid ipFamily: {family}", clusterName=name)
+        if family == "ipv6":
+            if network.get("serviceIpv4Cidr"):  # "Don't specify a value if you select ipv6 for ipFamily."
+                raise moto_eks_error("InvalidParameterException",
+                                     "serviceIpv4Cidr cannot be specified with ipFamily ipv6", clusterName=name)
+            network = {"serviceIpv6Cidr": f"fd{secrets.token_hex(1)}:{secrets.token_hex(2)}:{secrets.token_hex(2)}::/108",
+                       "ipFamily": "ipv6"}
+        else:
+            if network.get("serviceIpv4Cidr"):
+                check_service_cidr(network["serviceIpv4Cidr"], ec2, vpc_id)
+            network = {"serviceIpv4Cidr": network.get("serviceIpv4Cidr") or default_service_cidr(ec2, vpc_id),
+                       "ipFamily": "ipv4"}
+        kwargs["kubernetes_network_config"] = network
+
+        cluster = original(backend, name, role_arn, vpc_config, *args, **kwargs)
+        cluster.logging = cluster_logging(apply_logging(set(), kwargs.get("logging")))
+        region = backend.region_name
+        cluster.endpoint = f"https://{hex32()}.gr7.{region}.eks.amazonaws.com"
+        apply_endpoint(cluster)
+        cluster.identity = {"oidc": {"issuer": f"https://oidc.eks.{region}.amazonaws.com/id/{hex32()}"}}
+        sg_name = f"eks-cluster-sg-{name}-{secrets.randbelow(10**10):010d}"
+        sg = ec2.create_security_group(
+            name=sg_name,
+            description="EKS created security group applied to ENI that is attached to EKS "
+            "Control Plane master nodes, as well as any managed workloads.",
+            vpc_id=vpc_id,
+            tags={"Name": sg_name, f"kubernetes.io/cluster/{name}": "owned", "aws:eks:cluster-name": name},
+        )
+        vpc_config.update(vpcId=vpc_id, clusterSecurityGroupId=sg.id)
+        vpc_config.setdefault("securityGroupIds", [])
+        vpc_config.setdefault("endpointPublicAccess", True)
+        vpc_config.setdefault("endpointPrivateAccess", False)
+        # publicAccessCidrs: "The default value is 0.0.0.0/0" (VpcConfigRequest).
+        vpc_config.setdefault("publicAccessCidrs", ["0.0.0.0/0"])
+        cluster.resources_vpc_config = vpc_config
+        cluster.platformVersion = next(v["defaultPlatformVersion"] for v in cluster_version_info()
+                                       if v["clusterVersion"] == version)
+        cluster.access_config = {"bootstrapClusterCreatorAdminPermissions": bootstrap, "authenticationMode": mode}
+        cluster.upgrade_policy = {"supportType": support}
+        cluster.health = {"issues": []}
+        cluster.addons = {}  # EKS add-ons (see EksApi), dropped with the cluster
+        cluster.access_entries = {}  # principal ARN -> access entry
+        cluster.pod_identity_associations = {}  # association id -> association
+        cluster.updates = {}  # update id -> UpdateClusterConfig / UpdateAddon update, for DescribeUpdate
+        # "Specifies whether or not the cluster creator IAM principal was set as a cluster admin access
+        # entry during cluster creation time" (CreateAccessConfigRequest): with access entries enabled,
+        # the creator gets an entry with AmazonEKSClusterAdminPolicy, cluster scope (as
+        # `enable_cluster_creator_admin_permissions` relies on, terraform-aws-modules/terraform-aws-eks#3293).
+        if bootstrap and mode != "CONFIG_MAP":
+            creator = caller_principal_arn()
+            if principal_kind(creator):
+                entry = new_access_entry(cluster, region, creator)
+                now = time.time()
+                policy = ACCESS_POLICY_ARN.format("AmazonEKSClusterAdminPolicy")
+                entry["_policies"][policy] = {"policyArn": policy, "accessScope": {"type": "cluster", "namespaces": []},
+                                              "associatedAt": now, "modifiedAt": now}
+                cluster.access_entries[creator] = entry
+        mark_pending(cluster, "eks_cluster")
+        return cluster
+
+    @wrap(EKSBackend, "delete_cluster")
+    def delete_cluster(original, backend, name):
+        cluster = original(backend, name)
+        # Real EKS removes the cluster security group it created.
+        try:
+            ec2_backends[backend.account_id][backend.region_name].delete_security_group(
+                group_id=cluster.resources_vpc_config["clusterSecurityGroupId"]
+            )
+        except Exception:
+            pass
+        return cluster
+
+    @wrap(EKSBackend, "create_nodegroup")
+    def create_nodegroup(original, backend, cluster_name, *args, **kwargs):
+        cluster = backend.clusters.get(cluster_name)
+        if cluster is None:
+            return original(backend, cluster_name, *args, **kwargs)  # moto's ResourceNotFoundException
+        ng_name = kwargs.get("nodegroup_name")
+        names = {"clusterName": cluster_name, "nodegroupName": ng_name}
+
+        def refuse(message, code="InvalidParameterException"):
+            return moto_eks_error(code, message, **names)
+
+        validate_tags(kwargs.get("tags"), refuse)
+        # "By default, the Kubernetes version of the cluster is used, and this is the only accepted
+        # specified value." (CreateNodegroup `version`)
+        if kwargs.get("version") and kwargs["version"] != cluster.version:
+            raise refuse(f"Requested Nodegroup Kubernetes version {kwargs['version']} is not the same as the "
+                         f"cluster Kubernetes version {cluster.version}.")
+        ami_type = kwargs.get("ami_type")
+        spec = dict(kwargs.get("launch_template") or {}) or None
+        template_data = {}
+        if spec is not None:
+            ec2 = ec2_backends[backend.account_id][backend.region_name]
+            template, template_version = launch_template_version(ec2, spec, cluster_name, ng_name)
+            template_data = template_version.data or {}
+            # "If you specify launchTemplate, then don't specify diskSize ... remoteAccess" (CreateNodegroup;
+            # messages as moto records them "through cURL responses from the actual APIs", seen in
+            # crossplane-contrib/provider-upjet-aws#866).
+            if kwargs.get("disk_size"):
+                raise refuse("Disk size must be specified within the launch template.")
+            if kwargs.get("remote_access"):
+                raise refuse("Remote access configuration cannot be specified with a launch template.")
+            # "If however, you specify an instance type in your launch template and specify any
+            # instanceTypes, the node group deployment will fail." -> "InvalidRequestException: Cannot
+            # specify instance types in launch template and API request"
+            # (terraform-aws-modules/terraform-aws-eks#1545).
+            if template_data.get("InstanceType") and kwargs.get("instance_types"):
+                raise refuse("Cannot specify instance types in launch template and API request",
+                             "InvalidRequestException")
+            if template_data.get("ImageId"):
+                # A custom AMI: "You cannot specify an AMI Type other than CUSTOM, when specifying an image
+                # id in your launch template." (pulumi/pulumi-eks#1463, rancher/eks-operator#161); "You
+                # cannot specify a kubernetes version to use when specifying an image id to use within the
+                # launch template." (terraform-aws-modules/terraform-aws-eks#3459); releaseVersion likewise
+                # ("don't specify releaseVersion, or the node group deployment will fail").
+                if ami_type not in (None, "CUSTOM"):
+                    raise refuse("You cannot specify an AMI Type other than CUSTOM, when specifying an image id "
+                                 "in your launch template.")
+                if kwargs.get("version"):
+                    raise refuse("You cannot specify a kubernetes version to use when specifying an image id to "
+                                 "use within the launch template.")
+                if kwargs.get("release_version"):
+                    raise refuse("You cannot specify a release version to use when specifying an image id to "
+                                 "use within the launch template.")
+                ami_type = "CUSTOM"
+            spec = {"name": template.name, "version": str(template_version.number), "id": template.id}
+        # CUSTOM names the AMI of a launch template: "InvalidParameterException: Launch template details
+        # can't be null for Custom ami type node group" (rancher/eks-operator#85).
+        if ami_type == "CUSTOM" and not template_data.get("ImageId"):
+            raise refuse("Launch template details can't be null for Custom ami type node group")
+        if ami_type is None:
+            # "Starting with Amazon EKS version 1.30 or newer, any newly created managed node groups will
+            # automatically default to using Amazon Linux 2023 (AL2023)" (kubernetes-versions-extended.html,
+            # 1.30); before, AL2. Graviton instance types take the ARM variant.
+            instance = (kwargs.get("instance_types") or [template_data.get("InstanceType") or "t3.medium"])[0]
+            arm = bool(ARM_INSTANCE_RE.match(instance))
+            if minor(cluster.version) >= (1, 30):
+                ami_type = "AL2023_ARM_64_STANDARD" if arm else "AL2023_x86_64_STANDARD"
+            else:
+                ami_type = "AL2_ARM_64" if arm else "AL2_x86_64"
+        # "Kubernetes version 1.32 is the last version for which Amazon EKS will release AL2 (Amazon
+        # Linux 2) AMIs" (https://docs.aws.amazon.com/eks/latest/userguide/eks-ami-deprecation-faqs.html;
+        # al2023.html: "AL2023 and Bottlerocket based AMIs for Amazon EKS are available for all
+        # supported Kubernetes versions including 1.33 and higher"). The real refusal:
+        # "InvalidParameterException ... AMI Type AL2_x86_64 is only supported for kubernetes versions
+        # 1.32 or earlier" (scylladb/scylla-cluster-tests#12524).
+        if ami_type in AL2_AMI_TYPES and minor(cluster.version) >= (1, 33):
+            raise refuse(f"AMI Type {ami_type} is only supported for kubernetes versions 1.32 or earlier")
+        kwargs.update(ami_type=ami_type, launch_template=None)
+        nodegroup = original(backend, cluster_name, *args, **kwargs)
+        # moto defaults the version to 1.19 and invents an SSH key "eksKeypair";
+        # EKS uses the cluster's version and has no remote access unless asked.
+        nodegroup.version = cluster.version
+        patch = next(v["kubernetesPatchVersion"] for v in cluster_version_info() if v["clusterVersion"] == cluster.version)
+        nodegroup.release_version = kwargs.get("release_version") or f"{patch}-20260115"
+        # Auto Scaling group "eks-<nodegroup>-<uuid>" (AWS CLI reference, describe-nodegroup example);
+        # a remote access security group only with remoteAccess (NodegroupResources, API reference).
+        nodegroup.resources = {"autoScalingGroups": [{"name": f"eks-{ng_name}-{nodegroup.uuid}"}]}
+        if kwargs.get("remote_access"):
+            nodegroup.resources["remoteAccessSecurityGroup"] = "sg-" + secrets.token_hex(9)[:17]
+        else:
+            nodegroup.remote_access = None
+        if spec is not None:
+            # DescribeNodegroup of a launch-template nodegroup (Nodegroup, API reference): diskSize and
+            # remoteAccess "If the node group was deployed with a launch template, then this is null";
+            # instanceTypes null when the template names the type (none given to the API); launchTemplate
+            # {name, version, id}; a custom AMI: amiType CUSTOM and releaseVersion "the AMI ID that was
+            # specified in the launch template".
+            nodegroup.launch_template = spec
+            nodegroup.disk_size = None
+            nodegroup.remote_access = None
+            if template_data.get("InstanceType"):
+                nodegroup.instance_types = None
+            if template_data.get("ImageId"):
+                nodegroup.release_version = template_data["ImageId"]
+        elif not kwargs.get("disk_size"):
+            nodegroup.disk_size = 20  # "The default disk size is 20 GiB for Linux and Bottlerocket." (an int)
+        add_node_role_entry(cluster, backend.region_name, nodegroup.node_role)
+        mark_pending(nodegroup, "eks_nodegroup")
+        return nodegroup
 
 
 # --------------------------------------------------------------------------
@@ -1116,7 +2262,7 @@ def read_body(environ) -> bytes:
 class EmulatorApp:
     def __init__(self):
         self.moto = DomainDispatcherApplication(create_backend_app)
-        self.addons = EksAddons()
+        self.eks = EksApi()
         self.datasync = DataSync()
 
     def __call__(self, environ, start_response):
@@ -1127,7 +2273,7 @@ class EmulatorApp:
                                 json.dumps(payload).encode())
         body = read_body(environ)
         service, region = service_and_region(environ)
-        operation = operation_name(service, environ, body)
+        operation, uri_params = operation_and_params(service, environ, body)
         with STATE_LOCK:
             REQUESTS[operation] = REQUESTS.get(operation, 0) + 1
         fault = take_fault(operation)
@@ -1140,18 +2286,30 @@ class EmulatorApp:
                 payload = self.datasync.handle(operation, region, json.loads(body or b"{}"))
                 return self.respond(start_response, 200, {"Content-Type": "application/x-amz-json-1.1"},
                                     json.dumps(payload).encode())
-            if service == "eks" and operation in EksAddons.OPERATIONS:
-                payload = self.addons.handle(operation, region, environ["REQUEST_METHOD"], path,
-                                             parse_qs(environ.get("QUERY_STRING", "")), json.loads(body or b"{}"))
-                return self.respond(start_response, 200, {"Content-Type": "application/json"},
-                                    json.dumps(payload).encode())
+            if service == "eks":
+                parsed = json.loads(body or b"{}")
+                if operation in EksApi.OPERATIONS:
+                    with STATE_LOCK:
+                        payload = self.eks.handle(operation, region, uri_params,
+                                                  parse_qs(environ.get("QUERY_STRING", "")), parsed)
+                    return self.respond(start_response, 200, {"Content-Type": "application/json"},
+                                        json.dumps(payload).encode())
+                # moto's EKS backend is not given every request field (CreateCluster's accessConfig,
+                # upgradePolicy) nor the caller; its patches read them from here.
+                REQUEST_CONTEXT.body = parsed
+                match = ACCESS_KEY_RE.search(environ.get("HTTP_AUTHORIZATION", ""))
+                REQUEST_CONTEXT.access_key = match.group(1) if match else None
         except ApiError as err:
             return self.respond(start_response, *error_response(service, err.status, err.code, err.message))
         except (KeyError, ValueError, TypeError) as err:
             return self.respond(start_response, *error_response(
                 service, 400, "InvalidRequestException" if service == "datasync" else "InvalidParameterException",
                 f"Invalid request: {err!r}"))
-        return self.moto(environ, start_response)
+        try:
+            return self.moto(environ, start_response)
+        finally:
+            REQUEST_CONTEXT.body = None
+            REQUEST_CONTEXT.access_key = None
 
     @staticmethod
     def respond(start_response, status: int, headers: dict, body: bytes):
@@ -1177,8 +2335,26 @@ class EmulatorApp:
                     except (ValueError, TypeError) as err:
                         return 400, {"error": str(err)}
                     EKS_ENDPOINTS.update(data.get("eks_endpoints", {}))
+                    if "eks_date" in data:
+                        try:
+                            utc_day(data["eks_date"])
+                        except (TypeError, ValueError):
+                            return 400, {"error": "eks_date: expected YYYY-MM-DD"}
+                        EKS_STATE["date"] = data["eks_date"]
                 if method in ("GET", "POST"):
-                    return 200, {"pending": dict(PENDING), "eks_endpoints": dict(EKS_ENDPOINTS)}
+                    return 200, {"pending": dict(PENDING), "eks_endpoints": dict(EKS_ENDPOINTS),
+                                 "eks_date": EKS_STATE["date"]}
+            if path == "/_kf/eks/cloudformation-tags" and method == "POST":
+                # Seed-only back door standing in for AWS CloudFormation, which tags the resources of a
+                # stack with aws:cloudformation:* keys as the service; the EKS API refuses them from
+                # users (validate_tags). Body: {"region", "resourceArn", "tags"}.
+                try:
+                    tags = cloudformation_tags(data.get("region", "us-east-1"), data["resourceArn"], data["tags"])
+                except ApiError as err:
+                    return 404, {"error": err.message}
+                except (KeyError, TypeError, AttributeError) as err:
+                    return 400, {"error": f"resourceArn and tags are required: {err!r}"}
+                return 200, {"tags": tags}
             if path == "/_kf/faults":
                 if method == "POST":
                     if not isinstance(data.get("operation"), str):

@@ -17,6 +17,7 @@ import secrets
 import subprocess
 import sys
 import time
+import urllib.request
 import uuid
 
 import boto3
@@ -30,6 +31,11 @@ AZ_SUFFIXES = "abc"
 DNS_NAME = "kubeflow.example.com."
 DB_PORT = 3306
 NOOP_TRUST = {"Version": "2012-10-17", "Statement": []}
+ACCOUNT_ID = "123456789012"  # the emulator's (moto's default) account
+EKSCTL_VERSION = "0.190.0"
+ADDONS = ("vpc-cni", "coredns", "kube-proxy", "aws-ebs-csi-driver")
+VPC_CNI_CONFIGURATION = json.dumps({"env": {"ENABLE_PREFIX_DELEGATION": "true"}})
+DATA_TEAM_NAMESPACES = ("kubeflow", "kubeflow-user-example-com")
 
 
 def log(message: str) -> None:
@@ -63,7 +69,8 @@ def service_role_trust(service: str) -> str:
 
 class Seeder:
     def __init__(self, endpoint: str, region: str, cluster: str, db_secret_name: str = "rds-secret"):
-        self.region, self.cluster, self.db_secret_name = region, cluster, db_secret_name
+        self.region, self.cluster, self.endpoint = region, cluster, endpoint
+        self.db_secret_name = db_secret_name
         session = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name=region)
         config = Config(s3={"addressing_style": "path"}, retries={"mode": "standard"})
         self.aws = lambda service: session.client(service, endpoint_url=endpoint, config=config)
@@ -123,8 +130,47 @@ class Seeder:
         return group
 
     # ---- EKS -------------------------------------------------------------
+    # Blue as eksctl (what the Kubeflow on AWS guide uses) leaves it: the cluster and each managed
+    # nodegroup come from a CloudFormation stack, so they carry the tags eksctl puts in its templates
+    # and the aws:cloudformation:* tags CloudFormation adds itself (AWS CLI reference, `aws eks
+    # describe-cluster` / `list-tags-for-resource` examples for eksctl clusters and nodegroups:
+    # https://docs.aws.amazon.com/cli/latest/reference/eks/list-tags-for-resource.html).
+    def eksctl_tags(self, nodegroup: str | None = None) -> dict:
+        tags = {
+            "alpha.eksctl.io/cluster-name": self.cluster,
+            "eksctl.cluster.k8s.io/v1alpha1/cluster-name": self.cluster,
+            "alpha.eksctl.io/eksctl-version": EKSCTL_VERSION,
+        }
+        if nodegroup is None:
+            tags.update({"alpha.eksctl.io/cluster-oidc-enabled": "true",
+                         "Name": f"eksctl-{self.cluster}-cluster/ControlPlane"})
+        else:
+            tags.update({"alpha.eksctl.io/nodegroup-name": nodegroup, "alpha.eksctl.io/nodegroup-type": "managed"})
+        return tags
+
+    def cloudformation_tags(self, arn: str, stack: str, logical_id: str) -> dict:
+        """Tags CloudFormation sets on a stack's resource, as the service (the EKS API refuses aws:
+        keys from users): through the emulator's /_kf/ stand-in for CloudFormation."""
+        stack_id = f"arn:aws:cloudformation:{self.region}:{ACCOUNT_ID}:stack/{stack}/{uuid.uuid4()}"
+        tags = {"aws:cloudformation:stack-name": stack, "aws:cloudformation:stack-id": stack_id,
+                "aws:cloudformation:logical-id": logical_id}
+        request = urllib.request.Request(
+            f"{self.endpoint}/_kf/eks/cloudformation-tags", method="POST",
+            data=json.dumps({"region": self.region, "resourceArn": arn, "tags": tags}).encode(),
+            headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request) as response:
+            response.read()
+        return {"stack_name": stack, "stack_id": stack_id}
+
+    def trusted_role(self, name: str, trust: dict, policies: list[str]) -> str:
+        iam = self.aws("iam")
+        arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust), Tags=tag_list(self.tags))["Role"]["Arn"]
+        for policy in policies:
+            iam.attach_role_policy(RoleName=name, PolicyArn=policy)
+        return arn
+
     def eks(self) -> None:
-        iam, eks = self.aws("iam"), self.aws("eks")
+        iam, eks, ec2 = self.aws("iam"), self.aws("eks"), self.aws("ec2")
         cluster_role = iam.create_role(
             RoleName=f"kf-{self.cluster}-cluster-role",
             AssumeRolePolicyDocument=service_role_trust("eks.amazonaws.com"),
@@ -141,27 +187,50 @@ class Seeder:
         )["Role"]["Arn"]
         for policy in ("AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryReadOnly"):
             iam.attach_role_policy(RoleName=node_role_name, PolicyArn=f"arn:aws:iam::aws:policy/{policy}")
+        # Principals given cluster access: a CI role and a data team's role (access entries), an admin
+        # role and an operator user (the aws-auth ConfigMap), the ALB controller's Pod Identity role.
+        account_trust = {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT_ID}:root"}, "Action": "sts:AssumeRole"}]}
+        ci_role = self.trusted_role(f"kf-{self.cluster}-ci", account_trust, [])
+        data_team_role = self.trusted_role(f"kf-{self.cluster}-data-team", account_trust, [])
+        admin_role = self.trusted_role(f"kf-{self.cluster}-admin", account_trust, [])
+        ops_user = iam.create_user(UserName=f"kf-{self.cluster}-ops", Tags=tag_list(self.tags))["User"]["Arn"]
+        # EKS Pod Identity roles trust the pods.eks.amazonaws.com service principal with
+        # sts:AssumeRole and sts:TagSession (https://docs.aws.amazon.com/eks/latest/userguide/pod-id-role.html).
+        pod_identity_trust = {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "pods.eks.amazonaws.com"},
+             "Action": ["sts:AssumeRole", "sts:TagSession"]}]}
+        alb_role = self.trusted_role(f"kf-{self.cluster}-alb-controller", pod_identity_trust,
+                                     ["arn:aws:iam::aws:policy/ElasticLoadBalancingFullAccess"])
 
         subnets = self.facts["private_subnet_ids"] + self.facts["public_subnet_ids"]
         cluster = eks.create_cluster(
             name=self.cluster,
-            version="1.29",
+            version="1.32",
             roleArn=cluster_role,
             resourcesVpcConfig={"subnetIds": subnets, "endpointPublicAccess": True, "endpointPrivateAccess": True},
             logging={"clusterLogging": [{"types": ["api", "audit"], "enabled": True}]},
-            tags=self.tags,
+            # eksctl's default authentication mode ("API_AND_CONFIG_MAP - default in eksctl",
+            # https://docs.aws.amazon.com/eks/latest/eksctl/access-entries.html); the creator gets admin.
+            accessConfig={"authenticationMode": "API_AND_CONFIG_MAP", "bootstrapClusterCreatorAdminPermissions": True},
+            tags={**self.tags, **self.eksctl_tags()},
         )["cluster"]
+        stacks = {"cluster": self.cloudformation_tags(cluster["arn"], f"eksctl-{self.cluster}-cluster", "ControlPlane")}
         wait_until("EKS cluster", lambda: eks.describe_cluster(name=self.cluster)["cluster"]["status"], "ACTIVE")
         cluster = eks.describe_cluster(name=self.cluster)["cluster"]
         self.facts.update(
             cluster_name=self.cluster,
             cluster_arn=cluster["arn"],
+            cluster_version=cluster["version"],
             oidc_issuer=cluster["identity"]["oidc"]["issuer"],
             cluster_security_group_id=cluster["resourcesVpcConfig"]["clusterSecurityGroupId"],
+            authentication_mode=cluster["accessConfig"]["authenticationMode"],
+            node_role_arn=node_role,
         )
         log(f"EKS cluster {cluster['arn']}")
 
-        eks.create_nodegroup(
+        nodegroups = {}
+        nodegroups["linux-nodes"] = eks.create_nodegroup(
             clusterName=self.cluster,
             nodegroupName="linux-nodes",
             scalingConfig={"minSize": 5, "desiredSize": 5, "maxSize": 10},
@@ -172,28 +241,110 @@ class Seeder:
             nodeRole=node_role,
             labels={"kubeflow.org/pool": "linux-nodes"},
             taints=[{"key": "dedicated", "value": "kubeflow", "effect": "PREFER_NO_SCHEDULE"}],
-            tags=self.tags,
+            tags={**self.tags, **self.eksctl_tags("linux-nodes")},
+        )["nodegroup"]
+        # A managed nodegroup from the user's own launch template (eksctl `managedNodeGroups[].launchTemplate:
+        # {id, version}`; https://docs.aws.amazon.com/eks/latest/userguide/launch-templates.html) for the
+        # bigger ML pool: the template sets the instance type and an 80 GiB gp3 root volume and requires
+        # IMDSv2; it names no AMI, so EKS picks its optimized AMI: amiType is left to EKS (AL2023 for
+        # 1.30 and later: kubernetes-versions-extended.html), and neither diskSize nor instanceTypes
+        # may be given to CreateNodegroup.
+        template = ec2.create_launch_template(
+            LaunchTemplateName=f"kf-{self.cluster}-ml-nodes",
+            VersionDescription="m5.2xlarge, 80 GiB gp3 root volume, IMDSv2",
+            LaunchTemplateData={
+                "InstanceType": "m5.2xlarge",
+                "BlockDeviceMappings": [{"DeviceName": "/dev/xvda", "Ebs": {
+                    "VolumeSize": 80, "VolumeType": "gp3", "Iops": 3000, "Throughput": 125,
+                    "Encrypted": True, "DeleteOnTermination": True}}],
+                "MetadataOptions": {"HttpTokens": "required", "HttpPutResponseHopLimit": 2},
+                "TagSpecifications": [{"ResourceType": "instance", "Tags": tag_list(
+                    {"Name": f"{self.cluster}-ml-nodes-Node", **self.tags})}],
+            },
+            TagSpecifications=[{"ResourceType": "launch-template", "Tags": tag_list(self.tags)}],
+        )["LaunchTemplate"]
+        nodegroups["ml-nodes"] = eks.create_nodegroup(
+            clusterName=self.cluster,
+            nodegroupName="ml-nodes",
+            scalingConfig={"minSize": 2, "desiredSize": 2, "maxSize": 4},
+            subnets=self.facts["private_subnet_ids"],
+            launchTemplate={"id": template["LaunchTemplateId"], "version": str(template["LatestVersionNumber"])},
+            nodeRole=node_role,
+            labels={"kubeflow.org/pool": "ml-nodes"},
+            tags={**self.tags, **self.eksctl_tags("ml-nodes")},
+        )["nodegroup"]
+        for name, nodegroup in nodegroups.items():
+            stacks[name] = self.cloudformation_tags(
+                nodegroup["nodegroupArn"], f"eksctl-{self.cluster}-nodegroup-{name}", "ManagedNodeGroup")
+        self.facts.update(
+            nodegroup_names=sorted(nodegroups),
+            nodegroup_arns={n: g["nodegroupArn"] for n, g in nodegroups.items()},
+            launch_template_id=template["LaunchTemplateId"],
+            launch_template_name=template["LaunchTemplateName"],
+            launch_template_version=str(template["LatestVersionNumber"]),
+            cloudformation_stacks=stacks,
         )
+
         self.irsa()
         ebs_role = self.irsa_role(
             f"kf-{self.cluster}-ebs-csi", "kube-system", "ebs-csi-controller-sa",
             "arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy",
         )
-        for addon in ("vpc-cni", "coredns", "kube-proxy", "aws-ebs-csi-driver"):
-            extra = {"serviceAccountRoleArn": ebs_role} if addon == "aws-ebs-csi-driver" else {}
-            eks.create_addon(clusterName=self.cluster, addonName=addon, resolveConflicts="OVERWRITE", tags=self.tags, **extra)
-        wait_until(
-            "nodegroup",
-            lambda: eks.describe_nodegroup(clusterName=self.cluster, nodegroupName="linux-nodes")["nodegroup"]["status"],
-            "ACTIVE",
+        # IRSA for the VPC CNI (https://docs.aws.amazon.com/eks/latest/userguide/cni-iam-role.html) and
+        # prefix delegation (https://docs.aws.amazon.com/eks/latest/userguide/cni-increase-ip-addresses.html).
+        vpc_cni_role = self.irsa_role(
+            f"kf-{self.cluster}-vpc-cni", "kube-system", "aws-node", "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy",
         )
-        for addon in ("vpc-cni", "coredns", "kube-proxy", "aws-ebs-csi-driver"):
+        addon_extra = {
+            "vpc-cni": {"serviceAccountRoleArn": vpc_cni_role, "configurationValues": VPC_CNI_CONFIGURATION},
+            "aws-ebs-csi-driver": {"serviceAccountRoleArn": ebs_role},
+        }
+        for addon in ADDONS:
+            eks.create_addon(clusterName=self.cluster, addonName=addon, resolveConflicts="OVERWRITE", tags=self.tags,
+                             **addon_extra.get(addon, {}))
+        for name in nodegroups:
+            wait_until(
+                f"nodegroup {name}",
+                lambda: eks.describe_nodegroup(clusterName=self.cluster, nodegroupName=name)["nodegroup"]["status"],
+                "ACTIVE",
+            )
+        for addon in ADDONS:
             wait_until(
                 f"add-on {addon}",
                 lambda: eks.describe_addon(clusterName=self.cluster, addonName=addon)["addon"]["status"],
                 "ACTIVE",
             )
-        log("nodegroup linux-nodes and add-ons active")
+        self.facts.update(addons=list(ADDONS), vpc_cni_role_arn=vpc_cni_role, ebs_csi_role_arn=ebs_role,
+                          vpc_cni_configuration_values=VPC_CNI_CONFIGURATION)
+        log(f"nodegroups {sorted(nodegroups)} and add-ons active")
+
+        # Access entries (https://docs.aws.amazon.com/eks/latest/userguide/creating-access-entries.html,
+        # access-policies.html): CI administers the cluster, the data team views its namespaces.
+        entries = {
+            ci_role: ("AmazonEKSClusterAdminPolicy", {"type": "cluster"}),
+            data_team_role: ("AmazonEKSViewPolicy", {"type": "namespace", "namespaces": list(DATA_TEAM_NAMESPACES)}),
+        }
+        for principal, (policy, scope) in entries.items():
+            eks.create_access_entry(clusterName=self.cluster, principalArn=principal, type="STANDARD", tags=self.tags)
+            eks.associate_access_policy(clusterName=self.cluster, principalArn=principal,
+                                        policyArn=f"arn:aws:eks::aws:cluster-access-policy/{policy}", accessScope=scope)
+        association = eks.create_pod_identity_association(
+            clusterName=self.cluster, namespace="kube-system", serviceAccount="aws-load-balancer-controller",
+            roleArn=alb_role, tags=self.tags,
+        )["association"]
+        self.facts.update(
+            ci_role_arn=ci_role,
+            data_team_role_arn=data_team_role,
+            data_team_namespaces=list(DATA_TEAM_NAMESPACES),
+            access_entry_principal_arns=sorted(eks.list_access_entries(clusterName=self.cluster)["accessEntries"]),
+            aws_auth_admin_role_arn=admin_role,
+            aws_auth_user_arn=ops_user,
+            pod_identity_association_id=association["associationId"],
+            pod_identity_association_arn=association["associationArn"],
+            pod_identity_role_arn=alb_role,
+            pod_identity_service_account="kube-system/aws-load-balancer-controller",
+        )
+        log(f"access entries {self.facts['access_entry_principal_arns']}, Pod Identity {association['associationId']}")
 
     def irsa(self) -> None:
         iam = self.aws("iam")
@@ -458,6 +609,7 @@ class Seeder:
                     "pipelines.kubeflow.org/enabled": "true"},
             annotations={"owner": "user@example.com"})})
         objects += [
+            self.aws_auth(meta),
             {
                 "apiVersion": "v1",
                 "kind": "ConfigMap",
@@ -596,6 +748,30 @@ class Seeder:
             },
         ]
         return objects
+
+    def aws_auth(self, meta) -> dict:
+        """kube-system/aws-auth in the format of https://docs.aws.amazon.com/eks/latest/userguide/auth-configmap.html:
+        the node role (EKS adds managed nodegroups' roles itself), an admin role in system:masters, and
+        an operator user. Under API_AND_CONFIG_MAP both these and the access entries grant access."""
+        facts = self.facts
+        map_roles = [
+            {"groups": ["system:bootstrappers", "system:nodes"], "rolearn": facts["node_role_arn"],
+             "username": "system:node:{{EC2PrivateDNSName}}"},
+            {"groups": ["system:masters"], "rolearn": facts["aws_auth_admin_role_arn"],
+             "username": f"kf-{self.cluster}-admin"},
+        ]
+        map_users = [
+            {"groups": ["system:masters"], "userarn": facts["aws_auth_user_arn"], "username": f"kf-{self.cluster}-ops"},
+        ]
+        return {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": meta("aws-auth", "kube-system"),
+            "data": {
+                "mapRoles": yaml.safe_dump(map_roles, sort_keys=False, default_flow_style=False),
+                "mapUsers": yaml.safe_dump(map_users, sort_keys=False, default_flow_style=False),
+            },
+        }
 
     def kubernetes(self, kubeconfig: str, context: str) -> None:
         kubectl = ["kubectl", "--kubeconfig", kubeconfig, "--context", context]

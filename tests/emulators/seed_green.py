@@ -22,7 +22,7 @@ def main() -> int:
     parser.add_argument("--endpoint", required=True)
     parser.add_argument("--region", default="us-east-1")
     parser.add_argument("--cluster-name", default="green")
-    parser.add_argument("--version", default="1.31")
+    parser.add_argument("--version", default="1.33")
     args = parser.parse_args()
     if not args.endpoint.startswith(("http://127.0.0.1", "http://localhost", "http://[::1]")):
         parser.error("--endpoint must be a loopback emulator, never real AWS")
@@ -51,6 +51,19 @@ def main() -> int:
         if time.monotonic() > deadline:
             raise SystemExit("green cluster did not become ACTIVE")
         time.sleep(0.2)
+    # The managed nodegroup `kf deploy cluster` makes: without nodes, EKS add-ons run by Deployments
+    # (coredns, the CSI drivers' controllers) stay DEGRADED, as on real EKS.
+    node_trust = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
+    node_role = iam.create_role(RoleName=f"kf-{name}-node-role", AssumeRolePolicyDocument=node_trust)["Role"]["Arn"]
+    for policy in ("AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryReadOnly"):
+        iam.attach_role_policy(RoleName=f"kf-{name}-node-role", PolicyArn=f"arn:aws:iam::aws:policy/{policy}")
+    eks.create_nodegroup(clusterName=name, nodegroupName="linux-nodes", subnets=private, nodeRole=node_role,
+                         instanceTypes=["m5.xlarge"], scalingConfig={"minSize": 2, "desiredSize": 2, "maxSize": 4})
+    while eks.describe_nodegroup(clusterName=name, nodegroupName="linux-nodes")["nodegroup"]["status"] != "ACTIVE":
+        if time.monotonic() > deadline:
+            raise SystemExit("green nodegroup did not become ACTIVE")
+        time.sleep(0.2)
     cluster = eks.describe_cluster(name=name)["cluster"]
     print(json.dumps({
         "cluster_name": name,
@@ -60,6 +73,8 @@ def main() -> int:
         "public_subnet_ids": public,
         "cluster_security_group_id": cluster["resourcesVpcConfig"]["clusterSecurityGroupId"],
         "oidc_issuer": cluster["identity"]["oidc"]["issuer"],
+        "nodegroup_names": ["linux-nodes"],
+        "node_role_arn": node_role,
     }, indent=2), flush=True)
     return 0
 

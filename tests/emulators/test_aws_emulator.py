@@ -4,21 +4,36 @@ Run: .venv/bin/python -m unittest tests/emulators/test_aws_emulator.py
 Starts the emulator on a free port as a subprocess and drives it with boto3.
 """
 
+import datetime
 import json
 import os
 import socket
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import unittest
 import urllib.request
 
 import boto3
+import yaml
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REGION = "us-east-1"
+KUBECTL = shutil.which("kubectl") or "/usr/bin/kubectl"
+KUBECONFIG = """apiVersion: v1
+kind: Config
+current-context: blue
+clusters:
+- {{name: blue, cluster: {{server: "{server}"}}}}
+contexts:
+- {{name: blue, context: {{cluster: blue, user: blue}}}}
+users:
+- {{name: blue, user: {{token: test}}}}
+"""
 
 
 def free_port() -> int:
@@ -47,7 +62,8 @@ class AwsEmulatorTest(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         cls.proc.terminate()
-        assert cls.proc.wait(10) == 0
+        assert cls.proc.wait(60) == 0  # exiting with the suite's state takes ~10 s on a loaded machine
+        cls.proc.stdout.close()
 
     def setUp(self):
         self.kf("DELETE", "/_kf/faults")
@@ -71,11 +87,11 @@ class AwsEmulatorTest(unittest.TestCase):
         with urllib.request.urlopen(req) as resp:
             return json.loads(resp.read())
 
-    def set_pending(self, values):
+    def set_pending(self, values, eks_date="2026-03-01"):
         pending = {k: 0 for k in ("rds_instance", "rds_snapshot", "eks_cluster", "eks_nodegroup",
                                   "eks_addon", "datasync_execution", "efs")}
         pending.update(values)
-        self.kf("POST", "/_kf/config", {"pending": pending})
+        self.kf("POST", "/_kf/config", {"pending": pending, "eks_date": eks_date})
 
     @classmethod
     def make_vpc(cls):
@@ -96,11 +112,39 @@ class AwsEmulatorTest(unittest.TestCase):
                 return
             time.sleep(0.2)
 
-    def assert_error(self, call, code):
+    def assert_error(self, call, code, status=None, message=None):
         with self.assertRaises(ClientError) as ctx:
             call()
         self.assertEqual(ctx.exception.response["Error"]["Code"], code)
+        if status is not None:
+            self.assertEqual(ctx.exception.response["ResponseMetadata"]["HTTPStatusCode"], status)
+        if message is not None:
+            self.assertIn(message, ctx.exception.response["Error"]["Message"])
         return ctx.exception
+
+    # EKS helpers ------------------------------------------------------------
+    def eks_cluster(self, name, version="1.29", **kwargs):
+        cluster = self.client("eks").create_cluster(name=name, version=version, roleArn=self.role,
+                                                    resourcesVpcConfig={"subnetIds": self.subnets}, **kwargs)["cluster"]
+        return cluster
+
+    def oidc_provider(self, cluster):
+        issuer = cluster["identity"]["oidc"]["issuer"]
+        return self.client("iam").create_open_id_connect_provider(
+            Url=issuer, ClientIDList=["sts.amazonaws.com"], ThumbprintList=["9e99a48a9960b14926bb7f3b02e22da2b0ab7280"],
+        )["OpenIDConnectProviderArn"]
+
+    @staticmethod
+    def irsa_trust(provider_arn, issuer, namespace, service_account):
+        host = issuer.removeprefix("https://")
+        return json.dumps({"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"Federated": provider_arn}, "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": {"StringEquals": {f"{host}:sub": f"system:serviceaccount:{namespace}:{service_account}",
+                                           f"{host}:aud": "sts.amazonaws.com"}}}]})
+
+    def addon_state(self, cluster, addon):
+        described = self.client("eks").describe_addon(clusterName=cluster, addonName=addon)["addon"]
+        return described["status"], [i["code"] for i in described["health"]["issues"]]
 
     # ------------------------------------------------------------------
     def test_control_endpoints(self):
@@ -211,21 +255,556 @@ class AwsEmulatorTest(unittest.TestCase):
 
         versions = eks.describe_addon_versions(addonName="kube-proxy", kubernetesVersion="1.29")["addons"]
         self.assertEqual(versions[0]["addonVersions"][0]["addonVersion"], "v1.29.0-eksbuild.1")
+        blue = eks.describe_cluster(name="c-blue")["cluster"]
+        trust = self.irsa_trust(self.oidc_provider(blue), blue["identity"]["oidc"]["issuer"],
+                                "kube-system", "ebs-csi-controller-sa")
+        ebs_role = self.client("iam").create_role(RoleName="c-blue-ebs", AssumeRolePolicyDocument=trust)["Role"]["Arn"]
         addon = eks.create_addon(clusterName="c-blue", addonName="aws-ebs-csi-driver",
-                                 serviceAccountRoleArn=self.role, tags={"a": "b"})["addon"]
+                                 serviceAccountRoleArn=ebs_role, tags={"a": "b"})["addon"]
         self.assertEqual(addon["status"], "CREATING")
         self.assert_error(lambda: eks.create_addon(clusterName="c-blue", addonName="aws-ebs-csi-driver"),
                           "ResourceInUseException")
         describe = lambda: eks.describe_addon(clusterName="c-blue", addonName="aws-ebs-csi-driver")["addon"]
         self.wait_for(lambda: describe()["status"], "ACTIVE")
-        self.assertEqual(describe()["serviceAccountRoleArn"], self.role)
+        self.assertEqual(describe()["serviceAccountRoleArn"], ebs_role)
         self.assertEqual(eks.list_addons(clusterName="c-blue")["addons"], ["aws-ebs-csi-driver"])
-        eks.update_addon(clusterName="c-blue", addonName="aws-ebs-csi-driver", addonVersion="v1.35.0-eksbuild.1")
+        update = eks.update_addon(clusterName="c-blue", addonName="aws-ebs-csi-driver",
+                                  addonVersion="v1.35.0-eksbuild.1")["update"]
         self.assertEqual(describe()["status"], "UPDATING")
+        track = lambda: eks.describe_update(name="c-blue", updateId=update["id"], addonName="aws-ebs-csi-driver")["update"]
+        self.assertEqual(track()["status"], "InProgress")
+        self.wait_for(lambda: track()["status"], "Successful")
         self.assertEqual(describe()["addonVersion"], "v1.35.0-eksbuild.1")
         eks.delete_addon(clusterName="c-blue", addonName="aws-ebs-csi-driver")
         self.assert_error(describe, "ResourceNotFoundException")
         self.assert_error(lambda: eks.list_addons(clusterName="nope"), "ResourceNotFoundException")
+
+    # ---- EKS as the real service behaves --------------------------------
+    def test_eks_reserved_tags_and_tag_limits(self):
+        eks = self.client("eks")
+        # aws: keys are AWS's: refused on create (InvalidParameterException) and TagResource (BadRequestException)
+        for key in ("aws:cloudformation:stack-name", "AWS:owner", "Aws:x"):
+            with self.subTest(key=key):
+                self.assert_error(lambda: self.eks_cluster("t-reserved", tags={key: "v"}), "InvalidParameterException", 400)
+        self.assert_error(lambda: self.eks_cluster("t-many", tags={f"k{i}": "v" for i in range(51)}),
+                          "InvalidParameterException", 400)
+        self.assert_error(lambda: self.eks_cluster("t-long", tags={"k" * 129: "v"}), "InvalidParameterException", 400)
+        self.assert_error(lambda: self.eks_cluster("t-long", tags={"k": "v" * 257}), "InvalidParameterException", 400)
+        self.assertEqual(eks.list_clusters()["clusters"].count("t-reserved"), 0)
+        cluster = self.eks_cluster("t-tags", tags={f"k{i}": "v" for i in range(50)})
+        ng = eks.create_nodegroup
+        self.assert_error(lambda: ng(clusterName="t-tags", nodegroupName="n", subnets=self.subnets, nodeRole=self.role,
+                                     tags={"aws:cloudformation:logical-id": "ManagedNodeGroup"}),
+                          "InvalidParameterException", 400)
+        self.assert_error(lambda: eks.create_addon(clusterName="t-tags", addonName="kube-proxy", tags={"aws:x": "y"}),
+                          "InvalidParameterException", 400)
+        self.assert_error(lambda: eks.tag_resource(resourceArn=cluster["arn"], tags={"aws:x": "y"}), "BadRequestException", 400)
+        self.assert_error(lambda: eks.tag_resource(resourceArn=cluster["arn"], tags={"k50": "v"}), "BadRequestException", 400)
+        # nodegroups and add-ons are taggable too
+        arn = ng(clusterName="t-tags", nodegroupName="n", subnets=self.subnets, nodeRole=self.role)["nodegroup"]["nodegroupArn"]
+        eks.tag_resource(resourceArn=arn, tags={"team": "ml"})
+        self.assertEqual(eks.list_tags_for_resource(resourceArn=arn)["tags"], {"team": "ml"})
+        eks.untag_resource(resourceArn=arn, tagKeys=["team"])
+        self.assertEqual(eks.list_tags_for_resource(resourceArn=arn)["tags"], {})
+        self.assert_error(lambda: eks.list_tags_for_resource(resourceArn=arn + "x"), "NotFoundException", 404)
+        # The CloudFormation stand-in sets aws: tags as the service does; they are not counted in the 50,
+        # and users cannot remove them.
+        cfn = {"aws:cloudformation:stack-name": "eksctl-t-tags-cluster", "aws:cloudformation:logical-id": "ControlPlane"}
+        self.kf("POST", "/_kf/eks/cloudformation-tags", {"region": REGION, "resourceArn": cluster["arn"], "tags": cfn})
+        tags = eks.describe_cluster(name="t-tags")["cluster"]["tags"]
+        self.assertEqual((len(tags), tags["aws:cloudformation:logical-id"]), (52, "ControlPlane"))
+        self.assert_error(lambda: eks.untag_resource(resourceArn=cluster["arn"], tagKeys=["aws:cloudformation:stack-name"]),
+                          "BadRequestException", 400)
+
+    def test_eks_cluster_names(self):
+        for name in ("-blue", "_blue", "blue.prod", "blue prod", "b" * 101):
+            with self.subTest(name=name):
+                self.assert_error(lambda: self.eks_cluster(name), "InvalidParameterException", 400,
+                                  "The name parameter contains invalid characters")
+        for name in ("0blue", "Blue_green-2", "n" * 100):
+            self.assertEqual(self.eks_cluster(name)["name"], name)
+
+    def test_eks_cluster_versions_follow_the_release_calendar(self):
+        eks = self.client("eks")
+        versions = eks.describe_cluster_versions()["clusterVersions"]
+        self.assertEqual([v["clusterVersion"] for v in versions], ["1.35", "1.34", "1.33", "1.32", "1.31", "1.30", "1.29"])
+        by_version = {v["clusterVersion"]: v for v in versions}
+        self.assertEqual({v["versionStatus"] for k, v in by_version.items() if k >= "1.32"}, {"STANDARD_SUPPORT"})
+        self.assertEqual({by_version[k]["versionStatus"] for k in ("1.29", "1.30", "1.31")}, {"EXTENDED_SUPPORT"})
+        v129 = by_version["1.29"]
+        self.assertEqual((v129["clusterType"], v129["status"], v129["kubernetesPatchVersion"]),
+                         ("eks", "EXTENDED_SUPPORT", "1.29.15"))
+        utc = lambda day: datetime.datetime.fromisoformat(day + "T00:00:00+00:00")
+        self.assertEqual(v129["releaseDate"], utc("2024-01-23"))
+        self.assertEqual(v129["endOfStandardSupportDate"], utc("2025-03-23"))
+        self.assertEqual(v129["endOfExtendedSupportDate"], utc("2026-03-23"))
+        self.assertTrue(v129["defaultPlatformVersion"].startswith("eks."))
+        self.assertEqual([v["clusterVersion"] for v in versions if v["defaultVersion"]], ["1.34"])
+        self.assertEqual([v["clusterVersion"] for v in eks.describe_cluster_versions(defaultOnly=True)["clusterVersions"]],
+                         ["1.34"])
+        extended = eks.describe_cluster_versions(versionStatus="EXTENDED_SUPPORT")["clusterVersions"]
+        self.assertEqual([v["clusterVersion"] for v in extended], ["1.31", "1.30", "1.29"])
+        self.assertEqual(len(eks.describe_cluster_versions(clusterVersions=["1.33"])["clusterVersions"]), 1)
+        # Versions EKS does not offer (too old, not yet released, nonsense) are refused.
+        for version in ("1.28", "1.36", "1.19", "2.0", "latest"):
+            with self.subTest(version=version):
+                self.assert_error(lambda: self.eks_cluster(f"v-{version.replace('.', '-')}", version=version),
+                                  "InvalidParameterException", 400, f"unsupported Kubernetes version {version}")
+        self.assertEqual(eks.create_cluster(name="v-default", roleArn=self.role,
+                                            resourcesVpcConfig={"subnetIds": self.subnets})["cluster"]["version"], "1.34")
+        # Late 2026: 1.29-1.31 are past their end of extended support, 1.36 is out.
+        self.set_pending({}, eks_date="2026-12-01")
+        versions = eks.describe_cluster_versions()["clusterVersions"]
+        self.assertEqual([v["clusterVersion"] for v in versions], ["1.36", "1.35", "1.34", "1.33", "1.32"])
+        self.assertEqual({v["clusterVersion"]: v["versionStatus"] for v in versions}["1.33"], "EXTENDED_SUPPORT")
+        self.assertIn("1.29", [v["clusterVersion"] for v in eks.describe_cluster_versions(includeAll=True)["clusterVersions"]
+                               if v["versionStatus"] == "UNSUPPORTED"])
+        self.assert_error(lambda: self.eks_cluster("v-late-129", version="1.29"), "InvalidParameterException", 400)
+        self.assertEqual(self.eks_cluster("v-late-136", version="1.36")["version"], "1.36")
+        # kube-proxy has a build for every Kubernetes version EKS offers
+        for version in ("1.29", "1.33", "1.36"):
+            kube_proxy = eks.describe_addon_versions(addonName="kube-proxy", kubernetesVersion=version)["addons"][0]
+            self.assertEqual(kube_proxy["addonVersions"][0]["addonVersion"], f"v{version}.0-eksbuild.1")
+
+    def test_eks_ami_types_and_launch_templates(self):
+        eks, ec2 = self.client("eks"), self.client("ec2")
+        self.eks_cluster("ami-133", version="1.33")
+        self.eks_cluster("ami-129", version="1.29")
+        ng = lambda cluster, name, **kw: eks.create_nodegroup(clusterName=cluster, nodegroupName=name, subnets=self.subnets,
+                                                              nodeRole=self.role, **kw)["nodegroup"]
+        # No Amazon Linux 2 AMIs for Kubernetes 1.33 and later
+        for ami in ("AL2_x86_64", "AL2_x86_64_GPU", "AL2_ARM_64"):
+            with self.subTest(ami=ami):
+                self.assert_error(lambda: ng("ami-133", f"al2-{ami.lower()}", amiType=ami), "InvalidParameterException", 400,
+                                  f"AMI Type {ami} is only supported for kubernetes versions 1.32 or earlier")
+        self.assertEqual(ng("ami-133", "al2023", amiType="AL2023_x86_64_STANDARD")["amiType"], "AL2023_x86_64_STANDARD")
+        self.assertEqual(ng("ami-133", "default")["amiType"], "AL2023_x86_64_STANDARD")  # 1.30+: AL2023 by default
+        self.assertEqual(ng("ami-133", "graviton", instanceTypes=["m7g.large"])["amiType"], "AL2023_ARM_64_STANDARD")
+        described = ng("ami-129", "al2", amiType="AL2_x86_64", diskSize=100, instanceTypes=["m5.xlarge"])
+        self.assertEqual((described["amiType"], described["diskSize"], described["instanceTypes"], described["version"]),
+                         ("AL2_x86_64", 100, ["m5.xlarge"], "1.29"))
+        self.assertEqual(ng("ami-129", "al2-default")["amiType"], "AL2_x86_64")
+        self.assertEqual(ng("ami-129", "disk-default")["diskSize"], 20)
+        self.assert_error(lambda: ng("ami-129", "v128", version="1.28"), "InvalidParameterException", 400)
+        # CUSTOM is a launch template's AMI
+        self.assert_error(lambda: ng("ami-133", "custom", amiType="CUSTOM"), "InvalidParameterException", 400,
+                          "Launch template details can't be null for Custom ami type node group")
+
+        data = {"InstanceType": "m5.2xlarge",
+                "BlockDeviceMappings": [{"DeviceName": "/dev/xvda", "Ebs": {"VolumeSize": 80, "VolumeType": "gp3"}}]}
+        lt = ec2.create_launch_template(LaunchTemplateName="ami-lt", LaunchTemplateData=data)["LaunchTemplate"]
+        spec = {"id": lt["LaunchTemplateId"]}
+        self.assert_error(lambda: ng("ami-129", "lt-disk", launchTemplate=spec, diskSize=80), "InvalidParameterException", 400,
+                          "Disk size must be specified within the launch template.")
+        self.assert_error(lambda: ng("ami-129", "lt-types", launchTemplate=spec, instanceTypes=["m5.large"]),
+                          "InvalidRequestException", 400, "Cannot specify instance types in launch template and API request")
+        self.assert_error(lambda: ng("ami-129", "lt-ssh", launchTemplate=spec, remoteAccess={"ec2SshKey": "k"}),
+                          "InvalidParameterException", 400)
+        self.assert_error(lambda: ng("ami-129", "lt-both", launchTemplate={"id": lt["LaunchTemplateId"], "name": "ami-lt"}),
+                          "InvalidParameterException", 400, "Either provide launch template ID or launch template name")
+        self.assert_error(lambda: ng("ami-129", "lt-none", launchTemplate={"version": "1"}), "InvalidParameterException", 400)
+        self.assert_error(lambda: ng("ami-129", "lt-gone", launchTemplate={"id": "lt-0123456789abcdef0"}),
+                          "InvalidParameterException", 400)
+        self.assert_error(lambda: ng("ami-129", "lt-v9", launchTemplate={"name": "ami-lt", "version": "9"}),
+                          "InvalidParameterException", 400)
+        created = ng("ami-129", "lt", launchTemplate={"name": "ami-lt"}, scalingConfig={"minSize": 2, "maxSize": 4, "desiredSize": 2})
+        described = eks.describe_nodegroup(clusterName="ami-129", nodegroupName="lt")["nodegroup"]
+        for view in (created, described):
+            self.assertNotIn("diskSize", {k: v for k, v in view.items() if v is not None})
+            self.assertIsNone(view.get("instanceTypes"))
+            self.assertIsNone(view.get("remoteAccess"))
+            self.assertEqual(view["launchTemplate"], {"id": lt["LaunchTemplateId"], "name": "ami-lt", "version": "1"})
+            self.assertEqual(view["amiType"], "AL2_x86_64")
+        # A template without an instance type: instanceTypes go to the API (as eksctl does)
+        bare = ec2.create_launch_template(LaunchTemplateName="ami-lt-bare", LaunchTemplateData={
+            "MetadataOptions": {"HttpTokens": "required"}})["LaunchTemplate"]
+        self.assertEqual(ng("ami-133", "lt-bare", launchTemplate={"id": bare["LaunchTemplateId"]},
+                            instanceTypes=["m5.large"])["instanceTypes"], ["m5.large"])
+        # A custom AMI in the template: amiType CUSTOM (or none), no version, releaseVersion is the AMI
+        custom = ec2.create_launch_template(LaunchTemplateName="ami-lt-custom", LaunchTemplateData={
+            "ImageId": "ami-0abcdef1234567890", "InstanceType": "m5.large"})["LaunchTemplate"]
+        cspec = {"id": custom["LaunchTemplateId"], "version": "$Latest"}
+        self.assert_error(lambda: ng("ami-133", "c-al2023", launchTemplate=cspec, amiType="AL2023_x86_64_STANDARD"),
+                          "InvalidParameterException", 400, "You cannot specify an AMI Type other than CUSTOM")
+        self.assert_error(lambda: ng("ami-133", "c-version", launchTemplate=cspec, version="1.33"),
+                          "InvalidParameterException", 400, "You cannot specify a kubernetes version")
+        described = ng("ami-133", "c-ok", launchTemplate=cspec, amiType="CUSTOM")
+        self.assertEqual((described["amiType"], described["releaseVersion"], described["launchTemplate"]["version"]),
+                         ("CUSTOM", "ami-0abcdef1234567890", "1"))
+        self.assertEqual(ng("ami-133", "c-implicit", launchTemplate=cspec)["amiType"], "CUSTOM")
+
+    def test_eks_addon_health_follows_nodes(self):
+        self.set_pending({"eks_addon": 0.5})
+        eks = self.client("eks")
+        self.eks_cluster("health")
+        for addon in ("coredns", "kube-proxy", "vpc-cni"):
+            self.assertEqual(eks.create_addon(clusterName="health", addonName=addon)["addon"]["status"], "CREATING")
+        # Deployment-backed coredns has no node to run on; the DaemonSets want no pods.
+        self.wait_for(lambda: self.addon_state("health", "coredns"), ("DEGRADED", ["InsufficientNumberOfReplicas"]))
+        issue = eks.describe_addon(clusterName="health", addonName="coredns")["addon"]["health"]["issues"][0]
+        self.assertEqual(issue["message"], "The add-on is unhealthy because it doesn't have the desired number of replicas.")
+        self.assertEqual(self.addon_state("health", "kube-proxy"), ("ACTIVE", []))
+        self.assertEqual(self.addon_state("health", "vpc-cni"), ("ACTIVE", []))
+        # A nodegroup of no nodes does not help; one with nodes, once ACTIVE, does.
+        self.set_pending({"eks_nodegroup": 0.5})
+        eks.create_nodegroup(clusterName="health", nodegroupName="ng", subnets=self.subnets, nodeRole=self.role,
+                             scalingConfig={"minSize": 0, "desiredSize": 0, "maxSize": 3})
+        self.assertEqual(self.addon_state("health", "coredns")[0], "DEGRADED")  # nodegroup CREATING
+        self.wait_for(lambda: eks.describe_nodegroup(clusterName="health", nodegroupName="ng")["nodegroup"]["status"], "ACTIVE")
+        self.assertEqual(self.addon_state("health", "coredns")[0], "DEGRADED")  # ACTIVE, but 0 nodes
+        eks.update_nodegroup_config(clusterName="health", nodegroupName="ng",
+                                    scalingConfig={"minSize": 1, "desiredSize": 2, "maxSize": 3})
+        self.assertEqual(self.addon_state("health", "coredns"), ("ACTIVE", []))
+
+    def test_eks_addon_roles_must_trust_the_clusters_oidc_provider(self):
+        eks, iam = self.client("eks"), self.client("iam")
+        cluster = self.eks_cluster("trust")
+        issuer = cluster["identity"]["oidc"]["issuer"]
+        eks.create_nodegroup(clusterName="trust", nodegroupName="ng", subnets=self.subnets, nodeRole=self.role)
+        # Roles trusting nobody / another cluster's provider / the wrong service account
+        other = self.oidc_provider(self.eks_cluster("trust-other"))
+        other_issuer = "https://" + other.split(":oidc-provider/", 1)[1]
+        untrusted = iam.create_role(RoleName="trust-ebs", AssumeRolePolicyDocument=json.dumps(
+            {"Version": "2012-10-17", "Statement": []}))["Role"]["Arn"]
+        cni_role = iam.create_role(RoleName="trust-cni", AssumeRolePolicyDocument=self.irsa_trust(
+            other, other_issuer, "kube-system", "aws-node"))["Role"]["Arn"]
+        eks.create_addon(clusterName="trust", addonName="aws-ebs-csi-driver", serviceAccountRoleArn=untrusted)
+        eks.create_addon(clusterName="trust", addonName="vpc-cni", serviceAccountRoleArn=cni_role)
+        eks.create_addon(clusterName="trust", addonName="coredns")
+        eks.create_addon(clusterName="trust", addonName="kube-proxy")
+        degraded = ("DEGRADED", ["InsufficientNumberOfReplicas"])
+        self.assertEqual(self.addon_state("trust", "aws-ebs-csi-driver"), degraded)
+        self.assertEqual(self.addon_state("trust", "vpc-cni"), degraded)
+        self.assertEqual(self.addon_state("trust", "coredns"), degraded)  # no pod IPs without the CNI
+        self.assertEqual(self.addon_state("trust", "kube-proxy"), ("ACTIVE", []))  # host network
+        # The cluster's own provider, trusted for the right service account: healthy again.
+        provider = self.oidc_provider(cluster)
+        iam.update_assume_role_policy(RoleName="trust-cni", PolicyDocument=self.irsa_trust(
+            provider, issuer, "kube-system", "aws-node"))
+        self.assertEqual(self.addon_state("trust", "vpc-cni"), ("ACTIVE", []))
+        self.assertEqual(self.addon_state("trust", "coredns"), ("ACTIVE", []))
+        iam.update_assume_role_policy(RoleName="trust-ebs", PolicyDocument=self.irsa_trust(
+            provider, issuer, "kube-system", "aws-node"))  # wrong subject
+        self.assertEqual(self.addon_state("trust", "aws-ebs-csi-driver"), degraded)
+        fixed = iam.create_role(RoleName="trust-ebs-2", AssumeRolePolicyDocument=self.irsa_trust(
+            provider, issuer, "kube-system", "ebs-csi-controller-sa"))["Role"]["Arn"]
+        eks.update_addon(clusterName="trust", addonName="aws-ebs-csi-driver", serviceAccountRoleArn=fixed)
+        self.assertEqual(self.addon_state("trust", "aws-ebs-csi-driver"), ("ACTIVE", []))
+        self.assert_error(lambda: eks.create_addon(clusterName="trust", addonName="aws-efs-csi-driver",
+                                                   serviceAccountRoleArn="not-an-arn"), "InvalidParameterException", 400)
+
+    def test_eks_addon_configuration_and_pod_identity(self):
+        eks, iam = self.client("eks"), self.client("iam")
+        self.eks_cluster("podid")
+        trust = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {
+            "Service": "pods.eks.amazonaws.com"}, "Action": ["sts:AssumeRole", "sts:TagSession"]}]})
+        role = iam.create_role(RoleName="podid-role", AssumeRolePolicyDocument=trust)["Role"]["Arn"]
+        values = json.dumps({"env": {"ENABLE_PREFIX_DELEGATION": "true"}})
+        addon = eks.create_addon(clusterName="podid", addonName="vpc-cni", configurationValues=values,
+                                 podIdentityAssociations=[{"serviceAccount": "aws-node", "roleArn": role}])["addon"]
+        described = eks.describe_addon(clusterName="podid", addonName="vpc-cni")["addon"]
+        self.assertEqual(described["configurationValues"], values)
+        self.assertEqual(len(described["podIdentityAssociations"]), 1)
+        self.assertRegex(described["podIdentityAssociations"][0],
+                         r"^arn:aws:eks:us-east-1:123456789012:podidentityassociation/podid/a-[a-z0-9]{17}$")
+        owned = eks.list_pod_identity_associations(clusterName="podid")["associations"]
+        self.assertEqual([(a["namespace"], a["serviceAccount"], a["ownerArn"]) for a in owned],
+                         [("kube-system", "aws-node", addon["addonArn"])])
+        self.assert_error(lambda: eks.create_addon(clusterName="podid", addonName="aws-ebs-csi-driver",
+                                                   podIdentityAssociations=[{"serviceAccount": "default", "roleArn": role}]),
+                          "InvalidParameterException", 400)
+        self.assert_error(lambda: eks.create_addon(clusterName="podid", addonName="coredns", configurationValues="[1, 2"),
+                          "InvalidParameterException", 400)
+        yaml_values = "replicaCount: 3\n"
+        eks.create_addon(clusterName="podid", addonName="coredns", configurationValues=yaml_values)
+        self.assertEqual(eks.describe_addon(clusterName="podid", addonName="coredns")["addon"]["configurationValues"], yaml_values)
+        config = eks.describe_addon_configuration(addonName="aws-ebs-csi-driver", addonVersion="v1.37.0-eksbuild.1")
+        self.assertEqual(config["podIdentityConfiguration"], [{"serviceAccount": "ebs-csi-controller-sa",
+            "recommendedManagedPolicies": ["arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy"]}])
+        self.assertEqual(json.loads(config["configurationSchema"])["type"], "object")
+        self.assert_error(lambda: eks.describe_addon_configuration(addonName="coredns", addonVersion="v0"),
+                          "ResourceNotFoundException", 404)
+        # Pod Identity associations of the cluster's own
+        association = eks.create_pod_identity_association(
+            clusterName="podid", namespace="kube-system", serviceAccount="aws-load-balancer-controller", roleArn=role,
+            tags={"team": "platform"})["association"]
+        self.assertEqual((association["roleArn"], association["tags"], association["disableSessionTags"]),
+                         (role, {"team": "platform"}, False))
+        self.assertNotIn("ownerArn", association)
+        self.assert_error(lambda: eks.create_pod_identity_association(
+            clusterName="podid", namespace="kube-system", serviceAccount="aws-load-balancer-controller", roleArn=role),
+            "ResourceInUseException", 409, f"Association already exists: {association['associationId']}")
+        self.assert_error(lambda: eks.create_pod_identity_association(
+            clusterName="podid", namespace="kube-system", serviceAccount="x", roleArn=role, tags={"aws:x": "y"}),
+            "InvalidParameterException", 400)
+        listed = eks.list_pod_identity_associations(clusterName="podid", serviceAccount="aws-load-balancer-controller")
+        self.assertEqual([a["associationId"] for a in listed["associations"]], [association["associationId"]])
+        got = eks.describe_pod_identity_association(clusterName="podid", associationId=association["associationId"])
+        self.assertEqual(got["association"]["associationArn"], association["associationArn"])
+        eks.tag_resource(resourceArn=association["associationArn"], tags={"env": "prod"})
+        self.assertEqual(eks.list_tags_for_resource(resourceArn=association["associationArn"])["tags"],
+                         {"team": "platform", "env": "prod"})
+        eks.delete_pod_identity_association(clusterName="podid", associationId=association["associationId"])
+        self.assert_error(lambda: eks.describe_pod_identity_association(
+            clusterName="podid", associationId=association["associationId"]), "ResourceNotFoundException", 404)
+        # Deleting the add-on deletes the associations it owns
+        eks.delete_addon(clusterName="podid", addonName="vpc-cni")
+        self.assertEqual(eks.list_pod_identity_associations(clusterName="podid")["associations"], [])
+
+    def test_eks_access_entries(self):
+        eks, iam = self.client("eks"), self.client("iam")
+        trust = json.dumps({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "sts:AssumeRole"}]})
+        ci = iam.create_role(RoleName="access-ci", AssumeRolePolicyDocument=trust)["Role"]["Arn"]
+        viewer = iam.create_role(RoleName="access-viewer", AssumeRolePolicyDocument=trust)["Role"]["Arn"]
+        # The API default is CONFIG_MAP: no access entries
+        config_map = self.eks_cluster("access-cm")
+        self.assertEqual(config_map["accessConfig"],
+                         {"authenticationMode": "CONFIG_MAP", "bootstrapClusterCreatorAdminPermissions": True})
+        for call in (lambda: eks.create_access_entry(clusterName="access-cm", principalArn=ci),
+                     lambda: eks.list_access_entries(clusterName="access-cm"),
+                     lambda: eks.describe_access_entry(clusterName="access-cm", principalArn=ci),
+                     lambda: eks.associate_access_policy(clusterName="access-cm", principalArn=ci, policyArn=
+                         "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy", accessScope={"type": "cluster"})):
+            self.assert_error(call, "InvalidRequestException", 400,
+                              "The cluster's authentication mode must be set to one of [API, API_AND_CONFIG_MAP]")
+        self.assert_error(lambda: self.eks_cluster("access-nobody", accessConfig={
+            "authenticationMode": "CONFIG_MAP", "bootstrapClusterCreatorAdminPermissions": False}),
+            "InvalidParameterException", 400, "bootstrapClusterCreatorAdminPermissions must be true")
+        # API_AND_CONFIG_MAP: the creator is an admin; entries can be made
+        cluster = self.eks_cluster("access", accessConfig={"authenticationMode": "API_AND_CONFIG_MAP"})
+        self.assertEqual(eks.describe_cluster(name="access")["cluster"]["accessConfig"]["authenticationMode"],
+                         "API_AND_CONFIG_MAP")
+        creator = "arn:aws:iam::123456789012:user/moto"  # moto's identity for the test credentials
+        self.assertEqual(eks.list_access_entries(clusterName="access")["accessEntries"], [creator])
+        admin = eks.list_associated_access_policies(clusterName="access", principalArn=creator)["associatedAccessPolicies"]
+        self.assertEqual([(p["policyArn"], p["accessScope"]["type"]) for p in admin],
+                         [("arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy", "cluster")])
+        entry = eks.create_access_entry(clusterName="access", principalArn=ci, tags={"team": "ci"})["accessEntry"]
+        self.assertEqual((entry["type"], entry["username"], entry["kubernetesGroups"]),
+                         ("STANDARD", "arn:aws:sts::123456789012:assumed-role/access-ci/{{SessionName}}", []))
+        self.assertRegex(entry["accessEntryArn"],
+                         r"^arn:aws:eks:us-east-1:123456789012:access-entry/access/role/123456789012/access-ci/[0-9a-f-]{36}$")
+        self.assert_error(lambda: eks.create_access_entry(clusterName="access", principalArn=ci), "ResourceInUseException", 409,
+                          "The specified access entry resource is already in use on this cluster.")
+        self.assert_error(lambda: eks.create_access_entry(clusterName="access", principalArn=
+                          "arn:aws:iam::123456789012:role/no-such-role"), "InvalidParameterException", 400, "invalid principal")
+        self.assert_error(lambda: eks.create_access_entry(clusterName="access", principalArn=
+                          "arn:aws:sts::123456789012:assumed-role/access-ci/session"), "InvalidParameterException", 400)
+        self.assert_error(lambda: eks.create_access_entry(clusterName="access", principalArn=viewer, tags={"aws:x": "y"}),
+                          "InvalidParameterException", 400)
+        eks.associate_access_policy(clusterName="access", principalArn=ci, accessScope={"type": "cluster"},
+                                    policyArn="arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy")
+        eks.create_access_entry(clusterName="access", principalArn=viewer, kubernetesGroups=["viewers"])
+        view = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy"
+        self.assert_error(lambda: eks.associate_access_policy(clusterName="access", principalArn=viewer, policyArn=view,
+                                                              accessScope={"type": "namespace"}), "InvalidParameterException", 400)
+        self.assert_error(lambda: eks.associate_access_policy(clusterName="access", principalArn=viewer, accessScope={
+            "type": "cluster"}, policyArn="arn:aws:eks::aws:cluster-access-policy/NoSuchPolicy"), "InvalidParameterException", 400)
+        associated = eks.associate_access_policy(clusterName="access", principalArn=viewer, policyArn=view,
+                                                 accessScope={"type": "namespace", "namespaces": ["kubeflow"]})
+        self.assertEqual(associated["associatedAccessPolicy"]["accessScope"], {"type": "namespace", "namespaces": ["kubeflow"]})
+        self.assertEqual(eks.list_access_entries(clusterName="access", associatedPolicyArn=view)["accessEntries"], [viewer])
+        self.assertEqual(eks.describe_access_entry(clusterName="access", principalArn=viewer)["accessEntry"]["kubernetesGroups"],
+                         ["viewers"])
+        # A managed nodegroup's role gets an EC2_LINUX entry, which takes no access policy
+        eks.create_nodegroup(clusterName="access", nodegroupName="ng", subnets=self.subnets, nodeRole=self.role)
+        node = eks.describe_access_entry(clusterName="access", principalArn=self.role)["accessEntry"]
+        self.assertEqual((node["type"], node["username"], node["kubernetesGroups"]),
+                         ("EC2_LINUX", "system:node:{{EC2PrivateDNSName}}", ["system:nodes"]))
+        self.assert_error(lambda: eks.associate_access_policy(clusterName="access", principalArn=self.role, policyArn=view,
+                                                              accessScope={"type": "cluster"}),
+                          "InvalidParameterException", 400, 'type of "STANDARD"')
+        policies = {p["name"] for p in eks.list_access_policies()["accessPolicies"]}
+        self.assertTrue({"AmazonEKSClusterAdminPolicy", "AmazonEKSAdminPolicy", "AmazonEKSEditPolicy", "AmazonEKSViewPolicy"}
+                        <= policies)
+        eks.disassociate_access_policy(clusterName="access", principalArn=viewer, policyArn=view)
+        self.assertEqual(eks.list_associated_access_policies(clusterName="access", principalArn=viewer)
+                         ["associatedAccessPolicies"], [])
+        eks.delete_access_entry(clusterName="access", principalArn=viewer)
+        self.assert_error(lambda: eks.describe_access_entry(clusterName="access", principalArn=viewer),
+                          "ResourceNotFoundException", 404, "The specified principalArn could not be found.")
+        self.assertEqual(eks.list_tags_for_resource(resourceArn=entry["accessEntryArn"])["tags"], {"team": "ci"})
+        # The authentication mode moves only towards the EKS API, one step at a time
+        update = eks.update_cluster_config
+        self.assert_error(lambda: update(name="access-cm", accessConfig={"authenticationMode": "API"}),
+                          "InvalidParameterException", 400)
+        changed = update(name="access-cm", accessConfig={"authenticationMode": "API_AND_CONFIG_MAP"})["update"]
+        self.assertEqual((changed["type"], changed["status"], changed["params"]),
+                         ("AccessConfigUpdate", "Successful", [{"type": "AuthenticationMode", "value": "API_AND_CONFIG_MAP"}]))
+        self.assertEqual(eks.describe_update(name="access-cm", updateId=changed["id"])["update"]["id"], changed["id"])
+        eks.create_access_entry(clusterName="access-cm", principalArn=ci)
+        self.assert_error(lambda: update(name="access-cm", accessConfig={"authenticationMode": "CONFIG_MAP"}),
+                          "InvalidParameterException", 400)
+        update(name="access-cm", accessConfig={"authenticationMode": "API"})
+        self.assertEqual(eks.describe_cluster(name="access-cm")["cluster"]["accessConfig"]["authenticationMode"], "API")
+        # API mode without the creator's admin entry
+        self.eks_cluster("access-api", accessConfig={"authenticationMode": "API", "bootstrapClusterCreatorAdminPermissions": False})
+        self.assertEqual(eks.list_access_entries(clusterName="access-api")["accessEntries"], [])
+        self.assertEqual(cluster["accessConfig"]["bootstrapClusterCreatorAdminPermissions"], True)
+
+    def test_eks_cluster_configuration_is_kept(self):
+        eks, ec2 = self.client("eks"), self.client("ec2")
+        key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+        cluster = eks.create_cluster(
+            name="config", version="1.29", roleArn=self.role,
+            encryptionConfig=[{"resources": ["secrets"], "provider": {"keyArn": key}}],
+            kubernetesNetworkConfig={"serviceIpv4Cidr": "172.16.0.0/16", "ipFamily": "ipv4"},
+            upgradePolicy={"supportType": "STANDARD"},
+            resourcesVpcConfig={"subnetIds": self.subnets, "publicAccessCidrs": ["203.0.113.0/24"],
+                                "endpointPrivateAccess": True})["cluster"]
+        described = eks.describe_cluster(name="config")["cluster"]
+        for view in (cluster, described):
+            self.assertEqual(view["encryptionConfig"], [{"resources": ["secrets"], "provider": {"keyArn": key}}])
+            self.assertEqual(view["kubernetesNetworkConfig"], {"serviceIpv4Cidr": "172.16.0.0/16", "ipFamily": "ipv4"})
+            self.assertEqual(view["upgradePolicy"], {"supportType": "STANDARD"})
+            self.assertEqual(view["resourcesVpcConfig"]["publicAccessCidrs"], ["203.0.113.0/24"])
+            self.assertEqual(view["platformVersion"], "eks.61")
+        # Defaults: EXTENDED upgrade policy; the service CIDR not overlapping the VPC (10.0.0.0/16 here)
+        plain = self.eks_cluster("config-plain")
+        self.assertEqual(plain["kubernetesNetworkConfig"], {"serviceIpv4Cidr": "172.20.0.0/16", "ipFamily": "ipv4"})
+        self.assertEqual(plain["upgradePolicy"], {"supportType": "EXTENDED"})
+        self.assertEqual(plain["resourcesVpcConfig"]["publicAccessCidrs"], ["0.0.0.0/0"])
+        vpc = ec2.create_vpc(CidrBlock="192.168.0.0/16")["Vpc"]["VpcId"]
+        subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="192.168.1.0/24", AvailabilityZone=f"{REGION}a")["Subnet"]["SubnetId"]
+        other = eks.create_cluster(name="config-192", version="1.29", roleArn=self.role,
+                                   resourcesVpcConfig={"subnetIds": [subnet]})["cluster"]
+        self.assertEqual(other["kubernetesNetworkConfig"]["serviceIpv4Cidr"], "10.100.0.0/16")
+        for cidr in ("10.0.0.0/16", "8.8.0.0/16", "172.20.0.0/25", "172.20.0.0/11"):
+            with self.subTest(cidr=cidr):
+                self.assert_error(lambda: self.eks_cluster("config-bad", kubernetesNetworkConfig={"serviceIpv4Cidr": cidr}),
+                                  "InvalidParameterException", 400)
+        self.assert_error(lambda: self.eks_cluster("config-bad", upgradePolicy={"supportType": "FOREVER"}),
+                          "InvalidParameterException", 400)
+        # UpdateClusterConfig: one kind of update at a time; the rest of the VPC config is kept
+        self.assert_error(lambda: eks.update_cluster_config(
+            name="config-plain", resourcesVpcConfig={"endpointPrivateAccess": True},
+            logging={"clusterLogging": [{"types": ["audit"], "enabled": True}]}),
+            "InvalidParameterException", 400, "Only one type of update can be allowed.")
+        self.assert_error(lambda: eks.update_cluster_config(name="config-plain", resourcesVpcConfig={
+            "endpointPrivateAccess": False}), "InvalidParameterException", 400, "Cluster is already at the desired configuration")
+        changed = eks.update_cluster_config(name="config-plain", resourcesVpcConfig={"endpointPrivateAccess": True})["update"]
+        self.assertEqual(changed["type"], "EndpointAccessUpdate")
+        vpc_config = eks.describe_cluster(name="config-plain")["cluster"]["resourcesVpcConfig"]
+        self.assertEqual((vpc_config["endpointPrivateAccess"], vpc_config["vpcId"], vpc_config["clusterSecurityGroupId"]),
+                         (True, self.vpc, plain["resourcesVpcConfig"]["clusterSecurityGroupId"]))
+        self.assertEqual(plain["logging"], {"clusterLogging": [
+            {"types": ["api", "audit", "authenticator", "controllerManager", "scheduler"], "enabled": False}]})
+        eks.update_cluster_config(name="config-plain", logging={"clusterLogging": [{"types": ["audit"], "enabled": True}]})
+        self.assertEqual(eks.describe_cluster(name="config-plain")["cluster"]["logging"], {"clusterLogging": [
+            {"types": ["audit"], "enabled": True},
+            {"types": ["api", "authenticator", "controllerManager", "scheduler"], "enabled": False}]})
+        ipv6 = self.eks_cluster("config-v6", kubernetesNetworkConfig={"ipFamily": "ipv6"})
+        self.assertEqual(ipv6["kubernetesNetworkConfig"]["ipFamily"], "ipv6")
+        self.assertNotIn("serviceIpv4Cidr", ipv6["kubernetesNetworkConfig"])
+
+    def test_seed_blue_is_left_as_eksctl_leaves_it(self):
+        """seed_blue.py against fresh emulators (its own AWS and Kubernetes)."""
+        aws_port, k8s_port = free_port(), free_port()
+        aws = subprocess.Popen([sys.executable, os.path.join(HERE, "aws_emulator.py"), "--port", str(aws_port)],
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        k8s = subprocess.Popen([sys.executable, os.path.join(HERE, "k8s_emulator.py"), "--port", str(k8s_port)],
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        try:
+            self.assertTrue(aws.stdout.readline().startswith("ready "))
+            self.assertTrue(k8s.stdout.readline().startswith("ready "))
+            with tempfile.TemporaryDirectory() as tmp:
+                kubeconfig = os.path.join(tmp, "kubeconfig")
+                with open(kubeconfig, "w") as f:
+                    f.write(KUBECONFIG.format(server=f"http://127.0.0.1:{k8s_port}"))
+                endpoint = f"http://127.0.0.1:{aws_port}"
+                seeded = subprocess.run(
+                    [sys.executable, os.path.join(HERE, "seed_blue.py"), "--endpoint", endpoint,
+                     "--kubeconfig", kubeconfig, "--context", "blue"],
+                    capture_output=True, text=True, timeout=300)
+                self.assertEqual(seeded.returncode, 0, seeded.stderr[-3000:])
+                facts = json.loads(seeded.stdout)
+                aws_auth = json.loads(subprocess.run(
+                    [KUBECTL, "--kubeconfig", kubeconfig, "--context", "blue", "get", "configmap", "aws-auth",
+                     "-n", "kube-system", "-o", "json"], capture_output=True, text=True, check=True).stdout)
+            self.check_seed(facts, aws_auth, lambda service: boto3.client(
+                service, endpoint_url=endpoint, region_name=REGION, aws_access_key_id="testing",
+                aws_secret_access_key="testing", config=Config(retries={"total_max_attempts": 1})))
+        finally:
+            for proc in (aws, k8s):
+                proc.terminate()
+                proc.wait(60)
+                proc.stdout.close()
+
+    def check_seed(self, facts, aws_auth, client):
+        eks, ec2 = client("eks"), client("ec2")
+        # every fact key other code depends on is still there
+        for key in ("region", "vpc_id", "private_subnet_ids", "public_subnet_ids", "cluster_name", "cluster_arn",
+                    "oidc_issuer", "cluster_security_group_id", "irsa_role_arn", "db_instance_identifier", "db_host",
+                    "db_secret_name", "bucket", "efs_id", "efs_access_point_id", "alb_arn", "alb_dns_name",
+                    "alb_zone_id", "hosted_zone_id", "dns_name"):
+            self.assertIn(key, facts)
+        cluster = eks.describe_cluster(name="blue")["cluster"]
+        self.assertEqual((cluster["version"], facts["cluster_version"]), ("1.32", "1.32"))
+        self.assertIn("1.32", [v["clusterVersion"] for v in eks.describe_cluster_versions()["clusterVersions"]])
+        self.assertEqual(cluster["accessConfig"]["authenticationMode"], "API_AND_CONFIG_MAP")
+        tags = cluster["tags"]
+        self.assertEqual(tags["aws:cloudformation:stack-name"], "eksctl-blue-cluster")
+        self.assertEqual(tags["aws:cloudformation:logical-id"], "ControlPlane")
+        self.assertEqual(tags["aws:cloudformation:stack-id"], facts["cloudformation_stacks"]["cluster"]["stack_id"])
+        self.assertEqual((tags["alpha.eksctl.io/cluster-name"], tags["eksctl.cluster.k8s.io/v1alpha1/cluster-name"]),
+                         ("blue", "blue"))
+        self.assertIn("alpha.eksctl.io/eksctl-version", tags)
+        self.assertEqual(tags["kubeflow.org/deployment"], "blue")
+        self.assertEqual(facts["nodegroup_names"], ["linux-nodes", "ml-nodes"])
+        linux = eks.describe_nodegroup(clusterName="blue", nodegroupName="linux-nodes")["nodegroup"]
+        self.assertEqual((linux["amiType"], linux["instanceTypes"], linux["diskSize"], linux["scalingConfig"]),
+                         ("AL2_x86_64", ["m5.xlarge"], 100, {"minSize": 5, "maxSize": 10, "desiredSize": 5}))
+        self.assertEqual(linux["labels"], {"kubeflow.org/pool": "linux-nodes"})
+        self.assertEqual(linux["taints"], [{"key": "dedicated", "value": "kubeflow", "effect": "PREFER_NO_SCHEDULE"}])
+        ml = eks.describe_nodegroup(clusterName="blue", nodegroupName="ml-nodes")["nodegroup"]
+        self.assertEqual(ml["launchTemplate"], {"id": facts["launch_template_id"], "name": facts["launch_template_name"],
+                                                "version": facts["launch_template_version"]})
+        self.assertIsNone(ml.get("diskSize"))
+        self.assertIsNone(ml.get("instanceTypes"))
+        # No amiType given: EKS's default for 1.30 and later is AL2023.
+        self.assertEqual(ml["amiType"], "AL2023_x86_64_STANDARD")
+        for nodegroup in (linux, ml):
+            self.assertEqual(nodegroup["status"], "ACTIVE")
+            self.assertEqual(nodegroup["tags"]["alpha.eksctl.io/nodegroup-type"], "managed")
+            self.assertEqual(nodegroup["tags"]["alpha.eksctl.io/nodegroup-name"], nodegroup["nodegroupName"])
+            self.assertEqual(nodegroup["tags"]["aws:cloudformation:logical-id"], "ManagedNodeGroup")
+            self.assertEqual(nodegroup["tags"]["aws:cloudformation:stack-name"],
+                             f"eksctl-blue-nodegroup-{nodegroup['nodegroupName']}")
+        version = ec2.describe_launch_template_versions(LaunchTemplateId=facts["launch_template_id"])["LaunchTemplateVersions"][0]
+        data = version["LaunchTemplateData"]
+        self.assertEqual(data["InstanceType"], "m5.2xlarge")
+        self.assertEqual((data["BlockDeviceMappings"][0]["Ebs"]["VolumeSize"], data["BlockDeviceMappings"][0]["Ebs"]["VolumeType"]),
+                         (80, "gp3"))
+        self.assertEqual(sorted(eks.list_addons(clusterName="blue")["addons"]),
+                         ["aws-ebs-csi-driver", "coredns", "kube-proxy", "vpc-cni"])
+        cni = eks.describe_addon(clusterName="blue", addonName="vpc-cni")["addon"]
+        self.assertEqual((cni["status"], cni["serviceAccountRoleArn"]), ("ACTIVE", facts["vpc_cni_role_arn"]))
+        self.assertEqual(json.loads(cni["configurationValues"]), {"env": {"ENABLE_PREFIX_DELEGATION": "true"}})
+        ebs = eks.describe_addon(clusterName="blue", addonName="aws-ebs-csi-driver")["addon"]
+        self.assertEqual((ebs["status"], ebs["serviceAccountRoleArn"]), ("ACTIVE", facts["ebs_csi_role_arn"]))
+        self.assertEqual(eks.describe_addon(clusterName="blue", addonName="coredns")["addon"]["status"], "ACTIVE")
+        entries = eks.list_access_entries(clusterName="blue")["accessEntries"]
+        self.assertEqual(sorted(entries), facts["access_entry_principal_arns"])
+        self.assertTrue({facts["ci_role_arn"], facts["data_team_role_arn"], facts["node_role_arn"]} <= set(entries))
+        ci = eks.list_associated_access_policies(clusterName="blue", principalArn=facts["ci_role_arn"])["associatedAccessPolicies"]
+        self.assertEqual([(p["policyArn"].rsplit("/", 1)[1], p["accessScope"]["type"]) for p in ci],
+                         [("AmazonEKSClusterAdminPolicy", "cluster")])
+        team = eks.list_associated_access_policies(clusterName="blue", principalArn=facts["data_team_role_arn"])
+        scope = team["associatedAccessPolicies"][0]["accessScope"]
+        self.assertEqual((team["associatedAccessPolicies"][0]["policyArn"].rsplit("/", 1)[1], scope["type"],
+                          scope["namespaces"]), ("AmazonEKSViewPolicy", "namespace", facts["data_team_namespaces"]))
+        association = eks.describe_pod_identity_association(
+            clusterName="blue", associationId=facts["pod_identity_association_id"])["association"]
+        self.assertEqual((f"{association['namespace']}/{association['serviceAccount']}", association["roleArn"]),
+                         (facts["pod_identity_service_account"], facts["pod_identity_role_arn"]))
+        # aws-auth in the aws-auth format: the node role, an admin role in system:masters, a user
+        roles = yaml.safe_load(aws_auth["data"]["mapRoles"])
+        users = yaml.safe_load(aws_auth["data"]["mapUsers"])
+        self.assertIn({"groups": ["system:bootstrappers", "system:nodes"], "rolearn": facts["node_role_arn"],
+                       "username": "system:node:{{EC2PrivateDNSName}}"}, roles)
+        self.assertIn(["system:masters"], [r["groups"] for r in roles if r["rolearn"] == facts["aws_auth_admin_role_arn"]])
+        self.assertEqual([u["userarn"] for u in users], [facts["aws_auth_user_arn"]])
 
     def test_efs_pending_and_mount_targets(self):
         self.set_pending({"efs": 1})
