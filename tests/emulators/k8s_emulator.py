@@ -7,6 +7,9 @@ Run:  .venv/bin/python tests/emulators/k8s_emulator.py --port 8001 [--host 127.0
 It prints ``ready http://HOST:PORT`` once it serves, and exits on SIGTERM/SIGINT.
 Plain HTTP, no authentication (any bearer token is accepted), in-memory state only.
 
+Test control (not part of the Kubernetes API): ``GET /_kf/health``; ``GET|POST /_kf/config`` with
+a JSON body of ``deployment_ready_seconds`` (Deployments become Available after this delay).
+
 Built on kmock (https://github.com/nolar/kmock, pinned kmock==0.8). What comes from kmock:
 
 * ``kmock.Server`` — the aiohttp-based HTTP server that listens on host:port;
@@ -29,7 +32,13 @@ What this file adds (kmock 0.8 lacks it; each is marked "GAP:" below):
 * PUT with optimistic concurrency, the four PATCH types, server-side apply, dry-run;
 * label/field selectors, namespace existence checks, namespace cascade deletion;
 * /status and /scale subresources, a tiny Deployment/StatefulSet/CRD "controller";
-* watch streams with resourceVersion replay and timeoutSeconds.
+* watch streams with resourceVersion replay and timeoutSeconds;
+* admission webhooks (Validating/MutatingWebhookConfiguration): a matching write is refused with the
+  real "failed calling webhook" InternalError while the webhook's Service has no ready endpoints
+  (no Service, or no Available Deployment behind it), unless failurePolicy is Ignore.
+
+Each behaviour cites its source (kubernetes.io, the kube-apiserver source, or a GitHub issue
+showing a real server's answer) where it is implemented.
 """
 
 import argparse
@@ -85,6 +94,14 @@ MERGE_KEYS = ('name', 'containerPort', 'mountPath', 'devicePath', 'port', 'ip', 
               'topologyKey', 'key')
 
 INITIAL_EVENTS_END = 'k8s.io/initial-events-end'
+
+# The kinds that admission webhooks are never called for, so that a broken webhook cannot lock
+# its own configuration: rules.IsExemptAdmissionConfigurationResource in kube-apiserver
+# (staging/src/k8s.io/apiserver/pkg/admission/plugin/webhook/predicates/rules/rules.go).
+WEBHOOK_EXEMPT_KINDS = {'ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration',
+                        'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding',
+                        'MutatingAdmissionPolicy', 'MutatingAdmissionPolicyBinding'}
+WEBHOOK_CONFIGS = ('mutatingwebhookconfigurations', 'validatingwebhookconfigurations')
 
 
 def now_rfc3339() -> str:
@@ -318,6 +335,50 @@ def match_fields(obj: JSON, reqs: list[tuple[str, bool, str]]) -> bool:
     return True
 
 
+def match_label_selector(selector: JSON | None, labels: JSON) -> bool:
+    """A metav1.LabelSelector (matchLabels AND matchExpressions In/NotIn/Exists/DoesNotExist); an
+    empty or absent selector selects everything, and NotIn/DoesNotExist select objects lacking the
+    key (https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#resources-that-support-set-based-requirements)."""
+    if not selector:
+        return True
+    for key, val in (selector.get('matchLabels') or {}).items():
+        if labels.get(key) != val:
+            return False
+    for expr in selector.get('matchExpressions') or []:
+        key, op, values = expr.get('key'), expr.get('operator'), expr.get('values') or []
+        ok = {'In': key in labels and labels.get(key) in values,
+              'NotIn': key not in labels or labels.get(key) not in values,
+              'Exists': key in labels, 'DoesNotExist': key not in labels}.get(op, False)
+        if not ok:
+            return False
+    return True
+
+
+def field_error(kind: str, field: str, value: Any = None, detail: str = '') -> tuple[str, str, str]:
+    """One field.Error of k8s.io/apimachinery/pkg/util/validation/field (errors.go), as
+    (cause reason, field, body): body is what Error() prints after "<field>: "."""
+    if kind == 'Required':
+        return 'FieldValueRequired', field, 'Required value' + (f': {detail}' if detail else '')
+    shown = ('true' if value else 'false') if isinstance(value, bool) else \
+        str(value) if isinstance(value, (int, float)) else json.dumps(value)
+    if kind == 'NotSupported':
+        return 'FieldValueNotSupported', field, f'Unsupported value: {shown}: supported values: {detail}'
+    if kind == 'Duplicate':
+        return 'FieldValueDuplicate', field, f'Duplicate value: {shown}'
+    return 'FieldValueInvalid', field, f'Invalid value: {shown}' + (f': {detail}' if detail else '')
+
+
+DNS1123_SUBDOMAIN = re.compile(r'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')
+DNS1123_SUBDOMAIN_MSG = ("a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or "
+                         "'.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used "
+                         "for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')")
+
+
+def is_dns1123_subdomain(value: str) -> bool:
+    """k8s.io/apimachinery/pkg/util/validation IsDNS1123Subdomain."""
+    return len(value) <= 253 and DNS1123_SUBDOMAIN.fullmatch(value) is not None
+
+
 def get_path(obj: JSON, dotted: str) -> Any:
     val: Any = obj
     for step in dotted.strip('.').split('.'):
@@ -471,6 +532,10 @@ class KfKubernetesEmulator(kmock.KubernetesEmulator):
         self.applied: dict[tuple[Any, ...], JSON] = {}  # (key, manager) -> last applied config
         self.timers: dict[tuple[Any, ...], asyncio.TimerHandle] = {}
         self.closing = False
+        # Indexes of the few kinds consulted on every write (kept by _put/_remove), so that a write
+        # does not scan the whole store: webhook configurations by (plural, name).
+        self.webhook_configs: dict[tuple[str, str], JSON] = {}
+        self.serving: dict[tuple[str | None, str], JSON] = {}  # Deployments with ready pods -> pod labels
 
         # The built-in resources come from kmock's bundled discovery catalogue.
         self.resources.load_bundled()
@@ -504,11 +569,35 @@ class KfKubernetesEmulator(kmock.KubernetesEmulator):
         else:
             self.objects[key].create(copy.deepcopy(obj))  # appends a version to kmock's history
             del self.objects[key].history[:-20]  # keep the memory bounded for long demos
+        self._index(res, obj, present=True)
 
     def _remove(self, res: Res, obj: JSON) -> None:
         key = self._key(res, obj['metadata'].get('namespace'), obj['metadata']['name'])
         self.objects[key].delete()  # kmock's soft-deletion (history is retained)
         self.applied = {k: v for k, v in self.applied.items() if k[0] != key}
+        self._index(res, obj, present=False)
+
+    def _index(self, res: Res, obj: JSON, present: bool) -> None:
+        if res.group == 'admissionregistration.k8s.io' and res.plural in WEBHOOK_CONFIGS:
+            key = (res.plural, obj['metadata']['name'])
+            if present:
+                self.webhook_configs[key] = copy.deepcopy(obj)
+            else:
+                self.webhook_configs.pop(key, None)
+        elif (res.group, res.plural) == ('apps', 'deployments'):
+            # A Deployment that had ready pods keeps serving through a rolling update of its
+            # template (by default at most 25% unavailable: kubernetes.io/docs/concepts/workloads/
+            # controllers/deployment/#updating-a-deployment), even while the emulator reports it
+            # Progressing/not Available; scaled to 0 or deleted, it serves nothing.
+            key = (obj['metadata'].get('namespace'), obj['metadata']['name'])
+            status = obj.get('status') or {}
+            if not present or not (obj.get('spec') or {}).get('replicas', 1):
+                self.serving.pop(key, None)
+            elif key in self.serving or (self._deployment_is_ready(status) and (status.get('readyReplicas') or 0) > 0):
+                # (the pods of the current template, once rolled out; until then the old ones: same labels
+                # in practice, as the Deployment's selector must match both)
+                self.serving[key] = ((((obj.get('spec') or {}).get('template') or {}).get('metadata') or {})
+                                     .get('labels') or {})
 
     def _list(self, res: Res, namespace: str | None) -> list[JSON]:
         group_plural = kmock.resource(res.group, None, res.plural)
@@ -601,8 +690,11 @@ class KfKubernetesEmulator(kmock.KubernetesEmulator):
                 body = json.loads(await raw.read() or b'{}')
                 if 'deployment_ready_seconds' in body:
                     self.deployment_ready_seconds = float(body['deployment_ready_seconds'])
-            return self._json({'deployment_ready_seconds': self.deployment_ready_seconds})
+            return self._json(self._kf_config())
         raise ApiError(404, 'NotFound', 'the server could not find the requested resource')
+
+    def _kf_config(self) -> JSON:
+        return {'deployment_ready_seconds': self.deployment_ready_seconds}
 
     # --- discovery (GAP: kmock's gives subresources the parent's kind & verbs; no CRDs) ---------
 
@@ -652,6 +744,69 @@ class KfKubernetesEmulator(kmock.KubernetesEmulator):
                 resources.append(sub_entry)
         return {'kind': 'APIResourceList', 'apiVersion': 'v1',
                 'groupVersion': f'{group}/{version}' if group else version, 'resources': resources}
+
+    # --- Service endpoints: the backend of webhooks ----------------------------------------------------
+
+    def _has_endpoints(self, svc: JSON) -> bool:
+        """Whether a Service has a ready address. For a selector, the endpoints controller lists the
+        ready pods it selects (https://kubernetes.io/docs/concepts/services-networking/service/#defining-a-service);
+        the emulator has no pods for workloads, so a Deployment whose pod template the selector
+        matches and that has become Available with a ready replica (and still has replicas: see
+        self.serving), likewise a ready StatefulSet/ReplicaSet/DaemonSet, or a Pod object with
+        condition Ready=True, stands for them.
+        Without a selector, the Endpoints object of the same name is taken as written
+        (https://kubernetes.io/docs/concepts/services-networking/service/#services-without-selectors)."""
+        ns, sspec = svc['metadata'].get('namespace'), svc.get('spec') or {}
+        selector = sspec.get('selector') or {}
+        if not selector:
+            eps = self._get(self._res('', 'v1', 'endpoints'), ns, svc['metadata']['name'])
+            return any(ss.get('addresses') for ss in (eps or {}).get('subsets') or [])
+
+        def selects(labels: JSON | None) -> bool:
+            return all((labels or {}).get(k) == v for k, v in selector.items())
+
+        def template_labels(obj: JSON) -> JSON | None:
+            return (((obj.get('spec') or {}).get('template') or {}).get('metadata') or {}).get('labels')
+
+        if any(key[0] == ns and selects(labels) for key, labels in self.serving.items()):
+            return True
+        def ready_count(o: JSON, fld: str) -> int:
+            return int((o.get('status') or {}).get(fld) or 0)
+
+        def pod_ready(o: JSON) -> bool:
+            return any(c.get('type') == 'Ready' and c.get('status') == 'True'
+                       for c in (o.get('status') or {}).get('conditions') or [])
+
+        checks = {'statefulsets': ('apps', lambda o: selects(template_labels(o)) and ready_count(o, 'readyReplicas') > 0),
+                  'replicasets': ('apps', lambda o: selects(template_labels(o)) and ready_count(o, 'readyReplicas') > 0),
+                  'daemonsets': ('apps', lambda o: selects(template_labels(o)) and ready_count(o, 'numberReady') > 0),
+                  'pods': ('', lambda o: selects(o['metadata'].get('labels')) and pod_ready(o))}
+        for (r, ons, _), stored in self.objects.items():  # one pass, no copies: this runs on admitted writes
+            if ons != ns or r.plural not in checks:
+                continue
+            group, check = checks[r.plural]
+            if r.group == group and not stored.deleted and not stored.raw['metadata'].get('deletionTimestamp') \
+                    and check(stored.raw):
+                return True
+        return False
+
+    def _resolve_service(self, namespace: str, name: str, port: int) -> str | None:
+        """None if the Service can be dialled, else the error of the API server's endpoint resolver
+        (ResolveEndpoints in staging/src/k8s.io/apiserver/pkg/util/proxy/proxy.go; the lister's
+        NotFound reads `service "x" not found`, e.g. istio's `service "istiod" not found`)."""
+        svc = self._get(self._res('', 'v1', 'services'), namespace, name)
+        if svc is None:
+            return f'service "{name}" not found'
+        sspec = svc.get('spec') or {}
+        if not any(p.get('port') == port for p in sspec.get('ports') or []):
+            return f'no service port {port} found for service "{name}"'
+        if sspec.get('type', 'ClusterIP') not in ('ClusterIP', 'LoadBalancer', 'NodePort'):
+            return f'unsupported service type "{sspec.get("type")}"'
+        if not sspec.get('selector') and self._get(self._res('', 'v1', 'endpoints'), namespace, name) is None:
+            return f'endpoints "{name}" not found'
+        if not self._has_endpoints(svc):
+            return f'no endpoints available for service "{name}"'
+        return None
 
     # --- OpenAPI v3 (GAP: kmock has none) -----------------------------------------------------------
     # kubectl (apply, create, replace) asks /openapi/v3 whether the server supports the
@@ -907,6 +1062,19 @@ class KfKubernetesEmulator(kmock.KubernetesEmulator):
             self._validate_crd(obj)
 
     @staticmethod
+    def _raise_invalid(res: Res, name: str, errors: list[tuple[str, str, str]]) -> None:
+        """apierrors.NewInvalid: `<Kind>.<group> "<name>" is invalid: <err>`, or `[<err>, <err>]`
+        for several (utilerrors aggregate), with one cause per field error."""
+        if not errors:
+            return
+        texts = [f'{f}: {body}' for _, f, body in errors]
+        what = f'{res.kind}.{res.group}' if res.group else res.kind
+        joined = texts[0] if len(texts) == 1 else '[' + ', '.join(texts) + ']'
+        raise ApiError(422, 'Invalid', f'{what} "{name}" is invalid: {joined}',
+                       {'name': name, 'group': res.group, 'kind': res.kind,
+                        'causes': [{'reason': r, 'message': body, 'field': f} for r, f, body in errors]})
+
+    @staticmethod
     def _invalid(res: Res, name: str, field: str, msg: str) -> ApiError:
         what = f'{res.kind}.{res.group}' if res.group else res.kind
         return ApiError(422, 'Invalid', f'{what} "{name}" is invalid: {field}: {msg}',
@@ -926,6 +1094,192 @@ class KfKubernetesEmulator(kmock.KubernetesEmulator):
         if not spec.get('versions'):
             raise self._invalid(res, name, 'spec.versions', 'Invalid value: must have exactly one version marked as storage version')
 
+    def _validate_webhook_config(self, res: Res, obj: JSON) -> None:
+        """ValidateValidatingWebhookConfiguration / ValidateMutatingWebhookConfiguration for v1
+        (pkg/apis/admissionregistration/validation/validation.go, ValidateWebhookService in
+        staging/src/k8s.io/apiserver/pkg/util/webhook/validation.go); matchConditions (CEL) and
+        label-selector syntax are not checked."""
+        name = (obj.get('metadata') or {}).get('name', '')
+        errors: list[tuple[str, str, str]] = []
+        seen: set[str] = set()
+        for i, hook in enumerate(obj.get('webhooks') or []):
+            at = f'webhooks[{i}]'
+            hname = hook.get('name') or ''
+            if not hname:
+                errors.append(field_error('Required', f'{at}.name'))
+            elif not is_dns1123_subdomain(hname):
+                errors.append(field_error('Invalid', f'{at}.name', hname, DNS1123_SUBDOMAIN_MSG))
+            elif len(hname.split('.')) < 3:
+                errors.append(field_error('Invalid', f'{at}.name', hname,
+                                          'should be a domain with at least three segments separated by dots'))
+            for j, rule in enumerate(hook.get('rules') or []):
+                rat = f'{at}.rules[{j}]'
+                ops = rule.get('operations') or []
+                if not ops:
+                    errors.append(field_error('Required', f'{rat}.operations'))
+                for k, op in enumerate(ops):
+                    if op not in ('*', 'CREATE', 'UPDATE', 'DELETE', 'CONNECT'):
+                        errors.append(field_error('NotSupported', f'{rat}.operations[{k}]', op,
+                                                  '"*", "CONNECT", "CREATE", "DELETE", "UPDATE"'))
+                for fld in ('apiGroups', 'apiVersions', 'resources'):
+                    if not rule.get(fld):
+                        errors.append(field_error('Required', f'{rat}.{fld}'))
+                if rule.get('scope') is not None and rule['scope'] not in ('*', 'Cluster', 'Namespaced'):
+                    errors.append(field_error('NotSupported', f'{rat}.scope', rule['scope'],
+                                              '"*", "Cluster", "Namespaced"'))
+            for fld, allowed in (('failurePolicy', ('Fail', 'Ignore')), ('matchPolicy', ('Equivalent', 'Exact'))):
+                if hook.get(fld) is not None and hook[fld] not in allowed:
+                    errors.append(field_error('NotSupported', f'{at}.{fld}', hook[fld],
+                                              ', '.join(f'"{a}"' for a in allowed)))
+            if hook.get('sideEffects') is None:
+                errors.append(field_error('Required', f'{at}.sideEffects', detail='must specify one of None, NoneOnDryRun'))
+            elif hook['sideEffects'] not in ('None', 'NoneOnDryRun'):
+                errors.append(field_error('NotSupported', f'{at}.sideEffects', hook['sideEffects'],
+                                          '"None", "NoneOnDryRun"'))
+            timeout = hook.get('timeoutSeconds')
+            if timeout is not None and not 1 <= timeout <= 30:
+                errors.append(field_error('Invalid', f'{at}.timeoutSeconds', timeout,
+                                          'the timeout value must be between 1 and 30 seconds'))
+            cc = hook.get('clientConfig') or {}
+            if ('url' in cc) == ('service' in cc):
+                errors.append(field_error('Required', f'{at}.clientConfig', detail='exactly one of url or service is required'))
+            elif 'service' in cc:
+                sat, svc = f'{at}.clientConfig.service', cc['service'] or {}
+                if not svc.get('name'):
+                    errors.append(field_error('Required', f'{sat}.name', detail='service name is required'))
+                if not svc.get('namespace'):
+                    errors.append(field_error('Required', f'{sat}.namespace', detail='service namespace is required'))
+                path = svc.get('path')
+                if path and path != '/':
+                    if not path.startswith('/'):
+                        errors.append(field_error('Invalid', f'{sat}.path', path, "must start with a '/'"))
+                    steps = path[1:][:-1] if path[1:].endswith('/') else path[1:]
+                    for n, step in enumerate(steps.split('/')):
+                        if not step:
+                            errors.append(field_error('Invalid', f'{sat}.path', path, f'segment[{n}] may not be empty'))
+                        elif not is_dns1123_subdomain(step):
+                            errors.append(field_error('Invalid', f'{sat}.path', path,
+                                                      f'segment[{n}]: {DNS1123_SUBDOMAIN_MSG}'))
+            versions = hook.get('admissionReviewVersions') or []
+            if not versions:
+                errors.append(field_error('Required', f'{at}.admissionReviewVersions', detail='must specify one of v1, v1beta1'))
+            elif not set(versions) & {'v1', 'v1beta1'}:
+                errors.append(field_error('Invalid', f'{at}.admissionReviewVersions', versions,
+                                          'must include at least one of v1, v1beta1'))
+            if hname and hname in seen:
+                errors.append(field_error('Duplicate', f'{at}.name', hname))
+            seen.add(hname)
+        self._raise_invalid(res, name, errors)
+
+    # --- admission webhooks (the MutatingAdmissionWebhook and ValidatingAdmissionWebhook plugins) ----
+
+    def _admit(self, res: Res, operation: str, namespace: str | None, obj: JSON | None, old: JSON | None,
+               sub: str | None = None, phases: tuple[str, ...] = ('mutating', 'validating')) -> None:
+        """Call the webhooks whose configuration matches this request, the way kube-apiserver decides
+        it (ShouldCallHook in staging/src/k8s.io/apiserver/pkg/admission/plugin/webhook/generic/webhook.go):
+        namespaceSelector, then objectSelector, then the rules (with matchPolicy Equivalent, the
+        v1 default, also any other served version of the same resource). Mutating webhooks run
+        first, in configuration-name order, then the validating ones (kubernetes.io/docs/reference/
+        access-authn-authz/extensible-admission-controllers/). The emulator cannot send the
+        AdmissionReview over HTTPS, so a webhook's backend stands for it: a `clientConfig.url` is
+        taken as reachable (nothing to check here) and admits; a `clientConfig.service` admits when
+        that Service resolves to a ready endpoint (see _resolve_service / _has_endpoints), unchanged
+        (a mutating webhook's patch cannot be emulated). Otherwise the call fails like the real
+        one and the request is refused unless failurePolicy is Ignore (v1 default: Fail)."""
+        if not self.webhook_configs:
+            return
+        kind = 'Scale' if sub == 'scale' else res.kind
+        if res.group == 'admissionregistration.k8s.io' and kind in WEBHOOK_EXEMPT_KINDS:
+            return  # rules.IsExemptAdmissionConfigurationResource
+        is_ns = (res.group, res.plural) == ('', 'namespaces')  # rules.go compares the resource, not the subresource
+        # attr.GetNamespace(): the namespace of a namespaced request, the name for a Namespace itself.
+        req_ns = (((obj or old or {}).get('metadata') or {}).get('name') if (res.group, res.plural) == ('', 'namespaces')
+                  else namespace if res.namespaced else None) or ''
+        for phase in phases:
+            plural = f'{phase}webhookconfigurations'
+            for (p, _), config in sorted(self.webhook_configs.items(), key=lambda kv: kv[0][1]):
+                if p != plural:
+                    continue
+                for hook in config.get('webhooks') or []:
+                    if self._should_call(hook, res, operation, req_ns, is_ns, obj, old, sub):
+                        self._call_webhook(hook)
+
+    def _should_call(self, hook: JSON, res: Res, operation: str, req_ns: str, is_ns: bool,
+                     obj: JSON | None, old: JSON | None, sub: str | None) -> bool:
+        # namespaceSelector (predicates/namespace/matcher.go): cluster-scoped objects other than
+        # namespaces are never exempted; a Namespace being created/updated is matched on its own labels.
+        if req_ns or (res.group, res.plural) == ('', 'namespaces'):
+            if hook.get('namespaceSelector'):
+                if (res.group, res.plural) == ('', 'namespaces') and not sub and operation in ('CREATE', 'UPDATE'):
+                    ns_labels = ((obj or {}).get('metadata') or {}).get('labels') or {}
+                else:
+                    ns_obj = self._get(self._res('', 'v1', 'namespaces'), None, req_ns)
+                    if ns_obj is None:
+                        raise ApiError(404, 'NotFound', f'namespaces "{req_ns}" not found',
+                                       {'name': req_ns, 'kind': 'namespaces'})
+                    ns_labels = ns_obj['metadata'].get('labels') or {}
+                if not match_label_selector(hook['namespaceSelector'], ns_labels):
+                    return False
+        # objectSelector (predicates/object/matcher.go): the new or the old object's labels.
+        if hook.get('objectSelector'):
+            if not any(o is not None and match_label_selector(hook['objectSelector'],
+                                                              (o.get('metadata') or {}).get('labels') or {})
+                       for o in (obj, old)):
+                return False
+        versions = [res.version]
+        if hook.get('matchPolicy', 'Equivalent') == 'Equivalent':
+            versions += sorted({v for (g, v, p) in self.served if (g, p) == (res.group, res.plural) and v != res.version})
+        return any(self._rule_matches(rule, operation, res.group, v, res.plural, sub or '', req_ns, is_ns)
+                   for rule in hook.get('rules') or [] for v in versions)
+
+    @staticmethod
+    def _rule_matches(rule: JSON, operation: str, group: str, version: str, plural: str, sub: str,
+                      req_ns: str, is_ns: bool) -> bool:
+        """rules.Matcher (predicates/rules/rules.go): scope, operations, apiGroups, apiVersions and
+        resources, where "*" is every resource but no subresource, "*/*" everything, "pods/*" and
+        "*/status" the obvious (docs: extensible-admission-controllers/#matching-requests-rules)."""
+        scope = rule.get('scope') or '*'
+        if scope == 'Namespaced' and (is_ns or not req_ns):
+            return False
+        if scope == 'Cluster' and not (is_ns or not req_ns):
+            return False
+        if scope not in ('*', 'Namespaced', 'Cluster'):
+            return False
+        if not any(op in ('*', operation) for op in rule.get('operations') or []):
+            return False
+        if not any(g in ('*', group) for g in rule.get('apiGroups') or []):
+            return False
+        if not any(v in ('*', version) for v in rule.get('apiVersions') or []):
+            return False
+        for entry in rule.get('resources') or []:
+            r, _, s = entry.partition('/')
+            if r in ('*', plural) and s in ('*', sub):
+                return True
+        return False
+
+    def _call_webhook(self, hook: JSON) -> None:
+        cc = hook.get('clientConfig') or {}
+        svc = cc.get('service')
+        if not svc:
+            return  # clientConfig.url: an external endpoint, taken as reachable
+        port = svc.get('port') or 443
+        err = self._resolve_service(svc.get('namespace', ''), svc.get('name', ''), port)
+        if err is None:
+            return
+        if hook.get('failurePolicy', 'Fail') == 'Ignore':
+            return  # "Failed calling webhook, failing open" (validating/dispatcher.go)
+        # The request URL the webhook client builds (staging/src/k8s.io/apiserver/pkg/util/webhook/client.go:
+        # https://<svc>.<ns>.svc:<port><path>, "/" for an empty path, ?timeout=<timeoutSeconds, default 10>s),
+        # wrapped in ErrCallingWebhook and apierrors.NewInternalError (validating/dispatcher.go, util/webhook/error.go),
+        # e.g. spinframework/spin-operator#179, kubeflow/kubeflow#4835 (EKS, istio-galley):
+        # Internal error occurred: failed calling webhook "mspinapp.kb.io": failed to call webhook: Post
+        # "https://spin-operator-webhook-service.spin-operator.svc:443/mutate-...?timeout=10s": no endpoints
+        # available for service "spin-operator-webhook-service"
+        url = (f'https://{svc.get("name")}.{svc.get("namespace")}.svc:{port}{svc.get("path") or "/"}'
+               f'?timeout={hook.get("timeoutSeconds") or 10}s')
+        reason = f'failed calling webhook "{hook.get("name")}": failed to call webhook: Post "{url}": {err}'
+        raise ApiError(500, 'InternalError', f'Internal error occurred: {reason}', {'causes': [{'message': reason}]})
+
     def _do_create(self, res: Res, namespace: str | None, obj: Any, params: Any,
                    raw: aiohttp.web.BaseRequest) -> tuple[JSON, int]:
         self._validate(res, obj)
@@ -943,6 +1297,7 @@ class KfKubernetesEmulator(kmock.KubernetesEmulator):
                                     'message': 'Required value: name or generateName is required'}]})
         namespace = self._check_namespace(res, namespace, obj)
         name = meta['name']
+        self._admit(res, 'CREATE', namespace, obj, None)  # admission runs before the store's Create
         if self._get(res, namespace, name) is not None:
             raise ApiError(409, 'AlreadyExists', f'{res.qualified} "{name}" already exists', res.details(name))
         if res.has('status') and not self._synthesised_status(res):
@@ -1041,6 +1396,7 @@ class KfKubernetesEmulator(kmock.KubernetesEmulator):
             replicas = ((obj or {}).get('spec') or {}).get('replicas')
             new = copy.deepcopy(old)
             new.setdefault('spec', {})['replicas'] = replicas
+            self._admit(res, 'UPDATE', namespace, new, old, sub)
             out = self._commit_update(res, old, new, None, self._manager(raw, params), 'Update',
                                       {'spec': {'replicas': replicas}}, params.get('dryRun') == 'All')
             return self._scale_of(res, out), 200
@@ -1052,11 +1408,15 @@ class KfKubernetesEmulator(kmock.KubernetesEmulator):
             raise ApiError(400, 'BadRequest', 'the namespace of the provided object does not match '
                                               'the namespace sent on the request')
         old = self._existing(res, namespace, name)
+        # Mutating admission runs inside the store's UpdatedObject, before the resourceVersion
+        # check; validating admission after it (registry/generic/registry/store.go, Update).
+        self._admit(res, 'UPDATE', namespace, obj, old, sub, ('mutating',))
         given_rv = meta.get('resourceVersion')
         if given_rv and given_rv != old['metadata']['resourceVersion']:
             raise ApiError(409, 'Conflict', f'Operation cannot be fulfilled on {res.qualified} "{name}": '
                                             'the object has been modified; please apply your changes '
                                             'to the latest version and try again', res.details(name))
+        self._admit(res, 'UPDATE', namespace, obj, old, sub, ('validating',))
         new = copy.deepcopy(obj)
         new.setdefault('metadata', {})['name'] = name
         out = self._commit_update(res, old, new, sub, self._manager(raw, params), 'Update', obj,
@@ -1086,6 +1446,7 @@ class KfKubernetesEmulator(kmock.KubernetesEmulator):
                 # Server-side apply creates the object when it is absent.
                 applied.setdefault('metadata', {})['name'] = name
                 namespace = self._check_namespace(res, namespace, applied)
+                self._admit(res, 'CREATE', namespace, applied, None)
                 created = self._store_new(res, namespace, applied, manager, 'Apply', dry, applied)
                 if not dry:
                     self.applied[self._key(res, namespace, name), manager, sub] = copy.deepcopy(applied)
@@ -1101,6 +1462,7 @@ class KfKubernetesEmulator(kmock.KubernetesEmulator):
                 applied_body.pop('status', None)
             new = strategic_merge(old, applied_body, keyed_lists=not res.custom)
             prune_unapplied(new, self.applied.get(akey), applied_body)
+            self._admit(res, 'UPDATE', namespace, new, old, sub)
             out = self._commit_update(res, old, new, sub, manager, 'Apply', applied_body, dry)
             if not dry:
                 self.applied[akey] = copy.deepcopy(applied_body)
@@ -1138,19 +1500,23 @@ class KfKubernetesEmulator(kmock.KubernetesEmulator):
             replicas = (new.get('spec') or {}).get('replicas')
             upd = copy.deepcopy(old)
             upd.setdefault('spec', {})['replicas'] = replicas
+            self._admit(res, 'UPDATE', namespace, upd, old, sub)
             out = self._commit_update(res, old, upd, None, manager, 'Update', {'spec': {'replicas': replicas}}, dry)
             return self._scale_of(res, out), 200
+        self._admit(res, 'UPDATE', namespace, new, old, sub, ('mutating',))
         given_rv = (new.get('metadata') or {}).get('resourceVersion')
         if given_rv and given_rv != old['metadata']['resourceVersion']:
             raise ApiError(409, 'Conflict', f'Operation cannot be fulfilled on {res.qualified} "{name}": '
                                             'the object has been modified; please apply your changes '
                                             'to the latest version and try again', res.details(name))
+        self._admit(res, 'UPDATE', namespace, new, old, sub, ('validating',))
         out = self._commit_update(res, old, new, sub, manager, 'Update',
                                   patch if isinstance(patch, dict) else new, dry)
         return self._out(res, out), 200
 
     def _do_delete(self, res: Res, namespace: str | None, name: str, params: Any) -> JSON:
         obj = self._existing(res, namespace, name)
+        self._admit(res, 'DELETE', namespace, None, obj)
         if params.get('dryRun') == 'All':
             return self._out(res, obj)
         meta = obj['metadata']
@@ -1199,6 +1565,9 @@ class KfKubernetesEmulator(kmock.KubernetesEmulator):
     def _controller(self, res: Res, obj: JSON, old: JSON | None) -> None:
         """Server-populated fields, computed synchronously inside the write (before storing)."""
         gp = (res.group, res.plural)
+        if gp == ('admissionregistration.k8s.io', 'validatingwebhookconfigurations') or \
+                gp == ('admissionregistration.k8s.io', 'mutatingwebhookconfigurations'):
+            self._validate_webhook_config(res, obj)
         if gp == ('', 'secrets') and isinstance(obj.get('stringData'), dict):
             import base64  # the server folds stringData into data
             data = obj.setdefault('data', {}) or {}

@@ -364,5 +364,229 @@ class RawHttpTest(EmulatorTestCase):
         self.http('POST', '/_kf/config', {'deployment_ready_seconds': 0})
 
 
+
+WIDGET_CRD = {'apiVersion': 'apiextensions.k8s.io/v1', 'kind': 'CustomResourceDefinition',
+              'metadata': {'name': 'widgets.example.com'},
+              'spec': {'group': 'example.com', 'scope': 'Namespaced',
+                       'names': {'plural': 'widgets', 'kind': 'Widget'},
+                       'versions': [{'name': 'v1', 'served': True, 'storage': True,
+                                     'schema': {'openAPIV3Schema': {'type': 'object',
+                                                                    'x-kubernetes-preserve-unknown-fields': True}}}]}}
+
+
+def webhook_config(kind: str, name: str, hook: dict) -> dict:
+    base = {'admissionReviewVersions': ['v1'], 'sideEffects': 'None'}
+    return {'apiVersion': 'admissionregistration.k8s.io/v1', 'kind': kind, 'metadata': {'name': name},
+            'webhooks': [{**base, **hook}]}
+
+
+def backend(namespace: str, name: str) -> tuple[dict, dict]:
+    """A webhook's Service and the Deployment whose pods it selects."""
+    labels = {'app': name}
+    svc = {'apiVersion': 'v1', 'kind': 'Service', 'metadata': {'name': name, 'namespace': namespace},
+           'spec': {'selector': labels, 'ports': [{'name': 'https', 'port': 443, 'targetPort': 9443}]}}
+    dep = {'apiVersion': 'apps/v1', 'kind': 'Deployment', 'metadata': {'name': name, 'namespace': namespace},
+           'spec': {'replicas': 1, 'selector': {'matchLabels': labels},
+                    'template': {'metadata': {'labels': labels},
+                                 'spec': {'containers': [{'name': 'webhook', 'image': 'webhook:1'}]}}}}
+    return svc, dep
+
+
+def widget(name: str, namespace: str = 'apps') -> dict:
+    return {'apiVersion': 'example.com/v1', 'kind': 'Widget', 'metadata': {'name': name, 'namespace': namespace}}
+
+
+class AdmissionWebhookTest(EmulatorTestCase):
+    """ValidatingWebhookConfiguration / MutatingWebhookConfiguration: a webhook whose Service has no
+    ready endpoints refuses the matching writes like kube-apiserver does, until its Deployment is
+    Available."""
+    ready_seconds = '2'
+
+    @classmethod
+    def setUpClass(cls) -> None:
+        super().setUpClass()
+        for ns in ('hooks', 'apps', 'quiet'):
+            labels = {'webhooks': 'off'} if ns == 'quiet' else {}
+            cls.http(cls, 'POST', '/api/v1/namespaces', {'metadata': {'name': ns, 'labels': labels}})
+        cls.http(cls, 'POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', WIDGET_CRD)
+
+    def wait_available(self, namespace: str, name: str) -> None:
+        self.kubectl('wait', '--for=condition=Available', f'deployment/{name}', '-n', namespace, '--timeout=15s')
+
+    def test_01_refused_without_endpoints_then_admitted(self) -> None:
+        hook = {'name': 'vwidget.example.com', 'failurePolicy': 'Fail',
+                'clientConfig': {'service': {'namespace': 'hooks', 'name': 'widget-webhook', 'path': '/validate-widget'}},
+                'rules': [{'apiGroups': ['example.com'], 'apiVersions': ['v1'], 'operations': ['CREATE', 'UPDATE'],
+                           'resources': ['widgets'], 'scope': 'Namespaced'}],
+                'namespaceSelector': {'matchExpressions': [{'key': 'webhooks', 'operator': 'NotIn', 'values': ['off']}]}}
+        code, _ = self.http('POST', '/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations',
+                            webhook_config('ValidatingWebhookConfiguration', 'widget-validator', hook))
+        self.assertEqual(code, 201)
+        url = 'https://widget-webhook.hooks.svc:443/validate-widget?timeout=10s'
+
+        code, err = self.http('POST', '/apis/example.com/v1/namespaces/apps/widgets', widget('w0'))
+        self.assertEqual((code, err['reason']), (500, 'InternalError'))
+        self.assertEqual(err['message'], 'Internal error occurred: failed calling webhook "vwidget.example.com": '
+                                         f'failed to call webhook: Post "{url}": service "widget-webhook" not found')
+
+        svc, dep = backend('hooks', 'widget-webhook')
+        self.assertEqual(self.http('POST', '/api/v1/namespaces/hooks/services', svc)[0], 201)
+        self.assertEqual(self.http('POST', '/apis/apps/v1/namespaces/hooks/deployments', dep)[0], 201)
+        code, err = self.http('POST', '/apis/example.com/v1/namespaces/apps/widgets', widget('w1'))
+        expected = ('Internal error occurred: failed calling webhook "vwidget.example.com": failed to call webhook: '
+                    f'Post "{url}": no endpoints available for service "widget-webhook"')
+        self.assertEqual((code, err['kind'], err['status'], err['reason'], err['message']),
+                         (500, 'Status', 'Failure', 'InternalError', expected))
+        self.assertEqual(err['details']['causes'], [{'message': expected[len('Internal error occurred: '):]}])
+        self.assertEqual(self.http('GET', '/apis/example.com/v1/namespaces/apps/widgets/w1')[0], 404)
+        # kubectl shows it as the real server's answer.
+        out = self.kubectl('create', '-f', '-', stdin=json.dumps(widget('w1')), check=False)
+        self.assertNotEqual(out.returncode, 0)
+        self.assertIn(f'Error from server (InternalError): error when creating "STDIN": {expected}', out.stderr)
+
+        # Not matched: another resource, a namespace the namespaceSelector leaves out, a dry run of a ConfigMap.
+        self.assertEqual(self.http('POST', '/api/v1/namespaces/apps/configmaps', {'metadata': {'name': 'c'}})[0], 201)
+        self.assertEqual(self.http('POST', '/apis/example.com/v1/namespaces/quiet/widgets', widget('q', 'quiet'))[0], 201)
+        # Matched also on UPDATE (a merge patch of the widget admitted above).
+        code, err = self.http('PATCH', '/apis/example.com/v1/namespaces/quiet/widgets/q', {'spec': {'x': 1}},
+                              'application/merge-patch+json')
+        self.assertEqual(code, 200)  # still excluded by the namespaceSelector
+        code, err = self.http('PATCH', '/api/v1/namespaces/quiet', {'metadata': {'labels': {'webhooks': 'on'}}},
+                              'application/merge-patch+json')
+        code, err = self.http('PATCH', '/apis/example.com/v1/namespaces/quiet/widgets/q', {'spec': {'x': 2}},
+                              'application/merge-patch+json')
+        self.assertEqual((code, err['reason']), (500, 'InternalError'))
+
+        self.wait_available('hooks', 'widget-webhook')
+        code, created = self.http('POST', '/apis/example.com/v1/namespaces/apps/widgets', widget('w1'))
+        self.assertEqual((code, created['metadata']['name']), (201, 'w1'))  # admitted unchanged
+        self.assertEqual(self.http('PATCH', '/apis/example.com/v1/namespaces/quiet/widgets/q', {'spec': {'x': 2}},
+                                   'application/merge-patch+json')[0], 200)
+        # A rolling update of the webhook's Deployment keeps its old pods serving.
+        self.kubectl('set', 'image', 'deployment/widget-webhook', 'webhook=webhook:2', '-n', 'hooks')
+        self.assertEqual(self.http('POST', '/apis/example.com/v1/namespaces/apps/widgets', widget('w2'))[0], 201)
+        # The webhook configuration itself is never subject to webhooks.
+        self.http('DELETE', '/apis/apps/v1/namespaces/hooks/deployments/widget-webhook')
+        hook['rules'][0]['apiGroups'] = ['*']
+        code, _ = self.http('POST', '/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations',
+                            webhook_config('ValidatingWebhookConfiguration', 'catch-all', {**hook, 'name': 'all.example.com',
+                                           'rules': [{'apiGroups': ['*'], 'apiVersions': ['*'], 'operations': ['*'],
+                                                      'resources': ['*/*']}], 'namespaceSelector': {}}))
+        self.assertEqual(code, 201)
+        self.assertEqual(self.http('DELETE', '/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/'
+                                             'catch-all')[0], 200)
+        self.assertEqual(self.http('DELETE', '/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/'
+                                             'widget-validator')[0], 200)
+
+    def test_02_failure_policy_ignore_and_selectors(self) -> None:
+        ignore = {'name': 'mcm.example.com', 'failurePolicy': 'Ignore', 'timeoutSeconds': 5,
+                  'clientConfig': {'service': {'namespace': 'hooks', 'name': 'absent'}},
+                  'rules': [{'apiGroups': [''], 'apiVersions': ['v1'], 'operations': ['CREATE'], 'resources': ['configmaps']}]}
+        self.assertEqual(self.http('POST', '/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations',
+                                   webhook_config('MutatingWebhookConfiguration', 'cm-ignore', ignore))[0], 201)
+        self.assertEqual(self.http('POST', '/api/v1/namespaces/apps/configmaps', {'metadata': {'name': 'ign'}})[0], 201)
+
+        fail = {**ignore, 'name': 'mcmfail.example.com', 'failurePolicy': 'Fail',
+                'objectSelector': {'matchLabels': {'inject': 'true'}}}
+        self.assertEqual(self.http('POST', '/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations',
+                                   webhook_config('MutatingWebhookConfiguration', 'cm-fail', fail))[0], 201)
+        self.assertEqual(self.http('POST', '/api/v1/namespaces/apps/configmaps', {'metadata': {'name': 'plain'}})[0], 201)
+        code, err = self.http('POST', '/api/v1/namespaces/apps/configmaps',
+                              {'metadata': {'name': 'inj', 'labels': {'inject': 'true'}}})
+        self.assertEqual((code, err['message']), (500, 'Internal error occurred: failed calling webhook '
+                                                        '"mcmfail.example.com": failed to call webhook: Post '
+                                                        '"https://absent.hooks.svc:443/?timeout=5s": service "absent" not found'))
+        # Dry runs are admitted by the same webhooks; DELETE and UPDATE are not in these rules.
+        code, err = self.http('POST', '/api/v1/namespaces/apps/configmaps?dryRun=All',
+                              {'metadata': {'name': 'inj', 'labels': {'inject': 'true'}}})
+        self.assertEqual(code, 500)
+        self.assertEqual(self.http('DELETE', '/api/v1/namespaces/apps/configmaps/plain')[0], 200)
+        for name in ('cm-ignore', 'cm-fail'):
+            self.http('DELETE', f'/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/{name}')
+        self.assertEqual(self.http('POST', '/api/v1/namespaces/apps/configmaps',
+                                   {'metadata': {'name': 'inj', 'labels': {'inject': 'true'}}})[0], 201)
+
+    def test_03_configuration_is_validated(self) -> None:
+        cfg = webhook_config('ValidatingWebhookConfiguration', 'bad', {
+            'name': 'short', 'clientConfig': {'service': {'namespace': 'hooks', 'name': 'x'}}})
+        del cfg['webhooks'][0]['sideEffects']
+        code, err = self.http('POST', '/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations', cfg)
+        self.assertEqual((code, err['reason']), (422, 'Invalid'))
+        self.assertEqual(err['message'], 'ValidatingWebhookConfiguration.admissionregistration.k8s.io "bad" is invalid: '
+                                         '[webhooks[0].name: Invalid value: "short": should be a domain with at least '
+                                         'three segments separated by dots, webhooks[0].sideEffects: Required value: '
+                                         'must specify one of None, NoneOnDryRun]')
+
+    def test_04_server_side_apply_bundle_fails_then_succeeds(self) -> None:
+        bundle = textwrap.dedent('''\
+            apiVersion: v1
+            kind: Namespace
+            metadata: {name: cert-manager}
+            ---
+            apiVersion: admissionregistration.k8s.io/v1
+            kind: ValidatingWebhookConfiguration
+            metadata: {name: cert-manager-webhook}
+            webhooks:
+            - name: webhook.cert-manager.io
+              admissionReviewVersions: [v1]
+              sideEffects: None
+              timeoutSeconds: 30
+              rules:
+              - {apiGroups: [example.com], apiVersions: [v1], operations: [CREATE, UPDATE], resources: ["*/*"]}
+              clientConfig:
+                service: {name: cert-manager-webhook, namespace: cert-manager, path: /validate}
+            ---
+            apiVersion: v1
+            kind: Service
+            metadata: {name: cert-manager-webhook, namespace: cert-manager}
+            spec:
+              selector: {app.kubernetes.io/name: webhook}
+              ports: [{name: https, port: 443, targetPort: https}]
+            ---
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata: {name: cert-manager-webhook, namespace: cert-manager}
+            spec:
+              replicas: 1
+              selector: {matchLabels: {app.kubernetes.io/name: webhook}}
+              template:
+                metadata: {labels: {app.kubernetes.io/name: webhook}}
+                spec: {containers: [{name: webhook, image: quay.io/jetstack/cert-manager-webhook:v1.16.1}]}
+            ---
+            apiVersion: example.com/v1
+            kind: Widget
+            metadata: {name: issued, namespace: apps}
+            spec: {size: 1}
+            ''')
+        first = self.kubectl('apply', '--server-side', '-f', '-', stdin=bundle, check=False)
+        self.assertNotEqual(first.returncode, 0)
+        self.assertIn('deployment.apps/cert-manager-webhook serverside-applied', first.stdout)
+        self.assertIn('Error from server (InternalError): Internal error occurred: failed calling webhook '
+                      '"webhook.cert-manager.io": failed to call webhook: Post "https://cert-manager-webhook.'
+                      'cert-manager.svc:443/validate?timeout=30s": no endpoints available for service '
+                      '"cert-manager-webhook"', first.stderr)
+        self.assertFalse(self.kubectl('get', 'widget', 'issued', '-n', 'apps', '--ignore-not-found').stdout.strip())
+        self.wait_available('cert-manager', 'cert-manager-webhook')
+        second = self.kubectl('apply', '--server-side', '-f', '-', stdin=bundle)
+        self.assertIn('widget.example.com/issued serverside-applied', second.stdout)
+        self.assertEqual(self.kjson('get', 'widget', 'issued', '-n', 'apps')['spec'], {'size': 1})
+
+
+APISERVICE = textwrap.dedent('''\
+    apiVersion: apiregistration.k8s.io/v1
+    kind: APIService
+    metadata:
+      name: v1beta1.metrics.k8s.io
+      labels: {k8s-app: metrics-server}
+    spec:
+      group: metrics.k8s.io
+      version: v1beta1
+      groupPriorityMinimum: 100
+      versionPriority: 100
+      insecureSkipTLSVerify: true
+      service: {name: metrics-server, namespace: kube-system}
+    ''')
+
+
 if __name__ == '__main__':
     unittest.main()
