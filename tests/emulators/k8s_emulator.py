@@ -4,11 +4,14 @@ An emulated Kubernetes API server for the tests and the demo of `kubectl kf`.
 
 Run:  .venv/bin/python tests/emulators/k8s_emulator.py --port 8001 [--host 127.0.0.1]
                                                        [--deployment-ready-seconds S]
+                                                       [--namespace-terminating-seconds S]
 It prints ``ready http://HOST:PORT`` once it serves, and exits on SIGTERM/SIGINT.
 Plain HTTP, no authentication (any bearer token is accepted), in-memory state only.
 
 Test control (not part of the Kubernetes API): ``GET /_kf/health``; ``GET|POST /_kf/config`` with
-a JSON body of ``deployment_ready_seconds`` (Deployments become Available after this delay).
+a JSON body of any of ``deployment_ready_seconds`` (Deployments become Available after this delay),
+and ``namespace_terminating_seconds`` (a deleted namespace stays Terminating this long; default 5,
+the namespace controller's grace period); the answer is the current config.
 
 Built on kmock (https://github.com/nolar/kmock, pinned kmock==0.8). What comes from kmock:
 
@@ -35,7 +38,9 @@ What this file adds (kmock 0.8 lacks it; each is marked "GAP:" below):
 * watch streams with resourceVersion replay and timeoutSeconds;
 * admission webhooks (Validating/MutatingWebhookConfiguration): a matching write is refused with the
   real "failed calling webhook" InternalError while the webhook's Service has no ready endpoints
-  (no Service, or no Available Deployment behind it), unless failurePolicy is Ignore.
+  (no Service, or no Available Deployment behind it), unless failurePolicy is Ignore;
+* namespace termination: Terminating phase, 403 for new content, "object is being deleted" on
+  re-create, content and namespace gone after the grace period.
 
 Each behaviour cites its source (kubernetes.io, the kube-apiserver source, or a GitHub issue
 showing a real server's answer) where it is implemented.
@@ -102,6 +107,15 @@ WEBHOOK_EXEMPT_KINDS = {'ValidatingWebhookConfiguration', 'MutatingWebhookConfig
                         'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding',
                         'MutatingAdmissionPolicy', 'MutatingAdmissionPolicyBinding'}
 WEBHOOK_CONFIGS = ('mutatingwebhookconfigurations', 'validatingwebhookconfigurations')
+
+# Namespaces the NamespaceLifecycle admission plugin refuses to delete ("immortal"):
+# staging/src/k8s.io/apiserver/pkg/admission/plugin/namespace/lifecycle/admission.go (Register).
+IMMORTAL_NAMESPACES = {'default', 'kube-system', 'kube-public'}
+
+# The namespace controller waits this long after a namespace is marked for deletion before it
+# deletes the content (namespaceDeletionGracePeriod = 5 * time.Second in
+# pkg/controller/namespace/namespace_controller.go); the default of --namespace-terminating-seconds.
+NAMESPACE_DELETION_GRACE_SECONDS = 5.0
 
 
 def now_rfc3339() -> str:
@@ -522,9 +536,11 @@ class KfKubernetesEmulator(kmock.KubernetesEmulator):
     so every served version of a CRD sees the same objects (no conversion, apiVersion is
     rewritten to the requested version)."""
 
-    def __init__(self, deployment_ready_seconds: float = 0.0) -> None:
+    def __init__(self, deployment_ready_seconds: float = 0.0,
+                 namespace_terminating_seconds: float = NAMESPACE_DELETION_GRACE_SECONDS) -> None:
         super().__init__()
         self.deployment_ready_seconds = float(deployment_ready_seconds)
+        self.namespace_terminating_seconds = float(namespace_terminating_seconds)
         self.rv = 0  # the one increasing resourceVersion counter of the "etcd"
         self.served: dict[tuple[str, str, str], Res] = {}  # (group, version, plural) -> Res
         self.history: collections.deque[tuple[int, tuple[str, str], JSON]] = collections.deque(maxlen=5000)
@@ -690,11 +706,14 @@ class KfKubernetesEmulator(kmock.KubernetesEmulator):
                 body = json.loads(await raw.read() or b'{}')
                 if 'deployment_ready_seconds' in body:
                     self.deployment_ready_seconds = float(body['deployment_ready_seconds'])
+                if 'namespace_terminating_seconds' in body:
+                    self.namespace_terminating_seconds = float(body['namespace_terminating_seconds'])
             return self._json(self._kf_config())
         raise ApiError(404, 'NotFound', 'the server could not find the requested resource')
 
     def _kf_config(self) -> JSON:
-        return {'deployment_ready_seconds': self.deployment_ready_seconds}
+        return {'deployment_ready_seconds': self.deployment_ready_seconds,
+                'namespace_terminating_seconds': self.namespace_terminating_seconds}
 
     # --- discovery (GAP: kmock's gives subresources the parent's kind & verbs; no CRDs) ---------
 
@@ -1047,9 +1066,22 @@ class KfKubernetesEmulator(kmock.KubernetesEmulator):
         namespace = namespace or body_ns
         if not namespace:
             raise ApiError(400, 'BadRequest', 'the namespace of the object must be set')
-        if not self._ns_exists(namespace):
+        ns_obj = self._get(self._res('', 'v1', 'namespaces'), None, namespace)
+        if ns_obj is None:
             raise ApiError(404, 'NotFound', f'namespaces "{namespace}" not found',
                            {'name': namespace, 'kind': 'namespaces'})
+        if (ns_obj.get('status') or {}).get('phase') == 'Terminating':
+            # The NamespaceLifecycle admission plugin refuses creates (also server-side apply creates)
+            # in a terminating namespace with admission.NewForbidden, named after the resource
+            # (staging/src/k8s.io/apiserver/pkg/admission/plugin/namespace/lifecycle/admission.go),
+            # e.g. kubeflow/community-distribution#2353: serviceaccounts "eventing-controller" is
+            # forbidden: unable to create new content in namespace knative-eventing because it is being terminated
+            meta = obj.get('metadata') or {}
+            name = meta.get('name') or meta.get('generateName') or 'Unknown'
+            raise ApiError(403, 'Forbidden', f'{res.qualified} "{name}" is forbidden: unable to create new content '
+                                             f'in namespace {namespace} because it is being terminated',
+                           {**res.details(name), 'causes': [{'reason': 'NamespaceTerminating', 'field': 'metadata.namespace',
+                                                             'message': f'namespace {namespace} is being terminated'}]})
         return namespace
 
     def _validate(self, res: Res, obj: Any, partial: bool = False) -> None:
@@ -1298,8 +1330,12 @@ class KfKubernetesEmulator(kmock.KubernetesEmulator):
         namespace = self._check_namespace(res, namespace, obj)
         name = meta['name']
         self._admit(res, 'CREATE', namespace, obj, None)  # admission runs before the store's Create
-        if self._get(res, namespace, name) is not None:
-            raise ApiError(409, 'AlreadyExists', f'{res.qualified} "{name}" already exists', res.details(name))
+        if (existing := self._get(res, namespace, name)) is not None:
+            # The generic registry store prefixes the error when the existing object is being deleted
+            # (staging/src/k8s.io/apiserver/pkg/registry/generic/registry/store.go, Create), e.g. a
+            # Terminating namespace: grafana/xk6-kubernetes#75 `object is being deleted: namespaces "x" already exists`
+            prefix = 'object is being deleted: ' if existing['metadata'].get('deletionTimestamp') else ''
+            raise ApiError(409, 'AlreadyExists', f'{prefix}{res.qualified} "{name}" already exists', res.details(name))
         if res.has('status') and not self._synthesised_status(res):
             obj.pop('status', None)  # the status of a new object is not settable via the main resource
         manager = self._manager(raw, params)
@@ -1364,7 +1400,7 @@ class KfKubernetesEmulator(kmock.KubernetesEmulator):
                 meta['generation'] = int(omet.get('generation') or 1) + 1
         self._managed(new, manager, operation, content, res, sub)
         if sub != 'status' or (res.group, res.plural) not in {('apps', 'deployments'), ('apps', 'statefulsets')}:
-            self._controller(res, new, old)  # a client's write to a workload's /status sticks
+            self._controller(res, new, old, sub)  # a client's write to a workload's /status sticks
         if dry:
             meta['resourceVersion'] = omet.get('resourceVersion')
             return new
@@ -1374,7 +1410,10 @@ class KfKubernetesEmulator(kmock.KubernetesEmulator):
             meta['resourceVersion'] = omet['resourceVersion']  # a no-op write does not bump the RV
             return new
         meta['resourceVersion'] = self._next_rv()
-        if meta.get('deletionTimestamp') and not meta.get('finalizers'):
+        # A namespace also waits for its spec.finalizers (ShouldDeleteNamespaceDuringUpdate in
+        # pkg/registry/core/namespace/storage/storage.go).
+        if meta.get('deletionTimestamp') and not meta.get('finalizers') and not (
+                (res.group, res.plural) == ('', 'namespaces') and (new.get('spec') or {}).get('finalizers')):
             self._put(res, new)
             self._finish_delete(res, new)
             return new
@@ -1516,9 +1555,16 @@ class KfKubernetesEmulator(kmock.KubernetesEmulator):
 
     def _do_delete(self, res: Res, namespace: str | None, name: str, params: Any) -> JSON:
         obj = self._existing(res, namespace, name)
+        is_ns = (res.group, res.plural) == ('', 'namespaces')
+        if is_ns and name in IMMORTAL_NAMESPACES:
+            # NamespaceLifecycle admission: "prevent deletion of immortal namespaces" (lifecycle/admission.go).
+            raise ApiError(403, 'Forbidden', f'namespaces "{name}" is forbidden: this namespace may not be deleted',
+                           {'name': name, 'kind': 'namespaces'})
         self._admit(res, 'DELETE', namespace, None, obj)
         if params.get('dryRun') == 'All':
             return self._out(res, obj)
+        if is_ns:
+            return self._out(res, self._delete_namespace(res, obj))
         meta = obj['metadata']
         if meta.get('finalizers'):
             # Objects with finalizers are only marked for deletion (until the finalizers are gone).
@@ -1530,9 +1576,79 @@ class KfKubernetesEmulator(kmock.KubernetesEmulator):
                 self._publish(res, 'MODIFIED', obj)
             return self._out(res, obj)
         self._finish_delete(res, obj)
-        if (res.group, res.plural) == ('', 'namespaces'):
-            obj.setdefault('status', {})['phase'] = 'Terminating'
         return self._out(res, obj)
+
+    # --- namespace termination (pkg/registry/core/namespace/storage/storage.go + the namespace controller)
+
+    def _delete_namespace(self, res: Res, obj: JSON) -> JSON:
+        """The first DELETE only marks the namespace: deletionTimestamp and status.phase Terminating,
+        answered with the object (200); a DELETE of a namespace that is already terminating returns
+        it as it is (storage.go, REST.Delete). The namespace controller then, after its grace period
+        (--namespace-terminating-seconds), deletes the content and removes the "kubernetes" finalizer,
+        and the namespace is gone (kubernetes/kubernetes#9197 describes the flow)."""
+        meta = obj['metadata']
+        if meta.get('deletionTimestamp'):
+            return obj
+        meta['deletionTimestamp'] = now_rfc3339()
+        obj['status'] = {**(obj.get('status') or {}), 'phase': 'Terminating'}
+        meta['resourceVersion'] = self._next_rv()
+        self._put(res, obj)
+        self._publish(res, 'MODIFIED', obj)
+        name = meta['name']
+        if self.namespace_terminating_seconds <= 0:
+            self._namespace_controller(name)
+        else:
+            self.timers[('namespace-controller', name)] = asyncio.get_running_loop().call_later(
+                self.namespace_terminating_seconds, self._namespace_controller, name)
+        return obj
+
+    def _namespace_controller(self, name: str) -> None:
+        """One pass of the namespace controller over a terminating namespace (pkg/controller/namespace/
+        deletion/namespaced_resources_deleter.go): delete the content of every resource, remove the
+        "kubernetes" finalizer, and the namespace is deleted (once metadata.finalizers are gone
+        too); the conditions it leaves are those of aws/containers-roadmap#1006 (EKS). Emulation
+        limits: content finalizers and webhooks on DELETE do not hold the content back."""
+        self.timers.pop(('namespace-controller', name), None)
+        self._finalize_namespace(name)
+
+    def _finalize_namespace(self, name: str) -> None:
+        res = self._res('', 'v1', 'namespaces')
+        ns = self._get(res, None, name)
+        if ns is None or not ns['metadata'].get('deletionTimestamp'):
+            return
+        for other in {r for r in self.served.values() if r.namespaced}:
+            if self._preferred(other.group, other.plural) is not other:
+                continue
+            for item in self._list(other, name):
+                self._finish_delete(other, item)
+        ts = now_rfc3339()
+        prev = {c.get('type'): c for c in (ns.get('status') or {}).get('conditions') or []}
+
+        def cond(ctype: str, status: str, reason: str, message: str) -> JSON:
+            was = prev.get(ctype) or {}
+            return {'type': ctype, 'status': status, 'reason': reason, 'message': message,
+                    'lastTransitionTime': was.get('lastTransitionTime') if was.get('status') == status else ts}
+
+        conditions = [cond('NamespaceDeletionDiscoveryFailure', 'False', 'ResourcesDiscovered',
+                           'All resources successfully discovered'),
+                      cond('NamespaceDeletionGroupVersionParsingFailure', 'False', 'ParsedGroupVersions',
+                           'All legacy kube types successfully parsed'),
+                      cond('NamespaceDeletionContentFailure', 'False', 'ContentDeleted',
+                           'All content successfully deleted, may be waiting on finalization'),
+                      cond('NamespaceContentRemaining', 'False', 'ContentRemoved', 'All content successfully removed'),
+                      cond('NamespaceFinalizersRemaining', 'False', 'ContentHasNoFinalizers',
+                           'All content-preserving finalizers finished')]
+        new = copy.deepcopy(ns)
+        new['status'] = {'phase': 'Terminating', 'conditions': conditions}
+        new.setdefault('spec', {})['finalizers'] = [f for f in new['spec'].get('finalizers') or []
+                                                    if f != 'kubernetes']
+        if not new['spec']['finalizers'] and not new['metadata'].get('finalizers'):
+            self._finish_delete(res, new)
+            return
+        if new != ns:
+            new['metadata']['resourceVersion'] = self._next_rv()
+            self._put(res, new)
+            self._publish(res, 'MODIFIED', new)
 
     def _finish_delete(self, res: Res, obj: JSON) -> None:
         meta = obj['metadata']
@@ -1562,7 +1678,7 @@ class KfKubernetesEmulator(kmock.KubernetesEmulator):
 
     # --- the tiny controllers ------------------------------------------------------------------------
 
-    def _controller(self, res: Res, obj: JSON, old: JSON | None) -> None:
+    def _controller(self, res: Res, obj: JSON, old: JSON | None, sub: str | None = None) -> None:
         """Server-populated fields, computed synchronously inside the write (before storing)."""
         gp = (res.group, res.plural)
         if gp == ('admissionregistration.k8s.io', 'validatingwebhookconfigurations') or \
@@ -1577,8 +1693,22 @@ class KfKubernetesEmulator(kmock.KubernetesEmulator):
         if gp == ('', 'secrets') and not obj.get('type'):
             obj['type'] = 'Opaque'
         if gp == ('', 'namespaces'):
-            obj.setdefault('spec', {}).setdefault('finalizers', ['kubernetes'])
-            obj['status'] = {'phase': 'Terminating' if obj['metadata'].get('deletionTimestamp') else 'Active'}
+            # namespaceStrategy (pkg/registry/core/namespace/strategy.go): a new namespace is Active
+            # and gets the "kubernetes" finalizer; an update keeps spec.finalizers (only /finalize
+            # changes them) and the status (only /status changes it).
+            spec = obj.setdefault('spec', {})
+            if old is None:
+                spec['finalizers'] = list(spec.get('finalizers') or [])
+                if 'kubernetes' not in spec['finalizers']:
+                    spec['finalizers'].append('kubernetes')
+                obj['status'] = {'phase': 'Active'}
+            else:
+                if sub != 'finalize':
+                    spec['finalizers'] = copy.deepcopy((old.get('spec') or {}).get('finalizers') or [])
+                    if not spec['finalizers']:
+                        spec.pop('finalizers')
+                if sub != 'status':
+                    obj['status'] = copy.deepcopy(old.get('status') or {'phase': 'Active'})
             labels = obj['metadata'].setdefault('labels', {})
             labels['kubernetes.io/metadata.name'] = obj['metadata']['name']
         elif gp == ('apiextensions.k8s.io', 'customresourcedefinitions'):
@@ -1720,8 +1850,10 @@ class KfKubernetesEmulator(kmock.KubernetesEmulator):
             timer.cancel()
 
 
-async def serve(host: str, port: int, ready_seconds: float) -> None:
-    emulator = KfKubernetesEmulator(deployment_ready_seconds=ready_seconds)
+async def serve(host: str, port: int, ready_seconds: float,
+                terminating_seconds: float = NAMESPACE_DELETION_GRACE_SECONDS) -> None:
+    emulator = KfKubernetesEmulator(deployment_ready_seconds=ready_seconds,
+                                    namespace_terminating_seconds=terminating_seconds)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -1738,13 +1870,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument('--host', default='127.0.0.1')
     parser.add_argument('--port', type=int, default=0, help='0 picks a free port (printed in the ready line)')
     parser.add_argument('--deployment-ready-seconds', type=float, default=0.0)
+    parser.add_argument('--namespace-terminating-seconds', type=float, default=NAMESPACE_DELETION_GRACE_SECONDS,
+                        help='how long a deleted namespace stays Terminating before it and its content are gone '
+                             '(default: the namespace controller\'s 5 s grace period; 0: at once)')
     parser.add_argument('--exit-with-stdin', action='store_true',
                         help='terminate when stdin closes (the test that started us has ended)')
     args = parser.parse_args(argv)
     if args.exit_with_stdin:
         from lifecycle import exit_when_stdin_closes
         exit_when_stdin_closes()
-    asyncio.run(serve(args.host, args.port, args.deployment_ready_seconds))
+    asyncio.run(serve(args.host, args.port, args.deployment_ready_seconds, args.namespace_terminating_seconds))
 
 
 if __name__ == '__main__':

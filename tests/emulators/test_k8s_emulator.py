@@ -356,8 +356,8 @@ class RawHttpTest(EmulatorTestCase):
         self.assertEqual(events[0]['object']['spec'], {'x': 1})
 
         self.assertEqual(self.http('GET', '/_kf/health')[1]['status'], 'ok')
-        self.assertEqual(self.http('POST', '/_kf/config', {'deployment_ready_seconds': 5})[1],
-                         {'deployment_ready_seconds': 5.0})
+        self.assertEqual(self.http('POST', '/_kf/config', {'deployment_ready_seconds': 5})[1]['deployment_ready_seconds'],
+                         5.0)
         code, d = self.http('POST', '/apis/apps/v1/namespaces/w/deployments',
                             {'metadata': {'name': 'slow'}, 'spec': {'replicas': 1, 'template': {}}})
         self.assertEqual({c['type']: c['status'] for c in d['status']['conditions']}['Available'], 'False')
@@ -586,6 +586,61 @@ APISERVICE = textwrap.dedent('''\
       insecureSkipTLSVerify: true
       service: {name: metrics-server, namespace: kube-system}
     ''')
+
+
+class NamespaceTerminationTest(EmulatorTestCase):
+    """A deleted namespace stays Terminating for --namespace-terminating-seconds, refusing new content."""
+
+    def test_terminating_refusals_then_gone(self) -> None:
+        self.assertEqual(self.http('POST', '/_kf/config', {'namespace_terminating_seconds': 2})[1]
+                         ['namespace_terminating_seconds'], 2.0)
+        self.http('POST', '/api/v1/namespaces', {'metadata': {'name': 'old'}})
+        self.http('POST', '/api/v1/namespaces/old/configmaps', {'metadata': {'name': 'keep'}, 'data': {'a': '1'}})
+        code, ns = self.http('DELETE', '/api/v1/namespaces/old')
+        self.assertEqual((code, ns['kind'], ns['status']['phase']), (200, 'Namespace', 'Terminating'))
+        self.assertTrue(ns['metadata']['deletionTimestamp'])
+        self.assertEqual(ns['spec']['finalizers'], ['kubernetes'])
+        self.assertEqual(self.kjson('get', 'ns', 'old')['status']['phase'], 'Terminating')
+
+        code, err = self.http('POST', '/api/v1/namespaces/old/configmaps', {'metadata': {'name': 'new'}})
+        self.assertEqual((code, err['reason'], err['message']),
+                         (403, 'Forbidden', 'configmaps "new" is forbidden: unable to create new content in '
+                                            'namespace old because it is being terminated'))
+        self.assertEqual(err['details'], {'name': 'new', 'kind': 'configmaps', 'causes': [
+            {'reason': 'NamespaceTerminating', 'field': 'metadata.namespace', 'message': 'namespace old is being terminated'}]})
+        code, err = self.http('PATCH', '/apis/apps/v1/namespaces/old/deployments/d?fieldManager=t',
+                              {'apiVersion': 'apps/v1', 'kind': 'Deployment', 'metadata': {'name': 'd'}},
+                              'application/apply-patch+yaml')
+        self.assertEqual((code, err['message']), (403, 'deployments.apps "d" is forbidden: unable to create new '
+                                                       'content in namespace old because it is being terminated'))
+        out = self.kubectl('create', 'configmap', 'x', '-n', 'old', check=False)
+        self.assertIn('configmaps "x" is forbidden: unable to create new content in namespace old because it is '
+                      'being terminated', out.stderr)
+        # Updating existing content is still allowed; so is deleting the namespace again (200, unchanged).
+        self.assertEqual(self.http('PATCH', '/api/v1/namespaces/old/configmaps/keep', {'data': {'a': '2'}},
+                                   'application/merge-patch+json')[0], 200)
+        code, again = self.http('DELETE', '/api/v1/namespaces/old')
+        self.assertEqual((code, again['metadata']['deletionTimestamp']), (200, ns['metadata']['deletionTimestamp']))
+        code, err = self.http('POST', '/api/v1/namespaces', {'metadata': {'name': 'old'}})
+        self.assertEqual((code, err['reason'], err['message']),
+                         (409, 'AlreadyExists', 'object is being deleted: namespaces "old" already exists'))
+        code, err = self.http('DELETE', '/api/v1/namespaces/kube-system')
+        self.assertEqual((code, err['message']), (403, 'namespaces "kube-system" is forbidden: this namespace may '
+                                                       'not be deleted'))
+
+        deadline = time.time() + 10
+        while self.http('GET', '/api/v1/namespaces/old')[0] != 404 and time.time() < deadline:
+            time.sleep(0.2)
+        self.assertEqual(self.http('GET', '/api/v1/namespaces/old')[0], 404)
+        self.assertEqual(self.http('GET', '/api/v1/namespaces/old/configmaps/keep')[0], 404)
+        self.assertEqual(self.http('POST', '/api/v1/namespaces', {'metadata': {'name': 'old'}})[0], 201)
+        self.assertEqual(self.http('GET', '/api/v1/namespaces/old/configmaps')[1]['items'], [])
+
+        # kubectl delete waits until the namespace is gone.
+        start = time.time()
+        self.kubectl('delete', 'ns', 'old')
+        self.assertGreaterEqual(time.time() - start, 1.5)
+        self.assertEqual(self.http('GET', '/api/v1/namespaces/old')[0], 404)
 
 
 if __name__ == '__main__':
