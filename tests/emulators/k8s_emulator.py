@@ -10,8 +10,11 @@ Plain HTTP, no authentication (any bearer token is accepted), in-memory state on
 
 Test control (not part of the Kubernetes API): ``GET /_kf/health``; ``GET|POST /_kf/config`` with
 a JSON body of any of ``deployment_ready_seconds`` (Deployments become Available after this delay),
-and ``namespace_terminating_seconds`` (a deleted namespace stays Terminating this long; default 5,
-the namespace controller's grace period); the answer is the current config.
+``namespace_terminating_seconds`` (a deleted namespace stays Terminating this long; default 5, the
+namespace controller's grace period), ``register_apiservice`` ({group, version, service: {namespace,
+name, port}, backend: bool}; defaults: v1beta1.metrics.k8s.io served by kube-system/metrics-server;
+``backend`` also creates that Service and Deployment) and ``unregister_apiservice`` (an APIService
+name); the answer is the current config, with each APIService's Available condition.
 
 Built on kmock (https://github.com/nolar/kmock, pinned kmock==0.8). What comes from kmock:
 
@@ -39,8 +42,10 @@ What this file adds (kmock 0.8 lacks it; each is marked "GAP:" below):
 * admission webhooks (Validating/MutatingWebhookConfiguration): a matching write is refused with the
   real "failed calling webhook" InternalError while the webhook's Service has no ready endpoints
   (no Service, or no Available Deployment behind it), unless failurePolicy is Ignore;
+* aggregated APIs (APIService with spec.service): listed in /apis, 503 "service unavailable" and
+  Available=False until the backend is ready, which kubectl reports as "couldn't get resource list";
 * namespace termination: Terminating phase, 403 for new content, "object is being deleted" on
-  re-create, content and namespace gone after the grace period.
+  re-create, content and namespace gone after the grace period (held while discovery fails).
 
 Each behaviour cites its source (kubernetes.io, the kube-apiserver source, or a GitHub issue
 showing a real server's answer) where it is implemented.
@@ -116,6 +121,10 @@ IMMORTAL_NAMESPACES = {'default', 'kube-system', 'kube-public'}
 # deletes the content (namespaceDeletionGracePeriod = 5 * time.Second in
 # pkg/controller/namespace/namespace_controller.go); the default of --namespace-terminating-seconds.
 NAMESPACE_DELETION_GRACE_SECONDS = 5.0
+
+# The objects whose changes can change whether a Service has endpoints (for webhooks & APIServices).
+BACKEND_PLURALS = {'services', 'endpoints', 'deployments', 'statefulsets', 'replicasets', 'daemonsets',
+                   'pods', 'apiservices'}
 
 
 def now_rfc3339() -> str:
@@ -549,14 +558,23 @@ class KfKubernetesEmulator(kmock.KubernetesEmulator):
         self.timers: dict[tuple[Any, ...], asyncio.TimerHandle] = {}
         self.closing = False
         # Indexes of the few kinds consulted on every write (kept by _put/_remove), so that a write
-        # does not scan the whole store: webhook configurations by (plural, name).
+        # does not scan the whole store: webhook configurations by (plural, name), APIServices by name.
         self.webhook_configs: dict[tuple[str, str], JSON] = {}
+        self.apiservices: dict[str, JSON] = {}
         self.serving: dict[tuple[str | None, str], JSON] = {}  # Deployments with ready pods -> pod labels
+        self.refreshing = False
+        self.finalizing: set[str] = set()  # namespaces the namespace controller is working on
+        self.failing_groups: list[str] = []  # aggregated group/versions whose discovery fails
+        # What an aggregated API server serves once it is reachable (metrics-server's nodes & pods,
+        # from the same bundled catalogue), by (group, version).
+        self.aggregated_catalogue: dict[tuple[str, str], list[Res]] = {}
 
         # The built-in resources come from kmock's bundled discovery catalogue.
         self.resources.load_bundled()
         for res in list(self.resources):
             if res.group in NOT_BUILTIN_GROUPS:
+                self.aggregated_catalogue.setdefault((res.group, res.version), []).append(
+                    Res(res.group, res.version, res.plural, self.resources[res]))
                 del self.resources[res]
                 continue
             self.served[res.group, res.version, res.plural] = Res(
@@ -600,6 +618,11 @@ class KfKubernetesEmulator(kmock.KubernetesEmulator):
                 self.webhook_configs[key] = copy.deepcopy(obj)
             else:
                 self.webhook_configs.pop(key, None)
+        elif (res.group, res.plural) == ('apiregistration.k8s.io', 'apiservices'):
+            if present:
+                self.apiservices[obj['metadata']['name']] = copy.deepcopy(obj)
+            else:
+                self.apiservices.pop(obj['metadata']['name'], None)
         elif (res.group, res.plural) == ('apps', 'deployments'):
             # A Deployment that had ready pods keeps serving through a rolling update of its
             # template (by default at most 25% unavailable: kubernetes.io/docs/concepts/workloads/
@@ -650,6 +673,11 @@ class KfKubernetesEmulator(kmock.KubernetesEmulator):
         self.history.append(event)
         for queue in list(self.watchers):
             queue.put_nowait(event)
+        if res.plural in BACKEND_PLURALS and (self.apiservices or self.failing_groups) and not self.refreshing \
+                and (res.plural == 'apiservices' or self.failing_groups or any(
+                    ((s.get('spec') or {}).get('service') or {}).get('namespace') == obj['metadata'].get('namespace')
+                    for s in self.apiservices.values())):
+            self._refresh_apiservices()  # the aggregator's availability controller reacts
 
     # --- entry point ------------------------------------------------------------------------
 
@@ -688,6 +716,8 @@ class KfKubernetesEmulator(kmock.KubernetesEmulator):
                 if group is None:
                     raise ApiError(404, 'NotFound', 'the server could not find the requested resource')
                 return self._json({'kind': 'APIGroup', 'apiVersion': 'v1', **group})
+            if parts[0] == 'apis' and len(parts) >= 3 and (apisvc := self._aggregated(parts[1], parts[2])):
+                return self._serve_aggregated(raw, apisvc, parts[1], parts[2], parts[3:])
             if parts[0] == 'apis' and len(parts) >= 3:
                 return await self._serve_api(raw, parts[1], parts[2], parts[3:])
         except ApiError as e:
@@ -708,14 +738,70 @@ class KfKubernetesEmulator(kmock.KubernetesEmulator):
                     self.deployment_ready_seconds = float(body['deployment_ready_seconds'])
                 if 'namespace_terminating_seconds' in body:
                     self.namespace_terminating_seconds = float(body['namespace_terminating_seconds'])
+                if body.get('unregister_apiservice'):
+                    self._kf_unregister_apiservice(str(body['unregister_apiservice']))
+                if body.get('register_apiservice'):
+                    spec = body['register_apiservice']
+                    self._kf_register_apiservice(spec if isinstance(spec, dict) else {})
             return self._json(self._kf_config())
         raise ApiError(404, 'NotFound', 'the server could not find the requested resource')
 
     def _kf_config(self) -> JSON:
         return {'deployment_ready_seconds': self.deployment_ready_seconds,
-                'namespace_terminating_seconds': self.namespace_terminating_seconds}
+                'namespace_terminating_seconds': self.namespace_terminating_seconds,
+                'apiservices': {name: self._apiservice_available(svc)[1]
+                                for name, svc in sorted(self.apiservices.items())}}
+
+    def _kf_register_apiservice(self, spec: JSON) -> None:
+        """Test control: register an aggregated API (default: metrics-server's v1beta1.metrics.k8s.io,
+        as its components.yaml does), like `kubectl apply` of the APIService would. With
+        "backend": true, also its Service and Deployment (Available after deployment_ready_seconds)."""
+        group = spec.get('group', 'metrics.k8s.io')
+        version = spec.get('version', 'v1beta1')
+        svc = {'namespace': 'kube-system', 'name': 'metrics-server', 'port': 443, **(spec.get('service') or {})}
+        obj = {'apiVersion': 'apiregistration.k8s.io/v1', 'kind': 'APIService',
+               'metadata': {'name': f'{version}.{group}', 'labels': {'k8s-app': svc['name']}},
+               'spec': {'group': group, 'version': version, 'service': svc, 'insecureSkipTLSVerify': True,
+                        'groupPriorityMinimum': int(spec.get('groupPriorityMinimum', 100)),
+                        'versionPriority': int(spec.get('versionPriority', 100))}}
+        res = self._res('apiregistration.k8s.io', 'v1', 'apiservices')
+        old = self._get(res, None, obj['metadata']['name'])
+        if spec.get('backend'):
+            labels = {'k8s-app': svc['name']}
+            services, deployments = self._res('', 'v1', 'services'), self._res('apps', 'v1', 'deployments')
+            if not self._ns_exists(svc['namespace']):
+                self._store_new(self._res('', 'v1', 'namespaces'), None,
+                                {'metadata': {'name': svc['namespace']}}, 'kf-emulator')
+            if self._get(services, svc['namespace'], svc['name']) is None:
+                self._store_new(services, svc['namespace'], {'metadata': {'name': svc['name'], 'labels': labels},
+                                'spec': {'selector': labels, 'ports': [{'name': 'https', 'port': svc['port'],
+                                                                        'protocol': 'TCP', 'targetPort': 'https'}]}},
+                                'kf-emulator')
+            if self._get(deployments, svc['namespace'], svc['name']) is None:
+                self._store_new(deployments, svc['namespace'], {'metadata': {'name': svc['name'], 'labels': labels},
+                                'spec': {'replicas': 1, 'selector': {'matchLabels': labels},
+                                         'template': {'metadata': {'labels': labels}, 'spec': {'containers': [
+                                             {'name': svc['name'], 'image': 'registry.k8s.io/metrics-server/metrics-server:v0.7.2',
+                                              'ports': [{'name': 'https', 'containerPort': 10250}]}]}}}},
+                                'kf-emulator')
+        if old is None:
+            self._store_new(res, None, obj, 'kf-emulator')
+        else:
+            new = copy.deepcopy(old)
+            new['spec'] = obj['spec']
+            self._commit_update(res, old, new, None, 'kf-emulator', 'Update', {'spec': obj['spec']}, False)
+
+    def _kf_unregister_apiservice(self, name: str) -> None:
+        res = self._res('apiregistration.k8s.io', 'v1', 'apiservices')
+        if (obj := self._get(res, None, name)) is not None:
+            self._finish_delete(res, obj)
 
     # --- discovery (GAP: kmock's gives subresources the parent's kind & verbs; no CRDs) ---------
+
+    def _aggregated(self, group: str, version: str) -> JSON | None:
+        """The APIService that routes group/version to a Service (an aggregated API), if any."""
+        svc = self.apiservices.get(f'{version}.{group}')
+        return svc if svc is not None and (svc.get('spec') or {}).get('service') else None
 
     def _api_groups(self) -> dict[str, JSON]:
         groups: dict[str, list[str]] = {}
@@ -724,6 +810,15 @@ class KfKubernetesEmulator(kmock.KubernetesEmulator):
                 versions = groups.setdefault(group, [])
                 if version not in versions:
                     versions.append(version)
+        # The aggregator lists every registered APIService in /apis and /apis/<group>, whether or not
+        # its backend is available (kube-aggregator's apis handler builds the list from the APIService
+        # lister; kubernetes/minikube#3571: the group stays listed while its version answers 503).
+        for apisvc in self.apiservices.values():
+            spec = apisvc.get('spec') or {}
+            if spec.get('service') and spec.get('group'):
+                versions = groups.setdefault(spec['group'], [])
+                if spec.get('version') and spec['version'] not in versions:
+                    versions.append(spec['version'])
 
         def rank(v: str) -> tuple[int, int, int]:  # v1 > v1beta1 > v1alpha1, higher number first
             m = re.fullmatch(r'v(\d+)(?:(alpha|beta)(\d+))?', v)
@@ -764,7 +859,140 @@ class KfKubernetesEmulator(kmock.KubernetesEmulator):
         return {'kind': 'APIResourceList', 'apiVersion': 'v1',
                 'groupVersion': f'{group}/{version}' if group else version, 'resources': resources}
 
-    # --- Service endpoints: the backend of webhooks ----------------------------------------------------
+    # --- aggregated APIs (apiregistration.k8s.io APIServices backed by a Service) -----------------------
+
+    def _serve_aggregated(self, raw: aiohttp.web.BaseRequest, apisvc: JSON, group: str, version: str,
+                          rest: list[str]) -> aiohttp.web.StreamResponse:
+        """The aggregator's proxy for /apis/<group>/<version>/...: while the APIService is not
+        Available it answers 503 with the plain-text body "service unavailable" (proxyError in
+        kube-aggregator's pkg/apiserver/handler_proxy.go; the body and headers are quoted in
+        kubernetes-sigs/metrics-server#157), which client-go turns into "the server is currently
+        unable to handle the request" (kubectl: "couldn't get resource list for
+        metrics.k8s.io/v1beta1: ..."). Once Available, the emulated backend serves its discovery
+        (metrics-server: nodes and pods metrics, read-only) and empty metric lists: no kubelets here."""
+        if not self._apiservice_available(apisvc)[0]:
+            return aiohttp.web.Response(status=503, text='service unavailable\n',
+                                        headers={'Content-Type': 'text/plain; charset=utf-8',
+                                                 'X-Content-Type-Options': 'nosniff'})
+        catalogue = {r.plural: r for r in self.aggregated_catalogue.get((group, version), [])}
+        gv = f'{group}/{version}'
+        if not rest:
+            resources = [{'name': r.plural, 'singularName': r.info.singular or '', 'namespaced': r.namespaced,
+                          'kind': r.kind, 'verbs': sorted(r.info.verbs)} for r in catalogue.values()]
+            return self._json({'kind': 'APIResourceList', 'apiVersion': 'v1', 'groupVersion': gv,
+                               'resources': sorted(resources, key=lambda e: e['name'])})
+        namespace = None
+        if rest[0] == 'namespaces' and len(rest) >= 3:
+            namespace, rest = rest[1], rest[2:]
+        res = catalogue.get(rest[0])
+        if res is None or len(rest) > 2 or (namespace is not None and not res.namespaced):
+            raise ApiError(404, 'NotFound', 'the server could not find the requested resource')
+        if raw.method != 'GET':
+            raise ApiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource')
+        if len(rest) == 2:
+            raise ApiError(404, 'NotFound', f'{res.qualified} "{rest[1]}" not found', res.details(rest[1]))
+        return self._json({'kind': f'{res.kind}List', 'apiVersion': gv, 'metadata': {}, 'items': []})
+
+    def _apiservice_available(self, apisvc: JSON) -> tuple[bool, JSON]:
+        """The Available condition kube-aggregator's availability controller computes for an
+        APIService (staging/src/k8s.io/kube-aggregator/pkg/controllers/status/remote/
+        remote_available_controller.go, with the v1.32 Endpoints wording, also quoted in
+        shikanon/kubeflow-manifests#69 "cert-manager-webhook False (MissingEndpoints)")."""
+        spec = apisvc.get('spec') or {}
+        ref = spec.get('service')
+        if not ref:
+            return True, {'type': 'Available', 'status': 'True', 'reason': 'Local',
+                          'message': 'Local APIServices are always available'}
+        ns, name, port = ref.get('namespace', ''), ref.get('name', ''), ref.get('port') or 443
+
+        def down(reason: str, message: str) -> tuple[bool, JSON]:
+            return False, {'type': 'Available', 'status': 'False', 'reason': reason, 'message': message}
+
+        svc = self._get(self._res('', 'v1', 'services'), ns, name) if ns and name else None
+        if svc is None:
+            return down('ServiceNotFound', f'service/{name} in "{ns}" is not present')
+        sspec = svc.get('spec') or {}
+        if sspec.get('type', 'ClusterIP') == 'ClusterIP':
+            svc_port = next((p for p in sspec.get('ports') or [] if p.get('port') == port), None)
+            if svc_port is None:
+                return down('ServicePortError', f'service/{name} in "{ns}" is not listening on port {port}')
+            port_name = svc_port.get('name', '')
+            if not sspec.get('selector') and self._get(self._res('', 'v1', 'endpoints'), ns, name) is None:
+                return down('EndpointsNotFound', f'cannot find endpoints for service/{name} in "{ns}"')
+            if not self._has_endpoints(svc):
+                return down('MissingEndpoints',
+                            f'endpoints for service/{name} in "{ns}" have no addresses with port name "{port_name}"')
+        elif (err := self._resolve_service(ns, name, port)) is not None:
+            # Other service types skip the endpoints checks, but the discovery GET cannot resolve them.
+            return down('FailedDiscoveryCheck', err)
+        return True, {'type': 'Available', 'status': 'True', 'reason': 'Passed', 'message': 'all checks passed'}
+
+    def _apiservice_status(self, apisvc: JSON, old: JSON | None) -> JSON:
+        _, cond = self._apiservice_available(apisvc)
+        prev = next((c for c in ((old or {}).get('status') or {}).get('conditions') or []
+                     if c.get('type') == 'Available'), None)
+        same = prev is not None and prev.get('status') == cond['status']
+        cond['lastTransitionTime'] = prev.get('lastTransitionTime') if same else now_rfc3339()
+        return {'conditions': [cond]}
+
+    def _refresh_apiservices(self) -> None:
+        """Re-run the availability controller after a Service/Deployment/... changed: write the
+        APIServices whose Available condition changed; a namespace stuck Terminating on a failed
+        discovery is retried when every aggregated API is available again."""
+        self.refreshing = True
+        try:
+            res = self._res('apiregistration.k8s.io', 'v1', 'apiservices')
+            became_available = False
+            for name in sorted(self.apiservices):
+                old = self._get(res, None, name)
+                if old is None:
+                    continue
+                status = self._apiservice_status(old, old)
+                was = [(c.get('type'), c.get('status'), c.get('reason'), c.get('message'))
+                       for c in (old.get('status') or {}).get('conditions') or []]
+                now = [(c['type'], c['status'], c['reason'], c['message']) for c in status['conditions']]
+                if was == now:
+                    continue
+                became_available |= status['conditions'][0]['status'] == 'True'
+                new = copy.deepcopy(old)
+                new['status'] = status
+                new['metadata']['resourceVersion'] = self._next_rv()
+                self._put(res, new)
+                self._publish(res, 'MODIFIED', new)
+        finally:
+            self.refreshing = False
+        failing = self._unavailable_groups()
+        if became_available or failing != self.failing_groups:
+            self.failing_groups = failing  # e.g. an APIService became Available, or was deleted
+            self._retry_terminating_namespaces()
+
+    def _validate_apiservice(self, obj: JSON) -> None:
+        """ValidateAPIService (staging/src/k8s.io/kube-aggregator/pkg/apis/apiregistration/validation/validation.go)."""
+        spec = obj.get('spec') or {}
+        name = (obj.get('metadata') or {}).get('name', '')
+        group, version = spec.get('group') or '', spec.get('version') or ''
+        required = f'{version}.{group}'
+        errors = []
+        if name != required:
+            errors.append(field_error('Invalid', 'metadata.name', name, f'must be `spec.version+"."+spec.group`: "{required}"'))
+        if not group and version != 'v1':
+            errors.append(field_error('Required', 'spec.group', detail='only v1 may have an empty group and it better be legacy kube'))
+        gpm, vp = spec.get('groupPriorityMinimum') or 0, spec.get('versionPriority') or 0
+        if not 0 < gpm <= 20000:
+            errors.append(field_error('Invalid', 'spec.groupPriorityMinimum', gpm, 'must be positive and less than 20000'))
+        if not 0 < vp <= 1000:
+            errors.append(field_error('Invalid', 'spec.versionPriority', vp, 'must be positive and less than 1000'))
+        ref = spec.get('service')
+        if ref is not None:
+            if not ref.get('namespace'):
+                errors.append(field_error('Required', 'spec.service.namespace'))
+            if not ref.get('name'):
+                errors.append(field_error('Required', 'spec.service.name'))
+            if spec.get('insecureSkipTLSVerify') and spec.get('caBundle'):
+                errors.append(field_error('Invalid', 'spec.insecureSkipTLSVerify', 'true', 'may not be true if caBundle is present'))
+        self._raise_invalid(self._res('apiregistration.k8s.io', 'v1', 'apiservices'), name, errors)
+
+    # --- Service endpoints: the backend of webhooks and aggregated APIs ------------------------------
 
     def _has_endpoints(self, svc: JSON) -> bool:
         """Whether a Service has a ready address. For a selector, the endpoints controller lists the
@@ -1602,14 +1830,25 @@ class KfKubernetesEmulator(kmock.KubernetesEmulator):
                 self.namespace_terminating_seconds, self._namespace_controller, name)
         return obj
 
+    def _unavailable_groups(self) -> list[str]:
+        return sorted(f"{s['spec']['group']}/{s['spec']['version']}" for s in self.apiservices.values()
+                      if (s.get('spec') or {}).get('service') and not self._apiservice_available(s)[0])
+
     def _namespace_controller(self, name: str) -> None:
         """One pass of the namespace controller over a terminating namespace (pkg/controller/namespace/
-        deletion/namespaced_resources_deleter.go): delete the content of every resource, remove the
-        "kubernetes" finalizer, and the namespace is deleted (once metadata.finalizers are gone
-        too); the conditions it leaves are those of aws/containers-roadmap#1006 (EKS). Emulation
-        limits: content finalizers and webhooks on DELETE do not hold the content back."""
+        deletion/namespaced_resources_deleter.go): delete the content of every discoverable resource;
+        if discovery of some group failed (an aggregated API is unavailable) the namespace stays
+        Terminating with condition NamespaceDeletionDiscoveryFailure=True, as on EKS in
+        aws/containers-roadmap#1006 and kubernetes/kubernetes#60807, and is retried when the
+        APIService is Available again; otherwise the "kubernetes" finalizer is removed and the
+        namespace is deleted (once metadata.finalizers are gone too). Emulation limits: content
+        finalizers and webhooks on DELETE do not hold the content back."""
         self.timers.pop(('namespace-controller', name), None)
-        self._finalize_namespace(name)
+        self.finalizing.add(name)
+        try:
+            self._finalize_namespace(name)
+        finally:
+            self.finalizing.discard(name)
 
     def _finalize_namespace(self, name: str) -> None:
         res = self._res('', 'v1', 'namespaces')
@@ -1621,6 +1860,7 @@ class KfKubernetesEmulator(kmock.KubernetesEmulator):
                 continue
             for item in self._list(other, name):
                 self._finish_delete(other, item)
+        failing = self._unavailable_groups()
         ts = now_rfc3339()
         prev = {c.get('type'): c for c in (ns.get('status') or {}).get('conditions') or []}
 
@@ -1629,8 +1869,15 @@ class KfKubernetesEmulator(kmock.KubernetesEmulator):
             return {'type': ctype, 'status': status, 'reason': reason, 'message': message,
                     'lastTransitionTime': was.get('lastTransitionTime') if was.get('status') == status else ts}
 
-        conditions = [cond('NamespaceDeletionDiscoveryFailure', 'False', 'ResourcesDiscovered',
-                           'All resources successfully discovered'),
+        if failing:
+            errs = ', '.join(f'{gv}: the server is currently unable to handle the request' for gv in failing)
+            discovery = cond('NamespaceDeletionDiscoveryFailure', 'True', 'DiscoveryFailed',
+                             f'Discovery failed for some groups, {len(failing)} failing: unable to retrieve '
+                             f'the complete list of server APIs: {errs}')
+        else:
+            discovery = cond('NamespaceDeletionDiscoveryFailure', 'False', 'ResourcesDiscovered',
+                             'All resources successfully discovered')
+        conditions = [discovery,
                       cond('NamespaceDeletionGroupVersionParsingFailure', 'False', 'ParsedGroupVersions',
                            'All legacy kube types successfully parsed'),
                       cond('NamespaceDeletionContentFailure', 'False', 'ContentDeleted',
@@ -1640,15 +1887,24 @@ class KfKubernetesEmulator(kmock.KubernetesEmulator):
                            'All content-preserving finalizers finished')]
         new = copy.deepcopy(ns)
         new['status'] = {'phase': 'Terminating', 'conditions': conditions}
-        new.setdefault('spec', {})['finalizers'] = [f for f in new['spec'].get('finalizers') or []
-                                                    if f != 'kubernetes']
-        if not new['spec']['finalizers'] and not new['metadata'].get('finalizers'):
-            self._finish_delete(res, new)
-            return
+        if not failing:
+            new.setdefault('spec', {})['finalizers'] = [f for f in new['spec'].get('finalizers') or []
+                                                        if f != 'kubernetes']
+            if not new['spec']['finalizers'] and not new['metadata'].get('finalizers'):
+                self._finish_delete(res, new)
+                return
         if new != ns:
             new['metadata']['resourceVersion'] = self._next_rv()
             self._put(res, new)
             self._publish(res, 'MODIFIED', new)
+
+    def _retry_terminating_namespaces(self) -> None:
+        res = self._res('', 'v1', 'namespaces')
+        for ns in self._list(res, None):
+            name = ns['metadata']['name']
+            if ns['metadata'].get('deletionTimestamp') and ('namespace-controller', name) not in self.timers \
+                    and name not in self.finalizing:
+                self._namespace_controller(name)
 
     def _finish_delete(self, res: Res, obj: JSON) -> None:
         meta = obj['metadata']
@@ -1684,6 +1940,9 @@ class KfKubernetesEmulator(kmock.KubernetesEmulator):
         if gp == ('admissionregistration.k8s.io', 'validatingwebhookconfigurations') or \
                 gp == ('admissionregistration.k8s.io', 'mutatingwebhookconfigurations'):
             self._validate_webhook_config(res, obj)
+        if gp == ('apiregistration.k8s.io', 'apiservices'):
+            self._validate_apiservice(obj)
+            obj['status'] = self._apiservice_status(obj, old)  # the availability controller's verdict
         if gp == ('', 'secrets') and isinstance(obj.get('stringData'), dict):
             import base64  # the server folds stringData into data
             data = obj.setdefault('data', {}) or {}

@@ -588,6 +588,107 @@ APISERVICE = textwrap.dedent('''\
     ''')
 
 
+def yaml_to_json(text: str) -> dict:
+    import yaml
+    return yaml.safe_load(text)
+
+
+class AggregatedApiTest(EmulatorTestCase):
+    """An APIService whose backend is unavailable: listed in /apis, 503 on its version, kubectl warns."""
+    ready_seconds = '2'
+
+    def raw(self, path: str) -> tuple[int, str, str]:
+        try:
+            with urllib.request.urlopen(self.url + path, timeout=10) as resp:
+                return resp.status, resp.headers.get('Content-Type', ''), resp.read().decode()
+        except urllib.error.HTTPError as e:
+            return e.code, e.headers.get('Content-Type', ''), e.read().decode()
+
+    def kubectl(self, *args: str, stdin: str | None = None, check: bool = True) -> subprocess.CompletedProcess:
+        # A fresh discovery cache each time: kubectl caches the group list on disk, and the point here
+        # is what it sees of the server now.
+        cache = tempfile.mkdtemp(dir=self.tmp.name)
+        return super().kubectl('--cache-dir', cache, *args, stdin=stdin, check=check)
+
+    def available(self) -> dict:
+        conds = self.kjson('get', 'apiservice', 'v1beta1.metrics.k8s.io')['status']['conditions']
+        return {k: conds[0][k] for k in ('type', 'status', 'reason', 'message')}
+
+    def test_01_unavailable_then_available(self) -> None:
+        warning = ('couldn\'t get resource list for metrics.k8s.io/v1beta1: '
+                   'the server is currently unable to handle the request')
+        self.assertNotIn('metrics.k8s.io', [g['name'] for g in self.http('GET', '/apis')[1]['groups']])
+        self.kubectl('apply', '-f', '-', stdin=APISERVICE)
+        self.assertIn('metrics.k8s.io', [g['name'] for g in self.http('GET', '/apis')[1]['groups']])
+        self.assertEqual(self.http('GET', '/apis/metrics.k8s.io')[1]['preferredVersion']['version'], 'v1beta1')
+        self.assertEqual(self.raw('/apis/metrics.k8s.io/v1beta1'),
+                         (503, 'text/plain; charset=utf-8', 'service unavailable\n'))
+        self.assertEqual(self.raw('/apis/metrics.k8s.io/v1beta1/namespaces/default/pods')[0], 503)
+        self.assertEqual(self.available(), {'type': 'Available', 'status': 'False', 'reason': 'ServiceNotFound',
+                                            'message': 'service/metrics-server in "kube-system" is not present'})
+
+        # kubectl warns about the group and carries on for the others; api-resources fails like on a real cluster.
+        pods = self.kubectl('get', 'pods', '-A')
+        self.assertIn(warning, pods.stderr)
+        self.assertIn(warning, self.kubectl('get', 'deployments,configmaps', '-n', 'kube-system').stderr)
+        self.assertIn('kube-system', self.kubectl('get', 'ns').stdout)
+        resources = self.kubectl('api-resources', check=False)
+        self.assertNotEqual(resources.returncode, 0)
+        self.assertIn('error: unable to retrieve the complete list of server APIs: metrics.k8s.io/v1beta1: '
+                      'the server is currently unable to handle the request', resources.stderr)
+
+        # Its Service and Deployment (test control: register the backend too); Available after the delay.
+        config = self.http('POST', '/_kf/config', {'register_apiservice': {'backend': True}})[1]
+        self.assertEqual(config['apiservices']['v1beta1.metrics.k8s.io']['reason'], 'MissingEndpoints')
+        self.assertEqual(self.available()['message'],
+                         'endpoints for service/metrics-server in "kube-system" have no addresses with port name "https"')
+        self.kubectl('wait', '--for=condition=Available', 'apiservice/v1beta1.metrics.k8s.io', '--timeout=15s')
+        self.assertEqual(self.available(), {'type': 'Available', 'status': 'True', 'reason': 'Passed',
+                                            'message': 'all checks passed'})
+        code, rl = self.http('GET', '/apis/metrics.k8s.io/v1beta1')
+        self.assertEqual((code, sorted(r['name'] for r in rl['resources'])), (200, ['nodes', 'pods']))
+        self.assertEqual(self.http('GET', '/apis/metrics.k8s.io/v1beta1/namespaces/default/pods')[1]['items'], [])
+        self.assertNotIn(warning, self.kubectl('get', 'pods', '-A').stderr)
+        self.kubectl('api-resources')
+
+        # Deleting the backend makes it unavailable again; unregistering removes the group.
+        self.http('DELETE', '/apis/apps/v1/namespaces/kube-system/deployments/metrics-server')
+        self.assertEqual(self.available()['reason'], 'MissingEndpoints')
+        self.http('POST', '/_kf/config', {'unregister_apiservice': 'v1beta1.metrics.k8s.io'})
+        self.assertNotIn('metrics.k8s.io', [g['name'] for g in self.http('GET', '/apis')[1]['groups']])
+        self.assertEqual(self.http('GET', '/apis/metrics.k8s.io/v1beta1')[0], 404)
+
+    def test_02_apiservice_is_validated(self) -> None:
+        bad = APISERVICE.replace('name: v1beta1.metrics.k8s.io', 'name: metrics')
+        detail = ('metadata.name: Invalid value: "metrics": must be `spec.version+"."+spec.group`: '
+                  '"v1beta1.metrics.k8s.io"')
+        code, err = self.http('POST', '/apis/apiregistration.k8s.io/v1/apiservices', yaml_to_json(bad))
+        self.assertEqual((code, err['reason'], err['message']),
+                         (422, 'Invalid', f'APIService.apiregistration.k8s.io "metrics" is invalid: {detail}'))
+        out = self.kubectl('apply', '-f', '-', stdin=bad, check=False)
+        self.assertIn(f'The APIService "metrics" is invalid: {detail}', out.stderr)  # kubectl's wording
+
+    def test_03_namespace_stays_terminating_while_discovery_fails(self) -> None:
+        self.http('POST', '/_kf/config', {'namespace_terminating_seconds': 0, 'register_apiservice': {
+            'group': 'custom.metrics.k8s.io', 'service': {'namespace': 'monitoring', 'name': 'prometheus-adapter'}}})
+        self.http('POST', '/api/v1/namespaces', {'metadata': {'name': 'doomed'}})
+        self.http('POST', '/api/v1/namespaces/doomed/configmaps', {'metadata': {'name': 'c'}})
+        self.assertEqual(self.http('DELETE', '/api/v1/namespaces/doomed')[0], 200)
+        ns = self.http('GET', '/api/v1/namespaces/doomed')[1]
+        self.assertEqual(ns['status']['phase'], 'Terminating')
+        conds = {c['type']: c for c in ns['status']['conditions']}
+        self.assertEqual((conds['NamespaceDeletionDiscoveryFailure']['status'],
+                          conds['NamespaceDeletionDiscoveryFailure']['reason'],
+                          conds['NamespaceDeletionDiscoveryFailure']['message']),
+                         ('True', 'DiscoveryFailed', 'Discovery failed for some groups, 1 failing: unable to retrieve '
+                          'the complete list of server APIs: custom.metrics.k8s.io/v1beta1: the server is currently '
+                          'unable to handle the request'))
+        self.assertEqual(self.http('GET', '/api/v1/namespaces/doomed/configmaps')[1]['items'], [])  # content is gone
+        self.http('POST', '/_kf/config', {'unregister_apiservice': 'v1beta1.custom.metrics.k8s.io'})
+        self.assertEqual(self.http('GET', '/api/v1/namespaces/doomed')[0], 404)
+        self.http('POST', '/_kf/config', {'namespace_terminating_seconds': 5})
+
+
 class NamespaceTerminationTest(EmulatorTestCase):
     """A deleted namespace stays Terminating for --namespace-terminating-seconds, refusing new content."""
 
