@@ -356,12 +356,392 @@ class RawHttpTest(EmulatorTestCase):
         self.assertEqual(events[0]['object']['spec'], {'x': 1})
 
         self.assertEqual(self.http('GET', '/_kf/health')[1]['status'], 'ok')
-        self.assertEqual(self.http('POST', '/_kf/config', {'deployment_ready_seconds': 5})[1],
-                         {'deployment_ready_seconds': 5.0})
+        self.assertEqual(self.http('POST', '/_kf/config', {'deployment_ready_seconds': 5})[1]['deployment_ready_seconds'],
+                         5.0)
         code, d = self.http('POST', '/apis/apps/v1/namespaces/w/deployments',
                             {'metadata': {'name': 'slow'}, 'spec': {'replicas': 1, 'template': {}}})
         self.assertEqual({c['type']: c['status'] for c in d['status']['conditions']}['Available'], 'False')
         self.http('POST', '/_kf/config', {'deployment_ready_seconds': 0})
+
+
+
+WIDGET_CRD = {'apiVersion': 'apiextensions.k8s.io/v1', 'kind': 'CustomResourceDefinition',
+              'metadata': {'name': 'widgets.example.com'},
+              'spec': {'group': 'example.com', 'scope': 'Namespaced',
+                       'names': {'plural': 'widgets', 'kind': 'Widget'},
+                       'versions': [{'name': 'v1', 'served': True, 'storage': True,
+                                     'schema': {'openAPIV3Schema': {'type': 'object',
+                                                                    'x-kubernetes-preserve-unknown-fields': True}}}]}}
+
+
+def webhook_config(kind: str, name: str, hook: dict) -> dict:
+    base = {'admissionReviewVersions': ['v1'], 'sideEffects': 'None'}
+    return {'apiVersion': 'admissionregistration.k8s.io/v1', 'kind': kind, 'metadata': {'name': name},
+            'webhooks': [{**base, **hook}]}
+
+
+def backend(namespace: str, name: str) -> tuple[dict, dict]:
+    """A webhook's Service and the Deployment whose pods it selects."""
+    labels = {'app': name}
+    svc = {'apiVersion': 'v1', 'kind': 'Service', 'metadata': {'name': name, 'namespace': namespace},
+           'spec': {'selector': labels, 'ports': [{'name': 'https', 'port': 443, 'targetPort': 9443}]}}
+    dep = {'apiVersion': 'apps/v1', 'kind': 'Deployment', 'metadata': {'name': name, 'namespace': namespace},
+           'spec': {'replicas': 1, 'selector': {'matchLabels': labels},
+                    'template': {'metadata': {'labels': labels},
+                                 'spec': {'containers': [{'name': 'webhook', 'image': 'webhook:1'}]}}}}
+    return svc, dep
+
+
+def widget(name: str, namespace: str = 'apps') -> dict:
+    return {'apiVersion': 'example.com/v1', 'kind': 'Widget', 'metadata': {'name': name, 'namespace': namespace}}
+
+
+class AdmissionWebhookTest(EmulatorTestCase):
+    """ValidatingWebhookConfiguration / MutatingWebhookConfiguration: a webhook whose Service has no
+    ready endpoints refuses the matching writes like kube-apiserver does, until its Deployment is
+    Available."""
+    ready_seconds = '2'
+
+    @classmethod
+    def setUpClass(cls) -> None:
+        super().setUpClass()
+        for ns in ('hooks', 'apps', 'quiet'):
+            labels = {'webhooks': 'off'} if ns == 'quiet' else {}
+            cls.http(cls, 'POST', '/api/v1/namespaces', {'metadata': {'name': ns, 'labels': labels}})
+        cls.http(cls, 'POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', WIDGET_CRD)
+
+    def wait_available(self, namespace: str, name: str) -> None:
+        self.kubectl('wait', '--for=condition=Available', f'deployment/{name}', '-n', namespace, '--timeout=15s')
+
+    def test_01_refused_without_endpoints_then_admitted(self) -> None:
+        hook = {'name': 'vwidget.example.com', 'failurePolicy': 'Fail',
+                'clientConfig': {'service': {'namespace': 'hooks', 'name': 'widget-webhook', 'path': '/validate-widget'}},
+                'rules': [{'apiGroups': ['example.com'], 'apiVersions': ['v1'], 'operations': ['CREATE', 'UPDATE'],
+                           'resources': ['widgets'], 'scope': 'Namespaced'}],
+                'namespaceSelector': {'matchExpressions': [{'key': 'webhooks', 'operator': 'NotIn', 'values': ['off']}]}}
+        code, _ = self.http('POST', '/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations',
+                            webhook_config('ValidatingWebhookConfiguration', 'widget-validator', hook))
+        self.assertEqual(code, 201)
+        url = 'https://widget-webhook.hooks.svc:443/validate-widget?timeout=10s'
+
+        code, err = self.http('POST', '/apis/example.com/v1/namespaces/apps/widgets', widget('w0'))
+        self.assertEqual((code, err['reason']), (500, 'InternalError'))
+        self.assertEqual(err['message'], 'Internal error occurred: failed calling webhook "vwidget.example.com": '
+                                         f'failed to call webhook: Post "{url}": service "widget-webhook" not found')
+
+        svc, dep = backend('hooks', 'widget-webhook')
+        self.assertEqual(self.http('POST', '/api/v1/namespaces/hooks/services', svc)[0], 201)
+        self.assertEqual(self.http('POST', '/apis/apps/v1/namespaces/hooks/deployments', dep)[0], 201)
+        code, err = self.http('POST', '/apis/example.com/v1/namespaces/apps/widgets', widget('w1'))
+        expected = ('Internal error occurred: failed calling webhook "vwidget.example.com": failed to call webhook: '
+                    f'Post "{url}": no endpoints available for service "widget-webhook"')
+        self.assertEqual((code, err['kind'], err['status'], err['reason'], err['message']),
+                         (500, 'Status', 'Failure', 'InternalError', expected))
+        self.assertEqual(err['details']['causes'], [{'message': expected[len('Internal error occurred: '):]}])
+        self.assertEqual(self.http('GET', '/apis/example.com/v1/namespaces/apps/widgets/w1')[0], 404)
+        # kubectl shows it as the real server's answer.
+        out = self.kubectl('create', '-f', '-', stdin=json.dumps(widget('w1')), check=False)
+        self.assertNotEqual(out.returncode, 0)
+        self.assertIn(f'Error from server (InternalError): error when creating "STDIN": {expected}', out.stderr)
+
+        # Not matched: another resource, a namespace the namespaceSelector leaves out, a dry run of a ConfigMap.
+        self.assertEqual(self.http('POST', '/api/v1/namespaces/apps/configmaps', {'metadata': {'name': 'c'}})[0], 201)
+        self.assertEqual(self.http('POST', '/apis/example.com/v1/namespaces/quiet/widgets', widget('q', 'quiet'))[0], 201)
+        # Matched also on UPDATE (a merge patch of the widget admitted above).
+        code, err = self.http('PATCH', '/apis/example.com/v1/namespaces/quiet/widgets/q', {'spec': {'x': 1}},
+                              'application/merge-patch+json')
+        self.assertEqual(code, 200)  # still excluded by the namespaceSelector
+        code, err = self.http('PATCH', '/api/v1/namespaces/quiet', {'metadata': {'labels': {'webhooks': 'on'}}},
+                              'application/merge-patch+json')
+        code, err = self.http('PATCH', '/apis/example.com/v1/namespaces/quiet/widgets/q', {'spec': {'x': 2}},
+                              'application/merge-patch+json')
+        self.assertEqual((code, err['reason']), (500, 'InternalError'))
+
+        self.wait_available('hooks', 'widget-webhook')
+        code, created = self.http('POST', '/apis/example.com/v1/namespaces/apps/widgets', widget('w1'))
+        self.assertEqual((code, created['metadata']['name']), (201, 'w1'))  # admitted unchanged
+        self.assertEqual(self.http('PATCH', '/apis/example.com/v1/namespaces/quiet/widgets/q', {'spec': {'x': 2}},
+                                   'application/merge-patch+json')[0], 200)
+        # A rolling update of the webhook's Deployment keeps its old pods serving.
+        self.kubectl('set', 'image', 'deployment/widget-webhook', 'webhook=webhook:2', '-n', 'hooks')
+        self.assertEqual(self.http('POST', '/apis/example.com/v1/namespaces/apps/widgets', widget('w2'))[0], 201)
+        # The webhook configuration itself is never subject to webhooks.
+        self.http('DELETE', '/apis/apps/v1/namespaces/hooks/deployments/widget-webhook')
+        hook['rules'][0]['apiGroups'] = ['*']
+        code, _ = self.http('POST', '/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations',
+                            webhook_config('ValidatingWebhookConfiguration', 'catch-all', {**hook, 'name': 'all.example.com',
+                                           'rules': [{'apiGroups': ['*'], 'apiVersions': ['*'], 'operations': ['*'],
+                                                      'resources': ['*/*']}], 'namespaceSelector': {}}))
+        self.assertEqual(code, 201)
+        self.assertEqual(self.http('DELETE', '/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/'
+                                             'catch-all')[0], 200)
+        self.assertEqual(self.http('DELETE', '/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/'
+                                             'widget-validator')[0], 200)
+
+    def test_02_failure_policy_ignore_and_selectors(self) -> None:
+        ignore = {'name': 'mcm.example.com', 'failurePolicy': 'Ignore', 'timeoutSeconds': 5,
+                  'clientConfig': {'service': {'namespace': 'hooks', 'name': 'absent'}},
+                  'rules': [{'apiGroups': [''], 'apiVersions': ['v1'], 'operations': ['CREATE'], 'resources': ['configmaps']}]}
+        self.assertEqual(self.http('POST', '/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations',
+                                   webhook_config('MutatingWebhookConfiguration', 'cm-ignore', ignore))[0], 201)
+        self.assertEqual(self.http('POST', '/api/v1/namespaces/apps/configmaps', {'metadata': {'name': 'ign'}})[0], 201)
+
+        fail = {**ignore, 'name': 'mcmfail.example.com', 'failurePolicy': 'Fail',
+                'objectSelector': {'matchLabels': {'inject': 'true'}}}
+        self.assertEqual(self.http('POST', '/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations',
+                                   webhook_config('MutatingWebhookConfiguration', 'cm-fail', fail))[0], 201)
+        self.assertEqual(self.http('POST', '/api/v1/namespaces/apps/configmaps', {'metadata': {'name': 'plain'}})[0], 201)
+        code, err = self.http('POST', '/api/v1/namespaces/apps/configmaps',
+                              {'metadata': {'name': 'inj', 'labels': {'inject': 'true'}}})
+        self.assertEqual((code, err['message']), (500, 'Internal error occurred: failed calling webhook '
+                                                        '"mcmfail.example.com": failed to call webhook: Post '
+                                                        '"https://absent.hooks.svc:443/?timeout=5s": service "absent" not found'))
+        # Dry runs are admitted by the same webhooks; DELETE and UPDATE are not in these rules.
+        code, err = self.http('POST', '/api/v1/namespaces/apps/configmaps?dryRun=All',
+                              {'metadata': {'name': 'inj', 'labels': {'inject': 'true'}}})
+        self.assertEqual(code, 500)
+        self.assertEqual(self.http('DELETE', '/api/v1/namespaces/apps/configmaps/plain')[0], 200)
+        for name in ('cm-ignore', 'cm-fail'):
+            self.http('DELETE', f'/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/{name}')
+        self.assertEqual(self.http('POST', '/api/v1/namespaces/apps/configmaps',
+                                   {'metadata': {'name': 'inj', 'labels': {'inject': 'true'}}})[0], 201)
+
+    def test_03_configuration_is_validated(self) -> None:
+        cfg = webhook_config('ValidatingWebhookConfiguration', 'bad', {
+            'name': 'short', 'clientConfig': {'service': {'namespace': 'hooks', 'name': 'x'}}})
+        del cfg['webhooks'][0]['sideEffects']
+        code, err = self.http('POST', '/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations', cfg)
+        self.assertEqual((code, err['reason']), (422, 'Invalid'))
+        self.assertEqual(err['message'], 'ValidatingWebhookConfiguration.admissionregistration.k8s.io "bad" is invalid: '
+                                         '[webhooks[0].name: Invalid value: "short": should be a domain with at least '
+                                         'three segments separated by dots, webhooks[0].sideEffects: Required value: '
+                                         'must specify one of None, NoneOnDryRun]')
+
+    def test_04_server_side_apply_bundle_fails_then_succeeds(self) -> None:
+        bundle = textwrap.dedent('''\
+            apiVersion: v1
+            kind: Namespace
+            metadata: {name: cert-manager}
+            ---
+            apiVersion: admissionregistration.k8s.io/v1
+            kind: ValidatingWebhookConfiguration
+            metadata: {name: cert-manager-webhook}
+            webhooks:
+            - name: webhook.cert-manager.io
+              admissionReviewVersions: [v1]
+              sideEffects: None
+              timeoutSeconds: 30
+              rules:
+              - {apiGroups: [example.com], apiVersions: [v1], operations: [CREATE, UPDATE], resources: ["*/*"]}
+              clientConfig:
+                service: {name: cert-manager-webhook, namespace: cert-manager, path: /validate}
+            ---
+            apiVersion: v1
+            kind: Service
+            metadata: {name: cert-manager-webhook, namespace: cert-manager}
+            spec:
+              selector: {app.kubernetes.io/name: webhook}
+              ports: [{name: https, port: 443, targetPort: https}]
+            ---
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata: {name: cert-manager-webhook, namespace: cert-manager}
+            spec:
+              replicas: 1
+              selector: {matchLabels: {app.kubernetes.io/name: webhook}}
+              template:
+                metadata: {labels: {app.kubernetes.io/name: webhook}}
+                spec: {containers: [{name: webhook, image: quay.io/jetstack/cert-manager-webhook:v1.16.1}]}
+            ---
+            apiVersion: example.com/v1
+            kind: Widget
+            metadata: {name: issued, namespace: apps}
+            spec: {size: 1}
+            ''')
+        first = self.kubectl('apply', '--server-side', '-f', '-', stdin=bundle, check=False)
+        self.assertNotEqual(first.returncode, 0)
+        self.assertIn('deployment.apps/cert-manager-webhook serverside-applied', first.stdout)
+        self.assertIn('Error from server (InternalError): Internal error occurred: failed calling webhook '
+                      '"webhook.cert-manager.io": failed to call webhook: Post "https://cert-manager-webhook.'
+                      'cert-manager.svc:443/validate?timeout=30s": no endpoints available for service '
+                      '"cert-manager-webhook"', first.stderr)
+        self.assertFalse(self.kubectl('get', 'widget', 'issued', '-n', 'apps', '--ignore-not-found').stdout.strip())
+        self.wait_available('cert-manager', 'cert-manager-webhook')
+        second = self.kubectl('apply', '--server-side', '-f', '-', stdin=bundle)
+        self.assertIn('widget.example.com/issued serverside-applied', second.stdout)
+        self.assertEqual(self.kjson('get', 'widget', 'issued', '-n', 'apps')['spec'], {'size': 1})
+
+
+APISERVICE = textwrap.dedent('''\
+    apiVersion: apiregistration.k8s.io/v1
+    kind: APIService
+    metadata:
+      name: v1beta1.metrics.k8s.io
+      labels: {k8s-app: metrics-server}
+    spec:
+      group: metrics.k8s.io
+      version: v1beta1
+      groupPriorityMinimum: 100
+      versionPriority: 100
+      insecureSkipTLSVerify: true
+      service: {name: metrics-server, namespace: kube-system}
+    ''')
+
+
+def yaml_to_json(text: str) -> dict:
+    import yaml
+    return yaml.safe_load(text)
+
+
+class AggregatedApiTest(EmulatorTestCase):
+    """An APIService whose backend is unavailable: listed in /apis, 503 on its version, kubectl warns."""
+    ready_seconds = '2'
+
+    def raw(self, path: str) -> tuple[int, str, str]:
+        try:
+            with urllib.request.urlopen(self.url + path, timeout=10) as resp:
+                return resp.status, resp.headers.get('Content-Type', ''), resp.read().decode()
+        except urllib.error.HTTPError as e:
+            return e.code, e.headers.get('Content-Type', ''), e.read().decode()
+
+    def kubectl(self, *args: str, stdin: str | None = None, check: bool = True) -> subprocess.CompletedProcess:
+        # A fresh discovery cache each time: kubectl caches the group list on disk, and the point here
+        # is what it sees of the server now.
+        cache = tempfile.mkdtemp(dir=self.tmp.name)
+        return super().kubectl('--cache-dir', cache, *args, stdin=stdin, check=check)
+
+    def available(self) -> dict:
+        conds = self.kjson('get', 'apiservice', 'v1beta1.metrics.k8s.io')['status']['conditions']
+        return {k: conds[0][k] for k in ('type', 'status', 'reason', 'message')}
+
+    def test_01_unavailable_then_available(self) -> None:
+        warning = ('couldn\'t get resource list for metrics.k8s.io/v1beta1: '
+                   'the server is currently unable to handle the request')
+        self.assertNotIn('metrics.k8s.io', [g['name'] for g in self.http('GET', '/apis')[1]['groups']])
+        self.kubectl('apply', '-f', '-', stdin=APISERVICE)
+        self.assertIn('metrics.k8s.io', [g['name'] for g in self.http('GET', '/apis')[1]['groups']])
+        self.assertEqual(self.http('GET', '/apis/metrics.k8s.io')[1]['preferredVersion']['version'], 'v1beta1')
+        self.assertEqual(self.raw('/apis/metrics.k8s.io/v1beta1'),
+                         (503, 'text/plain; charset=utf-8', 'service unavailable\n'))
+        self.assertEqual(self.raw('/apis/metrics.k8s.io/v1beta1/namespaces/default/pods')[0], 503)
+        self.assertEqual(self.available(), {'type': 'Available', 'status': 'False', 'reason': 'ServiceNotFound',
+                                            'message': 'service/metrics-server in "kube-system" is not present'})
+
+        # kubectl warns about the group and carries on for the others; api-resources fails like on a real cluster.
+        pods = self.kubectl('get', 'pods', '-A')
+        self.assertIn(warning, pods.stderr)
+        self.assertIn(warning, self.kubectl('get', 'deployments,configmaps', '-n', 'kube-system').stderr)
+        self.assertIn('kube-system', self.kubectl('get', 'ns').stdout)
+        resources = self.kubectl('api-resources', check=False)
+        self.assertNotEqual(resources.returncode, 0)
+        self.assertIn('error: unable to retrieve the complete list of server APIs: metrics.k8s.io/v1beta1: '
+                      'the server is currently unable to handle the request', resources.stderr)
+
+        # Its Service and Deployment (test control: register the backend too); Available after the delay.
+        config = self.http('POST', '/_kf/config', {'register_apiservice': {'backend': True}})[1]
+        self.assertEqual(config['apiservices']['v1beta1.metrics.k8s.io']['reason'], 'MissingEndpoints')
+        self.assertEqual(self.available()['message'],
+                         'endpoints for service/metrics-server in "kube-system" have no addresses with port name "https"')
+        self.kubectl('wait', '--for=condition=Available', 'apiservice/v1beta1.metrics.k8s.io', '--timeout=15s')
+        self.assertEqual(self.available(), {'type': 'Available', 'status': 'True', 'reason': 'Passed',
+                                            'message': 'all checks passed'})
+        code, rl = self.http('GET', '/apis/metrics.k8s.io/v1beta1')
+        self.assertEqual((code, sorted(r['name'] for r in rl['resources'])), (200, ['nodes', 'pods']))
+        self.assertEqual(self.http('GET', '/apis/metrics.k8s.io/v1beta1/namespaces/default/pods')[1]['items'], [])
+        self.assertNotIn(warning, self.kubectl('get', 'pods', '-A').stderr)
+        self.kubectl('api-resources')
+
+        # Deleting the backend makes it unavailable again; unregistering removes the group.
+        self.http('DELETE', '/apis/apps/v1/namespaces/kube-system/deployments/metrics-server')
+        self.assertEqual(self.available()['reason'], 'MissingEndpoints')
+        self.http('POST', '/_kf/config', {'unregister_apiservice': 'v1beta1.metrics.k8s.io'})
+        self.assertNotIn('metrics.k8s.io', [g['name'] for g in self.http('GET', '/apis')[1]['groups']])
+        self.assertEqual(self.http('GET', '/apis/metrics.k8s.io/v1beta1')[0], 404)
+
+    def test_02_apiservice_is_validated(self) -> None:
+        bad = APISERVICE.replace('name: v1beta1.metrics.k8s.io', 'name: metrics')
+        detail = ('metadata.name: Invalid value: "metrics": must be `spec.version+"."+spec.group`: '
+                  '"v1beta1.metrics.k8s.io"')
+        code, err = self.http('POST', '/apis/apiregistration.k8s.io/v1/apiservices', yaml_to_json(bad))
+        self.assertEqual((code, err['reason'], err['message']),
+                         (422, 'Invalid', f'APIService.apiregistration.k8s.io "metrics" is invalid: {detail}'))
+        out = self.kubectl('apply', '-f', '-', stdin=bad, check=False)
+        self.assertIn(f'The APIService "metrics" is invalid: {detail}', out.stderr)  # kubectl's wording
+
+    def test_03_namespace_stays_terminating_while_discovery_fails(self) -> None:
+        self.http('POST', '/_kf/config', {'namespace_terminating_seconds': 0, 'register_apiservice': {
+            'group': 'custom.metrics.k8s.io', 'service': {'namespace': 'monitoring', 'name': 'prometheus-adapter'}}})
+        self.http('POST', '/api/v1/namespaces', {'metadata': {'name': 'doomed'}})
+        self.http('POST', '/api/v1/namespaces/doomed/configmaps', {'metadata': {'name': 'c'}})
+        self.assertEqual(self.http('DELETE', '/api/v1/namespaces/doomed')[0], 200)
+        ns = self.http('GET', '/api/v1/namespaces/doomed')[1]
+        self.assertEqual(ns['status']['phase'], 'Terminating')
+        conds = {c['type']: c for c in ns['status']['conditions']}
+        self.assertEqual((conds['NamespaceDeletionDiscoveryFailure']['status'],
+                          conds['NamespaceDeletionDiscoveryFailure']['reason'],
+                          conds['NamespaceDeletionDiscoveryFailure']['message']),
+                         ('True', 'DiscoveryFailed', 'Discovery failed for some groups, 1 failing: unable to retrieve '
+                          'the complete list of server APIs: custom.metrics.k8s.io/v1beta1: the server is currently '
+                          'unable to handle the request'))
+        self.assertEqual(self.http('GET', '/api/v1/namespaces/doomed/configmaps')[1]['items'], [])  # content is gone
+        self.http('POST', '/_kf/config', {'unregister_apiservice': 'v1beta1.custom.metrics.k8s.io'})
+        self.assertEqual(self.http('GET', '/api/v1/namespaces/doomed')[0], 404)
+        self.http('POST', '/_kf/config', {'namespace_terminating_seconds': 5})
+
+
+class NamespaceTerminationTest(EmulatorTestCase):
+    """A deleted namespace stays Terminating for --namespace-terminating-seconds, refusing new content."""
+
+    def test_terminating_refusals_then_gone(self) -> None:
+        self.assertEqual(self.http('POST', '/_kf/config', {'namespace_terminating_seconds': 2})[1]
+                         ['namespace_terminating_seconds'], 2.0)
+        self.http('POST', '/api/v1/namespaces', {'metadata': {'name': 'old'}})
+        self.http('POST', '/api/v1/namespaces/old/configmaps', {'metadata': {'name': 'keep'}, 'data': {'a': '1'}})
+        code, ns = self.http('DELETE', '/api/v1/namespaces/old')
+        self.assertEqual((code, ns['kind'], ns['status']['phase']), (200, 'Namespace', 'Terminating'))
+        self.assertTrue(ns['metadata']['deletionTimestamp'])
+        self.assertEqual(ns['spec']['finalizers'], ['kubernetes'])
+        self.assertEqual(self.kjson('get', 'ns', 'old')['status']['phase'], 'Terminating')
+
+        code, err = self.http('POST', '/api/v1/namespaces/old/configmaps', {'metadata': {'name': 'new'}})
+        self.assertEqual((code, err['reason'], err['message']),
+                         (403, 'Forbidden', 'configmaps "new" is forbidden: unable to create new content in '
+                                            'namespace old because it is being terminated'))
+        self.assertEqual(err['details'], {'name': 'new', 'kind': 'configmaps', 'causes': [
+            {'reason': 'NamespaceTerminating', 'field': 'metadata.namespace', 'message': 'namespace old is being terminated'}]})
+        code, err = self.http('PATCH', '/apis/apps/v1/namespaces/old/deployments/d?fieldManager=t',
+                              {'apiVersion': 'apps/v1', 'kind': 'Deployment', 'metadata': {'name': 'd'}},
+                              'application/apply-patch+yaml')
+        self.assertEqual((code, err['message']), (403, 'deployments.apps "d" is forbidden: unable to create new '
+                                                       'content in namespace old because it is being terminated'))
+        out = self.kubectl('create', 'configmap', 'x', '-n', 'old', check=False)
+        self.assertIn('configmaps "x" is forbidden: unable to create new content in namespace old because it is '
+                      'being terminated', out.stderr)
+        # Updating existing content is still allowed; so is deleting the namespace again (200, unchanged).
+        self.assertEqual(self.http('PATCH', '/api/v1/namespaces/old/configmaps/keep', {'data': {'a': '2'}},
+                                   'application/merge-patch+json')[0], 200)
+        code, again = self.http('DELETE', '/api/v1/namespaces/old')
+        self.assertEqual((code, again['metadata']['deletionTimestamp']), (200, ns['metadata']['deletionTimestamp']))
+        code, err = self.http('POST', '/api/v1/namespaces', {'metadata': {'name': 'old'}})
+        self.assertEqual((code, err['reason'], err['message']),
+                         (409, 'AlreadyExists', 'object is being deleted: namespaces "old" already exists'))
+        code, err = self.http('DELETE', '/api/v1/namespaces/kube-system')
+        self.assertEqual((code, err['message']), (403, 'namespaces "kube-system" is forbidden: this namespace may '
+                                                       'not be deleted'))
+
+        deadline = time.time() + 10
+        while self.http('GET', '/api/v1/namespaces/old')[0] != 404 and time.time() < deadline:
+            time.sleep(0.2)
+        self.assertEqual(self.http('GET', '/api/v1/namespaces/old')[0], 404)
+        self.assertEqual(self.http('GET', '/api/v1/namespaces/old/configmaps/keep')[0], 404)
+        self.assertEqual(self.http('POST', '/api/v1/namespaces', {'metadata': {'name': 'old'}})[0], 201)
+        self.assertEqual(self.http('GET', '/api/v1/namespaces/old/configmaps')[1]['items'], [])
+
+        # kubectl delete waits until the namespace is gone.
+        start = time.time()
+        self.kubectl('delete', 'ns', 'old')
+        self.assertGreaterEqual(time.time() - start, 1.5)
+        self.assertEqual(self.http('GET', '/api/v1/namespaces/old')[0], 404)
 
 
 if __name__ == '__main__':
