@@ -55,7 +55,7 @@ from moto.moto_server.werkzeug_app import (  # noqa: E402
 from moto.rds.exceptions import RDSClientError  # noqa: E402
 from moto.rds.models import DBInstance, DBSnapshot, RDSBackend  # noqa: E402
 from moto.route53.models import Route53Backend  # noqa: E402
-from moto.s3.models import FakeKey, s3_backends  # noqa: E402
+from moto.s3.models import FakeKey, S3Backend, s3_backends  # noqa: E402
 from moto.s3.responses import S3Response  # noqa: E402
 
 ACCOUNT_ID = DEFAULT_ACCOUNT_ID  # 123456789012
@@ -401,6 +401,20 @@ def patch_moto() -> None:
             body = body.decode()
         body = body.replace("GetBucketVersioningResponse", "VersioningConfiguration")
         return status, headers, body
+
+    @wrap(S3Backend, "get_bucket_encryption")
+    def get_bucket_encryption(original, backend, bucket_name):
+        # "By default, all buckets have a default encryption configuration that uses
+        # server-side encryption with Amazon S3 managed keys (SSE-S3)." (GetBucketEncryption
+        # API reference: https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketEncryption.html)
+        # moto answers ServerSideEncryptionConfigurationNotFoundError instead.  An SSE-KMS
+        # configuration comes back with its KMSMasterKeyID and BucketKeyEnabled (moto
+        # keeps both; ServerSideEncryptionRule data type).
+        encryption = original(backend, bucket_name)
+        if not encryption:
+            return {"Rule": {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"},
+                             "BucketKeyEnabled": False}}
+        return encryption
 
     # ---- RDS ---------------------------------------------------------------
     # moto: instances and snapshots are "available" at once.

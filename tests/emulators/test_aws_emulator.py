@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 import unittest
+import urllib.error
 import urllib.request
 
 import boto3
@@ -72,8 +73,10 @@ class AwsEmulatorTest(unittest.TestCase):
             return json.loads(resp.read())
 
     def set_pending(self, values):
-        pending = {k: 0 for k in ("rds_instance", "rds_snapshot", "eks_cluster", "eks_nodegroup",
-                                  "eks_addon", "datasync_execution", "efs")}
+        pending = {k: 0 for k in ("rds_instance", "rds_snapshot",
+                                  "eks_cluster", "eks_nodegroup", "eks_addon", "datasync_execution",
+                                  "datasync_execution_s3", "datasync_execution_efs",
+                                  "efs")}
         pending.update(values)
         self.kf("POST", "/_kf/config", {"pending": pending})
 
@@ -298,6 +301,37 @@ class AwsEmulatorTest(unittest.TestCase):
         self.assertEqual((desc["Status"], desc["FilesTransferred"]), ("SUCCESS", 3))
         listed = ds.list_task_executions(TaskArn=efs_task)["TaskExecutions"]
         self.assertEqual([(e["TaskExecutionArn"], e["Status"]) for e in listed], [(failed, "ERROR"), (ok, "SUCCESS")])
+
+    # ------------------------------------------------------------------
+    def raw_client(self, service):
+        """A client that skips botocore's parameter validation, to see the server's."""
+        return boto3.client(
+            service, endpoint_url=self.endpoint, region_name=REGION, aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+            config=Config(s3={"addressing_style": "path"}, retries={"total_max_attempts": 1},
+                          parameter_validation=False),
+        )
+
+    def kf_error(self, method, path, body=None):
+        with self.assertRaises(urllib.error.HTTPError) as ctx:
+            self.kf(method, path, body)
+        return ctx.exception.code
+
+    def test_s3_bucket_encryption(self):
+        s3 = self.client("s3")
+        key = self.client("kms").create_key()["KeyMetadata"]["Arn"]
+        s3.create_bucket(Bucket="enc-kms")
+        s3.put_bucket_encryption(Bucket="enc-kms", ServerSideEncryptionConfiguration={"Rules": [{
+            "ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key},
+            "BucketKeyEnabled": True}]})
+        rule = s3.get_bucket_encryption(Bucket="enc-kms")["ServerSideEncryptionConfiguration"]["Rules"][0]
+        self.assertEqual(rule, {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key},
+                                "BucketKeyEnabled": True})
+        # Every bucket has SSE-S3 default encryption.
+        s3.create_bucket(Bucket="enc-default")
+        rule = s3.get_bucket_encryption(Bucket="enc-default")["ServerSideEncryptionConfiguration"]["Rules"][0]
+        self.assertEqual(rule, {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"},
+                                "BucketKeyEnabled": False})
 
 
 if __name__ == "__main__":
