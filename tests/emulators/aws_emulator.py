@@ -416,6 +416,27 @@ def patch_moto() -> None:
                              "BucketKeyEnabled": False}}
         return encryption
 
+    # ---- Route 53 names ----------------------------------------------------
+    @wrap(Route53Backend, "change_resource_record_sets")
+    def change_resource_record_sets(original, backend, zoneid, change_list):
+        for change in change_list:
+            record_set = change.get("ResourceRecordSet") or {}
+            if "Name" in record_set:
+                record_set["Name"] = r53_stored_name(record_set["Name"])
+        return original(backend, zoneid, change_list)
+
+    @wrap(Route53Backend, "list_resource_record_sets")
+    def list_resource_record_sets(original, backend, zone_id, start_type, start_name, max_items):
+        if start_name:
+            start_name = r53_stored_name(start_name)
+        records, next_name, next_type, truncated = original(backend, zone_id, start_type, start_name, max_items)
+        shown = []
+        for record in records:
+            record = copy.copy(record)
+            record.name = r53_listed_name(record.name)
+            shown.append(record)
+        return shown, (r53_listed_name(next_name) if next_name else next_name), next_type, truncated
+
     # ---- RDS ---------------------------------------------------------------
     # moto: instances and snapshots are "available" at once.
     pending_status(DBInstance, "status", "creating")
@@ -494,6 +515,44 @@ def patch_moto() -> None:
         for rrset in zone.rrsets:
             rrset.records = [r["Value"] if isinstance(r, dict) else r for r in rrset.records]
         return zone
+
+
+# Route 53 names (Route 53 Developer Guide, DNS domain name format:
+# https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/DomainNameFormat.html):
+# "Amazon Route 53 stores alphabetic characters as lowercase letters (a-z),
+# regardless of how you specify them: as uppercase letters, lowercase letters, or
+# the corresponding letters in escape codes", and "If the domain name includes any
+# characters other than a to z, 0 to 9, - (hyphen), or _ (underscore), Route 53 API
+# actions return the characters as escape codes in the format \three-digit octal
+# code" - so "*.example.com" is listed as "\052.example.com".  Requests may use
+# either form.
+R53_ESCAPE = re.compile(r"\\([0-7]{3})")
+R53_PLAIN = set("abcdefghijklmnopqrstuvwxyz0123456789-_")
+
+
+def r53_stored_name(name: str) -> str:
+    """A name as Route 53 keeps it: printable escapes decoded (except \\056, a
+    period inside a label), letters lower-cased."""
+    def decode(match):
+        code = int(match.group(1), 8)
+        if 33 <= code <= 126 and code != 0o56 and code != 0o134:
+            return chr(code)
+        return match.group(0)
+    return R53_ESCAPE.sub(decode, name).lower()
+
+
+def r53_listed_name(name: str) -> str:
+    out, i = [], 0
+    while i < len(name):
+        match = R53_ESCAPE.match(name, i)
+        if match:  # already an escape code (e.g. \056, \040)
+            out.append(match.group(0))
+            i = match.end()
+            continue
+        char = name[i]
+        out.append(char if char in R53_PLAIN or char == "." else f"\\{ord(char):03o}")
+        i += 1
+    return "".join(out)
 
 
 # --------------------------------------------------------------------------

@@ -333,6 +333,34 @@ class AwsEmulatorTest(unittest.TestCase):
         self.assertEqual(rule, {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"},
                                 "BucketKeyEnabled": False})
 
+    def test_route53_record_names(self):
+        self.kf("POST", "/_kf/config", {"route53_rps": 0})  # unthrottled here
+        try:
+            r53 = self.client("route53")
+            zone = r53.create_hosted_zone(Name="names.example.com", CallerReference=str(time.time()))["HostedZone"]["Id"]
+            owner = ('"heritage=external-dns,external-dns/owner=default,'
+                     'external-dns/resource=ingress/istio-system/istio-ingress"')
+            r53.change_resource_record_sets(HostedZoneId=zone, ChangeBatch={"Changes": [
+                {"Action": "CREATE", "ResourceRecordSet": {"Name": "kubeflow.names.example.com", "Type": "TXT",
+                                                           "TTL": 300, "ResourceRecords": [{"Value": owner}]}},
+                {"Action": "CREATE", "ResourceRecordSet": {"Name": "*.Kubeflow.names.example.com", "Type": "CNAME",
+                                                           "TTL": 300, "ResourceRecords": [{"Value": "lb.example.net"}]}},
+            ]})
+            records = {(r["Name"], r["Type"]): r for r in
+                       r53.list_resource_record_sets(HostedZoneId=zone)["ResourceRecordSets"]}
+            # external-dns ownership records are plain TXT records: the quotes come back as sent.
+            self.assertEqual(records[("kubeflow.names.example.com.", "TXT")]["ResourceRecords"], [{"Value": owner}])
+            # Stored lower-case, and listed with * as \052.
+            self.assertIn(("\\052.kubeflow.names.example.com.", "CNAME"), records)
+            # Either spelling names the record in a change.
+            r53.change_resource_record_sets(HostedZoneId=zone, ChangeBatch={"Changes": [
+                {"Action": "DELETE", "ResourceRecordSet": {"Name": "\\052.kubeflow.names.example.com.", "Type": "CNAME",
+                                                           "TTL": 300, "ResourceRecords": [{"Value": "lb.example.net"}]}}]})
+            names = [r["Name"] for r in r53.list_resource_record_sets(HostedZoneId=zone)["ResourceRecordSets"]]
+            self.assertNotIn("\\052.kubeflow.names.example.com.", names)
+        finally:
+            self.kf("POST", "/_kf/config", {"route53_rps": 5})
+
 
 if __name__ == "__main__":
     unittest.main()
