@@ -47,6 +47,7 @@ from moto.ec2.models import ec2_backends  # noqa: E402
 from moto.efs.models import EFSBackend, FileSystem  # noqa: E402
 from moto.eks import exceptions as eks_exceptions  # noqa: E402
 from moto.eks.models import Cluster, EKSBackend, Nodegroup, eks_backends  # noqa: E402
+from moto.iam.models import get_account_id_from  # noqa: E402
 from moto.moto_server.werkzeug_app import (  # noqa: E402
     DomainDispatcherApplication,
     MotoRequestHandler,
@@ -85,6 +86,30 @@ FAULTS: list[dict] = []
 # (http, so no certificate authority), as a real cluster's endpoint is its API server.
 EKS_ENDPOINTS: dict[str, str] = {}
 REQUESTS: dict[str, int] = {}
+
+# Route 53 API rate: "the hard limit of five requests per second, per account";
+# beyond it Route 53 answers HTTP 400 with "a Code element value of Throttling and a
+# Message element value of Rate exceeded" (AWS re:Post knowledge center, "How can I
+# avoid Route 53 API throttling errors?":
+# https://repost.aws/knowledge-center/route-53-avoid-throttling-errors; Route 53
+# Developer Guide, DNSLimitations, "Number of requests": five per second per account).
+# A token bucket per account over all Route 53 calls; 0 means unlimited
+# (POST /_kf/config {"route53_rps": N}).
+ROUTE53_RPS = {"rps": 5.0}
+ROUTE53_BUCKETS: dict[str, list[float]] = {}  # account -> [tokens, monotonic time]
+
+
+def route53_admit(account: str) -> bool:
+    with STATE_LOCK:
+        rate = ROUTE53_RPS["rps"]
+        if rate <= 0:
+            return True
+        now = time.monotonic()
+        tokens, last = ROUTE53_BUCKETS.get(account, [rate, now])
+        tokens = min(rate, tokens + (now - last) * rate)
+        admitted = tokens >= 1.0
+        ROUTE53_BUCKETS[account] = [tokens - 1.0 if admitted else tokens, now]
+        return admitted
 
 
 def pending_seconds(kind: str) -> float:
@@ -219,6 +244,13 @@ def error_response(service: str, status: int, code: str, message: str):
 # --------------------------------------------------------------------------
 
 CREDENTIAL_RE = re.compile(r"Credential=[^/]+/\d{8}/([^/]+)/([^/]+)/aws4_request")
+ACCESS_KEY_RE = re.compile(r"Credential=([^/]+)/")
+
+
+def account_of(environ) -> str:
+    """The account whose access key signed the request (moto's mapping)."""
+    match = ACCESS_KEY_RE.search(environ.get("HTTP_AUTHORIZATION", ""))
+    return get_account_id_from(match.group(1)) if match else ACCOUNT_ID
 
 
 def service_and_region(environ) -> tuple[str, str]:
@@ -1199,6 +1231,8 @@ class EmulatorApp:
         operation = operation_name(service, environ, body)
         with STATE_LOCK:
             REQUESTS[operation] = REQUESTS.get(operation, 0) + 1
+        if service == "route53" and not route53_admit(account_of(environ)):
+            return self.respond(start_response, *error_response(service, 400, "Throttling", "Rate exceeded"))
         fault = take_fault(operation)
         if fault:
             return self.respond(start_response, *error_response(
@@ -1246,8 +1280,18 @@ class EmulatorApp:
                     except (ValueError, TypeError) as err:
                         return 400, {"error": str(err)}
                     EKS_ENDPOINTS.update(data.get("eks_endpoints", {}))
+                    if "route53_rps" in data:
+                        try:
+                            rate = float(data["route53_rps"])
+                        except (TypeError, ValueError):
+                            return 400, {"error": "route53_rps: a number of requests per second (0: unlimited)"}
+                        if rate < 0:
+                            return 400, {"error": "route53_rps: negative rate"}
+                        ROUTE53_RPS["rps"] = rate
+                        ROUTE53_BUCKETS.clear()
                 if method in ("GET", "POST"):
-                    return 200, {"pending": dict(PENDING), "eks_endpoints": dict(EKS_ENDPOINTS)}
+                    return 200, {"pending": dict(PENDING), "eks_endpoints": dict(EKS_ENDPOINTS),
+                                 "route53_rps": ROUTE53_RPS["rps"]}
             if path == "/_kf/faults":
                 if method == "POST":
                     if not isinstance(data.get("operation"), str):

@@ -361,6 +361,31 @@ class AwsEmulatorTest(unittest.TestCase):
         finally:
             self.kf("POST", "/_kf/config", {"route53_rps": 5})
 
+    def test_route53_throttling(self):
+        r53 = self.client("route53")
+        try:
+            # Beyond the configured rate: Throttling, HTTP 400, "Rate exceeded".
+            self.assertEqual(self.kf("POST", "/_kf/config", {"route53_rps": 2})["route53_rps"], 2)
+            errors = []
+            for _ in range(6):
+                try:
+                    r53.list_hosted_zones()
+                except ClientError as err:
+                    errors.append(err)
+            self.assertGreaterEqual(len(errors), 3)
+            self.assertEqual(errors[0].response["Error"]["Code"], "Throttling")
+            self.assertEqual(errors[0].response["Error"]["Message"], "Rate exceeded")
+            self.assertEqual(errors[0].response["ResponseMetadata"]["HTTPStatusCode"], 400)
+            time.sleep(1.1)  # the bucket refills
+            r53.list_hosted_zones()
+            # 0: unlimited.
+            self.kf("POST", "/_kf/config", {"route53_rps": 0})
+            for _ in range(20):
+                r53.list_hosted_zones()
+            self.assertEqual(self.kf_error("POST", "/_kf/config", {"route53_rps": -1}), 400)
+        finally:
+            self.kf("POST", "/_kf/config", {"route53_rps": 5})
+
 
 if __name__ == "__main__":
     unittest.main()
