@@ -54,7 +54,7 @@ from moto.moto_server.werkzeug_app import (  # noqa: E402
     create_backend_app,
 )
 from moto.rds.exceptions import RDSClientError  # noqa: E402
-from moto.rds.models import DBInstance, DBSnapshot, RDSBackend  # noqa: E402
+from moto.rds.models import DBInstance, DBSnapshot, RDSBackend, rds_backends  # noqa: E402
 from moto.route53.models import Route53Backend  # noqa: E402
 from moto.s3.models import FakeKey, S3Backend, s3_backends  # noqa: E402
 from moto.s3.responses import S3Response  # noqa: E402
@@ -69,6 +69,10 @@ assert ACCOUNT_ID == "123456789012"
 PENDING_KEYS = (
     "rds_instance",
     "rds_snapshot",
+    # A restored instance's first backup ("backing-up"), also after enabling backups.
+    "rds_backing_up",
+    # "modifying" after ModifyDBInstance enables or disables backups.
+    "rds_modifying",
     "eks_cluster",
     "eks_nodegroup",
     "eks_addon",
@@ -470,9 +474,33 @@ def patch_moto() -> None:
         return shown, (r53_listed_name(next_name) if next_name else next_name), next_type, truncated
 
     # ---- RDS ---------------------------------------------------------------
-    # moto: instances and snapshots are "available" at once.
-    pending_status(DBInstance, "status", "creating")
+    # moto: instances and snapshots are "available" at once.  A DB instance goes
+    # through a list of timed phases (`_kf_phases`: [(monotonic end, status)]):
+    # "creating", then for restores with backups enabled "backing-up", and
+    # "modifying"/"backing-up" after enabling backups (see below).
+    def instance_status(self):
+        now = time.monotonic()
+        for end, status in self.__dict__.get("_kf_phases", ()):
+            if now < end:
+                return status
+        return self.__dict__.get("_kf_status")
+
+    def set_instance_status(self, value):
+        self.__dict__["_kf_status"] = value
+        self.__dict__["_kf_phases"] = []  # an explicit status (stop, delete...) ends the phases
+
+    DBInstance.status = property(instance_status, set_instance_status)
     pending_status(DBSnapshot, "status", "creating")
+
+    def add_phases(database, *phases: tuple[str, float]) -> None:
+        """Append timed phases after the instance's current ones."""
+        start = max([time.monotonic()] + [end for end, _ in database.__dict__.get("_kf_phases", ())])
+        out = list(database.__dict__.get("_kf_phases", ()))
+        for status, seconds in phases:
+            if seconds > 0:
+                start += seconds
+                out.append((start, status))
+        database.__dict__["_kf_phases"] = out
 
     def percent_progress(snapshot) -> int:
         started = snapshot.__dict__.get("_kf_started_at")
@@ -483,16 +511,93 @@ def patch_moto() -> None:
 
     DBSnapshot.percent_progress = property(percent_progress)  # moto has no PercentProgress
 
+    # moto accepts EnablePerformanceInsights/PerformanceInsightsKMSKeyId/
+    # PerformanceInsightsRetentionPeriod on CreateDBInstance and ModifyDBInstance but
+    # drops or misnames them, so DescribeDBInstances never shows them.  The DBInstance
+    # shape's members are PerformanceInsightsEnabled, PerformanceInsightsKMSKeyId and
+    # PerformanceInsightsRetentionPeriod (RDS API reference, DBInstance data type:
+    # https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DBInstance.html).
+    # The retention period defaults to 7 days when Performance Insights is on
+    # (ModifyDBInstance API reference, PerformanceInsightsRetentionPeriod: "Default: 7 days").
+    def pi_enabled(self):
+        return bool(self.__dict__.get("enable_performance_insights"))
+
+    def pi_retention(self):
+        if not pi_enabled(self):
+            return None
+        return self.__dict__.get("_kf_pi_retention") or 7
+
+    def set_pi_retention(self, value):
+        self.__dict__["_kf_pi_retention"] = value
+
+    def pi_key(self):
+        return self.__dict__.get("_kf_pi_key") if pi_enabled(self) else None
+
+    def set_pi_key(self, value):
+        self.__dict__["_kf_pi_key"] = value
+
+    DBInstance.performance_insights_enabled = property(pi_enabled)
+    DBInstance.performance_insights_retention_period = property(pi_retention, set_pi_retention)
+    DBInstance.performance_insights_kms_key_id = property(pi_key, set_pi_key)
+
+    # PerformanceInsightsRetentionPeriod: "7, month * 31 (month 1-23), 731 ... If you
+    # specify a retention period that isn't valid, such as 94, Amazon RDS returns an
+    # error." (CreateDBInstance/ModifyDBInstance API reference.)
+    def check_pi_retention(value) -> None:
+        if value is None:
+            return
+        value = int(value)
+        if not (value in (7, 731) or (value % 31 == 0 and 1 <= value // 31 <= 23)):
+            raise RDSClientError(
+                "InvalidParameterValue",
+                f"Invalid Performance Insights retention period. Valid values are 7, month * 31 "
+                f"(where month is a number of months from 1-23), and 731: {value}",
+            )
+
+    def backing_up_after_restore(database) -> None:
+        # RDS now takes an immediate baseline backup of an instance restored from a
+        # snapshot when automated backups are enabled: the instance goes "creating" ->
+        # "backing-up" -> "available" (hashicorp/terraform-provider-aws#44104, "RDS
+        # restore-from-snapshot immediately starts backing-up (enforced by AWS)").
+        # "backing-up: The DB instance is currently being backed up" and is billed,
+        # i.e. running and reachable (RDS User Guide, DB instance status:
+        # https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Overview.DBInstance.Status.html).
+        if (database.backup_retention_period or 0) > 0:
+            add_phases(database, ("backing-up", pending_seconds("rds_backing_up")))
+
     @wrap(RDSBackend, "create_db_instance")
     def create_db_instance(original, backend, db_kwargs):
         # Also reached by RestoreDBInstanceFromDBSnapshot / ...ToPointInTime.
+        check_pi_retention(db_kwargs.get("performance_insights_retention_period"))
         database = original(backend, db_kwargs)
         mark_pending(database, "rds_instance")
+        database.__dict__["_kf_phases"] = [(database._kf_ready_at, "creating")]
+        if db_kwargs.get("enable_performance_insights") is not None:
+            database.enable_performance_insights = bool(db_kwargs["enable_performance_insights"])
+        for key in ("performance_insights_kms_key_id", "performance_insights_retention_period"):
+            if db_kwargs.get(key) is not None:
+                setattr(database, key, db_kwargs[key])
         return database
 
     @wrap(RDSBackend, "create_db_snapshot")
     def create_db_snapshot(original, backend, db_instance_identifier, db_snapshot_identifier, *args, **kwargs):
         database = backend.databases.get(db_instance_identifier)
+        snapshot_type = kwargs.get("snapshot_type", args[0] if args else "manual")
+        if snapshot_type != "manual":  # moto's automated backups come through here too
+            return original(backend, db_instance_identifier, db_snapshot_identifier, *args, **kwargs)
+        if database is not None and database.db_cluster_identifier:
+            # Real RDS refuses snapshots of Aurora cluster members (cevoaustralia/
+            # aws-backup-lambda#5, RhinoSecurityLabs/pacu#259, cloud-custodian#313).
+            raise RDSClientError(
+                "InvalidParameterValue",
+                "The specified instance is a member of a cluster and a snapshot cannot be created "
+                "directly. Please use the CreateDBClusterSnapshot API instead.",
+            )
+        # Any status but "available" (creating, backing-up, modifying, ...) is refused;
+        # also reached by DeleteDBInstance's final snapshot, which real RDS refuses the
+        # same way (ministryofjustice/cloud-platform-user-guide#1842: "deleting RDS DB
+        # Instance ...: InvalidDBInstanceState: Cannot create a snapshot because the
+        # database instance ... is not currently in the available state.").
         if database is not None and database.status != "available":
             raise RDSClientError(
                 "InvalidDBInstanceState",
@@ -504,6 +609,80 @@ def patch_moto() -> None:
             mark_pending(snapshot, "rds_snapshot")
         return snapshot
 
+    @wrap(RDSBackend, "delete_db_instance")
+    def delete_db_instance(original, backend, db_instance_identifier, final_db_snapshot_identifier=None,
+                           skip_final_snapshot=False, *args, **kwargs):
+        database = backend.databases.get(db_instance_identifier)
+        if database is not None and not database.deletion_protection:
+            if final_db_snapshot_identifier and database.db_cluster_identifier:
+                # cloud-custodian/cloud-custodian#1153.
+                raise RDSClientError(
+                    "InvalidParameterCombination",
+                    "FinalDBSnapshotIdentifier can not be specified when deleting a cluster instance",
+                )
+            if final_db_snapshot_identifier and database.is_replica:
+                # cloud-custodian/cloud-custodian#417, fog/fog-aws#74.
+                raise RDSClientError(
+                    "InvalidParameterCombination",
+                    "FinalDBSnapshotIdentifier can not be specified when deleting a replica instance",
+                )
+            if (not skip_final_snapshot and not final_db_snapshot_identifier
+                    and not database.db_cluster_identifier and not database.is_replica):
+                # SkipFinalSnapshot defaults to false, and then a name is required
+                # (DeleteDBInstance API reference; the same RDS API answers for DocumentDB
+                # in hashicorp/terraform-provider-aws#33539: "InvalidParameterCombination:
+                # FinalDBSnapshotIdentifier is required unless SkipFinalSnapshot is specified.").
+                raise RDSClientError(
+                    "InvalidParameterCombination",
+                    "FinalDBSnapshotIdentifier is required unless SkipFinalSnapshot is specified.",
+                )
+        # moto takes the final snapshot through create_db_snapshot (above), so it is a
+        # manual snapshot with its own "creating" phase, refused unless available.
+        return original(backend, db_instance_identifier, final_db_snapshot_identifier, skip_final_snapshot,
+                        *args, **kwargs)
+
+    @wrap(RDSBackend, "modify_db_instance")
+    def modify_db_instance(original, backend, db_instance_identifier, db_kwargs):
+        database = backend.describe_db_instances(db_instance_identifier)[0]
+        check_pi_retention(db_kwargs.get("performance_insights_retention_period"))
+        before = database.backup_retention_period or 0
+        wanted = db_kwargs.get("backup_retention_period")
+        apply_now = bool(db_kwargs.get("apply_immediately"))
+        pending = dict(database.__dict__.get("_kf_pending_modified") or {})
+        if wanted is None and apply_now and "BackupRetentionPeriod" in pending:
+            # ApplyImmediately: "the modifications in this request and any pending
+            # modifications are asynchronously applied as soon as possible" (ModifyDBInstance).
+            wanted = pending["BackupRetentionPeriod"]
+            db_kwargs = dict(db_kwargs, backup_retention_period=wanted)
+        if wanted is not None and (int(wanted) == 0) != (before == 0) and not apply_now:
+            # "These changes are applied during the next maintenance window unless the
+            # ApplyImmediately parameter is enabled for this request. If you change the
+            # parameter from one non-zero value to another non-zero value, the change is
+            # asynchronously applied as soon as possible." (ModifyDBInstance API
+            # reference, BackupRetentionPeriod).  Until then it is a pending modification.
+            pending["BackupRetentionPeriod"] = int(wanted)
+            db_kwargs = {k: v for k, v in db_kwargs.items() if k != "backup_retention_period"}
+        database = original(backend, db_instance_identifier, db_kwargs)
+        if "enable_performance_insights" in db_kwargs and db_kwargs["enable_performance_insights"] is not None:
+            database.enable_performance_insights = bool(db_kwargs["enable_performance_insights"])
+        if "backup_retention_period" in db_kwargs and wanted is not None:
+            pending.pop("BackupRetentionPeriod", None)
+            if before == 0 and int(wanted) > 0:
+                # Enabling backups (0 -> N) applied now: the instance is "modifying",
+                # then takes its first backup ("backing-up") and stays usable (RDS DB
+                # instance status docs above; BackupRetentionPeriod: "Enabling and
+                # disabling backups can result in a brief I/O suspension").
+                add_phases(database, ("modifying", pending_seconds("rds_modifying")),
+                           ("backing-up", pending_seconds("rds_backing_up")))
+            elif before > 0 and int(wanted) == 0:
+                add_phases(database, ("modifying", pending_seconds("rds_modifying")))
+        database.__dict__["_kf_pending_modified"] = pending
+        return database
+
+    # PendingModifiedValues (DBInstance data type) lists changes not applied yet.
+    DBInstance.pending_modified_values = property(
+        lambda self: self.__dict__.get("_kf_pending_modified") or None)
+
     @wrap(RDSBackend, "restore_db_instance_from_db_snapshot")
     def restore_db_instance_from_db_snapshot(original, backend, from_snapshot_id, overrides):
         snapshot_id = from_snapshot_id.split(":")[-1] if from_snapshot_id.startswith("arn:") else from_snapshot_id
@@ -512,6 +691,17 @@ def patch_moto() -> None:
             raise RDSClientError(
                 "InvalidDBSnapshotState", f"Snapshot {snapshot_id} is not in available state."
             )
+        if snapshot is not None and not overrides.get("vpc_security_group_ids"):
+            # VpcSecurityGroupIds "Default: The default EC2 VPC security group for the DB
+            # subnet group's VPC." (RestoreDBInstanceFromDBSnapshot API reference); moto
+            # takes the default VPC's default group instead.
+            subnet_group_name = overrides.get("db_subnet_group_name") or getattr(
+                snapshot.database.__dict__.get("db_subnet_group"), "name", None)
+            group = backend.subnet_groups.get(subnet_group_name) if subnet_group_name else None
+            vpc_id = getattr(group, "vpc_id", None)
+            if vpc_id:
+                ec2 = ec2_backends[backend.account_id][backend.region_name]
+                overrides = dict(overrides, vpc_security_group_ids=[ec2.get_default_security_group(vpc_id).id])
         database = original(backend, from_snapshot_id, overrides)
         # moto applies only truthy overrides, so an explicit MultiAZ=false,
         # PubliclyAccessible=false, DeletionProtection=false ... is replaced by
@@ -519,6 +709,17 @@ def patch_moto() -> None:
         for key, value in overrides.items():
             if value is not None and not value and hasattr(database, key) and not isinstance(value, (list, dict)):
                 setattr(database, key, value)
+        # A snapshot does not carry storage autoscaling or Performance Insights:
+        # RestoreDBInstanceFromDBSnapshot has no MaxAllocatedStorage nor
+        # EnablePerformanceInsights/PerformanceInsights* parameters (API reference), and
+        # tools set them with a ModifyDBInstance after the restore
+        # (hashicorp/terraform-provider-aws#47742: "The post-restore ModifyDBInstance call
+        # correctly sent all Performance Insights settings").  moto drops
+        # MaxAllocatedStorage already; drop the Performance Insights settings too.
+        for key in ("enable_performance_insights", "_kf_pi_key", "_kf_pi_retention"):
+            database.__dict__.pop(key, None)
+        database.__dict__.pop("_kf_pending_modified", None)
+        backing_up_after_restore(database)
         return database
 
     # ---- EFS ---------------------------------------------------------------
@@ -1292,6 +1493,8 @@ class EmulatorApp:
                 if method in ("GET", "POST"):
                     return 200, {"pending": dict(PENDING), "eks_endpoints": dict(EKS_ENDPOINTS),
                                  "route53_rps": ROUTE53_RPS["rps"]}
+            if path == "/_kf/rds/state" and method == "POST":
+                return rds_state(data)
             if path == "/_kf/faults":
                 if method == "POST":
                     if not isinstance(data.get("operation"), str):
@@ -1317,6 +1520,35 @@ class EmulatorApp:
                 REQUESTS.clear()
                 return 200, {"total": 0, "by_operation": {}}
         return 404, {"error": f"no control endpoint {method} {path}"}
+
+
+# Statuses an instance can be put into by /_kf/rds/state (RDS User Guide, DB instance
+# status: https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Overview.DBInstance.Status.html).
+RDS_BUSY_STATES = ("backing-up", "modifying", "maintenance", "upgrading", "rebooting", "storage-optimization",
+                   "configuring-enhanced-monitoring", "configuring-log-exports", "renaming", "resetting-master-credentials")
+
+
+def rds_state(data: dict) -> tuple[int, dict]:
+    """POST /_kf/rds/state {"instance": id, "status": "backing-up", "seconds": N}: the
+    instance shows `status` for N seconds (production busy), then what it was."""
+    instance, status = data.get("instance"), data.get("status")
+    if status not in RDS_BUSY_STATES:
+        return 400, {"error": f"status: one of {list(RDS_BUSY_STATES)}"}
+    try:
+        seconds = float(data.get("seconds", 0))
+    except (TypeError, ValueError):
+        return 400, {"error": "seconds: a number"}
+    if seconds <= 0:
+        return 400, {"error": "seconds: must be positive"}
+    for _, backend in rds_backends[ACCOUNT_ID].items():
+        database = backend.databases.get(str(instance).lower())
+        if database is not None:
+            # The busy phase comes first: it ends N seconds from now.
+            phases = [(time.monotonic() + seconds, status)] + list(database.__dict__.get("_kf_phases", ()))
+            database.__dict__["_kf_phases"] = phases
+            return 200, {"instance": database.db_instance_identifier, "status": database.status,
+                         "seconds": seconds}
+    return 404, {"error": f"no DB instance {instance!r}"}
 
 
 class QuietRequestHandler(MotoRequestHandler):

@@ -73,7 +73,7 @@ class AwsEmulatorTest(unittest.TestCase):
             return json.loads(resp.read())
 
     def set_pending(self, values):
-        pending = {k: 0 for k in ("rds_instance", "rds_snapshot",
+        pending = {k: 0 for k in ("rds_instance", "rds_snapshot", "rds_backing_up", "rds_modifying",
                                   "eks_cluster", "eks_nodegroup", "eks_addon", "datasync_execution",
                                   "datasync_execution_s3", "datasync_execution_efs",
                                   "efs")}
@@ -385,6 +385,153 @@ class AwsEmulatorTest(unittest.TestCase):
             self.assertEqual(self.kf_error("POST", "/_kf/config", {"route53_rps": -1}), 400)
         finally:
             self.kf("POST", "/_kf/config", {"route53_rps": 5})
+
+    def rds_instance(self, name, **kwargs):
+        rds = self.client("rds")
+        params = dict(DBInstanceIdentifier=name, DBInstanceClass="db.m5.large", Engine="mysql", EngineVersion="8.0.35",
+                      MasterUsername="admin", MasterUserPassword="password1", AllocatedStorage=20,
+                      BackupRetentionPeriod=7)
+        params.update(kwargs)
+        return rds.create_db_instance(**params)["DBInstance"]
+
+    def rds_status(self, name):
+        return self.client("rds").describe_db_instances(DBInstanceIdentifier=name)["DBInstances"][0]["DBInstanceStatus"]
+
+    def test_rds_restore_backing_up_and_busy_snapshots(self):
+        rds = self.client("rds")
+        self.rds_instance("bu-src")
+        rds.create_db_snapshot(DBInstanceIdentifier="bu-src", DBSnapshotIdentifier="bu-snap")
+        self.set_pending({"rds_instance": 0.5, "rds_backing_up": 1.5})
+        restored = rds.restore_db_instance_from_db_snapshot(DBInstanceIdentifier="bu-green",
+                                                            DBSnapshotIdentifier="bu-snap")["DBInstance"]
+        self.assertEqual((restored["DBInstanceStatus"], restored["BackupRetentionPeriod"]), ("creating", 7))
+        self.wait_for(lambda: self.rds_status("bu-green"), "backing-up", timeout=3)
+        described = rds.describe_db_instances(DBInstanceIdentifier="bu-green")["DBInstances"][0]
+        self.assertTrue(described["Endpoint"]["Address"])  # usable while backing up
+        err = self.assert_error(lambda: rds.create_db_snapshot(DBInstanceIdentifier="bu-green",
+                                                               DBSnapshotIdentifier="too-early"),
+                                "InvalidDBInstanceState")
+        self.assertIn("is not currently in the available state", err.response["Error"]["Message"])
+        self.wait_for(lambda: self.rds_status("bu-green"), "available", timeout=5)
+        # BackupRetentionPeriod 0 skips backing-up.
+        rds.restore_db_instance_from_db_snapshot(DBInstanceIdentifier="bu-nobackup", DBSnapshotIdentifier="bu-snap",
+                                                 BackupRetentionPeriod=0)
+        seen = set()
+        deadline = time.time() + 3
+        while time.time() < deadline and "available" not in seen:
+            seen.add(self.rds_status("bu-nobackup"))
+            time.sleep(0.1)
+        self.assertNotIn("backing-up", seen)
+        self.assertIn("available", seen)
+        self.assertEqual(rds.describe_db_instances(DBInstanceIdentifier="bu-nobackup")["DBInstances"][0]
+                         ["BackupRetentionPeriod"], 0)
+        # Enabling backups later: pending until applied; applied now: modifying, backing-up, available.
+        self.set_pending({"rds_modifying": 0.5, "rds_backing_up": 1})
+        out = rds.modify_db_instance(DBInstanceIdentifier="bu-nobackup", BackupRetentionPeriod=3)["DBInstance"]
+        self.assertEqual((out["BackupRetentionPeriod"], out["PendingModifiedValues"]), (0, {"BackupRetentionPeriod": 3}))
+        # ApplyImmediately applies the pending modification too.
+        rds.modify_db_instance(DBInstanceIdentifier="bu-nobackup", DeletionProtection=False, ApplyImmediately=True)
+        self.assertEqual(self.rds_status("bu-nobackup"), "modifying")
+        self.wait_for(lambda: self.rds_status("bu-nobackup"), "backing-up", timeout=3)
+        self.wait_for(lambda: self.rds_status("bu-nobackup"), "available", timeout=3)
+        described = rds.describe_db_instances(DBInstanceIdentifier="bu-nobackup")["DBInstances"][0]
+        self.assertEqual(described["BackupRetentionPeriod"], 3)
+        self.assertFalse(described.get("PendingModifiedValues"))
+
+        # /_kf/rds/state: production busy for a while, snapshots refused meanwhile.
+        self.kf("POST", "/_kf/rds/state", {"instance": "bu-src", "status": "modifying", "seconds": 1})
+        self.assertEqual(self.rds_status("bu-src"), "modifying")
+        self.assert_error(lambda: rds.create_db_snapshot(DBInstanceIdentifier="bu-src", DBSnapshotIdentifier="busy"),
+                          "InvalidDBInstanceState")
+        self.wait_for(lambda: self.rds_status("bu-src"), "available", timeout=3)
+        rds.create_db_snapshot(DBInstanceIdentifier="bu-src", DBSnapshotIdentifier="busy")
+        self.assertEqual(self.kf_error("POST", "/_kf/rds/state", {"instance": "nope", "status": "backing-up",
+                                                                  "seconds": 1}), 404)
+        self.assertEqual(self.kf_error("POST", "/_kf/rds/state", {"instance": "bu-src", "status": "sleepy",
+                                                                  "seconds": 1}), 400)
+
+    def test_rds_aurora_member_snapshot_refused(self):
+        rds = self.client("rds")
+        rds.create_db_cluster(DBClusterIdentifier="aurora-1", Engine="aurora-mysql", MasterUsername="admin",
+                              MasterUserPassword="password1")
+        rds.create_db_instance(DBInstanceIdentifier="aurora-1-a", DBInstanceClass="db.r5.large",
+                               Engine="aurora-mysql", DBClusterIdentifier="aurora-1")
+        err = self.assert_error(lambda: rds.create_db_snapshot(DBInstanceIdentifier="aurora-1-a",
+                                                               DBSnapshotIdentifier="aurora-snap"),
+                                "InvalidParameterValue")
+        self.assertIn("is a member of a cluster", err.response["Error"]["Message"])
+        self.assert_error(lambda: rds.delete_db_instance(DBInstanceIdentifier="aurora-1-a",
+                                                         FinalDBSnapshotIdentifier="aurora-final"),
+                          "InvalidParameterCombination")
+
+    def test_rds_restore_round_trips_settings(self):
+        rds, ec2 = self.client("rds"), self.client("ec2")
+        rds.create_db_subnet_group(DBSubnetGroupName="rt-sng", DBSubnetGroupDescription="d", SubnetIds=self.subnets)
+        sg = ec2.create_security_group(GroupName="rt-db", Description="db", VpcId=self.vpc)["GroupId"]
+        rds.create_option_group(OptionGroupName="rt-og", EngineName="mysql", MajorEngineVersion="8.0",
+                                OptionGroupDescription="og")
+        key = self.client("kms").create_key()["KeyMetadata"]["Arn"]
+        src = self.rds_instance("rt-src", StorageType="gp3", AllocatedStorage=400, MaxAllocatedStorage=1000,
+                                Iops=12000, StorageThroughput=500, OptionGroupName="rt-og",
+                                EnablePerformanceInsights=True, PerformanceInsightsKMSKeyId=key,
+                                PerformanceInsightsRetentionPeriod=93, DBSubnetGroupName="rt-sng",
+                                VpcSecurityGroupIds=[sg])
+        self.assertEqual((src["MaxAllocatedStorage"], src["PerformanceInsightsEnabled"],
+                          src["PerformanceInsightsKMSKeyId"], src["PerformanceInsightsRetentionPeriod"]),
+                         (1000, True, key, 93))
+        rds.create_db_snapshot(DBInstanceIdentifier="rt-src", DBSnapshotIdentifier="rt-snap")
+        rds.restore_db_instance_from_db_snapshot(
+            DBInstanceIdentifier="rt-green", DBSnapshotIdentifier="rt-snap", DBSubnetGroupName="rt-sng",
+            VpcSecurityGroupIds=[sg], StorageType="gp3", Iops=15000, StorageThroughput=600,
+            OptionGroupName="rt-og", BackupRetentionPeriod=3)
+        got = rds.describe_db_instances(DBInstanceIdentifier="rt-green")["DBInstances"][0]
+        self.assertEqual((got["Iops"], got["StorageThroughput"], got["BackupRetentionPeriod"],
+                          got["OptionGroupMemberships"][0]["OptionGroupName"],
+                          [g["VpcSecurityGroupId"] for g in got["VpcSecurityGroups"]]),
+                         (15000, 600, 3, "rt-og", [sg]))
+        # Storage autoscaling and Performance Insights are not in a snapshot: set them after.
+        self.assertNotIn("MaxAllocatedStorage", got)
+        self.assertFalse(got.get("PerformanceInsightsEnabled"))
+        rds.modify_db_instance(DBInstanceIdentifier="rt-green", MaxAllocatedStorage=2000, ApplyImmediately=True,
+                               EnablePerformanceInsights=True, PerformanceInsightsKMSKeyId=key,
+                               PerformanceInsightsRetentionPeriod=7)
+        got = rds.describe_db_instances(DBInstanceIdentifier="rt-green")["DBInstances"][0]
+        self.assertEqual((got["MaxAllocatedStorage"], got["PerformanceInsightsEnabled"],
+                          got["PerformanceInsightsKMSKeyId"], got["PerformanceInsightsRetentionPeriod"]),
+                         (2000, True, key, 7))
+        self.assert_error(lambda: rds.modify_db_instance(DBInstanceIdentifier="rt-green",
+                                                         PerformanceInsightsRetentionPeriod=94),
+                          "InvalidParameterValue")
+        # Without VpcSecurityGroupIds: the default group of the subnet group's VPC.
+        rds.restore_db_instance_from_db_snapshot(DBInstanceIdentifier="rt-default-sg", DBSnapshotIdentifier="rt-snap",
+                                                 DBSubnetGroupName="rt-sng")
+        default = ec2.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [self.vpc]},
+                                                        {"Name": "group-name", "Values": ["default"]}])
+        got = rds.describe_db_instances(DBInstanceIdentifier="rt-default-sg")["DBInstances"][0]
+        self.assertEqual([g["VpcSecurityGroupId"] for g in got["VpcSecurityGroups"]],
+                         [default["SecurityGroups"][0]["GroupId"]])
+
+    def test_rds_delete_with_final_snapshot(self):
+        rds = self.client("rds")
+        self.rds_instance("fin-db", DeletionProtection=True)
+        self.assert_error(lambda: rds.delete_db_instance(DBInstanceIdentifier="fin-db", SkipFinalSnapshot=True),
+                          "InvalidParameterCombination")
+        rds.modify_db_instance(DBInstanceIdentifier="fin-db", DeletionProtection=False)
+        self.assertEqual(self.rds_status("fin-db"), "available")
+        self.assert_error(lambda: rds.delete_db_instance(DBInstanceIdentifier="fin-db"), "InvalidParameterCombination")
+        deleted = rds.delete_db_instance(DBInstanceIdentifier="fin-db", SkipFinalSnapshot=False,
+                                         FinalDBSnapshotIdentifier="fin-db-final")["DBInstance"]
+        self.assertEqual(deleted["DBInstanceStatus"], "deleting")
+        snap = rds.describe_db_snapshots(DBSnapshotIdentifier="fin-db-final")["DBSnapshots"][0]
+        self.assertEqual((snap["SnapshotType"], snap["DBInstanceIdentifier"]), ("manual", "fin-db"))
+        self.assert_error(lambda: rds.describe_db_instances(DBInstanceIdentifier="fin-db"), "DBInstanceNotFound")
+        # A busy instance cannot take its final snapshot.
+        self.rds_instance("fin-busy")
+        self.kf("POST", "/_kf/rds/state", {"instance": "fin-busy", "status": "backing-up", "seconds": 5})
+        self.assert_error(lambda: rds.delete_db_instance(DBInstanceIdentifier="fin-busy",
+                                                         FinalDBSnapshotIdentifier="fin-busy-final"),
+                          "InvalidDBInstanceState")
+        rds.delete_db_instance(DBInstanceIdentifier="fin-busy", SkipFinalSnapshot=True)
 
 
 if __name__ == "__main__":
