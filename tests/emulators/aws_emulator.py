@@ -80,6 +80,8 @@ PENDING_KEYS = (
     # Per kind of copy; when 0, datasync_execution applies.
     "datasync_execution_s3",
     "datasync_execution_efs",
+    # "CANCELLING" after CancelTaskExecution, before "ERROR".
+    "datasync_cancelling",
     "efs",
 )
 
@@ -990,6 +992,8 @@ EXECUTION_PHASES = [
     ("TRANSFERRING", 0.85),
     ("VERIFYING", 1.0),
 ]
+PHASE_END = dict(EXECUTION_PHASES)
+PHASE_ORDER = [p for p, _ in EXECUTION_PHASES]
 # Simulated transfer of executions that do not copy between S3 buckets.
 SIMULATED_FILES = [("file-1", 1024), ("file-2", 2048), ("file-3", 3072)]
 
@@ -1022,7 +1026,8 @@ class DataSync:
 
     def _new_location(self, region: str, kind: str, uri: str, details: dict, body: dict) -> dict:
         arn = f"arn:aws:datasync:{region}:{ACCOUNT_ID}:location/{short_id('loc')}"
-        self.locations[arn] = {"arn": arn, "type": kind, "uri": uri, "created": time.time(), **details}
+        self.locations[arn] = {"arn": arn, "type": kind, "uri": uri, "created": time.time(),
+                               "region": region, **details}
         self.tags[arn] = list(body.get("Tags") or [])
         return {"LocationArn": arn}
 
@@ -1060,6 +1065,7 @@ class DataSync:
         sub = self._subdir(body)
         details = {
             "subdir": sub,
+            "fs_id": fs_id,
             "EfsFilesystemArn": fs_arn,
             "Ec2Config": body.get("Ec2Config") or {},
             "AccessPointArn": body.get("AccessPointArn"),
@@ -1120,9 +1126,36 @@ class DataSync:
             raise ApiError(400, "InvalidRequestException", f"Sync task {arn} is not found.")
         return task
 
+    @staticmethod
+    def _validate_options(options: dict) -> dict:
+        """The Options data type's constraints (DataSync API reference, Options:
+        https://docs.aws.amazon.com/datasync/latest/userguide/API_Options.html)."""
+        shape = service_model("datasync").shape_for("Options")
+        for key, value in options.items():
+            member = shape.members.get(key)
+            if member is None:
+                raise ApiError(400, "InvalidRequestException", f"Unknown option {key}")
+            enum = getattr(member, "enum", None)
+            if enum and value not in enum:
+                raise ApiError(400, "InvalidRequestException",
+                               f"Invalid value {value!r} for {key}; valid values: {enum}")
+        # BytesPerSecond: "Valid Range: Minimum value of -1" (-1: no limit).
+        bps = options.get("BytesPerSecond", -1)
+        if isinstance(bps, bool) or not isinstance(bps, int) or bps < -1:
+            raise ApiError(400, "InvalidRequestException",
+                           f"Invalid value {bps!r} for BytesPerSecond: minimum value is -1")
+        # PreserveDeletedFiles: "If you set this parameter to REMOVE, you can't set
+        # TransferMode to ALL. When you transfer all data, DataSync doesn't scan your
+        # destination location and doesn't know what to delete."
+        if options.get("PreserveDeletedFiles") == "REMOVE" and options.get("TransferMode") == "ALL":
+            raise ApiError(400, "InvalidRequestException",
+                           "PreserveDeletedFiles REMOVE can't be used with TransferMode ALL")
+        return options
+
     def op_create_task(self, region, body):
         source = self._location(body["SourceLocationArn"])
         destination = self._location(body["DestinationLocationArn"])
+        options = self._validate_options({**DEFAULT_TASK_OPTIONS, **(body.get("Options") or {})})
         arn = f"arn:aws:datasync:{region}:{ACCOUNT_ID}:task/{short_id('task')}"
         self.tasks[arn] = {
             "TaskArn": arn,
@@ -1130,7 +1163,7 @@ class DataSync:
             "SourceLocationArn": source["arn"],
             "DestinationLocationArn": destination["arn"],
             "CloudWatchLogGroupArn": body.get("CloudWatchLogGroupArn"),
-            "Options": {**DEFAULT_TASK_OPTIONS, **(body.get("Options") or {})},
+            "Options": options,
             "Excludes": body.get("Excludes") or [],
             "Includes": body.get("Includes") or [],
             "CreationTime": time.time(),
@@ -1159,7 +1192,7 @@ class DataSync:
     def op_update_task(self, region, body):
         task = self._task(body["TaskArn"])
         if body.get("Options"):
-            task["Options"].update(body["Options"])
+            task["Options"] = self._validate_options({**task["Options"], **body["Options"]})
         for key in ("Name", "CloudWatchLogGroupArn", "Excludes", "Includes"):
             if key in body:
                 task[key] = body[key]
@@ -1182,9 +1215,18 @@ class DataSync:
             )
         source = self.locations[task["SourceLocationArn"]]
         destination = self.locations[task["DestinationLocationArn"]]
+        options = self._validate_options({**task["Options"], **(body.get("OverrideOptions") or {})})
         fault = take_fault("DataSyncExecution", " ".join([task["TaskArn"], source["uri"], destination["uri"]]))
         arn = f"{task['TaskArn']}/execution/{short_id('exec')}"
-        options = {**task["Options"], **(body.get("OverrideOptions") or {})}
+        plan = self._plan(source, destination, options)
+        duration = (pending_seconds(f"datasync_execution_{source['uri'].split(':', 1)[0]}")
+                    or pending_seconds("datasync_execution"))
+        bps = options.get("BytesPerSecond", -1)
+        if bps and bps > 0:
+            # BytesPerSecond "Limits the bandwidth used by a DataSync task" (Options API
+            # reference): the TRANSFERRING share of the run lasts at least bytes / limit.
+            share = PHASE_END["TRANSFERRING"] - PHASE_END["PREPARING"]
+            duration = max(duration, plan["bytes"] / bps / share)
         execution = {
             "TaskExecutionArn": arn,
             "task": task["TaskArn"],
@@ -1195,10 +1237,11 @@ class DataSync:
             "Includes": body.get("Includes") or task["Includes"],
             "StartTime": time.time(),
             "started": time.monotonic(),
-            "duration": (pending_seconds(f"datasync_execution_{source['uri'].split(':', 1)[0]}")
-                         or pending_seconds("datasync_execution")),
+            "duration": duration,
             "fault": fault,
-            "plan": self._plan(source, destination, options),
+            # Failures decided when the execution starts: (phase it fails in, code, detail).
+            "failure": None,
+            "plan": plan,
             "Status": "QUEUED",
             "done": False,
         }
@@ -1206,10 +1249,13 @@ class DataSync:
         task["CurrentTaskExecutionArn"] = arn
         self._advance(execution)
         if not execution["done"]:  # finish (and copy) even if nobody polls
-            timer = threading.Timer(execution["duration"] + 0.05, self._finish_later, args=(arn,))
-            timer.daemon = True
-            timer.start()
+            self._finish_at(arn, execution["duration"])
         return {"TaskExecutionArn": arn}
+
+    def _finish_at(self, arn: str, delay: float) -> None:
+        timer = threading.Timer(delay + 0.05, self._finish_later, args=(arn,))
+        timer.daemon = True
+        timer.start()
 
     def _finish_later(self, arn: str) -> None:
         with self.lock:
@@ -1239,6 +1285,12 @@ class DataSync:
             for name, obj in src.items()
             if options.get("TransferMode") == "ALL" or name not in dst or dst[name].etag != obj.etag
         ]
+        if options.get("OverwriteMode") == "NEVER":
+            # "NEVER - DataSync doesn't overwrite data in the destination location even if
+            # the source data has changed." (Options API reference, OverwriteMode)
+            to_copy = [name for name in to_copy if name not in dst]
+        # PreserveDeletedFiles: "PRESERVE (default) - Ignores such destination files ...
+        # REMOVE - Deletes destination files that aren't present in the source."
         to_delete = [name for name in dst if name not in src] if options.get("PreserveDeletedFiles") == "REMOVE" else []
         return {"copy": to_copy, "delete": to_delete, "bytes": sum(src[n].size for n in to_copy), "real": True}
 
@@ -1246,18 +1298,28 @@ class DataSync:
         """Bring the execution's Status up to date; on completion perform the copy."""
         if execution["done"]:
             return execution
-        elapsed = time.monotonic() - execution["started"]
+        now = time.monotonic()
+        if execution.get("cancel_until") is not None:
+            if now < execution["cancel_until"]:
+                execution["Status"] = "CANCELLING"
+                return execution
+            execution.update(done=True, Status="ERROR", EndTime=time.time())
+            return execution
         duration = execution["duration"]
-        fraction = 1.0 if duration <= 0 else elapsed / duration
-        if fraction < 1.0:
+        fraction = 1.0 if duration <= 0 else (now - execution["started"]) / duration
+        failure = execution["failure"]
+        ends = PHASE_END[failure[0]] if failure else 1.0
+        if fraction < ends:
             for phase, end in EXECUTION_PHASES:
                 if fraction < end:
                     execution["Status"] = phase
                     break
             return execution
         execution["done"] = True
-        execution["EndTime"] = execution["StartTime"] + duration
+        execution["EndTime"] = execution["StartTime"] + duration * ends
         if execution["fault"]:
+            execution["Status"] = "ERROR"
+        elif failure:
             execution["Status"] = "ERROR"
         else:
             self._transfer(execution)
@@ -1285,26 +1347,43 @@ class DataSync:
         for name in plan["delete"]:
             backend.delete_object(destination["bucket"], destination["subdir"] + name)
 
+    def _error_phase(self, execution: dict) -> str:
+        if execution.get("cancel_until") is not None:
+            return execution.get("cancelled_in") or "TRANSFERRING"
+        if execution["fault"]:
+            return "TRANSFERRING"  # injected failures happen while transferring
+        return execution["failure"][0]
+
     def _execution_view(self, execution: dict) -> dict:
         execution = self._advance(execution)
         status, plan = execution["Status"], execution["plan"]
         files, total_bytes = len(plan["copy"]), plan["bytes"]
-        order = [p for p, _ in EXECUTION_PHASES]
-        prepared = status in ("SUCCESS", "ERROR") or order.index(status) > order.index("PREPARING")
-        if status in ("SUCCESS", "ERROR") or status == "VERIFYING":
-            transferred = 1.0 if status != "ERROR" else 0.5
+        error_phase = self._error_phase(execution) if status in ("ERROR", "CANCELLING") else None
+        reached = error_phase if error_phase else status
+        prepared = status == "SUCCESS" or (reached in PHASE_ORDER and PHASE_ORDER.index(reached) > PHASE_ORDER.index("PREPARING"))
+        if status == "SUCCESS" or error_phase == "VERIFYING" or status == "VERIFYING":
+            transferred = 1.0
+        elif error_phase in ("LAUNCHING", "PREPARING") or (
+                error_phase == "TRANSFERRING" and execution["failure"] and not execution["fault"]):
+            transferred = 0.0  # nothing read (mount or access failure)
+        elif error_phase:
+            transferred = 0.5
         elif status == "TRANSFERRING":
-            start, end = EXECUTION_PHASES[2][1], EXECUTION_PHASES[3][1]
+            start, end = PHASE_END["PREPARING"], PHASE_END["TRANSFERRING"]
             fraction = (time.monotonic() - execution["started"]) / execution["duration"]
             transferred = max(0.0, min(1.0, (fraction - start) / (end - start)))
         else:
             transferred = 0.0
 
         def phase_status(phase: str) -> str:
-            if status == "ERROR":
-                # Injected failures happen while transferring.
-                return {"PREPARING": "SUCCESS", "TRANSFERRING": "ERROR"}.get(phase, "PENDING")
-            if status == "SUCCESS" or order.index(status) > order.index(phase):
+            if status == "SUCCESS":
+                return "SUCCESS"
+            if error_phase and status == "ERROR":
+                failed = error_phase if error_phase != "LAUNCHING" else "PREPARING"
+                if phase == failed:
+                    return "ERROR"
+                return "SUCCESS" if PHASE_ORDER.index(phase) < PHASE_ORDER.index(failed) else "PENDING"
+            if reached in PHASE_ORDER and PHASE_ORDER.index(reached) > PHASE_ORDER.index(phase):
                 return "SUCCESS"
             return "PENDING"
 
@@ -1315,12 +1394,15 @@ class DataSync:
             "PrepareDuration": 0,
             "TransferDuration": 0,
             "VerifyDuration": 0,
-            "TotalDuration": int(1000 * (time.time() - execution["StartTime"])),
+            "TotalDuration": int(1000 * ((execution.get("EndTime") or time.time()) - execution["StartTime"])),
         }
         if status == "ERROR":
-            fault = execution["fault"]
-            result["ErrorCode"] = fault.get("code") or "SyncTaskErrorTransferFailed"
-            result["ErrorDetail"] = fault.get("message") or "Transfer failed (injected)."
+            if execution["fault"]:
+                fault = execution["fault"]
+                result["ErrorCode"] = fault.get("code") or "SyncTaskErrorTransferFailed"
+                result["ErrorDetail"] = fault.get("message") or "Transfer failed (injected)."
+            else:
+                _, result["ErrorCode"], result["ErrorDetail"] = execution["failure"]
         out = {
             "TaskExecutionArn": execution["TaskExecutionArn"],
             "Status": status,
@@ -1335,7 +1417,7 @@ class DataSync:
             "BytesTransferred": int(total_bytes * transferred),
             "BytesWritten": int(total_bytes * transferred),
             "BytesCompressed": int(total_bytes * transferred),
-            "FilesDeleted": len(plan["delete"]) if status == "SUCCESS" else 0,
+            "FilesDeleted": len(plan["delete"]) if status == "SUCCESS" or error_phase == "VERIFYING" else 0,
             "FilesVerified": files if status == "SUCCESS" else 0,
             "Result": result,
         }
@@ -1353,24 +1435,51 @@ class DataSync:
         return self._execution_view(self._execution(body["TaskExecutionArn"]))
 
     def op_list_task_executions(self, region, body):
-        executions = [
-            e for e in self.executions.values() if not body.get("TaskArn") or e["task"] == body["TaskArn"]
-        ]
-        return {
+        # MaxResults: "Valid Range: Minimum value of 0. Maximum value of 100."; NextToken:
+        # "An opaque string that indicates the position at which to begin the next list"
+        # (ListTaskExecutions API reference:
+        # https://docs.aws.amazon.com/datasync/latest/userguide/API_ListTaskExecutions.html).
+        limit = body.get("MaxResults", 100)
+        if isinstance(limit, bool) or not isinstance(limit, int) or not 0 <= limit <= 100:
+            raise ApiError(400, "InvalidRequestException",
+                           f"Invalid value {limit!r} for MaxResults: valid range is 0 to 100")
+        executions = sorted(
+            (e for e in self.executions.values() if not body.get("TaskArn") or e["task"] == body["TaskArn"]),
+            key=lambda e: (e["started"], e["TaskExecutionArn"]),
+        )
+        start = 0
+        if body.get("NextToken"):
+            token = body["NextToken"]
+            match = re.fullmatch(r"kf(\d+)", token)
+            if not match or int(match.group(1)) > len(executions):
+                raise ApiError(400, "InvalidRequestException", f"Invalid NextToken: {token}")
+            start = int(match.group(1))
+        page = executions[start:start + limit] if limit else []
+        out = {
             "TaskExecutions": [
                 {"TaskExecutionArn": e["TaskExecutionArn"], "Status": self._advance(e)["Status"], "TaskMode": "BASIC"}
-                for e in executions
+                for e in page
             ]
         }
+        if limit and start + limit < len(executions):
+            out["NextToken"] = f"kf{start + limit}"
+        return out
 
     def op_cancel_task_execution(self, region, body):
         execution = self._advance(self._execution(body["TaskExecutionArn"]))
-        if execution["done"]:
+        if execution["done"] or execution["Status"] == "CANCELLING":
             raise ApiError(
                 400, "InvalidRequestException", f"Sync task cannot be cancelled in its current status: {execution['Status']}"
             )
-        execution.update(done=True, Status="ERROR", EndTime=time.time(),
+        # CancelTaskExecution "Stops an DataSync task execution that's in progress"; the
+        # execution shows CANCELLING (TaskExecutionStatus) until it has stopped, in ERROR.
+        execution.update(cancel_until=time.monotonic() + pending_seconds("datasync_cancelling"),
+                         cancelled_in=execution["Status"] if execution["Status"] in PHASE_ORDER else "TRANSFERRING",
                          fault={"code": "OperationCancelled", "message": "Cancelled by user."})
+        execution["done"] = False
+        self._advance(execution)
+        if not execution["done"]:
+            self._finish_at(execution["TaskExecutionArn"], pending_seconds("datasync_cancelling"))
         return {}
 
     # ---- tags -----------------------------------------------------------

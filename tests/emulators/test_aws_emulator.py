@@ -75,7 +75,7 @@ class AwsEmulatorTest(unittest.TestCase):
     def set_pending(self, values):
         pending = {k: 0 for k in ("rds_instance", "rds_snapshot", "rds_backing_up", "rds_modifying",
                                   "eks_cluster", "eks_nodegroup", "eks_addon", "datasync_execution",
-                                  "datasync_execution_s3", "datasync_execution_efs",
+                                  "datasync_execution_s3", "datasync_execution_efs", "datasync_cancelling",
                                   "efs")}
         pending.update(values)
         self.kf("POST", "/_kf/config", {"pending": pending})
@@ -255,7 +255,7 @@ class AwsEmulatorTest(unittest.TestCase):
         self.assertIn(":123456789012:location/loc-", src)
         self.assertEqual(ds.list_tags_for_resource(ResourceArn=dst)["Tags"], [{"Key": "k", "Value": "v"}])
         task = ds.create_task(SourceLocationArn=src, DestinationLocationArn=dst, Name="copy",
-                              Options={"PreserveDeletedFiles": "REMOVE", "TransferMode": "ALL"})["TaskArn"]
+                              Options={"PreserveDeletedFiles": "REMOVE", "TransferMode": "CHANGED"})["TaskArn"]
         self.assertEqual(ds.describe_task(TaskArn=task)["Options"]["PreserveDeletedFiles"], "REMOVE")
 
         self.set_pending({"datasync_execution": 2})
@@ -532,6 +532,94 @@ class AwsEmulatorTest(unittest.TestCase):
                                                          FinalDBSnapshotIdentifier="fin-busy-final"),
                           "InvalidDBInstanceState")
         rds.delete_db_instance(DBInstanceIdentifier="fin-busy", SkipFinalSnapshot=True)
+
+    def run_execution(self, ds, task, **kwargs):
+        execution = ds.start_task_execution(TaskArn=task, **kwargs)["TaskExecutionArn"]
+        return execution, lambda: ds.describe_task_execution(TaskExecutionArn=execution)
+
+    def wait_done(self, describe, timeout=15):
+        deadline = time.time() + timeout
+        while True:
+            desc = describe()
+            if desc["Status"] in ("SUCCESS", "ERROR") or time.time() > deadline:
+                return desc
+            time.sleep(0.1)
+
+    def s3_task(self, src_bucket, dst_bucket, role="arn:aws:iam::123456789012:role/ds", **options):
+        ds = self.client("datasync")
+        src = ds.create_location_s3(S3BucketArn=f"arn:aws:s3:::{src_bucket}",
+                                    S3Config={"BucketAccessRoleArn": role})["LocationArn"]
+        dst = ds.create_location_s3(S3BucketArn=f"arn:aws:s3:::{dst_bucket}",
+                                    S3Config={"BucketAccessRoleArn": role})["LocationArn"]
+        return ds.create_task(SourceLocationArn=src, DestinationLocationArn=dst, Options=options)["TaskArn"]
+
+    def efs_with_mount_target(self, token, subnet, ingress):
+        """A file system with a mount target in `subnet` whose security group admits
+        `ingress` (IpPermissions); returns (file system, mount target group)."""
+        efs, ec2 = self.client("efs"), self.client("ec2")
+        fs = efs.create_file_system(CreationToken=token)
+        group = ec2.create_security_group(GroupName=f"{token}-mt", Description="mt", VpcId=self.vpc)["GroupId"]
+        if ingress:
+            ec2.authorize_security_group_ingress(GroupId=group, IpPermissions=ingress)
+        efs.create_mount_target(FileSystemId=fs["FileSystemId"], SubnetId=subnet, SecurityGroups=[group])
+        return fs, group
+
+    def ec2_config(self, subnet, *groups):
+        return {"SubnetArn": f"arn:aws:ec2:{REGION}:123456789012:subnet/{subnet}",
+                "SecurityGroupArns": [f"arn:aws:ec2:{REGION}:123456789012:security-group/{g}" for g in groups]}
+
+    def test_datasync_options_overwrite_pagination_cancel(self):
+        s3, ds = self.client("s3"), self.client("datasync")
+        for bucket in ("ow-src", "ow-dst"):
+            s3.create_bucket(Bucket=bucket)
+        s3.put_object(Bucket="ow-src", Key="a", Body=b"new-a")
+        s3.put_object(Bucket="ow-src", Key="b", Body=b"new-b")
+        s3.put_object(Bucket="ow-dst", Key="a", Body=b"old-a")
+        s3.put_object(Bucket="ow-dst", Key="only-in-dst", Body=b"keep")
+        task = self.s3_task("ow-src", "ow-dst", OverwriteMode="NEVER", PreserveDeletedFiles="PRESERVE",
+                            TransferMode="CHANGED", VerifyMode="ONLY_FILES_TRANSFERRED", BytesPerSecond=1048576)
+        self.assertEqual(ds.describe_task(TaskArn=task)["Options"]["BytesPerSecond"], 1048576)
+        _, describe = self.run_execution(ds, task, OverrideOptions={"BytesPerSecond": 2097152})
+        desc = self.wait_done(describe)
+        self.assertEqual((desc["Status"], desc["Options"]["BytesPerSecond"]), ("SUCCESS", 2097152))
+        body = lambda key: s3.get_object(Bucket="ow-dst", Key=key)["Body"].read()
+        self.assertEqual((body("a"), body("b"), body("only-in-dst")), (b"old-a", b"new-b", b"keep"))
+        self.assertEqual(desc["FilesTransferred"], 1)
+        # BytesPerSecond slows the transfer: 10 bytes at 4 bytes/s take over 2 s.
+        s3.put_object(Bucket="ow-src", Key="c", Body=b"0123456789")
+        _, describe = self.run_execution(ds, task, OverrideOptions={"BytesPerSecond": 4})
+        time.sleep(1)
+        self.assertNotIn(describe()["Status"], ("SUCCESS", "ERROR"))
+        self.assertEqual(self.wait_done(describe)["Status"], "SUCCESS")
+
+        raw = self.raw_client("datasync")
+        self.assert_error(lambda: raw.start_task_execution(TaskArn=task, OverrideOptions={"BytesPerSecond": -2}),
+                          "InvalidRequestException")
+        self.assert_error(lambda: raw.update_task(TaskArn=task, Options={"OverwriteMode": "SOMETIMES"}),
+                          "InvalidRequestException")
+        self.assert_error(lambda: ds.update_task(
+            TaskArn=task, Options={"PreserveDeletedFiles": "REMOVE", "TransferMode": "ALL"}), "InvalidRequestException")
+
+        # ListTaskExecutions pages with MaxResults/NextToken.
+        listed = ds.list_task_executions(TaskArn=task)["TaskExecutions"]
+        self.assertEqual(len(listed), 2)
+        first = ds.list_task_executions(TaskArn=task, MaxResults=1)
+        second = ds.list_task_executions(TaskArn=task, MaxResults=1, NextToken=first["NextToken"])
+        self.assertNotIn("NextToken", second)
+        self.assertEqual(first["TaskExecutions"] + second["TaskExecutions"], listed)
+        self.assertEqual([e["TaskExecutionArn"] for p in ds.get_paginator("list_task_executions").paginate(
+            TaskArn=task, PaginationConfig={"PageSize": 1}) for e in p["TaskExecutions"]],
+            [e["TaskExecutionArn"] for e in listed])
+        self.assert_error(lambda: raw.list_task_executions(MaxResults=101), "InvalidRequestException")
+        self.assert_error(lambda: ds.list_task_executions(NextToken="bogus"), "InvalidRequestException")
+
+        # CancelTaskExecution: CANCELLING, then ERROR.
+        self.set_pending({"datasync_execution": 5, "datasync_cancelling": 1})
+        execution, describe = self.run_execution(ds, task)
+        ds.cancel_task_execution(TaskExecutionArn=execution)
+        self.assertEqual(describe()["Status"], "CANCELLING")
+        self.assert_error(lambda: ds.cancel_task_execution(TaskExecutionArn=execution), "InvalidRequestException")
+        self.wait_for(lambda: describe()["Status"], "ERROR", timeout=5)
 
 
 if __name__ == "__main__":
