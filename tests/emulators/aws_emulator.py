@@ -44,7 +44,7 @@ from moto.core import DEFAULT_ACCOUNT_ID  # noqa: E402
 from moto.core.request import Request as MotoRequest  # noqa: E402
 from moto.core.routing import get_service_router  # noqa: E402
 from moto.ec2.models import ec2_backends  # noqa: E402
-from moto.efs.models import EFSBackend, FileSystem  # noqa: E402
+from moto.efs.models import EFSBackend, FileSystem, efs_backends  # noqa: E402
 from moto.eks import exceptions as eks_exceptions  # noqa: E402
 from moto.eks.models import Cluster, EKSBackend, Nodegroup, eks_backends  # noqa: E402
 from moto.iam.models import get_account_id_from  # noqa: E402
@@ -997,6 +997,21 @@ PHASE_ORDER = [p for p, _ in EXECUTION_PHASES]
 # Simulated transfer of executions that do not copy between S3 buckets.
 SIMULATED_FILES = [("file-1", 1024), ("file-2", 2048), ("file-3", 3072)]
 
+# Execution errors.  DataSync does not publish its list of TaskExecutionResultDetail
+# ErrorCode values (the API reference types it as a plain string), so the codes
+# below are this emulator's; the details quote what the real service reports.
+VERIFICATION_FAILED = (
+    "SyncTaskErrorVerificationFailed",
+    # AWS DataSync User Guide, "Troubleshooting issues with DataSync task verification"
+    # (https://docs.aws.amazon.com/datasync/latest/userguide/troubleshooting-task-verification.html):
+    # the error a task execution finishes with when files were modified during the transfer.
+    "Transfer and verification completed. Verification detected mismatches. Files with mismatches "
+    "are listed in Cloud Watch Logs",
+)
+
+# File systems written to (POST /_kf/datasync/efs-write): file system id -> monotonic times.
+EFS_WRITES: dict[str, list[float]] = {}
+
 
 def short_id(prefix: str) -> str:
     return f"{prefix}-{secrets.token_hex(9)[:17]}"
@@ -1242,6 +1257,8 @@ class DataSync:
             # Failures decided when the execution starts: (phase it fails in, code, detail).
             "failure": None,
             "plan": plan,
+            # What the source looked like when the execution started (POINT_IN_TIME_CONSISTENT).
+            "source_listing": self._listing(source),
             "Status": "QUEUED",
             "done": False,
         }
@@ -1274,6 +1291,12 @@ class DataSync:
             if name.startswith(prefix) and isinstance(obj, FakeKey)
         }
 
+    def _listing(self, location: dict) -> dict | None:
+        """The objects of an S3 location by name with their ETags (None elsewhere)."""
+        if location["type"] != "S3":
+            return None
+        return {name: obj.etag for name, obj in self._s3_objects(location).items()}
+
     def _plan(self, source: dict, destination: dict, options: dict) -> dict:
         """What the execution transfers: relative names to copy and to delete,
         with the byte count.  S3->S3 is real, anything else simulated."""
@@ -1293,6 +1316,28 @@ class DataSync:
         # REMOVE - Deletes destination files that aren't present in the source."
         to_delete = [name for name in dst if name not in src] if options.get("PreserveDeletedFiles") == "REMOVE" else []
         return {"copy": to_copy, "delete": to_delete, "bytes": sum(src[n].size for n in to_copy), "real": True}
+
+    def _verification_failure(self, execution: dict):
+        """POINT_IN_TIME_CONSISTENT: "At the end of the transfer, DataSync checks the
+        entire source and destination to verify that both locations are fully
+        synchronized" (Options API reference, VerifyMode), so a source changed while the
+        execution ran fails verification: "If the source directory is changing during
+        task execution, the sync verification will error" (AWS, in
+        aws-samples/amazon-efs-tutorial#6).  ONLY_FILES_TRANSFERRED checks the files it
+        transferred against their checksums taken while reading them, and NONE checks
+        nothing at the end, so neither fails for that."""
+        if execution["Options"].get("VerifyMode") != "POINT_IN_TIME_CONSISTENT":
+            return None
+        source, destination = execution["source"], execution["destination"]
+        if source["type"] == "S3" and self._listing(source) != execution["source_listing"]:
+            return ("VERIFYING", *VERIFICATION_FAILED)
+        started, ended = execution["started"], execution["started"] + execution["duration"]
+        with STATE_LOCK:
+            for location in (source, destination):
+                if location["type"] == "EFS" and any(
+                        started <= t <= ended for t in EFS_WRITES.get(location["fs_id"], ())):
+                    return ("VERIFYING", *VERIFICATION_FAILED)
+        return None
 
     def _advance(self, execution: dict) -> dict:
         """Bring the execution's Status up to date; on completion perform the copy."""
@@ -1323,7 +1368,8 @@ class DataSync:
             execution["Status"] = "ERROR"
         else:
             self._transfer(execution)
-            execution["Status"] = "SUCCESS"
+            execution["failure"] = self._verification_failure(execution)
+            execution["Status"] = "ERROR" if execution["failure"] else "SUCCESS"
         return execution
 
     def _transfer(self, execution: dict) -> None:
@@ -1602,6 +1648,15 @@ class EmulatorApp:
                 if method in ("GET", "POST"):
                     return 200, {"pending": dict(PENDING), "eks_endpoints": dict(EKS_ENDPOINTS),
                                  "route53_rps": ROUTE53_RPS["rps"]}
+            if path == "/_kf/datasync/efs-write" and method == "POST":
+                # Blue's users write to a file system now (POINT_IN_TIME_CONSISTENT
+                # verification of an execution running meanwhile fails).
+                fs_id = data.get("filesystem")
+                if not isinstance(fs_id, str) or not any(
+                        fs_id in backend.file_systems_by_id for _, backend in efs_backends[ACCOUNT_ID].items()):
+                    return 400, {"error": f"filesystem: no EFS file system {fs_id!r}"}
+                EFS_WRITES.setdefault(fs_id, []).append(time.monotonic())
+                return 200, {"filesystem": fs_id, "writes": len(EFS_WRITES[fs_id])}
             if path == "/_kf/rds/state" and method == "POST":
                 return rds_state(data)
             if path == "/_kf/faults":

@@ -568,6 +568,60 @@ class AwsEmulatorTest(unittest.TestCase):
         return {"SubnetArn": f"arn:aws:ec2:{REGION}:123456789012:subnet/{subnet}",
                 "SecurityGroupArns": [f"arn:aws:ec2:{REGION}:123456789012:security-group/{g}" for g in groups]}
 
+    def test_datasync_point_in_time_verification(self):
+        s3, ds = self.client("s3"), self.client("datasync")
+        for bucket in ("pit-src", "pit-dst"):
+            s3.create_bucket(Bucket=bucket)
+        for i in range(3):
+            s3.put_object(Bucket="pit-src", Key=f"k{i}", Body=b"v" * (10 + i))
+        task = self.s3_task("pit-src", "pit-dst")  # VerifyMode defaults to POINT_IN_TIME_CONSISTENT
+        self.set_pending({"datasync_execution": 1.5})
+        # A source object overwritten while the execution runs fails the verification.
+        execution, describe = self.run_execution(ds, task)
+        s3.put_object(Bucket="pit-src", Key="k0", Body=b"changed")
+        desc = self.wait_done(describe)
+        self.assertEqual(desc["Status"], "ERROR")
+        self.assertEqual(desc["Result"]["ErrorCode"], "SyncTaskErrorVerificationFailed")
+        self.assertTrue(desc["Result"]["ErrorDetail"].startswith(
+            "Transfer and verification completed. Verification detected mismatches."), desc["Result"])
+        self.assertEqual((desc["Result"]["TransferStatus"], desc["Result"]["VerifyStatus"]), ("SUCCESS", "ERROR"))
+        # A new and a deleted object count as changes too.
+        for change in (lambda: s3.put_object(Bucket="pit-src", Key="new", Body=b"n"),
+                       lambda: s3.delete_object(Bucket="pit-src", Key="k2")):
+            _, describe = self.run_execution(ds, task)
+            change()
+            self.assertEqual(self.wait_done(describe)["Status"], "ERROR")
+        # Unchanged: SUCCESS.  ONLY_FILES_TRANSFERRED and NONE do not fail on a changing source.
+        _, describe = self.run_execution(ds, task)
+        self.assertEqual(self.wait_done(describe)["Status"], "SUCCESS")
+        for mode in ("ONLY_FILES_TRANSFERRED", "NONE"):
+            _, describe = self.run_execution(ds, task, OverrideOptions={"VerifyMode": mode})
+            s3.put_object(Bucket="pit-src", Key=f"during-{mode}", Body=b"x")
+            desc = self.wait_done(describe)
+            self.assertEqual((desc["Status"], desc["Options"]["VerifyMode"]), ("SUCCESS", mode))
+
+        # EFS: a write to the source file system during the execution (blue's users).
+        allow_nfs = [{"IpProtocol": "tcp", "FromPort": 2049, "ToPort": 2049,
+                      "IpRanges": [{"CidrIp": "10.0.0.0/16"}]}]
+        fs_a, group_a = self.efs_with_mount_target("pit-a", self.subnets[0], allow_nfs)
+        fs_b, group_b = self.efs_with_mount_target("pit-b", self.subnets[0], allow_nfs)
+        src = ds.create_location_efs(EfsFilesystemArn=fs_a["FileSystemArn"],
+                                     Ec2Config=self.ec2_config(self.subnets[0], group_a))["LocationArn"]
+        dst = ds.create_location_efs(EfsFilesystemArn=fs_b["FileSystemArn"],
+                                     Ec2Config=self.ec2_config(self.subnets[0], group_b))["LocationArn"]
+        efs_task = ds.create_task(SourceLocationArn=src, DestinationLocationArn=dst)["TaskArn"]
+        self.kf("POST", "/_kf/datasync/efs-write", {"filesystem": fs_a["FileSystemId"]})  # before: no effect
+        _, describe = self.run_execution(ds, efs_task)
+        self.assertEqual(self.wait_done(describe)["Status"], "SUCCESS")
+        _, describe = self.run_execution(ds, efs_task)
+        self.kf("POST", "/_kf/datasync/efs-write", {"filesystem": fs_a["FileSystemId"]})
+        desc = self.wait_done(describe)
+        self.assertEqual((desc["Status"], desc["Result"]["ErrorCode"]), ("ERROR", "SyncTaskErrorVerificationFailed"))
+        _, describe = self.run_execution(ds, efs_task, OverrideOptions={"VerifyMode": "ONLY_FILES_TRANSFERRED"})
+        self.kf("POST", "/_kf/datasync/efs-write", {"filesystem": fs_a["FileSystemId"]})
+        self.assertEqual(self.wait_done(describe)["Status"], "SUCCESS")
+        self.assertEqual(self.kf_error("POST", "/_kf/datasync/efs-write", {"filesystem": "fs-nope"}), 400)
+
     def test_datasync_options_overwrite_pagination_cancel(self):
         s3, ds = self.client("s3"), self.client("datasync")
         for bucket in ("ow-src", "ow-dst"):
