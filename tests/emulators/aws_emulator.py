@@ -47,7 +47,8 @@ from moto.ec2.models import ec2_backends  # noqa: E402
 from moto.efs.models import EFSBackend, FileSystem, efs_backends  # noqa: E402
 from moto.eks import exceptions as eks_exceptions  # noqa: E402
 from moto.eks.models import Cluster, EKSBackend, Nodegroup, eks_backends  # noqa: E402
-from moto.iam.models import get_account_id_from  # noqa: E402
+from moto.iam.models import get_account_id_from, iam_backends  # noqa: E402
+from moto.kms.models import kms_backends  # noqa: E402
 from moto.moto_server.werkzeug_app import (  # noqa: E402
     DomainDispatcherApplication,
     MotoRequestHandler,
@@ -1017,6 +1018,127 @@ def short_id(prefix: str) -> str:
     return f"{prefix}-{secrets.token_hex(9)[:17]}"
 
 
+def _arn_id(arn: str) -> str:
+    return (arn or "").rsplit("/", 1)[-1]
+
+
+def _arn_region(arn: str, default: str) -> str:
+    parts = (arn or "").split(":")
+    return parts[3] if len(parts) > 3 and parts[3] else default
+
+
+# ---- IAM/KMS authorization ------------------------------------------------
+# A simple evaluation of the IAM policy logic (IAM User Guide, "Policy evaluation
+# logic": https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html):
+# an explicit Deny in any applicable policy wins; otherwise access needs an Allow.
+# For a KMS key in the same account the key policy decides: it may allow the role
+# itself, or allow the account ("arn:aws:iam::<account>:root"), which delegates to the
+# principal's IAM policies, as the default key policy does (AWS KMS Developer Guide,
+# "Default key policy": https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html).
+# Statements with a Condition are not evaluated: an Allow with a condition grants
+# nothing here and a Deny with a condition applies (never more lenient than AWS).
+
+def _as_list(value) -> list:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def _glob(pattern: str, value: str, ignore_case: bool) -> bool:
+    regex = "^" + ".*".join(re.escape(part).replace(r"\?", ".") for part in pattern.split("*")) + "$"
+    return re.match(regex, value, re.IGNORECASE if ignore_case else 0) is not None
+
+
+def _statement_matches(stmt: dict, action: str, resource: str) -> bool:
+    if "Action" in stmt:
+        ok = any(_glob(a, action, True) for a in _as_list(stmt["Action"]))
+    else:
+        ok = not any(_glob(a, action, True) for a in _as_list(stmt.get("NotAction")))
+    if not ok:
+        return False
+    if "Resource" in stmt:
+        # Only the key ARN (or a pattern matching it) names a key: "When an alias is the
+        # value of a resource element, the policy applies to the alias resource, not to
+        # any KMS key that might be associated with it." (AWS KMS Developer Guide, "Use
+        # aliases to control access to KMS keys":
+        # https://docs.aws.amazon.com/kms/latest/developerguide/alias-authorization.html)
+        return any(_glob(r, resource, False) for r in _as_list(stmt["Resource"]))
+    return not any(_glob(r, resource, False) for r in _as_list(stmt.get("NotResource")))
+
+
+def _statements(document) -> list[dict]:
+    if isinstance(document, str):
+        try:
+            document = json.loads(unquote(document) if document.startswith("%7B") else document)
+        except ValueError:
+            return []
+    return [s for s in _as_list((document or {}).get("Statement")) if isinstance(s, dict)]
+
+
+def _role_statements(role) -> list[dict]:
+    out = []
+    for document in role.policies.values():  # inline
+        out += _statements(document)
+    for policy in role.managed_policies.values():  # attached
+        for version in policy.versions:
+            if getattr(version, "is_default", False) or version.version_id == policy.default_version_id:
+                out += _statements(version.document)
+                break
+    return out
+
+
+def _principal_kind(stmt: dict, role_arn: str, account: str) -> str | None:
+    """'role' if the key policy statement names the role (or anyone), 'account' if it
+    names the account, else None."""
+    principal = stmt.get("Principal")
+    if principal == "*":
+        return "role"
+    values = _as_list(principal.get("AWS")) if isinstance(principal, dict) else []
+    if "*" in values or role_arn in values:
+        return "role"
+    if account in values or f"arn:aws:iam::{account}:root" in values:
+        return "account"
+    return None
+
+
+def kms_denial(role_arn: str, action: str, key) -> str | None:
+    """None if `role_arn` may call `action` on the KMS `key`, else the reason as KMS
+    words it (e.g. slashdevops/idp-scim-sync#540: "... is not authorized to perform:
+    kms:Decrypt on resource: arn:aws:kms:... because no identity-based policy allows the
+    kms:Decrypt action"; data-dot-all/dataall#994: "... because no resource-based policy
+    allows the kms:DescribeKey action")."""
+    account = role_arn.split(":")[4] if role_arn.count(":") >= 5 else ACCOUNT_ID
+    prefix = f"User: {role_arn} is not authorized to perform: {action} on resource: {key.arn}"
+    try:
+        role = iam_backends[account]["aws"].get_role(_arn_id(role_arn))
+    except Exception:
+        return f"{prefix} because no identity-based policy allows the {action} action"
+    identity = [s for s in _role_statements(role) if _statement_matches(s, action, key.arn)]
+    key_stmts = [s for s in _statements(key.policy) if _statement_matches(s, action, key.arn)
+                 and _principal_kind(s, role_arn, account)]
+    if any(s.get("Effect") == "Deny" for s in identity):
+        return f"{prefix} with an explicit deny in an identity-based policy"
+    if any(s.get("Effect") == "Deny" for s in key_stmts):
+        return f"{prefix} with an explicit deny in a resource-based policy"
+    allows = [s for s in key_stmts if s.get("Effect") == "Allow" and "Condition" not in s]
+    if any(_principal_kind(s, role_arn, account) == "role" for s in allows):
+        return None
+    if not any(_principal_kind(s, role_arn, account) == "account" for s in allows):
+        return f"{prefix} because no resource-based policy allows the {action} action"
+    if any(s.get("Effect") == "Allow" and "Condition" not in s for s in identity):
+        return None
+    return f"{prefix} because no identity-based policy allows the {action} action"
+
+
+def _kms_key(key_id: str, region: str):
+    """The moto KMS key named by an id, key ARN, alias name or alias ARN (or None)."""
+    backend = kms_backends[ACCOUNT_ID][_arn_region(key_id, region)]
+    try:
+        return backend.keys.get(backend.any_id_to_key_id(key_id))
+    except Exception:
+        return None
+
+
 class DataSync:
     def __init__(self):
         self.lock = threading.RLock()
@@ -1255,7 +1377,7 @@ class DataSync:
             "duration": duration,
             "fault": fault,
             # Failures decided when the execution starts: (phase it fails in, code, detail).
-            "failure": None,
+            "failure": self._kms_failure(source, destination, plan),
             "plan": plan,
             # What the source looked like when the execution started (POINT_IN_TIME_CONSISTENT).
             "source_listing": self._listing(source),
@@ -1316,6 +1438,51 @@ class DataSync:
         # REMOVE - Deletes destination files that aren't present in the source."
         to_delete = [name for name in dst if name not in src] if options.get("PreserveDeletedFiles") == "REMOVE" else []
         return {"copy": to_copy, "delete": to_delete, "bytes": sum(src[n].size for n in to_copy), "real": True}
+
+    def _kms_failure(self, source: dict, destination: dict, plan: dict):
+        """An S3->S3 copy whose location role lacks the KMS permissions on an SSE-KMS
+        bucket.  "If your S3 bucket is encrypted with a customer-managed AWS Key
+        Management Service (AWS KMS) key (SSE-KMS) - The key's policy must include the
+        IAM role that DataSync uses to access the bucket" (DataSync User Guide,
+        create-s3-location, "Accessing S3 buckets using server-side encryption":
+        https://docs.aws.amazon.com/datasync/latest/userguide/create-s3-location.html);
+        "If your S3 bucket is encrypted with an AWS managed key - DataSync can access the
+        bucket's objects by default".  Reading an SSE-KMS object needs kms:Decrypt and
+        writing one kms:GenerateDataKey (AWS re:Post knowledge center,
+        s3-bucket-access-default-encryption: "grant the IAM user permissions for the
+        kms:GenerateDataKey and kms:Decrypt actions at minimum")."""
+        if not plan["real"]:
+            return None
+        needs = []  # (role, action, key id)
+        src_role = (source["S3Config"] or {}).get("BucketAccessRoleArn", "")
+        src_objects = self._s3_objects(source)
+        for name in plan["copy"]:
+            obj = src_objects.get(name)
+            if obj is not None and obj.encryption == "aws:kms":
+                needs.append((src_role, "kms:Decrypt", obj.kms_key_id or "alias/aws/s3", source))
+        bucket = s3_backends[ACCOUNT_ID]["aws"].buckets.get(destination["bucket"])
+        rule = ((bucket.encryption or {}).get("Rule") or {}) if bucket is not None else {}
+        default = rule.get("ApplyServerSideEncryptionByDefault") or {}
+        if plan["copy"] and default.get("SSEAlgorithm") == "aws:kms":
+            dst_role = (destination["S3Config"] or {}).get("BucketAccessRoleArn", "")
+            needs.append((dst_role, "kms:GenerateDataKey", default.get("KMSMasterKeyID") or "alias/aws/s3",
+                          destination))
+        seen = set()
+        for role, action, key_id, location in needs:
+            if (role, action, key_id) in seen:
+                continue
+            seen.add((role, action, key_id))
+            key = _kms_key(key_id, location["region"])
+            if key is None:
+                return ("TRANSFERRING", "AccessDenied",
+                        f"{location['uri']}: {action} failed: the KMS key {key_id} does not exist or is not "
+                        "accessible")
+            if key.key_manager == "AWS" or any(a.startswith("alias/aws/") for a in key.aliases):
+                continue  # an AWS managed key (moto makes aws/s3 a customer key)
+            reason = kms_denial(role, action, key)
+            if reason:
+                return ("TRANSFERRING", "AccessDenied", f"{location['uri']}: Access Denied: {reason}")
+        return None
 
     def _verification_failure(self, execution: dict):
         """POINT_IN_TIME_CONSISTENT: "At the end of the transfer, DataSync checks the

@@ -675,6 +675,80 @@ class AwsEmulatorTest(unittest.TestCase):
         self.assert_error(lambda: ds.cancel_task_execution(TaskExecutionArn=execution), "InvalidRequestException")
         self.wait_for(lambda: describe()["Status"], "ERROR", timeout=5)
 
+    def test_datasync_sse_kms_role_permissions(self):
+        s3, ds, iam, kms = self.client("s3"), self.client("datasync"), self.client("iam"), self.client("kms")
+        key = kms.create_key()["KeyMetadata"]
+        kms.create_alias(AliasName="alias/kf-src", TargetKeyId=key["KeyId"])
+        s3.create_bucket(Bucket="kms-src")
+        s3.put_bucket_encryption(Bucket="kms-src", ServerSideEncryptionConfiguration={"Rules": [{
+            "ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key["Arn"]},
+            "BucketKeyEnabled": True}]})
+        for i in range(2):
+            s3.put_object(Bucket="kms-src", Key=f"o{i}", Body=b"secret")
+        s3.create_bucket(Bucket="kms-dst")
+        trust = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                                   "Principal": {"Service": "datasync.amazonaws.com"}}]})
+        role = iam.create_role(RoleName="ds-kms", AssumeRolePolicyDocument=trust)["Role"]["Arn"]
+        task = self.s3_task("kms-src", "kms-dst", role=role, VerifyMode="ONLY_FILES_TRANSFERRED")
+
+        def policy(*statements):
+            iam.put_role_policy(RoleName="ds-kms", PolicyName="kms",
+                                PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": list(statements)}))
+
+        def run():
+            return self.wait_done(self.run_execution(ds, task)[1])
+
+        desc = run()  # no KMS permission at all
+        self.assertEqual((desc["Status"], desc["Result"]["ErrorCode"]), ("ERROR", "AccessDenied"))
+        self.assertIn(f"is not authorized to perform: kms:Decrypt on resource: {key['Arn']}", desc["Result"]["ErrorDetail"])
+        self.assertEqual((desc["Result"]["TransferStatus"], desc["FilesTransferred"]), ("ERROR", 0))
+        self.assertNotIn("Contents", s3.list_objects_v2(Bucket="kms-dst"))
+        # An alias ARN in Resource does not name the key.
+        policy({"Effect": "Allow", "Action": "kms:Decrypt",
+                "Resource": f"arn:aws:kms:{REGION}:123456789012:alias/kf-src"})
+        self.assertEqual(run()["Status"], "ERROR")
+        # kms:Decrypt on the key ARN: copied.
+        policy({"Effect": "Allow", "Action": ["kms:Decrypt"], "Resource": key["Arn"]})
+        desc = run()
+        self.assertEqual((desc["Status"], desc["FilesTransferred"]), ("SUCCESS", 2))
+        self.assertEqual(sorted(o["Key"] for o in s3.list_objects_v2(Bucket="kms-dst")["Contents"]), ["o0", "o1"])
+        # An explicit Deny wins over kms:*.
+        s3.put_object(Bucket="kms-src", Key="o2", Body=b"more")
+        policy({"Effect": "Allow", "Action": "kms:*", "Resource": "*"},
+               {"Effect": "Deny", "Action": "kms:Decrypt", "Resource": key["Arn"]})
+        desc = run()
+        self.assertIn("explicit deny in an identity-based policy", desc["Result"]["ErrorDetail"])
+
+        # An SSE-KMS destination needs kms:GenerateDataKey on its key.
+        dst_key = kms.create_key()["KeyMetadata"]
+        s3.put_bucket_encryption(Bucket="kms-dst", ServerSideEncryptionConfiguration={"Rules": [{
+            "ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": dst_key["KeyId"]}}]})
+        policy({"Effect": "Allow", "Action": "kms:Decrypt", "Resource": key["Arn"]})
+        desc = run()
+        self.assertEqual(desc["Status"], "ERROR")
+        self.assertIn(f"kms:GenerateDataKey on resource: {dst_key['Arn']}", desc["Result"]["ErrorDetail"])
+        policy({"Effect": "Allow", "Action": "kms:Decrypt", "Resource": key["Arn"]},
+               {"Effect": "Allow", "Action": ["kms:GenerateDataKey*", "kms:Encrypt"], "Resource": dst_key["Arn"]})
+        self.assertEqual(run()["Status"], "SUCCESS")
+        self.assertEqual(s3.head_object(Bucket="kms-dst", Key="o2")["ServerSideEncryption"], "aws:kms")
+        # A key policy that does not delegate to IAM refuses even with IAM permissions.
+        kms.put_key_policy(KeyId=key["KeyId"], PolicyName="default", Policy=json.dumps({
+            "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:user/admin"},
+                                                    "Action": "kms:*", "Resource": "*"}]}))
+        s3.put_object(Bucket="kms-src", Key="o3", Body=b"more")
+        desc = run()
+        self.assertIn("because no resource-based policy allows the kms:Decrypt action", desc["Result"]["ErrorDetail"])
+
+        # SSE-S3 (AES256) buckets need no KMS permission.
+        for bucket in ("aes-src", "aes-dst"):
+            s3.create_bucket(Bucket=bucket)
+            s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration={"Rules": [{
+                "ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]})
+        s3.put_object(Bucket="aes-src", Key="x", Body=b"x")
+        iam.delete_role_policy(RoleName="ds-kms", PolicyName="kms")
+        aes_task = self.s3_task("aes-src", "aes-dst", role=role)
+        self.assertEqual(self.wait_done(self.run_execution(ds, aes_task)[1])["Status"], "SUCCESS")
+
 
 if __name__ == "__main__":
     unittest.main()
