@@ -27,6 +27,7 @@ os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
 import argparse  # noqa: E402
 import copy  # noqa: E402
 import io  # noqa: E402
+import ipaddress  # noqa: E402
 import json  # noqa: E402
 import re  # noqa: E402
 import secrets  # noqa: E402
@@ -997,6 +998,7 @@ PHASE_END = dict(EXECUTION_PHASES)
 PHASE_ORDER = [p for p, _ in EXECUTION_PHASES]
 # Simulated transfer of executions that do not copy between S3 buckets.
 SIMULATED_FILES = [("file-1", 1024), ("file-2", 2048), ("file-3", 3072)]
+NFS_PORT = 2049
 
 # Execution errors.  DataSync does not publish its list of TaskExecutionResultDetail
 # ErrorCode values (the API reference types it as a plain string), so the codes
@@ -1139,6 +1141,25 @@ def _kms_key(key_id: str, region: str):
         return None
 
 
+# ---- Security groups ------------------------------------------------------
+
+def _rule_allows(rule, *, group: str | None, cidr: str | None) -> bool:
+    """Whether an EC2 security group rule admits TCP port 2049 from/to the group
+    `group` (a UserIdGroupPair rule) or from/to every address of `cidr`."""
+    if rule.ip_protocol not in ("-1", "tcp"):
+        return False
+    if rule.ip_protocol == "tcp" and not (rule.from_port <= NFS_PORT <= rule.to_port):
+        return False
+    if group and rule.source_group and rule.source_group.get("GroupId") == group:
+        return True
+    if cidr and rule.ip_range.get("CidrIp"):
+        try:
+            return ipaddress.ip_network(cidr).subnet_of(ipaddress.ip_network(rule.ip_range["CidrIp"]))
+        except (TypeError, ValueError):
+            return False
+    return False
+
+
 class DataSync:
     def __init__(self):
         self.lock = threading.RLock()
@@ -1196,6 +1217,22 @@ class DataSync:
             "CreationTime": loc["created"],
         }
 
+    @staticmethod
+    def _efs_mount_targets(region: str, fs_id: str, subnet) -> list:
+        """The file system's available mount targets in the subnet's VPC and AZ."""
+        backend = efs_backends[ACCOUNT_ID][region]
+        file_system = backend.file_systems_by_id.get(fs_id)
+        # A file system that is still "creating" has no available mount target
+        # (aws/aws-cdk#16826: creating the location while the file system is creating
+        # fails with "No available mount targets for <fs ID> found in <subnet ID>").
+        if file_system is None or time.monotonic() < file_system.__dict__.get("_kf_ready_at", 0.0):
+            return []
+        return [
+            mt for mt in backend.mount_targets_by_id.values()
+            if mt.file_system_id == fs_id and mt.life_cycle_state == "available"
+            and mt.vpc_id == subnet.vpc_id and mt.availability_zone_name == subnet.availability_zone
+        ]
+
     def op_create_location_efs(self, region, body):
         fs_arn = body["EfsFilesystemArn"]
         fs_id = fs_arn.split("/")[-1]
@@ -1211,6 +1248,20 @@ class DataSync:
         }
         if not details["Ec2Config"].get("SubnetArn") or not details["Ec2Config"].get("SecurityGroupArns"):
             raise ApiError(400, "InvalidRequestException", "Ec2Config.SubnetArn and SecurityGroupArns are required")
+        subnet_id = _arn_id(details["Ec2Config"]["SubnetArn"])
+        try:
+            subnet = ec2_backends[ACCOUNT_ID][region].get_subnet(subnet_id)
+        except Exception:
+            raise ApiError(400, "InvalidRequestException", f"Subnet {subnet_id} does not exist")
+        # "The subnet that you specify must be located: In the same VPC as your file
+        # system. In the same Availability Zone as at least one mount target for your file
+        # system." (DataSync User Guide, "Configuring AWS DataSync transfers with Amazon
+        # EFS": https://docs.aws.amazon.com/datasync/latest/userguide/create-efs-location.html)
+        # CreateLocationEfs checks it: aws-cloudformation/cloudformation-coverage-roadmap#971
+        # ("No valid mount targets for EFS filesystem arn:...") and aws/aws-cdk#16826.
+        if not self._efs_mount_targets(region, fs_id, subnet):
+            raise ApiError(400, "InvalidRequestException",
+                           f"No available mount targets for {fs_id} found in {subnet_id}.")
         return self._new_location(region, "EFS", f"efs://{region}.{fs_id}/{sub}", details, body)
 
     def op_describe_location_efs(self, region, body):
@@ -1377,7 +1428,8 @@ class DataSync:
             "duration": duration,
             "fault": fault,
             # Failures decided when the execution starts: (phase it fails in, code, detail).
-            "failure": self._kms_failure(source, destination, plan),
+            "failure": self._mount_failure(source) or self._mount_failure(destination)
+            or self._kms_failure(source, destination, plan),
             "plan": plan,
             # What the source looked like when the execution started (POINT_IN_TIME_CONSISTENT).
             "source_listing": self._listing(source),
@@ -1438,6 +1490,60 @@ class DataSync:
         # REMOVE - Deletes destination files that aren't present in the source."
         to_delete = [name for name in dst if name not in src] if options.get("PreserveDeletedFiles") == "REMOVE" else []
         return {"copy": to_copy, "delete": to_delete, "bytes": sum(src[n].size for n in to_copy), "real": True}
+
+    def _mount_failure(self, location: dict):
+        """An EFS location DataSync cannot mount: none of its security groups reaches
+        the file system's mount target in the subnet's AZ on NFS port 2049.
+
+        DataSync "mounts an AWS location before every task execution and then unmounts
+        it after every task execution" (DataSync User Guide, "Understanding task creation
+        statuses": https://docs.aws.amazon.com/datasync/latest/userguide/understand-task-creation-statuses.html),
+        so a blocked mount fails the execution, not CreateLocationEfs.  The rules
+        (DataSync User Guide, create-efs-location, "Specifying security groups that aren't
+        associated with a mount target"): the location's security group D "must have a
+        rule that allows outbound connections on NFS port 2049 to security group M" (the
+        mount target's), and M must allow inbound NFS from D.  A CIDR rule counts when
+        it covers the location's subnet, where DataSync puts its network interfaces
+        (DataSync User Guide, required-network-interfaces: "The subnet you specify when
+        creating the Amazon EFS location")."""
+        if location["type"] != "EFS":
+            return None
+        region = location["region"]
+        ec2 = ec2_backends[ACCOUNT_ID][region]
+        detail = None
+        try:
+            subnet = ec2.get_subnet(_arn_id(location["Ec2Config"]["SubnetArn"]))
+            targets = self._efs_mount_targets(region, location["fs_id"], subnet)
+        except Exception:
+            subnet, targets = None, []
+        for target in targets:
+            target_groups = target.security_groups or [ec2.get_default_security_group(target.vpc_id).id]
+            for arn in location["Ec2Config"]["SecurityGroupArns"]:
+                try:
+                    mine = ec2.get_security_group_from_id(_arn_id(arn))
+                except Exception:
+                    mine = None
+                if mine is None:
+                    continue
+                for group_id in target_groups:
+                    theirs = ec2.get_security_group_from_id(group_id)
+                    if theirs is None:
+                        continue
+                    out_ok = any(_rule_allows(r, group=theirs.id, cidr=f"{target.ip_address}/32")
+                                 for r in mine.egress_rules)
+                    in_ok = any(_rule_allows(r, group=mine.id, cidr=subnet.cidr_block)
+                                for r in theirs.ingress_rules)
+                    if out_ok and in_ok:
+                        return None
+            detail = target.ip_address
+        # What an NFS client prints when port 2049 is filtered (aws-solutions/efs-backup#15
+        # and #14: "mount.nfs: Connection timed out" when the mount target's security group
+        # did not admit NFS from the client).
+        where = f" {detail}:/" if detail else ""
+        return ("LAUNCHING", "SyncTaskErrorMountFailed",
+                f"DataSync could not mount the Amazon EFS file system {location['fs_id']}{where} on NFS "
+                f"port {NFS_PORT}: mount.nfs: Connection timed out. Check that the location's security "
+                "groups and the mount target's security groups allow NFS traffic between them.")
 
     def _kms_failure(self, source: dict, destination: dict, plan: dict):
         """An S3->S3 copy whose location role lacks the KMS permissions on an SSE-KMS

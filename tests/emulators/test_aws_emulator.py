@@ -280,6 +280,9 @@ class AwsEmulatorTest(unittest.TestCase):
         self.set_pending({})
         fs = efs.create_file_system(CreationToken="ds-efs")
         sg = ec2.create_security_group(GroupName="ds", Description="ds", VpcId=self.vpc)["GroupId"]
+        ec2.authorize_security_group_ingress(GroupId=sg, IpPermissions=[
+            {"IpProtocol": "tcp", "FromPort": 2049, "ToPort": 2049, "UserIdGroupPairs": [{"GroupId": sg}]}])
+        efs.create_mount_target(FileSystemId=fs["FileSystemId"], SubnetId=self.subnets[0], SecurityGroups=[sg])
         ec2_config = {"SubnetArn": f"arn:aws:ec2:{REGION}:123456789012:subnet/{self.subnets[0]}",
                       "SecurityGroupArns": [f"arn:aws:ec2:{REGION}:123456789012:security-group/{sg}"]}
         efs_src = ds.create_location_efs(EfsFilesystemArn=fs["FileSystemArn"], Subdirectory="/a",
@@ -749,6 +752,43 @@ class AwsEmulatorTest(unittest.TestCase):
         aes_task = self.s3_task("aes-src", "aes-dst", role=role)
         self.assertEqual(self.wait_done(self.run_execution(ds, aes_task)[1])["Status"], "SUCCESS")
 
+    def test_datasync_efs_security_groups(self):
+        ds, ec2 = self.client("datasync"), self.client("ec2")
+        # The mount target admits NFS only from 10.9.0.0/16, not from the subnet (10.0.0.0/24).
+        fs, mt_group = self.efs_with_mount_target("sg-efs", self.subnets[0], [
+            {"IpProtocol": "tcp", "FromPort": 2049, "ToPort": 2049, "IpRanges": [{"CidrIp": "10.9.0.0/16"}]}])
+        ds_group = ec2.create_security_group(GroupName="ds-eni", Description="ds", VpcId=self.vpc)["GroupId"]
+        other, _ = self.efs_with_mount_target("sg-other", self.subnets[0], [
+            {"IpProtocol": "-1", "IpRanges": [{"CidrIp": "10.0.0.0/16"}]}])
+        # No mount target in the subnet's AZ: CreateLocationEfs refuses.
+        self.assert_error(lambda: ds.create_location_efs(
+            EfsFilesystemArn=fs["FileSystemArn"], Ec2Config=self.ec2_config(self.subnets[1], ds_group)),
+            "InvalidRequestException")
+        src = ds.create_location_efs(EfsFilesystemArn=fs["FileSystemArn"],
+                                     Ec2Config=self.ec2_config(self.subnets[0], ds_group))["LocationArn"]
+        dst = ds.create_location_efs(EfsFilesystemArn=other["FileSystemArn"],
+                                     Ec2Config=self.ec2_config(self.subnets[0], ds_group))["LocationArn"]
+        task = ds.create_task(SourceLocationArn=src, DestinationLocationArn=dst)["TaskArn"]
+        self.assertEqual(ds.describe_task(TaskArn=task)["Status"], "AVAILABLE")
+        desc = self.wait_done(self.run_execution(ds, task)[1])
+        self.assertEqual((desc["Status"], desc["Result"]["ErrorCode"]), ("ERROR", "SyncTaskErrorMountFailed"))
+        self.assertIn("mount.nfs: Connection timed out", desc["Result"]["ErrorDetail"])
+        self.assertEqual((desc["Result"]["PrepareStatus"], desc["FilesTransferred"]), ("ERROR", 0))
+        # The mount target's group admits NFS from the location's group: the execution runs.
+        ec2.authorize_security_group_ingress(GroupId=mt_group, IpPermissions=[
+            {"IpProtocol": "tcp", "FromPort": 2049, "ToPort": 2049, "UserIdGroupPairs": [{"GroupId": ds_group}]}])
+        desc = self.wait_done(self.run_execution(ds, task)[1])
+        self.assertEqual((desc["Status"], desc["FilesTransferred"]), ("SUCCESS", 3))
+        # Without outbound NFS from the location's group it fails again.
+        ec2.revoke_security_group_egress(GroupId=ds_group, IpPermissions=[
+            {"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+        self.assertEqual(self.wait_done(self.run_execution(ds, task)[1])["Status"], "ERROR")
+        ec2.authorize_security_group_egress(GroupId=ds_group, IpPermissions=[
+            {"IpProtocol": "tcp", "FromPort": 2049, "ToPort": 2049, "UserIdGroupPairs": [{"GroupId": mt_group}]}])
+        self.assertEqual(self.wait_done(self.run_execution(ds, task)[1])["Status"], "ERROR")  # dst's group too
+        ec2.authorize_security_group_egress(GroupId=ds_group, IpPermissions=[
+            {"IpProtocol": "tcp", "FromPort": 2049, "ToPort": 2049, "IpRanges": [{"CidrIp": "10.0.0.0/24"}]}])
+        self.assertEqual(self.wait_done(self.run_execution(ds, task)[1])["Status"], "SUCCESS")
 
 if __name__ == "__main__":
     unittest.main()
