@@ -56,20 +56,21 @@ from moto.core import DEFAULT_ACCOUNT_ID  # noqa: E402
 from moto.core.request import Request as MotoRequest  # noqa: E402
 from moto.core.routing import get_service_router  # noqa: E402
 from moto.ec2.models import ec2_backends  # noqa: E402
-from moto.efs.models import EFSBackend, FileSystem  # noqa: E402
+from moto.efs.models import EFSBackend, FileSystem, efs_backends  # noqa: E402
 from moto.eks import exceptions as eks_exceptions  # noqa: E402
 from moto.eks.models import Cluster, EKSBackend, Nodegroup, eks_backends  # noqa: E402
 from moto.eks.utils import validate_role_arn  # noqa: E402
-from moto.iam.models import iam_backends  # noqa: E402
+from moto.iam.models import get_account_id_from, iam_backends  # noqa: E402
+from moto.kms.models import kms_backends  # noqa: E402
 from moto.moto_server.werkzeug_app import (  # noqa: E402
     DomainDispatcherApplication,
     MotoRequestHandler,
     create_backend_app,
 )
 from moto.rds.exceptions import RDSClientError  # noqa: E402
-from moto.rds.models import DBInstance, DBSnapshot, RDSBackend  # noqa: E402
+from moto.rds.models import DBInstance, DBSnapshot, RDSBackend, rds_backends  # noqa: E402
 from moto.route53.models import Route53Backend  # noqa: E402
-from moto.s3.models import FakeKey, s3_backends  # noqa: E402
+from moto.s3.models import FakeKey, S3Backend, s3_backends  # noqa: E402
 from moto.s3.responses import S3Response  # noqa: E402
 from moto.sts.models import sts_backends  # noqa: E402
 
@@ -83,6 +84,10 @@ assert ACCOUNT_ID == "123456789012"
 PENDING_KEYS = (
     "rds_instance",
     "rds_snapshot",
+    # A restored instance's first backup ("backing-up"), also after enabling backups.
+    "rds_backing_up",
+    # "modifying" after ModifyDBInstance enables or disables backups.
+    "rds_modifying",
     "eks_cluster",
     "eks_nodegroup",
     "eks_addon",
@@ -90,6 +95,8 @@ PENDING_KEYS = (
     # Per kind of copy; when 0, datasync_execution applies.
     "datasync_execution_s3",
     "datasync_execution_efs",
+    # "CANCELLING" after CancelTaskExecution, before "ERROR".
+    "datasync_cancelling",
     "efs",
 )
 
@@ -103,6 +110,30 @@ REQUESTS: dict[str, int] = {}
 # The emulated EKS's calendar day (see the Kubernetes versions of the EKS section).
 DEFAULT_EKS_DATE = "2026-12-01"
 EKS_STATE: dict = {"date": DEFAULT_EKS_DATE}
+
+# Route 53 API rate: "the hard limit of five requests per second, per account";
+# beyond it Route 53 answers HTTP 400 with "a Code element value of Throttling and a
+# Message element value of Rate exceeded" (AWS re:Post knowledge center, "How can I
+# avoid Route 53 API throttling errors?":
+# https://repost.aws/knowledge-center/route-53-avoid-throttling-errors; Route 53
+# Developer Guide, DNSLimitations, "Number of requests": five per second per account).
+# A token bucket per account over all Route 53 calls; 0 means unlimited
+# (POST /_kf/config {"route53_rps": N}).
+ROUTE53_RPS = {"rps": 5.0}
+ROUTE53_BUCKETS: dict[str, list[float]] = {}  # account -> [tokens, monotonic time]
+
+
+def route53_admit(account: str) -> bool:
+    with STATE_LOCK:
+        rate = ROUTE53_RPS["rps"]
+        if rate <= 0:
+            return True
+        now = time.monotonic()
+        tokens, last = ROUTE53_BUCKETS.get(account, [rate, now])
+        tokens = min(rate, tokens + (now - last) * rate)
+        admitted = tokens >= 1.0
+        ROUTE53_BUCKETS[account] = [tokens - 1.0 if admitted else tokens, now]
+        return admitted
 
 
 def pending_seconds(kind: str) -> float:
@@ -237,6 +268,13 @@ def error_response(service: str, status: int, code: str, message: str):
 # --------------------------------------------------------------------------
 
 CREDENTIAL_RE = re.compile(r"Credential=[^/]+/\d{8}/([^/]+)/([^/]+)/aws4_request")
+ACCESS_KEY_RE = re.compile(r"Credential=([^/]+)/")
+
+
+def account_of(environ) -> str:
+    """The account whose access key signed the request (moto's mapping)."""
+    match = ACCESS_KEY_RE.search(environ.get("HTTP_AUTHORIZATION", ""))
+    return get_account_id_from(match.group(1)) if match else ACCOUNT_ID
 
 
 def service_and_region(environ) -> tuple[str, str]:
@@ -360,10 +398,69 @@ def patch_moto() -> None:
         body = body.replace("GetBucketVersioningResponse", "VersioningConfiguration")
         return status, headers, body
 
+    @wrap(S3Backend, "get_bucket_encryption")
+    def get_bucket_encryption(original, backend, bucket_name):
+        # "By default, all buckets have a default encryption configuration that uses
+        # server-side encryption with Amazon S3 managed keys (SSE-S3)." (GetBucketEncryption
+        # API reference: https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketEncryption.html)
+        # moto answers ServerSideEncryptionConfigurationNotFoundError instead.  An SSE-KMS
+        # configuration comes back with its KMSMasterKeyID and BucketKeyEnabled (moto
+        # keeps both; ServerSideEncryptionRule data type).
+        encryption = original(backend, bucket_name)
+        if not encryption:
+            return {"Rule": {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"},
+                             "BucketKeyEnabled": False}}
+        return encryption
+
+    # ---- Route 53 names ----------------------------------------------------
+    @wrap(Route53Backend, "change_resource_record_sets")
+    def change_resource_record_sets(original, backend, zoneid, change_list):
+        for change in change_list:
+            record_set = change.get("ResourceRecordSet") or {}
+            if "Name" in record_set:
+                record_set["Name"] = r53_stored_name(record_set["Name"])
+        return original(backend, zoneid, change_list)
+
+    @wrap(Route53Backend, "list_resource_record_sets")
+    def list_resource_record_sets(original, backend, zone_id, start_type, start_name, max_items):
+        if start_name:
+            start_name = r53_stored_name(start_name)
+        records, next_name, next_type, truncated = original(backend, zone_id, start_type, start_name, max_items)
+        shown = []
+        for record in records:
+            record = copy.copy(record)
+            record.name = r53_listed_name(record.name)
+            shown.append(record)
+        return shown, (r53_listed_name(next_name) if next_name else next_name), next_type, truncated
+
     # ---- RDS ---------------------------------------------------------------
-    # moto: instances and snapshots are "available" at once.
-    pending_status(DBInstance, "status", "creating")
+    # moto: instances and snapshots are "available" at once.  A DB instance goes
+    # through a list of timed phases (`_kf_phases`: [(monotonic end, status)]):
+    # "creating", then for restores with backups enabled "backing-up", and
+    # "modifying"/"backing-up" after enabling backups (see below).
+    def instance_status(self):
+        now = time.monotonic()
+        for end, status in self.__dict__.get("_kf_phases", ()):
+            if now < end:
+                return status
+        return self.__dict__.get("_kf_status")
+
+    def set_instance_status(self, value):
+        self.__dict__["_kf_status"] = value
+        self.__dict__["_kf_phases"] = []  # an explicit status (stop, delete...) ends the phases
+
+    DBInstance.status = property(instance_status, set_instance_status)
     pending_status(DBSnapshot, "status", "creating")
+
+    def add_phases(database, *phases: tuple[str, float]) -> None:
+        """Append timed phases after the instance's current ones."""
+        start = max([time.monotonic()] + [end for end, _ in database.__dict__.get("_kf_phases", ())])
+        out = list(database.__dict__.get("_kf_phases", ()))
+        for status, seconds in phases:
+            if seconds > 0:
+                start += seconds
+                out.append((start, status))
+        database.__dict__["_kf_phases"] = out
 
     def percent_progress(snapshot) -> int:
         started = snapshot.__dict__.get("_kf_started_at")
@@ -374,16 +471,93 @@ def patch_moto() -> None:
 
     DBSnapshot.percent_progress = property(percent_progress)  # moto has no PercentProgress
 
+    # moto accepts EnablePerformanceInsights/PerformanceInsightsKMSKeyId/
+    # PerformanceInsightsRetentionPeriod on CreateDBInstance and ModifyDBInstance but
+    # drops or misnames them, so DescribeDBInstances never shows them.  The DBInstance
+    # shape's members are PerformanceInsightsEnabled, PerformanceInsightsKMSKeyId and
+    # PerformanceInsightsRetentionPeriod (RDS API reference, DBInstance data type:
+    # https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DBInstance.html).
+    # The retention period defaults to 7 days when Performance Insights is on
+    # (ModifyDBInstance API reference, PerformanceInsightsRetentionPeriod: "Default: 7 days").
+    def pi_enabled(self):
+        return bool(self.__dict__.get("enable_performance_insights"))
+
+    def pi_retention(self):
+        if not pi_enabled(self):
+            return None
+        return self.__dict__.get("_kf_pi_retention") or 7
+
+    def set_pi_retention(self, value):
+        self.__dict__["_kf_pi_retention"] = value
+
+    def pi_key(self):
+        return self.__dict__.get("_kf_pi_key") if pi_enabled(self) else None
+
+    def set_pi_key(self, value):
+        self.__dict__["_kf_pi_key"] = value
+
+    DBInstance.performance_insights_enabled = property(pi_enabled)
+    DBInstance.performance_insights_retention_period = property(pi_retention, set_pi_retention)
+    DBInstance.performance_insights_kms_key_id = property(pi_key, set_pi_key)
+
+    # PerformanceInsightsRetentionPeriod: "7, month * 31 (month 1-23), 731 ... If you
+    # specify a retention period that isn't valid, such as 94, Amazon RDS returns an
+    # error." (CreateDBInstance/ModifyDBInstance API reference.)
+    def check_pi_retention(value) -> None:
+        if value is None:
+            return
+        value = int(value)
+        if not (value in (7, 731) or (value % 31 == 0 and 1 <= value // 31 <= 23)):
+            raise RDSClientError(
+                "InvalidParameterValue",
+                f"Invalid Performance Insights retention period. Valid values are 7, month * 31 "
+                f"(where month is a number of months from 1-23), and 731: {value}",
+            )
+
+    def backing_up_after_restore(database) -> None:
+        # RDS now takes an immediate baseline backup of an instance restored from a
+        # snapshot when automated backups are enabled: the instance goes "creating" ->
+        # "backing-up" -> "available" (hashicorp/terraform-provider-aws#44104, "RDS
+        # restore-from-snapshot immediately starts backing-up (enforced by AWS)").
+        # "backing-up: The DB instance is currently being backed up" and is billed,
+        # i.e. running and reachable (RDS User Guide, DB instance status:
+        # https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Overview.DBInstance.Status.html).
+        if (database.backup_retention_period or 0) > 0:
+            add_phases(database, ("backing-up", pending_seconds("rds_backing_up")))
+
     @wrap(RDSBackend, "create_db_instance")
     def create_db_instance(original, backend, db_kwargs):
         # Also reached by RestoreDBInstanceFromDBSnapshot / ...ToPointInTime.
+        check_pi_retention(db_kwargs.get("performance_insights_retention_period"))
         database = original(backend, db_kwargs)
         mark_pending(database, "rds_instance")
+        database.__dict__["_kf_phases"] = [(database._kf_ready_at, "creating")]
+        if db_kwargs.get("enable_performance_insights") is not None:
+            database.enable_performance_insights = bool(db_kwargs["enable_performance_insights"])
+        for key in ("performance_insights_kms_key_id", "performance_insights_retention_period"):
+            if db_kwargs.get(key) is not None:
+                setattr(database, key, db_kwargs[key])
         return database
 
     @wrap(RDSBackend, "create_db_snapshot")
     def create_db_snapshot(original, backend, db_instance_identifier, db_snapshot_identifier, *args, **kwargs):
         database = backend.databases.get(db_instance_identifier)
+        snapshot_type = kwargs.get("snapshot_type", args[0] if args else "manual")
+        if snapshot_type != "manual":  # moto's automated backups come through here too
+            return original(backend, db_instance_identifier, db_snapshot_identifier, *args, **kwargs)
+        if database is not None and database.db_cluster_identifier:
+            # Real RDS refuses snapshots of Aurora cluster members (cevoaustralia/
+            # aws-backup-lambda#5, RhinoSecurityLabs/pacu#259, cloud-custodian#313).
+            raise RDSClientError(
+                "InvalidParameterValue",
+                "The specified instance is a member of a cluster and a snapshot cannot be created "
+                "directly. Please use the CreateDBClusterSnapshot API instead.",
+            )
+        # Any status but "available" (creating, backing-up, modifying, ...) is refused;
+        # also reached by DeleteDBInstance's final snapshot, which real RDS refuses the
+        # same way (ministryofjustice/cloud-platform-user-guide#1842: "deleting RDS DB
+        # Instance ...: InvalidDBInstanceState: Cannot create a snapshot because the
+        # database instance ... is not currently in the available state.").
         if database is not None and database.status != "available":
             raise RDSClientError(
                 "InvalidDBInstanceState",
@@ -395,6 +569,80 @@ def patch_moto() -> None:
             mark_pending(snapshot, "rds_snapshot")
         return snapshot
 
+    @wrap(RDSBackend, "delete_db_instance")
+    def delete_db_instance(original, backend, db_instance_identifier, final_db_snapshot_identifier=None,
+                           skip_final_snapshot=False, *args, **kwargs):
+        database = backend.databases.get(db_instance_identifier)
+        if database is not None and not database.deletion_protection:
+            if final_db_snapshot_identifier and database.db_cluster_identifier:
+                # cloud-custodian/cloud-custodian#1153.
+                raise RDSClientError(
+                    "InvalidParameterCombination",
+                    "FinalDBSnapshotIdentifier can not be specified when deleting a cluster instance",
+                )
+            if final_db_snapshot_identifier and database.is_replica:
+                # cloud-custodian/cloud-custodian#417, fog/fog-aws#74.
+                raise RDSClientError(
+                    "InvalidParameterCombination",
+                    "FinalDBSnapshotIdentifier can not be specified when deleting a replica instance",
+                )
+            if (not skip_final_snapshot and not final_db_snapshot_identifier
+                    and not database.db_cluster_identifier and not database.is_replica):
+                # SkipFinalSnapshot defaults to false, and then a name is required
+                # (DeleteDBInstance API reference; the same RDS API answers for DocumentDB
+                # in hashicorp/terraform-provider-aws#33539: "InvalidParameterCombination:
+                # FinalDBSnapshotIdentifier is required unless SkipFinalSnapshot is specified.").
+                raise RDSClientError(
+                    "InvalidParameterCombination",
+                    "FinalDBSnapshotIdentifier is required unless SkipFinalSnapshot is specified.",
+                )
+        # moto takes the final snapshot through create_db_snapshot (above), so it is a
+        # manual snapshot with its own "creating" phase, refused unless available.
+        return original(backend, db_instance_identifier, final_db_snapshot_identifier, skip_final_snapshot,
+                        *args, **kwargs)
+
+    @wrap(RDSBackend, "modify_db_instance")
+    def modify_db_instance(original, backend, db_instance_identifier, db_kwargs):
+        database = backend.describe_db_instances(db_instance_identifier)[0]
+        check_pi_retention(db_kwargs.get("performance_insights_retention_period"))
+        before = database.backup_retention_period or 0
+        wanted = db_kwargs.get("backup_retention_period")
+        apply_now = bool(db_kwargs.get("apply_immediately"))
+        pending = dict(database.__dict__.get("_kf_pending_modified") or {})
+        if wanted is None and apply_now and "BackupRetentionPeriod" in pending:
+            # ApplyImmediately: "the modifications in this request and any pending
+            # modifications are asynchronously applied as soon as possible" (ModifyDBInstance).
+            wanted = pending["BackupRetentionPeriod"]
+            db_kwargs = dict(db_kwargs, backup_retention_period=wanted)
+        if wanted is not None and (int(wanted) == 0) != (before == 0) and not apply_now:
+            # "These changes are applied during the next maintenance window unless the
+            # ApplyImmediately parameter is enabled for this request. If you change the
+            # parameter from one non-zero value to another non-zero value, the change is
+            # asynchronously applied as soon as possible." (ModifyDBInstance API
+            # reference, BackupRetentionPeriod).  Until then it is a pending modification.
+            pending["BackupRetentionPeriod"] = int(wanted)
+            db_kwargs = {k: v for k, v in db_kwargs.items() if k != "backup_retention_period"}
+        database = original(backend, db_instance_identifier, db_kwargs)
+        if "enable_performance_insights" in db_kwargs and db_kwargs["enable_performance_insights"] is not None:
+            database.enable_performance_insights = bool(db_kwargs["enable_performance_insights"])
+        if "backup_retention_period" in db_kwargs and wanted is not None:
+            pending.pop("BackupRetentionPeriod", None)
+            if before == 0 and int(wanted) > 0:
+                # Enabling backups (0 -> N) applied now: the instance is "modifying",
+                # then takes its first backup ("backing-up") and stays usable (RDS DB
+                # instance status docs above; BackupRetentionPeriod: "Enabling and
+                # disabling backups can result in a brief I/O suspension").
+                add_phases(database, ("modifying", pending_seconds("rds_modifying")),
+                           ("backing-up", pending_seconds("rds_backing_up")))
+            elif before > 0 and int(wanted) == 0:
+                add_phases(database, ("modifying", pending_seconds("rds_modifying")))
+        database.__dict__["_kf_pending_modified"] = pending
+        return database
+
+    # PendingModifiedValues (DBInstance data type) lists changes not applied yet.
+    DBInstance.pending_modified_values = property(
+        lambda self: self.__dict__.get("_kf_pending_modified") or None)
+
     @wrap(RDSBackend, "restore_db_instance_from_db_snapshot")
     def restore_db_instance_from_db_snapshot(original, backend, from_snapshot_id, overrides):
         snapshot_id = from_snapshot_id.split(":")[-1] if from_snapshot_id.startswith("arn:") else from_snapshot_id
@@ -403,6 +651,17 @@ def patch_moto() -> None:
             raise RDSClientError(
                 "InvalidDBSnapshotState", f"Snapshot {snapshot_id} is not in available state."
             )
+        if snapshot is not None and not overrides.get("vpc_security_group_ids"):
+            # VpcSecurityGroupIds "Default: The default EC2 VPC security group for the DB
+            # subnet group's VPC." (RestoreDBInstanceFromDBSnapshot API reference); moto
+            # takes the default VPC's default group instead.
+            subnet_group_name = overrides.get("db_subnet_group_name") or getattr(
+                snapshot.database.__dict__.get("db_subnet_group"), "name", None)
+            group = backend.subnet_groups.get(subnet_group_name) if subnet_group_name else None
+            vpc_id = getattr(group, "vpc_id", None)
+            if vpc_id:
+                ec2 = ec2_backends[backend.account_id][backend.region_name]
+                overrides = dict(overrides, vpc_security_group_ids=[ec2.get_default_security_group(vpc_id).id])
         database = original(backend, from_snapshot_id, overrides)
         # moto applies only truthy overrides, so an explicit MultiAZ=false,
         # PubliclyAccessible=false, DeletionProtection=false ... is replaced by
@@ -410,6 +669,17 @@ def patch_moto() -> None:
         for key, value in overrides.items():
             if value is not None and not value and hasattr(database, key) and not isinstance(value, (list, dict)):
                 setattr(database, key, value)
+        # A snapshot does not carry storage autoscaling or Performance Insights:
+        # RestoreDBInstanceFromDBSnapshot has no MaxAllocatedStorage nor
+        # EnablePerformanceInsights/PerformanceInsights* parameters (API reference), and
+        # tools set them with a ModifyDBInstance after the restore
+        # (hashicorp/terraform-provider-aws#47742: "The post-restore ModifyDBInstance call
+        # correctly sent all Performance Insights settings").  moto drops
+        # MaxAllocatedStorage already; drop the Performance Insights settings too.
+        for key in ("enable_performance_insights", "_kf_pi_key", "_kf_pi_retention"):
+            database.__dict__.pop(key, None)
+        database.__dict__.pop("_kf_pending_modified", None)
+        backing_up_after_restore(database)
         return database
 
     # ---- EFS ---------------------------------------------------------------
@@ -438,6 +708,44 @@ def patch_moto() -> None:
         for rrset in zone.rrsets:
             rrset.records = [r["Value"] if isinstance(r, dict) else r for r in rrset.records]
         return zone
+
+
+# Route 53 names (Route 53 Developer Guide, DNS domain name format:
+# https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/DomainNameFormat.html):
+# "Amazon Route 53 stores alphabetic characters as lowercase letters (a-z),
+# regardless of how you specify them: as uppercase letters, lowercase letters, or
+# the corresponding letters in escape codes", and "If the domain name includes any
+# characters other than a to z, 0 to 9, - (hyphen), or _ (underscore), Route 53 API
+# actions return the characters as escape codes in the format \three-digit octal
+# code" - so "*.example.com" is listed as "\052.example.com".  Requests may use
+# either form.
+R53_ESCAPE = re.compile(r"\\([0-7]{3})")
+R53_PLAIN = set("abcdefghijklmnopqrstuvwxyz0123456789-_")
+
+
+def r53_stored_name(name: str) -> str:
+    """A name as Route 53 keeps it: printable escapes decoded (except \\056, a
+    period inside a label), letters lower-cased."""
+    def decode(match):
+        code = int(match.group(1), 8)
+        if 33 <= code <= 126 and code != 0o56 and code != 0o134:
+            return chr(code)
+        return match.group(0)
+    return R53_ESCAPE.sub(decode, name).lower()
+
+
+def r53_listed_name(name: str) -> str:
+    out, i = [], 0
+    while i < len(name):
+        match = R53_ESCAPE.match(name, i)
+        if match:  # already an escape code (e.g. \056, \040)
+            out.append(match.group(0))
+            i = match.end()
+            continue
+        char = name[i]
+        out.append(char if char in R53_PLAIN or char == "." else f"\\{ord(char):03o}")
+        i += 1
+    return "".join(out)
 
 
 # --------------------------------------------------------------------------
@@ -1830,12 +2138,170 @@ EXECUTION_PHASES = [
     ("TRANSFERRING", 0.85),
     ("VERIFYING", 1.0),
 ]
+PHASE_END = dict(EXECUTION_PHASES)
+PHASE_ORDER = [p for p, _ in EXECUTION_PHASES]
 # Simulated transfer of executions that do not copy between S3 buckets.
 SIMULATED_FILES = [("file-1", 1024), ("file-2", 2048), ("file-3", 3072)]
+NFS_PORT = 2049
+
+# Execution errors.  DataSync does not publish its list of TaskExecutionResultDetail
+# ErrorCode values (the API reference types it as a plain string), so the codes
+# below are this emulator's; the details quote what the real service reports.
+VERIFICATION_FAILED = (
+    "SyncTaskErrorVerificationFailed",
+    # AWS DataSync User Guide, "Troubleshooting issues with DataSync task verification"
+    # (https://docs.aws.amazon.com/datasync/latest/userguide/troubleshooting-task-verification.html):
+    # the error a task execution finishes with when files were modified during the transfer.
+    "Transfer and verification completed. Verification detected mismatches. Files with mismatches "
+    "are listed in Cloud Watch Logs",
+)
+
+# File systems written to (POST /_kf/datasync/efs-write): file system id -> monotonic times.
+EFS_WRITES: dict[str, list[float]] = {}
 
 
 def short_id(prefix: str) -> str:
     return f"{prefix}-{secrets.token_hex(9)[:17]}"
+
+
+def _arn_id(arn: str) -> str:
+    return (arn or "").rsplit("/", 1)[-1]
+
+
+def _arn_region(arn: str, default: str) -> str:
+    parts = (arn or "").split(":")
+    return parts[3] if len(parts) > 3 and parts[3] else default
+
+
+# ---- IAM/KMS authorization ------------------------------------------------
+# A simple evaluation of the IAM policy logic (IAM User Guide, "Policy evaluation
+# logic": https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html):
+# an explicit Deny in any applicable policy wins; otherwise access needs an Allow.
+# For a KMS key in the same account the key policy decides: it may allow the role
+# itself, or allow the account ("arn:aws:iam::<account>:root"), which delegates to the
+# principal's IAM policies, as the default key policy does (AWS KMS Developer Guide,
+# "Default key policy": https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html).
+# Statements with a Condition are not evaluated: an Allow with a condition grants
+# nothing here and a Deny with a condition applies (never more lenient than AWS).
+
+def _as_list(value) -> list:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def _glob(pattern: str, value: str, ignore_case: bool) -> bool:
+    regex = "^" + ".*".join(re.escape(part).replace(r"\?", ".") for part in pattern.split("*")) + "$"
+    return re.match(regex, value, re.IGNORECASE if ignore_case else 0) is not None
+
+
+def _statement_matches(stmt: dict, action: str, resource: str) -> bool:
+    if "Action" in stmt:
+        ok = any(_glob(a, action, True) for a in _as_list(stmt["Action"]))
+    else:
+        ok = not any(_glob(a, action, True) for a in _as_list(stmt.get("NotAction")))
+    if not ok:
+        return False
+    if "Resource" in stmt:
+        # Only the key ARN (or a pattern matching it) names a key: "When an alias is the
+        # value of a resource element, the policy applies to the alias resource, not to
+        # any KMS key that might be associated with it." (AWS KMS Developer Guide, "Use
+        # aliases to control access to KMS keys":
+        # https://docs.aws.amazon.com/kms/latest/developerguide/alias-authorization.html)
+        return any(_glob(r, resource, False) for r in _as_list(stmt["Resource"]))
+    return not any(_glob(r, resource, False) for r in _as_list(stmt.get("NotResource")))
+
+
+def _statements(document) -> list[dict]:
+    if isinstance(document, str):
+        try:
+            document = json.loads(unquote(document) if document.startswith("%7B") else document)
+        except ValueError:
+            return []
+    return [s for s in _as_list((document or {}).get("Statement")) if isinstance(s, dict)]
+
+
+def _role_statements(role) -> list[dict]:
+    out = []
+    for document in role.policies.values():  # inline
+        out += _statements(document)
+    for policy in role.managed_policies.values():  # attached
+        for version in policy.versions:
+            if getattr(version, "is_default", False) or version.version_id == policy.default_version_id:
+                out += _statements(version.document)
+                break
+    return out
+
+
+def _principal_kind(stmt: dict, role_arn: str, account: str) -> str | None:
+    """'role' if the key policy statement names the role (or anyone), 'account' if it
+    names the account, else None."""
+    principal = stmt.get("Principal")
+    if principal == "*":
+        return "role"
+    values = _as_list(principal.get("AWS")) if isinstance(principal, dict) else []
+    if "*" in values or role_arn in values:
+        return "role"
+    if account in values or f"arn:aws:iam::{account}:root" in values:
+        return "account"
+    return None
+
+
+def kms_denial(role_arn: str, action: str, key) -> str | None:
+    """None if `role_arn` may call `action` on the KMS `key`, else the reason as KMS
+    words it (e.g. slashdevops/idp-scim-sync#540: "... is not authorized to perform:
+    kms:Decrypt on resource: arn:aws:kms:... because no identity-based policy allows the
+    kms:Decrypt action"; data-dot-all/dataall#994: "... because no resource-based policy
+    allows the kms:DescribeKey action")."""
+    account = role_arn.split(":")[4] if role_arn.count(":") >= 5 else ACCOUNT_ID
+    prefix = f"User: {role_arn} is not authorized to perform: {action} on resource: {key.arn}"
+    try:
+        role = iam_backends[account]["aws"].get_role(_arn_id(role_arn))
+    except Exception:
+        return f"{prefix} because no identity-based policy allows the {action} action"
+    identity = [s for s in _role_statements(role) if _statement_matches(s, action, key.arn)]
+    key_stmts = [s for s in _statements(key.policy) if _statement_matches(s, action, key.arn)
+                 and _principal_kind(s, role_arn, account)]
+    if any(s.get("Effect") == "Deny" for s in identity):
+        return f"{prefix} with an explicit deny in an identity-based policy"
+    if any(s.get("Effect") == "Deny" for s in key_stmts):
+        return f"{prefix} with an explicit deny in a resource-based policy"
+    allows = [s for s in key_stmts if s.get("Effect") == "Allow" and "Condition" not in s]
+    if any(_principal_kind(s, role_arn, account) == "role" for s in allows):
+        return None
+    if not any(_principal_kind(s, role_arn, account) == "account" for s in allows):
+        return f"{prefix} because no resource-based policy allows the {action} action"
+    if any(s.get("Effect") == "Allow" and "Condition" not in s for s in identity):
+        return None
+    return f"{prefix} because no identity-based policy allows the {action} action"
+
+
+def _kms_key(key_id: str, region: str):
+    """The moto KMS key named by an id, key ARN, alias name or alias ARN (or None)."""
+    backend = kms_backends[ACCOUNT_ID][_arn_region(key_id, region)]
+    try:
+        return backend.keys.get(backend.any_id_to_key_id(key_id))
+    except Exception:
+        return None
+
+
+# ---- Security groups ------------------------------------------------------
+
+def _rule_allows(rule, *, group: str | None, cidr: str | None) -> bool:
+    """Whether an EC2 security group rule admits TCP port 2049 from/to the group
+    `group` (a UserIdGroupPair rule) or from/to every address of `cidr`."""
+    if rule.ip_protocol not in ("-1", "tcp"):
+        return False
+    if rule.ip_protocol == "tcp" and not (rule.from_port <= NFS_PORT <= rule.to_port):
+        return False
+    if group and rule.source_group and rule.source_group.get("GroupId") == group:
+        return True
+    if cidr and rule.ip_range.get("CidrIp"):
+        try:
+            return ipaddress.ip_network(cidr).subnet_of(ipaddress.ip_network(rule.ip_range["CidrIp"]))
+        except (TypeError, ValueError):
+            return False
+    return False
 
 
 class DataSync:
@@ -1862,7 +2328,8 @@ class DataSync:
 
     def _new_location(self, region: str, kind: str, uri: str, details: dict, body: dict) -> dict:
         arn = f"arn:aws:datasync:{region}:{ACCOUNT_ID}:location/{short_id('loc')}"
-        self.locations[arn] = {"arn": arn, "type": kind, "uri": uri, "created": time.time(), **details}
+        self.locations[arn] = {"arn": arn, "type": kind, "uri": uri, "created": time.time(),
+                               "region": region, **details}
         self.tags[arn] = list(body.get("Tags") or [])
         return {"LocationArn": arn}
 
@@ -1894,12 +2361,29 @@ class DataSync:
             "CreationTime": loc["created"],
         }
 
+    @staticmethod
+    def _efs_mount_targets(region: str, fs_id: str, subnet) -> list:
+        """The file system's available mount targets in the subnet's VPC and AZ."""
+        backend = efs_backends[ACCOUNT_ID][region]
+        file_system = backend.file_systems_by_id.get(fs_id)
+        # A file system that is still "creating" has no available mount target
+        # (aws/aws-cdk#16826: creating the location while the file system is creating
+        # fails with "No available mount targets for <fs ID> found in <subnet ID>").
+        if file_system is None or time.monotonic() < file_system.__dict__.get("_kf_ready_at", 0.0):
+            return []
+        return [
+            mt for mt in backend.mount_targets_by_id.values()
+            if mt.file_system_id == fs_id and mt.life_cycle_state == "available"
+            and mt.vpc_id == subnet.vpc_id and mt.availability_zone_name == subnet.availability_zone
+        ]
+
     def op_create_location_efs(self, region, body):
         fs_arn = body["EfsFilesystemArn"]
         fs_id = fs_arn.split("/")[-1]
         sub = self._subdir(body)
         details = {
             "subdir": sub,
+            "fs_id": fs_id,
             "EfsFilesystemArn": fs_arn,
             "Ec2Config": body.get("Ec2Config") or {},
             "AccessPointArn": body.get("AccessPointArn"),
@@ -1908,6 +2392,20 @@ class DataSync:
         }
         if not details["Ec2Config"].get("SubnetArn") or not details["Ec2Config"].get("SecurityGroupArns"):
             raise ApiError(400, "InvalidRequestException", "Ec2Config.SubnetArn and SecurityGroupArns are required")
+        subnet_id = _arn_id(details["Ec2Config"]["SubnetArn"])
+        try:
+            subnet = ec2_backends[ACCOUNT_ID][region].get_subnet(subnet_id)
+        except Exception:
+            raise ApiError(400, "InvalidRequestException", f"Subnet {subnet_id} does not exist")
+        # "The subnet that you specify must be located: In the same VPC as your file
+        # system. In the same Availability Zone as at least one mount target for your file
+        # system." (DataSync User Guide, "Configuring AWS DataSync transfers with Amazon
+        # EFS": https://docs.aws.amazon.com/datasync/latest/userguide/create-efs-location.html)
+        # CreateLocationEfs checks it: aws-cloudformation/cloudformation-coverage-roadmap#971
+        # ("No valid mount targets for EFS filesystem arn:...") and aws/aws-cdk#16826.
+        if not self._efs_mount_targets(region, fs_id, subnet):
+            raise ApiError(400, "InvalidRequestException",
+                           f"No available mount targets for {fs_id} found in {subnet_id}.")
         return self._new_location(region, "EFS", f"efs://{region}.{fs_id}/{sub}", details, body)
 
     def op_describe_location_efs(self, region, body):
@@ -1960,9 +2458,36 @@ class DataSync:
             raise ApiError(400, "InvalidRequestException", f"Sync task {arn} is not found.")
         return task
 
+    @staticmethod
+    def _validate_options(options: dict) -> dict:
+        """The Options data type's constraints (DataSync API reference, Options:
+        https://docs.aws.amazon.com/datasync/latest/userguide/API_Options.html)."""
+        shape = service_model("datasync").shape_for("Options")
+        for key, value in options.items():
+            member = shape.members.get(key)
+            if member is None:
+                raise ApiError(400, "InvalidRequestException", f"Unknown option {key}")
+            enum = getattr(member, "enum", None)
+            if enum and value not in enum:
+                raise ApiError(400, "InvalidRequestException",
+                               f"Invalid value {value!r} for {key}; valid values: {enum}")
+        # BytesPerSecond: "Valid Range: Minimum value of -1" (-1: no limit).
+        bps = options.get("BytesPerSecond", -1)
+        if isinstance(bps, bool) or not isinstance(bps, int) or bps < -1:
+            raise ApiError(400, "InvalidRequestException",
+                           f"Invalid value {bps!r} for BytesPerSecond: minimum value is -1")
+        # PreserveDeletedFiles: "If you set this parameter to REMOVE, you can't set
+        # TransferMode to ALL. When you transfer all data, DataSync doesn't scan your
+        # destination location and doesn't know what to delete."
+        if options.get("PreserveDeletedFiles") == "REMOVE" and options.get("TransferMode") == "ALL":
+            raise ApiError(400, "InvalidRequestException",
+                           "PreserveDeletedFiles REMOVE can't be used with TransferMode ALL")
+        return options
+
     def op_create_task(self, region, body):
         source = self._location(body["SourceLocationArn"])
         destination = self._location(body["DestinationLocationArn"])
+        options = self._validate_options({**DEFAULT_TASK_OPTIONS, **(body.get("Options") or {})})
         arn = f"arn:aws:datasync:{region}:{ACCOUNT_ID}:task/{short_id('task')}"
         self.tasks[arn] = {
             "TaskArn": arn,
@@ -1970,7 +2495,7 @@ class DataSync:
             "SourceLocationArn": source["arn"],
             "DestinationLocationArn": destination["arn"],
             "CloudWatchLogGroupArn": body.get("CloudWatchLogGroupArn"),
-            "Options": {**DEFAULT_TASK_OPTIONS, **(body.get("Options") or {})},
+            "Options": options,
             "Excludes": body.get("Excludes") or [],
             "Includes": body.get("Includes") or [],
             "CreationTime": time.time(),
@@ -1999,7 +2524,7 @@ class DataSync:
     def op_update_task(self, region, body):
         task = self._task(body["TaskArn"])
         if body.get("Options"):
-            task["Options"].update(body["Options"])
+            task["Options"] = self._validate_options({**task["Options"], **body["Options"]})
         for key in ("Name", "CloudWatchLogGroupArn", "Excludes", "Includes"):
             if key in body:
                 task[key] = body[key]
@@ -2022,9 +2547,18 @@ class DataSync:
             )
         source = self.locations[task["SourceLocationArn"]]
         destination = self.locations[task["DestinationLocationArn"]]
+        options = self._validate_options({**task["Options"], **(body.get("OverrideOptions") or {})})
         fault = take_fault("DataSyncExecution", " ".join([task["TaskArn"], source["uri"], destination["uri"]]))
         arn = f"{task['TaskArn']}/execution/{short_id('exec')}"
-        options = {**task["Options"], **(body.get("OverrideOptions") or {})}
+        plan = self._plan(source, destination, options)
+        duration = (pending_seconds(f"datasync_execution_{source['uri'].split(':', 1)[0]}")
+                    or pending_seconds("datasync_execution"))
+        bps = options.get("BytesPerSecond", -1)
+        if bps and bps > 0:
+            # BytesPerSecond "Limits the bandwidth used by a DataSync task" (Options API
+            # reference): the TRANSFERRING share of the run lasts at least bytes / limit.
+            share = PHASE_END["TRANSFERRING"] - PHASE_END["PREPARING"]
+            duration = max(duration, plan["bytes"] / bps / share)
         execution = {
             "TaskExecutionArn": arn,
             "task": task["TaskArn"],
@@ -2035,10 +2569,14 @@ class DataSync:
             "Includes": body.get("Includes") or task["Includes"],
             "StartTime": time.time(),
             "started": time.monotonic(),
-            "duration": (pending_seconds(f"datasync_execution_{source['uri'].split(':', 1)[0]}")
-                         or pending_seconds("datasync_execution")),
+            "duration": duration,
             "fault": fault,
-            "plan": self._plan(source, destination, options),
+            # Failures decided when the execution starts: (phase it fails in, code, detail).
+            "failure": self._mount_failure(source) or self._mount_failure(destination)
+            or self._kms_failure(source, destination, plan),
+            "plan": plan,
+            # What the source looked like when the execution started (POINT_IN_TIME_CONSISTENT).
+            "source_listing": self._listing(source),
             "Status": "QUEUED",
             "done": False,
         }
@@ -2046,10 +2584,13 @@ class DataSync:
         task["CurrentTaskExecutionArn"] = arn
         self._advance(execution)
         if not execution["done"]:  # finish (and copy) even if nobody polls
-            timer = threading.Timer(execution["duration"] + 0.05, self._finish_later, args=(arn,))
-            timer.daemon = True
-            timer.start()
+            self._finish_at(arn, execution["duration"])
         return {"TaskExecutionArn": arn}
+
+    def _finish_at(self, arn: str, delay: float) -> None:
+        timer = threading.Timer(delay + 0.05, self._finish_later, args=(arn,))
+        timer.daemon = True
+        timer.start()
 
     def _finish_later(self, arn: str) -> None:
         with self.lock:
@@ -2068,6 +2609,12 @@ class DataSync:
             if name.startswith(prefix) and isinstance(obj, FakeKey)
         }
 
+    def _listing(self, location: dict) -> dict | None:
+        """The objects of an S3 location by name with their ETags (None elsewhere)."""
+        if location["type"] != "S3":
+            return None
+        return {name: obj.etag for name, obj in self._s3_objects(location).items()}
+
     def _plan(self, source: dict, destination: dict, options: dict) -> dict:
         """What the execution transfers: relative names to copy and to delete,
         with the byte count.  S3->S3 is real, anything else simulated."""
@@ -2083,29 +2630,167 @@ class DataSync:
             if not (keep_existing and name in dst)
             and (options.get("TransferMode") == "ALL" or name not in dst or dst[name].etag != obj.etag)
         ]
+        if options.get("OverwriteMode") == "NEVER":
+            # "NEVER - DataSync doesn't overwrite data in the destination location even if
+            # the source data has changed." (Options API reference, OverwriteMode)
+            to_copy = [name for name in to_copy if name not in dst]
+        # PreserveDeletedFiles: "PRESERVE (default) - Ignores such destination files ...
+        # REMOVE - Deletes destination files that aren't present in the source."
         to_delete = [name for name in dst if name not in src] if options.get("PreserveDeletedFiles") == "REMOVE" else []
         return {"copy": to_copy, "delete": to_delete, "bytes": sum(src[n].size for n in to_copy), "real": True}
+
+    def _mount_failure(self, location: dict):
+        """An EFS location DataSync cannot mount: none of its security groups reaches
+        the file system's mount target in the subnet's AZ on NFS port 2049.
+
+        DataSync "mounts an AWS location before every task execution and then unmounts
+        it after every task execution" (DataSync User Guide, "Understanding task creation
+        statuses": https://docs.aws.amazon.com/datasync/latest/userguide/understand-task-creation-statuses.html),
+        so a blocked mount fails the execution, not CreateLocationEfs.  The rules
+        (DataSync User Guide, create-efs-location, "Specifying security groups that aren't
+        associated with a mount target"): the location's security group D "must have a
+        rule that allows outbound connections on NFS port 2049 to security group M" (the
+        mount target's), and M must allow inbound NFS from D.  A CIDR rule counts when
+        it covers the location's subnet, where DataSync puts its network interfaces
+        (DataSync User Guide, required-network-interfaces: "The subnet you specify when
+        creating the Amazon EFS location")."""
+        if location["type"] != "EFS":
+            return None
+        region = location["region"]
+        ec2 = ec2_backends[ACCOUNT_ID][region]
+        detail = None
+        try:
+            subnet = ec2.get_subnet(_arn_id(location["Ec2Config"]["SubnetArn"]))
+            targets = self._efs_mount_targets(region, location["fs_id"], subnet)
+        except Exception:
+            subnet, targets = None, []
+        for target in targets:
+            target_groups = target.security_groups or [ec2.get_default_security_group(target.vpc_id).id]
+            for arn in location["Ec2Config"]["SecurityGroupArns"]:
+                try:
+                    mine = ec2.get_security_group_from_id(_arn_id(arn))
+                except Exception:
+                    mine = None
+                if mine is None:
+                    continue
+                for group_id in target_groups:
+                    theirs = ec2.get_security_group_from_id(group_id)
+                    if theirs is None:
+                        continue
+                    out_ok = any(_rule_allows(r, group=theirs.id, cidr=f"{target.ip_address}/32")
+                                 for r in mine.egress_rules)
+                    in_ok = any(_rule_allows(r, group=mine.id, cidr=subnet.cidr_block)
+                                for r in theirs.ingress_rules)
+                    if out_ok and in_ok:
+                        return None
+            detail = target.ip_address
+        # What an NFS client prints when port 2049 is filtered (aws-solutions/efs-backup#15
+        # and #14: "mount.nfs: Connection timed out" when the mount target's security group
+        # did not admit NFS from the client).
+        where = f" {detail}:/" if detail else ""
+        return ("LAUNCHING", "SyncTaskErrorMountFailed",
+                f"DataSync could not mount the Amazon EFS file system {location['fs_id']}{where} on NFS "
+                f"port {NFS_PORT}: mount.nfs: Connection timed out. Check that the location's security "
+                "groups and the mount target's security groups allow NFS traffic between them.")
+
+    def _kms_failure(self, source: dict, destination: dict, plan: dict):
+        """An S3->S3 copy whose location role lacks the KMS permissions on an SSE-KMS
+        bucket.  "If your S3 bucket is encrypted with a customer-managed AWS Key
+        Management Service (AWS KMS) key (SSE-KMS) - The key's policy must include the
+        IAM role that DataSync uses to access the bucket" (DataSync User Guide,
+        create-s3-location, "Accessing S3 buckets using server-side encryption":
+        https://docs.aws.amazon.com/datasync/latest/userguide/create-s3-location.html);
+        "If your S3 bucket is encrypted with an AWS managed key - DataSync can access the
+        bucket's objects by default".  Reading an SSE-KMS object needs kms:Decrypt and
+        writing one kms:GenerateDataKey (AWS re:Post knowledge center,
+        s3-bucket-access-default-encryption: "grant the IAM user permissions for the
+        kms:GenerateDataKey and kms:Decrypt actions at minimum")."""
+        if not plan["real"]:
+            return None
+        needs = []  # (role, action, key id)
+        src_role = (source["S3Config"] or {}).get("BucketAccessRoleArn", "")
+        src_objects = self._s3_objects(source)
+        for name in plan["copy"]:
+            obj = src_objects.get(name)
+            if obj is not None and obj.encryption == "aws:kms":
+                needs.append((src_role, "kms:Decrypt", obj.kms_key_id or "alias/aws/s3", source))
+        bucket = s3_backends[ACCOUNT_ID]["aws"].buckets.get(destination["bucket"])
+        rule = ((bucket.encryption or {}).get("Rule") or {}) if bucket is not None else {}
+        default = rule.get("ApplyServerSideEncryptionByDefault") or {}
+        if plan["copy"] and default.get("SSEAlgorithm") == "aws:kms":
+            dst_role = (destination["S3Config"] or {}).get("BucketAccessRoleArn", "")
+            needs.append((dst_role, "kms:GenerateDataKey", default.get("KMSMasterKeyID") or "alias/aws/s3",
+                          destination))
+        seen = set()
+        for role, action, key_id, location in needs:
+            if (role, action, key_id) in seen:
+                continue
+            seen.add((role, action, key_id))
+            key = _kms_key(key_id, location["region"])
+            if key is None:
+                return ("TRANSFERRING", "AccessDenied",
+                        f"{location['uri']}: {action} failed: the KMS key {key_id} does not exist or is not "
+                        "accessible")
+            if key.key_manager == "AWS" or any(a.startswith("alias/aws/") for a in key.aliases):
+                continue  # an AWS managed key (moto makes aws/s3 a customer key)
+            reason = kms_denial(role, action, key)
+            if reason:
+                return ("TRANSFERRING", "AccessDenied", f"{location['uri']}: Access Denied: {reason}")
+        return None
+
+    def _verification_failure(self, execution: dict):
+        """POINT_IN_TIME_CONSISTENT: "At the end of the transfer, DataSync checks the
+        entire source and destination to verify that both locations are fully
+        synchronized" (Options API reference, VerifyMode), so a source changed while the
+        execution ran fails verification: "If the source directory is changing during
+        task execution, the sync verification will error" (AWS, in
+        aws-samples/amazon-efs-tutorial#6).  ONLY_FILES_TRANSFERRED checks the files it
+        transferred against their checksums taken while reading them, and NONE checks
+        nothing at the end, so neither fails for that."""
+        if execution["Options"].get("VerifyMode") != "POINT_IN_TIME_CONSISTENT":
+            return None
+        source, destination = execution["source"], execution["destination"]
+        if source["type"] == "S3" and self._listing(source) != execution["source_listing"]:
+            return ("VERIFYING", *VERIFICATION_FAILED)
+        started, ended = execution["started"], execution["started"] + execution["duration"]
+        with STATE_LOCK:
+            for location in (source, destination):
+                if location["type"] == "EFS" and any(
+                        started <= t <= ended for t in EFS_WRITES.get(location["fs_id"], ())):
+                    return ("VERIFYING", *VERIFICATION_FAILED)
+        return None
 
     def _advance(self, execution: dict) -> dict:
         """Bring the execution's Status up to date; on completion perform the copy."""
         if execution["done"]:
             return execution
-        elapsed = time.monotonic() - execution["started"]
+        now = time.monotonic()
+        if execution.get("cancel_until") is not None:
+            if now < execution["cancel_until"]:
+                execution["Status"] = "CANCELLING"
+                return execution
+            execution.update(done=True, Status="ERROR", EndTime=time.time())
+            return execution
         duration = execution["duration"]
-        fraction = 1.0 if duration <= 0 else elapsed / duration
-        if fraction < 1.0:
+        fraction = 1.0 if duration <= 0 else (now - execution["started"]) / duration
+        failure = execution["failure"]
+        ends = PHASE_END[failure[0]] if failure else 1.0
+        if fraction < ends:
             for phase, end in EXECUTION_PHASES:
                 if fraction < end:
                     execution["Status"] = phase
                     break
             return execution
         execution["done"] = True
-        execution["EndTime"] = execution["StartTime"] + duration
+        execution["EndTime"] = execution["StartTime"] + duration * ends
         if execution["fault"]:
+            execution["Status"] = "ERROR"
+        elif failure:
             execution["Status"] = "ERROR"
         else:
             self._transfer(execution)
-            execution["Status"] = "SUCCESS"
+            execution["failure"] = self._verification_failure(execution)
+            execution["Status"] = "ERROR" if execution["failure"] else "SUCCESS"
         return execution
 
     def _transfer(self, execution: dict) -> None:
@@ -2129,26 +2814,43 @@ class DataSync:
         for name in plan["delete"]:
             backend.delete_object(destination["bucket"], destination["subdir"] + name)
 
+    def _error_phase(self, execution: dict) -> str:
+        if execution.get("cancel_until") is not None:
+            return execution.get("cancelled_in") or "TRANSFERRING"
+        if execution["fault"]:
+            return "TRANSFERRING"  # injected failures happen while transferring
+        return execution["failure"][0]
+
     def _execution_view(self, execution: dict) -> dict:
         execution = self._advance(execution)
         status, plan = execution["Status"], execution["plan"]
         files, total_bytes = len(plan["copy"]), plan["bytes"]
-        order = [p for p, _ in EXECUTION_PHASES]
-        prepared = status in ("SUCCESS", "ERROR") or order.index(status) > order.index("PREPARING")
-        if status in ("SUCCESS", "ERROR") or status == "VERIFYING":
-            transferred = 1.0 if status != "ERROR" else 0.5
+        error_phase = self._error_phase(execution) if status in ("ERROR", "CANCELLING") else None
+        reached = error_phase if error_phase else status
+        prepared = status == "SUCCESS" or (reached in PHASE_ORDER and PHASE_ORDER.index(reached) > PHASE_ORDER.index("PREPARING"))
+        if status == "SUCCESS" or error_phase == "VERIFYING" or status == "VERIFYING":
+            transferred = 1.0
+        elif error_phase in ("LAUNCHING", "PREPARING") or (
+                error_phase == "TRANSFERRING" and execution["failure"] and not execution["fault"]):
+            transferred = 0.0  # nothing read (mount or access failure)
+        elif error_phase:
+            transferred = 0.5
         elif status == "TRANSFERRING":
-            start, end = EXECUTION_PHASES[2][1], EXECUTION_PHASES[3][1]
+            start, end = PHASE_END["PREPARING"], PHASE_END["TRANSFERRING"]
             fraction = (time.monotonic() - execution["started"]) / execution["duration"]
             transferred = max(0.0, min(1.0, (fraction - start) / (end - start)))
         else:
             transferred = 0.0
 
         def phase_status(phase: str) -> str:
-            if status == "ERROR":
-                # Injected failures happen while transferring.
-                return {"PREPARING": "SUCCESS", "TRANSFERRING": "ERROR"}.get(phase, "PENDING")
-            if status == "SUCCESS" or order.index(status) > order.index(phase):
+            if status == "SUCCESS":
+                return "SUCCESS"
+            if error_phase and status == "ERROR":
+                failed = error_phase if error_phase != "LAUNCHING" else "PREPARING"
+                if phase == failed:
+                    return "ERROR"
+                return "SUCCESS" if PHASE_ORDER.index(phase) < PHASE_ORDER.index(failed) else "PENDING"
+            if reached in PHASE_ORDER and PHASE_ORDER.index(reached) > PHASE_ORDER.index(phase):
                 return "SUCCESS"
             return "PENDING"
 
@@ -2159,12 +2861,15 @@ class DataSync:
             "PrepareDuration": 0,
             "TransferDuration": 0,
             "VerifyDuration": 0,
-            "TotalDuration": int(1000 * (time.time() - execution["StartTime"])),
+            "TotalDuration": int(1000 * ((execution.get("EndTime") or time.time()) - execution["StartTime"])),
         }
         if status == "ERROR":
-            fault = execution["fault"]
-            result["ErrorCode"] = fault.get("code") or "SyncTaskErrorTransferFailed"
-            result["ErrorDetail"] = fault.get("message") or "Transfer failed (injected)."
+            if execution["fault"]:
+                fault = execution["fault"]
+                result["ErrorCode"] = fault.get("code") or "SyncTaskErrorTransferFailed"
+                result["ErrorDetail"] = fault.get("message") or "Transfer failed (injected)."
+            else:
+                _, result["ErrorCode"], result["ErrorDetail"] = execution["failure"]
         out = {
             "TaskExecutionArn": execution["TaskExecutionArn"],
             "Status": status,
@@ -2179,7 +2884,7 @@ class DataSync:
             "BytesTransferred": int(total_bytes * transferred),
             "BytesWritten": int(total_bytes * transferred),
             "BytesCompressed": int(total_bytes * transferred),
-            "FilesDeleted": len(plan["delete"]) if status == "SUCCESS" else 0,
+            "FilesDeleted": len(plan["delete"]) if status == "SUCCESS" or error_phase == "VERIFYING" else 0,
             "FilesVerified": files if status == "SUCCESS" else 0,
             "Result": result,
         }
@@ -2197,24 +2902,51 @@ class DataSync:
         return self._execution_view(self._execution(body["TaskExecutionArn"]))
 
     def op_list_task_executions(self, region, body):
-        executions = [
-            e for e in self.executions.values() if not body.get("TaskArn") or e["task"] == body["TaskArn"]
-        ]
-        return {
+        # MaxResults: "Valid Range: Minimum value of 0. Maximum value of 100."; NextToken:
+        # "An opaque string that indicates the position at which to begin the next list"
+        # (ListTaskExecutions API reference:
+        # https://docs.aws.amazon.com/datasync/latest/userguide/API_ListTaskExecutions.html).
+        limit = body.get("MaxResults", 100)
+        if isinstance(limit, bool) or not isinstance(limit, int) or not 0 <= limit <= 100:
+            raise ApiError(400, "InvalidRequestException",
+                           f"Invalid value {limit!r} for MaxResults: valid range is 0 to 100")
+        executions = sorted(
+            (e for e in self.executions.values() if not body.get("TaskArn") or e["task"] == body["TaskArn"]),
+            key=lambda e: (e["started"], e["TaskExecutionArn"]),
+        )
+        start = 0
+        if body.get("NextToken"):
+            token = body["NextToken"]
+            match = re.fullmatch(r"kf(\d+)", token)
+            if not match or int(match.group(1)) > len(executions):
+                raise ApiError(400, "InvalidRequestException", f"Invalid NextToken: {token}")
+            start = int(match.group(1))
+        page = executions[start:start + limit] if limit else []
+        out = {
             "TaskExecutions": [
                 {"TaskExecutionArn": e["TaskExecutionArn"], "Status": self._advance(e)["Status"], "TaskMode": "BASIC"}
-                for e in executions
+                for e in page
             ]
         }
+        if limit and start + limit < len(executions):
+            out["NextToken"] = f"kf{start + limit}"
+        return out
 
     def op_cancel_task_execution(self, region, body):
         execution = self._advance(self._execution(body["TaskExecutionArn"]))
-        if execution["done"]:
+        if execution["done"] or execution["Status"] == "CANCELLING":
             raise ApiError(
                 400, "InvalidRequestException", f"Sync task cannot be cancelled in its current status: {execution['Status']}"
             )
-        execution.update(done=True, Status="ERROR", EndTime=time.time(),
+        # CancelTaskExecution "Stops an DataSync task execution that's in progress"; the
+        # execution shows CANCELLING (TaskExecutionStatus) until it has stopped, in ERROR.
+        execution.update(cancel_until=time.monotonic() + pending_seconds("datasync_cancelling"),
+                         cancelled_in=execution["Status"] if execution["Status"] in PHASE_ORDER else "TRANSFERRING",
                          fault={"code": "OperationCancelled", "message": "Cancelled by user."})
+        execution["done"] = False
+        self._advance(execution)
+        if not execution["done"]:
+            self._finish_at(execution["TaskExecutionArn"], pending_seconds("datasync_cancelling"))
         return {}
 
     # ---- tags -----------------------------------------------------------
@@ -2276,6 +3008,8 @@ class EmulatorApp:
         operation, uri_params = operation_and_params(service, environ, body)
         with STATE_LOCK:
             REQUESTS[operation] = REQUESTS.get(operation, 0) + 1
+        if service == "route53" and not route53_admit(account_of(environ)):
+            return self.respond(start_response, *error_response(service, 400, "Throttling", "Rate exceeded"))
         fault = take_fault(operation)
         if fault:
             return self.respond(start_response, *error_response(
@@ -2341,9 +3075,18 @@ class EmulatorApp:
                         except (TypeError, ValueError):
                             return 400, {"error": "eks_date: expected YYYY-MM-DD"}
                         EKS_STATE["date"] = data["eks_date"]
+                    if "route53_rps" in data:
+                        try:
+                            rate = float(data["route53_rps"])
+                        except (TypeError, ValueError):
+                            return 400, {"error": "route53_rps: a number of requests per second (0: unlimited)"}
+                        if rate < 0:
+                            return 400, {"error": "route53_rps: negative rate"}
+                        ROUTE53_RPS["rps"] = rate
+                        ROUTE53_BUCKETS.clear()
                 if method in ("GET", "POST"):
                     return 200, {"pending": dict(PENDING), "eks_endpoints": dict(EKS_ENDPOINTS),
-                                 "eks_date": EKS_STATE["date"]}
+                                 "eks_date": EKS_STATE["date"], "route53_rps": ROUTE53_RPS["rps"]}
             if path == "/_kf/eks/cloudformation-tags" and method == "POST":
                 # Seed-only back door standing in for AWS CloudFormation, which tags the resources of a
                 # stack with aws:cloudformation:* keys as the service; the EKS API refuses them from
@@ -2355,6 +3098,17 @@ class EmulatorApp:
                 except (KeyError, TypeError, AttributeError) as err:
                     return 400, {"error": f"resourceArn and tags are required: {err!r}"}
                 return 200, {"tags": tags}
+            if path == "/_kf/datasync/efs-write" and method == "POST":
+                # Blue's users write to a file system now (POINT_IN_TIME_CONSISTENT
+                # verification of an execution running meanwhile fails).
+                fs_id = data.get("filesystem")
+                if not isinstance(fs_id, str) or not any(
+                        fs_id in backend.file_systems_by_id for _, backend in efs_backends[ACCOUNT_ID].items()):
+                    return 400, {"error": f"filesystem: no EFS file system {fs_id!r}"}
+                EFS_WRITES.setdefault(fs_id, []).append(time.monotonic())
+                return 200, {"filesystem": fs_id, "writes": len(EFS_WRITES[fs_id])}
+            if path == "/_kf/rds/state" and method == "POST":
+                return rds_state(data)
             if path == "/_kf/faults":
                 if method == "POST":
                     if not isinstance(data.get("operation"), str):
@@ -2380,6 +3134,35 @@ class EmulatorApp:
                 REQUESTS.clear()
                 return 200, {"total": 0, "by_operation": {}}
         return 404, {"error": f"no control endpoint {method} {path}"}
+
+
+# Statuses an instance can be put into by /_kf/rds/state (RDS User Guide, DB instance
+# status: https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Overview.DBInstance.Status.html).
+RDS_BUSY_STATES = ("backing-up", "modifying", "maintenance", "upgrading", "rebooting", "storage-optimization",
+                   "configuring-enhanced-monitoring", "configuring-log-exports", "renaming", "resetting-master-credentials")
+
+
+def rds_state(data: dict) -> tuple[int, dict]:
+    """POST /_kf/rds/state {"instance": id, "status": "backing-up", "seconds": N}: the
+    instance shows `status` for N seconds (production busy), then what it was."""
+    instance, status = data.get("instance"), data.get("status")
+    if status not in RDS_BUSY_STATES:
+        return 400, {"error": f"status: one of {list(RDS_BUSY_STATES)}"}
+    try:
+        seconds = float(data.get("seconds", 0))
+    except (TypeError, ValueError):
+        return 400, {"error": "seconds: a number"}
+    if seconds <= 0:
+        return 400, {"error": "seconds: must be positive"}
+    for _, backend in rds_backends[ACCOUNT_ID].items():
+        database = backend.databases.get(str(instance).lower())
+        if database is not None:
+            # The busy phase comes first: it ends N seconds from now.
+            phases = [(time.monotonic() + seconds, status)] + list(database.__dict__.get("_kf_phases", ()))
+            database.__dict__["_kf_phases"] = phases
+            return 200, {"instance": database.db_instance_identifier, "status": database.status,
+                         "seconds": seconds}
+    return 404, {"error": f"no DB instance {instance!r}"}
 
 
 class QuietRequestHandler(MotoRequestHandler):
