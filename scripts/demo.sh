@@ -26,9 +26,13 @@ bold "The plugins, through kubectl"
 run kubectl plugin list
 run kubectl kf status
 
-bold "1. A green EKS cluster shaped like blue, on a newer Kubernetes (plan, then for real)"
-run kubectl kf deploy cluster green --version 1.31 --dry-run
-run kubectl kf deploy cluster green --version 1.31
+bold "1. A green EKS cluster shaped like blue (made by eksctl, Kubernetes 1.32 on AL2), on 1.33: plan, then for real"
+echo "   A version EKS no longer offers is refused before anything is made:"
+run kubectl kf deploy cluster green --version 1.31 || echo "   (exit $?)"
+run kubectl kf deploy cluster green --version 1.33 --dry-run
+run kubectl kf deploy cluster green --version 1.33
+echo "   Everyone who could use blue can use green:"
+run "$PY" tests/emulators/awsq.py eks list_access_entries '{"clusterName": "green"}'
 run kubectl config get-contexts
 
 bold "2. EFS for green: file system, NFS group, mount targets, CSI driver, StorageClass efs-sc"

@@ -549,7 +549,7 @@ _kubectl__kf() {
             return 0
             ;;
         kubectl__kf__subcmd__deploy__subcmd__cluster)
-            opts="-o -v -q -h --version --node-type --nodes --nodes-min --nodes-max --from --to --kubeconfig --region --profile --output --dry-run --yes --timeout --verbose --quiet --help"
+            opts="-o -v -q -h --version --node-type --nodes --nodes-min --nodes-max --ami-family --from --to --kubeconfig --region --profile --output --dry-run --yes --timeout --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -573,6 +573,10 @@ _kubectl__kf() {
                     ;;
                 --nodes-max)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ami-family)
+                    COMPREPLY=($(compgen -W "al2023 bottlerocket" -- "${cur}"))
                     return 0
                     ;;
                 --from)

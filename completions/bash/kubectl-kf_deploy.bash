@@ -87,7 +87,7 @@ _kubectl__kf_deploy() {
             return 0
             ;;
         kubectl__kf_deploy__subcmd__cluster)
-            opts="-o -v -q -h --version --node-type --nodes --nodes-min --nodes-max --from --to --kubeconfig --region --profile --output --dry-run --yes --timeout --verbose --quiet --help"
+            opts="-o -v -q -h --version --node-type --nodes --nodes-min --nodes-max --ami-family --from --to --kubeconfig --region --profile --output --dry-run --yes --timeout --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -111,6 +111,10 @@ _kubectl__kf_deploy() {
                     ;;
                 --nodes-max)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ami-family)
+                    COMPREPLY=($(compgen -W "al2023 bottlerocket" -- "${cur}"))
                     return 0
                     ;;
                 --from)

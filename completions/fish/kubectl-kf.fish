@@ -112,6 +112,8 @@ complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand deploy; and __fish
 complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand deploy; and __fish_seen_subcommand_from cluster" -l nodes -d 'Desired nodes [default: blue\'s]' -r
 complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand deploy; and __fish_seen_subcommand_from cluster" -l nodes-min -d 'Minimum nodes [default: blue\'s]' -r
 complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand deploy; and __fish_seen_subcommand_from cluster" -l nodes-max -d 'Maximum nodes [default: blue\'s]' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand deploy; and __fish_seen_subcommand_from cluster" -l ami-family -d 'Image family for nodegroups whose Amazon Linux 2 images EKS does not publish for green\'s version (1.33 and later) [default: al2023]; needed to replace a custom AMI' -r -f -a "al2023\t'Amazon Linux 2023'
+bottlerocket\t'Bottlerocket'"
 complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand deploy; and __fish_seen_subcommand_from cluster" -l from -d 'Blue (production) kubeconfig context [default: the current context]' -r
 complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand deploy; and __fish_seen_subcommand_from cluster" -l to -d 'Green (new) kubeconfig context [default: the green recorded for blue]' -r
 complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand deploy; and __fish_seen_subcommand_from cluster" -l kubeconfig -d 'Path to the kubeconfig file [default: $KUBECONFIG, then ~/.kube/config]' -r -F
@@ -125,7 +127,7 @@ complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand deploy; and __fish
 complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand deploy; and __fish_seen_subcommand_from cluster" -l yes -d 'Approve steps that replace, delete or redirect'
 complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand deploy; and __fish_seen_subcommand_from cluster" -s v -l verbose -d 'More logging (-v info, -vv debug, -vvv trace)'
 complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand deploy; and __fish_seen_subcommand_from cluster" -s q -l quiet -d 'Only errors on stderr'
-complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand deploy; and __fish_seen_subcommand_from cluster" -s h -l help -d 'Print help'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand deploy; and __fish_seen_subcommand_from cluster" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand deploy; and __fish_seen_subcommand_from kubeflow" -l manifests -d 'The kubeflow-manifests checkout' -r -F
 complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand deploy; and __fish_seen_subcommand_from kubeflow" -l option -d 'Deployment option' -r
 complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand deploy; and __fish_seen_subcommand_from kubeflow" -l from -d 'Blue (production) kubeconfig context [default: the current context]' -r

@@ -47,6 +47,8 @@ complete -c kubectl-kf_deploy -n "__fish_kubectl_kf_deploy_using_subcommand clus
 complete -c kubectl-kf_deploy -n "__fish_kubectl_kf_deploy_using_subcommand cluster" -l nodes -d 'Desired nodes [default: blue\'s]' -r
 complete -c kubectl-kf_deploy -n "__fish_kubectl_kf_deploy_using_subcommand cluster" -l nodes-min -d 'Minimum nodes [default: blue\'s]' -r
 complete -c kubectl-kf_deploy -n "__fish_kubectl_kf_deploy_using_subcommand cluster" -l nodes-max -d 'Maximum nodes [default: blue\'s]' -r
+complete -c kubectl-kf_deploy -n "__fish_kubectl_kf_deploy_using_subcommand cluster" -l ami-family -d 'Image family for nodegroups whose Amazon Linux 2 images EKS does not publish for green\'s version (1.33 and later) [default: al2023]; needed to replace a custom AMI' -r -f -a "al2023\t'Amazon Linux 2023'
+bottlerocket\t'Bottlerocket'"
 complete -c kubectl-kf_deploy -n "__fish_kubectl_kf_deploy_using_subcommand cluster" -l from -d 'Blue (production) kubeconfig context [default: the current context]' -r
 complete -c kubectl-kf_deploy -n "__fish_kubectl_kf_deploy_using_subcommand cluster" -l to -d 'Green (new) kubeconfig context [default: the green recorded for blue]' -r
 complete -c kubectl-kf_deploy -n "__fish_kubectl_kf_deploy_using_subcommand cluster" -l kubeconfig -d 'Path to the kubeconfig file [default: $KUBECONFIG, then ~/.kube/config]' -r -F
@@ -60,7 +62,7 @@ complete -c kubectl-kf_deploy -n "__fish_kubectl_kf_deploy_using_subcommand clus
 complete -c kubectl-kf_deploy -n "__fish_kubectl_kf_deploy_using_subcommand cluster" -l yes -d 'Approve steps that replace, delete or redirect'
 complete -c kubectl-kf_deploy -n "__fish_kubectl_kf_deploy_using_subcommand cluster" -s v -l verbose -d 'More logging (-v info, -vv debug, -vvv trace)'
 complete -c kubectl-kf_deploy -n "__fish_kubectl_kf_deploy_using_subcommand cluster" -s q -l quiet -d 'Only errors on stderr'
-complete -c kubectl-kf_deploy -n "__fish_kubectl_kf_deploy_using_subcommand cluster" -s h -l help -d 'Print help'
+complete -c kubectl-kf_deploy -n "__fish_kubectl_kf_deploy_using_subcommand cluster" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-kf_deploy -n "__fish_kubectl_kf_deploy_using_subcommand kubeflow" -l manifests -d 'The kubeflow-manifests checkout' -r -F
 complete -c kubectl-kf_deploy -n "__fish_kubectl_kf_deploy_using_subcommand kubeflow" -l option -d 'Deployment option' -r
 complete -c kubectl-kf_deploy -n "__fish_kubectl_kf_deploy_using_subcommand kubeflow" -l from -d 'Blue (production) kubeconfig context [default: the current context]' -r

@@ -138,6 +138,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-kf' -ScriptBlock {
             [CompletionResult]::new('--nodes', '--nodes', [CompletionResultType]::ParameterName, 'Desired nodes [default: blue''s]')
             [CompletionResult]::new('--nodes-min', '--nodes-min', [CompletionResultType]::ParameterName, 'Minimum nodes [default: blue''s]')
             [CompletionResult]::new('--nodes-max', '--nodes-max', [CompletionResultType]::ParameterName, 'Maximum nodes [default: blue''s]')
+            [CompletionResult]::new('--ami-family', '--ami-family', [CompletionResultType]::ParameterName, 'Image family for nodegroups whose Amazon Linux 2 images EKS does not publish for green''s version (1.33 and later) [default: al2023]; needed to replace a custom AMI')
             [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'Blue (production) kubeconfig context [default: the current context]')
             [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'Green (new) kubeconfig context [default: the green recorded for blue]')
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file [default: $KUBECONFIG, then ~/.kube/config]')
@@ -152,8 +153,8 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-kf' -ScriptBlock {
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More logging (-v info, -vv debug, -vvv trace)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'kubectl-kf;deploy;kubeflow' {

@@ -1153,6 +1153,20 @@ def new_access_entry(cluster, region: str, principal_arn: str, entry_type: str =
     }
 
 
+def check_standard_identity(groups, username) -> None:
+    """Kubernetes groups and usernames of STANDARD access entries may not use the system: prefix
+    Kubernetes reserves: "InvalidParameterException: The kubernetes group name system:masters is
+    invalid, it cannot start with system:" (terraform-aws-modules/terraform-aws-eks#2915; the same
+    for system:bootstrappers, aws/karpenter-provider-aws#7558) and "InvalidParameterException: The
+    username must not begin with system:" (aws-ia/terraform-aws-eks-blueprints#1920)."""
+    for group in groups or []:
+        if group.startswith("system:"):
+            raise eks_error("InvalidParameterException",
+                            f"The kubernetes group name {group} is invalid, it cannot start with system:")
+    if username and username.startswith("system:"):
+        raise eks_error("InvalidParameterException", "The username must not begin with system:")
+
+
 def cluster_allows_access_entries(cluster) -> bool:
     return cluster.access_config["authenticationMode"] in ("API", "API_AND_CONFIG_MAP")
 
@@ -1541,6 +1555,8 @@ class EksApi:
         if entry_type != "STANDARD" and (body.get("kubernetesGroups") or body.get("username")):
             raise eks_error("InvalidParameterException",
                             f"kubernetesGroups and username cannot be specified for access entries of type {entry_type}.")
+        if entry_type == "STANDARD":
+            check_standard_identity(body.get("kubernetesGroups"), body.get("username"))
         if principal in cluster.access_entries:  # terraform-aws-modules/terraform-aws-eks#3293 (409)
             raise eks_error("ResourceInUseException", "The specified access entry resource is already in use on this cluster.")
         entry = new_access_entry(cluster, region, principal, entry_type, body.get("kubernetesGroups"),
@@ -1564,6 +1580,7 @@ class EksApi:
         if entry["type"] != "STANDARD" and (body.get("kubernetesGroups") is not None or body.get("username")):
             raise eks_error("InvalidParameterException",
                             'This operation can only be performed on Access Entries with a type of "STANDARD".')
+        check_standard_identity(body.get("kubernetesGroups"), body.get("username"))
         if body.get("kubernetesGroups") is not None:
             entry["kubernetesGroups"] = list(body["kubernetesGroups"])
         if body.get("username"):

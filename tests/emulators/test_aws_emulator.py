@@ -598,7 +598,16 @@ class AwsEmulatorTest(unittest.TestCase):
                           "InvalidParameterException", 400)
         eks.associate_access_policy(clusterName="access", principalArn=ci, accessScope={"type": "cluster"},
                                     policyArn="arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy")
+        # Kubernetes reserves system: for itself: access entries take no such group or username
+        self.assert_error(lambda: eks.create_access_entry(clusterName="access", principalArn=viewer,
+                                                          kubernetesGroups=["system:masters"]),
+                          "InvalidParameterException", 400, "system:masters is invalid, it cannot start with system:")
+        self.assert_error(lambda: eks.create_access_entry(clusterName="access", principalArn=viewer, username="system:x"),
+                          "InvalidParameterException", 400, "The username must not begin with system:")
         eks.create_access_entry(clusterName="access", principalArn=viewer, kubernetesGroups=["viewers"])
+        self.assert_error(lambda: eks.update_access_entry(clusterName="access", principalArn=viewer,
+                                                          kubernetesGroups=["system:bootstrappers"]),
+                          "InvalidParameterException", 400, "cannot start with system:")
         view = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy"
         self.assert_error(lambda: eks.associate_access_policy(clusterName="access", principalArn=viewer, policyArn=view,
                                                               accessScope={"type": "namespace"}), "InvalidParameterException", 400)

@@ -18,6 +18,11 @@ fn settings(env: &Env) -> insta::Settings {
         (r"\b[0-9A-Z]{14,32}\b".into(), "[ZONE-OR-HEX]".into()),
         (r"\b[0-9a-f]{16,32}\b".into(), "[HEX]".into()),
         (r"pvc-[0-9a-f-]{36}".into(), "pvc-[UUID]".into()),
+        (r"\blt-[0-9a-f]{17}\b".into(), "lt-[ID]".into()),
+        (
+            r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}".into(),
+            "[UUID]".into(),
+        ),
     ];
     for (re, with) in filters {
         s.add_filter(&re, with);
@@ -53,6 +58,14 @@ fn plans_and_the_record_read_as_snapshotted() {
         insta::assert_snapshot!(
             "clone-dry-run",
             run(&env, "kubectl-kf_clone", &["--to", "green", "--dry-run"])
+        );
+        insta::assert_snapshot!(
+            "deploy-cluster-dry-run",
+            run(
+                &env,
+                "kubectl-kf_deploy",
+                &["cluster", "green-2", "--version", "1.33", "--dry-run"]
+            )
         );
         insta::assert_snapshot!(
             "storage-efs-dry-run",
@@ -111,10 +124,15 @@ fn plans_and_the_record_read_as_snapshotted() {
             vec!["efs", "--to", "green", "--dry-run"],
             "kubectl-kf_storage",
         ),
+        (
+            vec!["cluster", "green-2", "--version", "1.33", "--dry-run"],
+            "kubectl-kf_deploy",
+        ),
     ] {
         let text = run(&env, bin, &args);
         for line in text.lines() {
-            let long_word = line.split_whitespace().any(|w| w.chars().count() > 40);
+            // A word longer than the last column's room stands alone on its line.
+            let long_word = line.split_whitespace().any(|w| w.chars().count() > 30);
             assert!(
                 line.chars().count() <= 80 || long_word,
                 "{bin} {args:?}: {} columns: {line}",

@@ -159,6 +159,10 @@ pub enum DeployCommand {
         /// Maximum nodes [default: blue's]
         #[arg(long)]
         nodes_max: Option<i32>,
+        /// Image family for nodegroups whose Amazon Linux 2 images EKS does not publish for
+        /// green's version (1.33 and later) [default: al2023]; needed to replace a custom AMI
+        #[arg(long, value_enum, value_name = "FAMILY")]
+        ami_family: Option<AmiFamily>,
     },
     /// Point a kubeflow-manifests checkout at the clones, build it and apply it to green
     Kubeflow {
@@ -169,6 +173,15 @@ pub enum DeployCommand {
         #[arg(long, default_value = "rds-s3")]
         option: String,
     },
+}
+
+/// The EKS-optimized image family of green's nodes where blue's cannot be kept.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum AmiFamily {
+    /// Amazon Linux 2023
+    Al2023,
+    /// Bottlerocket
+    Bottlerocket,
 }
 
 /// `kubectl kf storage`.

@@ -256,8 +256,6 @@ pub fn zones(subnets: &[Subnet]) -> Vec<&str> {
     azs
 }
 
-/// Installs EKS add-on `addon` on `cluster` (or points it at `role` when it exists with another
-/// one) and waits until it is ACTIVE; its version. Without a role, an existing add-on is left as is.
 /// An EKS add-on as it should be on a cluster.
 #[derive(Clone, Copy, Debug)]
 pub struct AddonSpec<'a> {
@@ -265,10 +263,51 @@ pub struct AddonSpec<'a> {
     pub name: &'a str,
     /// The IAM role of its service account (IRSA).
     pub role: Option<&'a str>,
+    /// Its `configurationValues` (JSON or YAML), as given at creation.
+    pub configuration_values: Option<&'a str>,
+    /// Pod Identity associations it owns: (service account, role ARN).
+    pub pod_identities: &'a [(String, String)],
     /// The upgrade's tag value.
     pub tag: &'a str,
 }
 
+/// Where an add-on stands: ACTIVE (its version), failed for good, or not yet. DEGRADED is not
+/// terminal: EKS reports it until the add-on's pods run (coredns on a cluster without nodes,
+/// eksctl-io/eksctl#4607; "it will recover once there are nodegroups again", eksctl PR #5458),
+/// so it is waited on with its health issues shown.
+pub fn addon_readiness(a: Option<&aws_sdk_eks::types::Addon>) -> crate::wait::Poll<String> {
+    use crate::wait::Poll;
+    let status = a
+        .and_then(|a| a.status())
+        .map(|s| s.as_str().to_string())
+        .unwrap_or_default();
+    let issues: Vec<String> = a
+        .and_then(|a| a.health())
+        .map(|h| h.issues())
+        .unwrap_or_default()
+        .iter()
+        .map(|i| {
+            format!(
+                "{}: {}",
+                i.code().map(|c| c.as_str()).unwrap_or("issue"),
+                i.message().unwrap_or_default()
+            )
+        })
+        .collect();
+    match status.as_str() {
+        "ACTIVE" => Poll::Ready(
+            a.and_then(|a| a.addon_version())
+                .unwrap_or_default()
+                .to_string(),
+        ),
+        _ if issues.is_empty() => Poll::Pending(status),
+        _ => Poll::Pending(format!("{status} ({})", issues.join("; "))),
+    }
+}
+
+/// Installs EKS add-on `spec.name` (or points it at `spec.role` when it exists with another
+/// one) and waits until it is ACTIVE; its version. Without a role, an existing add-on is left
+/// as is. CREATE_FAILED and UPDATE_FAILED end the wait; DEGRADED is waited on until the timeout.
 pub async fn ensure_addon(
     aws: &Aws,
     spec: &AddonSpec<'_>,
@@ -276,7 +315,7 @@ pub async fn ensure_addon(
     stream: &crate::progress::Stream,
 ) -> Result<String> {
     use crate::wait::{self, Poll};
-    use aws_sdk_eks::types::ResolveConflicts;
+    use aws_sdk_eks::types::{AddonPodIdentityAssociations, ResolveConflicts};
     let (cluster, addon, role) = (spec.cluster, spec.name, spec.role);
     let eks = aws.eks();
     let describe = || {
@@ -306,10 +345,23 @@ pub async fn ensure_addon(
         {
             // The version is left to EKS's default for the cluster's Kubernetes version.
             stream.set(&format!("installing add-on {addon}"));
+            let pods: Vec<AddonPodIdentityAssociations> = spec
+                .pod_identities
+                .iter()
+                .map(|(sa, role)| {
+                    AddonPodIdentityAssociations::builder()
+                        .service_account(sa)
+                        .role_arn(role)
+                        .build()
+                })
+                .collect::<std::result::Result<_, _>>()
+                .map_err(|e| Error::failed(format!("add-on {addon} Pod Identity: {e}")))?;
             eks.create_addon()
                 .cluster_name(cluster)
                 .addon_name(addon)
                 .set_service_account_role_arn(role.map(str::to_string))
+                .set_configuration_values(spec.configuration_values.map(str::to_string))
+                .set_pod_identity_associations((!pods.is_empty()).then_some(pods))
                 .resolve_conflicts(ResolveConflicts::Overwrite)
                 .set_tags(Some(crate::tags::Tags::upgrade(spec.tag).map()))
                 .send()
@@ -327,20 +379,15 @@ pub async fn ensure_addon(
                 .await
                 .map_err(|e| Error::aws("DescribeAddon", e))?;
             let a = out.addon();
-            let status = a
+            let failed = a
                 .and_then(|a| a.status())
-                .map(|s| s.as_str().to_string())
-                .unwrap_or_default();
-            match status.as_str() {
-                "ACTIVE" => Ok(Poll::Ready(
-                    a.and_then(|a| a.addon_version())
-                        .unwrap_or_default()
-                        .to_string(),
-                )),
-                "CREATE_FAILED" | "DEGRADED" | "UPDATE_FAILED" => {
-                    Err(Error::failed(format!("add-on {addon} is {status}")))
+                .map(|s| s.as_str())
+                .filter(|s| matches!(*s, "CREATE_FAILED" | "UPDATE_FAILED"));
+            match (failed, addon_readiness(a)) {
+                (Some(_), Poll::Pending(why)) => {
+                    Err(Error::failed(format!("add-on {addon} is {why}")))
                 }
-                _ => Ok(Poll::Pending(status)),
+                (_, poll) => Ok(poll),
             }
         },
     )
@@ -351,6 +398,39 @@ pub async fn ensure_addon(
 mod tests {
     use super::*;
     use crate::kubeconfig::KubeconfigFile;
+    use crate::wait::Poll;
+    use aws_sdk_eks::types::{Addon, AddonHealth, AddonIssue, AddonIssueCode, AddonStatus};
+
+    #[test]
+    fn a_degraded_addon_is_waited_on_with_its_health_issues() {
+        let degraded = Addon::builder()
+            .status(AddonStatus::Degraded)
+            .health(
+                AddonHealth::builder()
+                    .issues(
+                        AddonIssue::builder()
+                            .code(AddonIssueCode::InsufficientNumberOfReplicas)
+                            .message("not enough replicas")
+                            .build(),
+                    )
+                    .build(),
+            )
+            .build();
+        assert_eq!(
+            addon_readiness(Some(&degraded)),
+            Poll::Pending(
+                "DEGRADED (InsufficientNumberOfReplicas: not enough replicas)".to_string()
+            )
+        );
+        let active = Addon::builder()
+            .status(AddonStatus::Active)
+            .addon_version("v1.11.3-eksbuild.1")
+            .build();
+        assert_eq!(
+            addon_readiness(Some(&active)),
+            Poll::Ready("v1.11.3-eksbuild.1".to_string())
+        );
+    }
 
     #[test]
     fn cluster_names_from_exec_args_and_arns() {

@@ -119,6 +119,36 @@ where
     out
 }
 
+/// A bulleted list (`- item`), each item wrapped at spaces to the terminal (80 columns when
+/// stdout is not one), continuation lines indented under the text.
+pub fn bullets<I, S>(items: I) -> String
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<str>,
+{
+    use std::io::IsTerminal;
+    let width = if std::io::stdout().is_terminal() {
+        comfy_table::Table::new()
+            .width()
+            .map(usize::from)
+            .unwrap_or(80)
+    } else {
+        80
+    };
+    let mut out = String::new();
+    for item in items {
+        for (i, line) in wrap(item.as_ref(), width.saturating_sub(2).max(20))
+            .into_iter()
+            .enumerate()
+        {
+            out.push_str(if i == 0 { "- " } else { "  " });
+            out.push_str(&line);
+            out.push('\n');
+        }
+    }
+    out
+}
+
 /// Lines of at most `width` characters, broken at spaces; a longer word stands alone.
 fn wrap(text: &str, width: usize) -> Vec<String> {
     let mut lines = Vec::new();

@@ -11,6 +11,7 @@ use crate::error::{Error, Result};
 use crate::progress::Stream;
 
 /// What one poll found.
+#[derive(Debug, PartialEq, Eq)]
 pub enum Poll<T> {
     Ready(T),
     /// Not yet; the status to show.

@@ -19,6 +19,7 @@ pub async fn run(cli: DeployCli) -> Result<()> {
             nodes,
             nodes_min,
             nodes_max,
+            ami_family,
         } => {
             let o = cluster::Overrides {
                 version: version.clone(),
@@ -26,6 +27,7 @@ pub async fn run(cli: DeployCli) -> Result<()> {
                 nodes: *nodes,
                 nodes_min: *nodes_min,
                 nodes_max: *nodes_max,
+                ami_family: *ami_family,
             };
             cluster::run(g, name, &o).await
         }

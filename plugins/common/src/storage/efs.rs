@@ -97,6 +97,8 @@ pub async fn csi_driver(ctx: &Ctx, stream: &Stream, net: &GreenNetwork) -> Resul
             cluster: &net.cluster.name,
             name: ADDON_NAME,
             role: Some(&role),
+            configuration_values: None,
+            pod_identities: &[],
             tag: &ctx.tag,
         },
         ctx.timeout,
