@@ -27,7 +27,7 @@ run kubectl plugin list
 run kubectl kf status
 
 bold "1. A green EKS cluster shaped like blue (made by eksctl, Kubernetes 1.32 on AL2), on 1.33: plan, then for real"
-echo "   A version EKS no longer offers is refused before anything is made:"
+echo "   A version older than blue's is refused before anything is made:"
 run kubectl kf deploy cluster green --version 1.31 || echo "   (exit $?)"
 run kubectl kf deploy cluster green --version 1.33 --dry-run
 run kubectl kf deploy cluster green --version 1.33
