@@ -993,6 +993,14 @@ ADDON_WORKLOADS = {
     "aws-efs-csi-driver": ("Deployment", "kube-system", "efs-csi-controller-sa",
                            "arn:aws:iam::aws:policy/service-role/AmazonEFSCSIDriverPolicy"),
 }
+# Service accounts an add-on's serviceAccountRoleArn is given to besides the one above. The EFS
+# CSI add-on annotates its node DaemonSet's service account with the same role ("the eks addon
+# schema ... only [allows a role] for both controller and node service accounts",
+# aws/containers-roadmap#2820), and the node mounts with those credentials ("AWS credentials source
+# used for IAM authentication: webidentity:...", terraform-aws-modules/terraform-aws-iam#388); the
+# user guide's trust policy therefore names both with StringLike
+# "system:serviceaccount:kube-system:efs-csi-*" (https://docs.aws.amazon.com/eks/latest/userguide/efs-csi.html).
+ADDON_ROLE_ALSO_FOR = {"aws-efs-csi-driver": ("efs-csi-node-sa",)}
 # The health issue EKS reports while an add-on's pods are not all ready, as seen for coredns
 # (terraform-aws-modules/terraform-aws-eks#3003, aws/containers-roadmap#2328) and vpc-cni
 # (aws/amazon-vpc-cni-k8s#3271).
@@ -1061,7 +1069,8 @@ def addon_health_issues(cluster, addon: dict) -> list[dict]:
     if not cluster_has_nodes(cluster):
         return [dict(INSUFFICIENT_REPLICAS)] if kind == "Deployment" else []
     role = addon.get("serviceAccountRoleArn")
-    if service_account and role and not role_trusts_service_account(role, cluster, namespace, service_account):
+    accounts = [service_account, *ADDON_ROLE_ALSO_FOR.get(name, ())] if service_account else []
+    if role and any(not role_trusts_service_account(role, cluster, namespace, sa) for sa in accounts):
         return [dict(INSUFFICIENT_REPLICAS)]
     cni = cluster.addons.get("vpc-cni")
     if kind == "Deployment" and cni is not None and name != "vpc-cni" and addon_health_issues(cluster, cni):

@@ -495,6 +495,19 @@ class AwsEmulatorTest(unittest.TestCase):
         self.assertEqual(self.addon_state("trust", "aws-ebs-csi-driver"), ("ACTIVE", []))
         self.assert_error(lambda: eks.create_addon(clusterName="trust", addonName="aws-efs-csi-driver",
                                                    serviceAccountRoleArn="not-an-arn"), "InvalidParameterException", 400)
+        # The EFS CSI add-on gives its role to the node's service account too: trusting the
+        # controller alone leaves the node without credentials; efs-csi-* (the user guide's) is healthy.
+        efs_role = iam.create_role(RoleName="trust-efs", AssumeRolePolicyDocument=self.irsa_trust(
+            provider, issuer, "kube-system", "efs-csi-controller-sa"))["Role"]["Arn"]
+        eks.create_addon(clusterName="trust", addonName="aws-efs-csi-driver", serviceAccountRoleArn=efs_role)
+        self.assertEqual(self.addon_state("trust", "aws-efs-csi-driver"), degraded)
+        host = issuer.removeprefix("https://")
+        iam.update_assume_role_policy(RoleName="trust-efs", PolicyDocument=json.dumps({
+            "Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Principal": {"Federated": provider}, "Action": "sts:AssumeRoleWithWebIdentity",
+                "Condition": {"StringLike": {f"{host}:sub": "system:serviceaccount:kube-system:efs-csi-*"},
+                              "StringEquals": {f"{host}:aud": "sts.amazonaws.com"}}}]}))
+        self.assertEqual(self.addon_state("trust", "aws-efs-csi-driver"), ("ACTIVE", []))
 
     def test_eks_addon_configuration_and_pod_identity(self):
         eks, iam = self.client("eks"), self.client("iam")

@@ -48,6 +48,13 @@ fn mount_target_azs(env: &Env, fs: &str) -> Vec<String> {
 #[test]
 fn efs_on_green_is_complete_and_re_running_converges() {
     let (env, _blue, green) = seeded();
+    // Green's VPC has a second CIDR (where, say, its pods or a newer subnet live): NFS must be
+    // open from it too.
+    env.aws(
+        "ec2",
+        "associate_vpc_cidr_block",
+        json!({"VpcId": green["vpc_id"], "CidrBlock": "100.64.0.0/16"}),
+    );
     let out = storage(&env, &["efs", "--to", "green"]);
     assert_exit(&out, 0);
 
@@ -66,7 +73,7 @@ fn efs_on_green_is_complete_and_re_running_converges() {
         vec!["us-east-1a", "us-east-1b", "us-east-1c"]
     );
 
-    // The NFS group: green's VPC, TCP 2049 from the VPC CIDR and nothing else.
+    // The NFS group: green's VPC, TCP 2049 from the VPC's CIDRs and nothing else.
     let groups = env.aws(
         "ec2",
         "describe_security_groups",
@@ -76,13 +83,24 @@ fn efs_on_green_is_complete_and_re_running_converges() {
     assert_eq!(sg.len(), 1);
     assert_eq!(sg[0]["VpcId"], green["vpc_id"]);
     let perms = sg[0]["IpPermissions"].as_array().unwrap();
-    assert_eq!(perms.len(), 1, "{perms:?}");
+    assert!(
+        perms
+            .iter()
+            .all(|p| p["FromPort"] == 2049 && p["ToPort"] == 2049 && p["IpProtocol"] == "tcp"),
+        "{perms:?}"
+    );
     assert_eq!(perms[0]["FromPort"], 2049);
     assert_eq!(perms[0]["ToPort"], 2049);
-    assert_eq!(perms[0]["IpRanges"].as_array().unwrap().len(), 1);
-    assert_eq!(perms[0]["IpRanges"][0]["CidrIp"], "10.1.0.0/16");
+    let mut cidrs: Vec<&str> = perms
+        .iter()
+        .flat_map(|p| p["IpRanges"].as_array().unwrap())
+        .map(|r| r["CidrIp"].as_str().unwrap())
+        .collect();
+    cidrs.sort();
+    assert_eq!(cidrs, vec!["10.1.0.0/16", "100.64.0.0/16"], "{perms:?}");
 
-    // The CSI driver: the EKS add-on, with a role trusted by green's OIDC provider for its service account.
+    // The CSI driver: the EKS add-on, with a role trusted by green's OIDC provider for its
+    // controller's and its node's service accounts (efs-csi-*), ACTIVE.
     let addon = env.aws(
         "eks",
         "describe_addon",
@@ -102,8 +120,10 @@ fn efs_on_green_is_complete_and_re_running_converges() {
         trust.contains(&format!("oidc-provider/{issuer}")),
         "{trust}"
     );
-    assert!(
-        trust.contains("system:serviceaccount:kube-system:efs-csi-controller-sa"),
+    assert_eq!(
+        role["AssumeRolePolicyDocument"]["Statement"][0]["Condition"]["StringLike"]
+            [format!("{issuer}:sub")],
+        "system:serviceaccount:kube-system:efs-csi-*",
         "{trust}"
     );
     let providers = env
@@ -141,7 +161,8 @@ fn efs_on_green_is_complete_and_re_running_converges() {
         0,
     );
     let wrong = env.dir.path().join("wrong-sc.yaml");
-    std::fs::write(&wrong, "apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata:\n  name: efs-sc\nprovisioner: efs.csi.aws.com\nparameters:\n  fileSystemId: fs-00000000\n").unwrap();
+    // ... keeping what the user set on it: default class, mount options, binding mode.
+    std::fs::write(&wrong, "apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata:\n  name: efs-sc\n  annotations:\n    storageclass.kubernetes.io/is-default-class: \"true\"\nprovisioner: efs.csi.aws.com\nparameters:\n  fileSystemId: fs-00000000\nmountOptions:\n- tls\n- iam\nvolumeBindingMode: WaitForFirstConsumer\n").unwrap();
     assert_exit(
         &env.kubectl(&["--context", "green", "apply", "-f", wrong.to_str().unwrap()]),
         0,
@@ -150,6 +171,12 @@ fn efs_on_green_is_complete_and_re_running_converges() {
     let sc = env.kubectl_json("green", &["get", "storageclass", "efs-sc"]);
     assert_eq!(sc["parameters"]["fileSystemId"], fs_id.as_str());
     assert_eq!(sc["parameters"]["directoryPerms"], "700");
+    assert_eq!(
+        sc["metadata"]["annotations"]["storageclass.kubernetes.io/is-default-class"],
+        "true"
+    );
+    assert_eq!(sc["mountOptions"], json!(["tls", "iam"]));
+    assert_eq!(sc["volumeBindingMode"], "WaitForFirstConsumer");
 
     // A missing mount target is added back, and only that one.
     let targets = env.aws(
@@ -263,12 +290,13 @@ fn pvc_is_bound_to_the_cloned_directory_when_blue_had_it() {
         .next()
         .unwrap()
         .to_string();
-    let root = env.aws(
+    let blue_ap = env.aws(
         "efs",
         "describe_access_points",
         json!({"AccessPointId": ap}),
-    )["AccessPoints"][0]["RootDirectory"]["Path"]
+    )["AccessPoints"][0]
         .clone();
+    let root = blue_ap["RootDirectory"]["Path"].clone();
     let pvc = env.kubectl_json(
         "green",
         &["get", "pvc", "efsclaim", "-n", "kubeflow-user-example-com"],
@@ -278,10 +306,48 @@ fn pvc_is_bound_to_the_cloned_directory_when_blue_had_it() {
         .expect("the claim names its volume");
     let pv = env.kubectl_json("green", &["get", "pv", pv_name]);
     assert_eq!(pv["spec"]["csi"]["driver"], "efs.csi.aws.com");
+    // Green reads the copied directory through an access point of its own with blue's root
+    // directory and POSIX user (without it the pod is not uid 1000 and gets permission denied).
+    let green_aps = || {
+        env.aws(
+            "efs",
+            "describe_access_points",
+            json!({"FileSystemId": fs_id}),
+        )["AccessPoints"]
+            .as_array()
+            .unwrap()
+            .clone()
+    };
+    let aps = green_aps();
+    assert_eq!(aps.len(), 1, "{aps:?}");
+    let green_ap = &aps[0];
+    assert_eq!(green_ap["RootDirectory"]["Path"], root);
+    assert_eq!(green_ap["PosixUser"], blue_ap["PosixUser"]);
+    assert_eq!(green_ap["PosixUser"]["Uid"], 1000);
+    let tags: Vec<(String, String)> = green_ap["Tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["Key"].as_str().unwrap().to_string(),
+                t["Value"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert!(
+        tags.contains(&("kubeflow.org/upgrade".into(), "green".into())),
+        "{tags:?}"
+    );
+    assert!(
+        tags.contains(&("kubeflow.org/cloned-from".into(), ap.clone())),
+        "{tags:?}"
+    );
     assert_eq!(
         pv["spec"]["csi"]["volumeHandle"],
-        format!("{fs_id}:{}", root.as_str().unwrap())
+        format!("{fs_id}::{}", green_ap["AccessPointId"].as_str().unwrap())
     );
+    assert!(!root.as_str().unwrap().is_empty());
     assert_eq!(pv["spec"]["claimRef"]["name"], "efsclaim");
     assert_eq!(pv["spec"]["persistentVolumeReclaimPolicy"], "Retain");
     assert_eq!(pvc["spec"]["storageClassName"], "efs-sc");
@@ -300,6 +366,11 @@ fn pvc_is_bound_to_the_cloned_directory_when_blue_had_it() {
     );
     assert_exit(&out, 0);
     assert!(stdout(&out).contains("exists"), "{}", stdout(&out));
+    assert_eq!(
+        green_aps().len(),
+        1,
+        "a re-run makes no second access point"
+    );
     let out = storage(
         &env,
         &[

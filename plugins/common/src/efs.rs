@@ -1,4 +1,4 @@
-//! Green's EFS file system: encrypted, tagged, an NFS security group open to the VPC CIDR only
+//! Green's EFS file system: encrypted, tagged, an NFS security group open to the VPC's CIDRs only
 //! (looked up by name within green's VPC), and exactly one mount target per availability zone of
 //! green's private subnets. Idempotent: the file system is found again by its creation token,
 //! the group by name in the VPC, mount targets by AZ.
@@ -56,17 +56,33 @@ async fn security_group(
 ) -> Result<String> {
     let ec2 = ctx.aws.ec2();
     let vpc = &net.cluster.vpc_id;
-    let cidr = ec2
+    // Every CIDR of the VPC, not only the primary: nodes and pods may live in a secondary one.
+    let described = ec2
         .describe_vpcs()
         .vpc_ids(vpc)
         .send()
         .await
-        .map_err(|e| Error::aws("DescribeVpcs", e))?
+        .map_err(|e| Error::aws("DescribeVpcs", e))?;
+    let v = described
         .vpcs()
         .first()
-        .and_then(|v| v.cidr_block())
-        .map(str::to_string)
-        .ok_or_else(|| Error::failed(format!("VPC {vpc} has no CIDR block")))?;
+        .ok_or_else(|| Error::failed(format!("VPC {vpc} is not described")))?;
+    let mut cidrs: Vec<String> = v.cidr_block().map(str::to_string).into_iter().collect();
+    for a in v.cidr_block_association_set() {
+        let associated = a
+            .cidr_block_state()
+            .and_then(|s| s.state())
+            .is_none_or(|s| *s == aws_sdk_ec2::types::VpcCidrBlockStateCode::Associated);
+        if let Some(c) = a
+            .cidr_block()
+            .filter(|c| associated && !cidrs.iter().any(|x| x == c))
+        {
+            cidrs.push(c.to_string());
+        }
+    }
+    if cidrs.is_empty() {
+        return Err(Error::failed(format!("VPC {vpc} has no CIDR block")));
+    }
     let found = ec2
         .describe_security_groups()
         .filters(Filter::builder().name("vpc-id").values(vpc).build())
@@ -74,17 +90,20 @@ async fn security_group(
         .send()
         .await
         .map_err(|e| Error::aws("DescribeSecurityGroups", e))?;
-    let (id, has_rule) = match found.security_groups().first() {
+    let (id, open): (String, Vec<String>) = match found.security_groups().first() {
         Some(g) => {
-            let has_rule = g.ip_permissions().iter().any(|p| {
-                p.ip_protocol() == Some("tcp")
-                    && p.from_port() == Some(NFS_PORT)
-                    && p.to_port() == Some(NFS_PORT)
-                    && p.ip_ranges()
-                        .iter()
-                        .any(|r| r.cidr_ip() == Some(cidr.as_str()))
-            });
-            (g.group_id().unwrap_or_default().to_string(), has_rule)
+            let open = g
+                .ip_permissions()
+                .iter()
+                .filter(|p| {
+                    p.ip_protocol() == Some("tcp")
+                        && p.from_port() == Some(NFS_PORT)
+                        && p.to_port() == Some(NFS_PORT)
+                })
+                .flat_map(|p| p.ip_ranges().iter().filter_map(|r| r.cidr_ip()))
+                .map(str::to_string)
+                .collect();
+            (g.group_id().unwrap_or_default().to_string(), open)
         }
         None => {
             stream.set(&format!("security group {name} in {vpc}"));
@@ -100,25 +119,26 @@ async fn security_group(
                 .send()
                 .await
                 .map_err(|e| Error::aws("CreateSecurityGroup", e))?;
-            (out.group_id().unwrap_or_default().to_string(), false)
+            (out.group_id().unwrap_or_default().to_string(), Vec::new())
         }
     };
-    if !has_rule {
+    let missing: Vec<&String> = cidrs.iter().filter(|c| !open.contains(c)).collect();
+    if !missing.is_empty() {
+        let mut perm = IpPermission::builder()
+            .ip_protocol("tcp")
+            .from_port(NFS_PORT)
+            .to_port(NFS_PORT);
+        for c in missing {
+            perm = perm.ip_ranges(
+                IpRange::builder()
+                    .cidr_ip(c)
+                    .description("NFS from the cluster VPC")
+                    .build(),
+            );
+        }
         ec2.authorize_security_group_ingress()
             .group_id(&id)
-            .ip_permissions(
-                IpPermission::builder()
-                    .ip_protocol("tcp")
-                    .from_port(NFS_PORT)
-                    .to_port(NFS_PORT)
-                    .ip_ranges(
-                        IpRange::builder()
-                            .cidr_ip(&cidr)
-                            .description("NFS from the cluster VPC")
-                            .build(),
-                    )
-                    .build(),
-            )
+            .ip_permissions(perm.build())
             .send()
             .await
             .map_err(|e| Error::aws("AuthorizeSecurityGroupIngress", e))?;
@@ -129,7 +149,7 @@ async fn security_group(
             "SecurityGroup",
             &id,
             Phase::Completed,
-            Some(format!("tcp/2049 from {cidr}")),
+            Some(format!("tcp/2049 from {}", cidrs.join(", "))),
         )
         .await?;
     Ok(id)

@@ -47,8 +47,8 @@ pub async fn ensure_oidc_provider(aws: &Aws, issuer: &str, tag: &str) -> Result<
         .to_string())
 }
 
-/// The trust statement letting `namespace/service_account` of the cluster behind `provider_arn`
-/// assume a role.
+/// The trust statement letting `namespace/service_account` (a name, or a pattern with `*`) of
+/// the cluster behind `provider_arn` assume a role.
 pub fn trust_statement(
     provider_arn: &str,
     issuer: &str,
@@ -56,14 +56,24 @@ pub fn trust_statement(
     service_account: &str,
 ) -> serde_json::Value {
     let path = issuer_path(issuer);
+    let subject = format!("system:serviceaccount:{namespace}:{service_account}");
+    // A pattern (`efs-csi-*`: the controller's and the node's accounts) needs StringLike.
+    let condition = if service_account.contains('*') {
+        serde_json::json!({
+            "StringLike": {format!("{path}:sub"): subject},
+            "StringEquals": {format!("{path}:aud"): "sts.amazonaws.com"}
+        })
+    } else {
+        serde_json::json!({"StringEquals": {
+            format!("{path}:sub"): subject,
+            format!("{path}:aud"): "sts.amazonaws.com"
+        }})
+    };
     serde_json::json!({
         "Effect": "Allow",
         "Principal": {"Federated": provider_arn},
         "Action": "sts:AssumeRoleWithWebIdentity",
-        "Condition": {"StringEquals": {
-            format!("{path}:sub"): format!("system:serviceaccount:{namespace}:{service_account}"),
-            format!("{path}:aud"): "sts.amazonaws.com"
-        }}
+        "Condition": condition
     })
 }
 

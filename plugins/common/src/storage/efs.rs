@@ -13,7 +13,10 @@ pub const CSI_ADDON: &str = "efs.csi-driver";
 pub const STORAGE_CLASS: &str = "efs.storage-class";
 pub const ADDON_NAME: &str = "aws-efs-csi-driver";
 pub const CSI_NAMESPACE: &str = "kube-system";
-pub const CSI_SERVICE_ACCOUNT: &str = "efs-csi-controller-sa";
+/// The add-on gives its role to the controller (`efs-csi-controller-sa`) and to the node
+/// (`efs-csi-node-sa`, which mounts with it): the role trusts both, as the EKS user guide's
+/// trust policy does (https://docs.aws.amazon.com/eks/latest/userguide/efs-csi.html).
+pub const CSI_SERVICE_ACCOUNT: &str = "efs-csi-*";
 /// The EFS CSI driver's IAM policy, embedded (never downloaded at run time).
 pub const CSI_POLICY: &str = include_str!("efs-csi-driver-policy.json");
 
@@ -62,7 +65,7 @@ pub async fn refuse_foreign_name(ctx: &Ctx, net: &GreenNetwork, name: &str) -> R
 }
 
 /// The EFS CSI driver as the EKS add-on, with an IRSA role trusted by green's OIDC provider for
-/// `kube-system/efs-csi-controller-sa`.
+/// `kube-system/efs-csi-*` (controller and node).
 pub async fn csi_driver(ctx: &Ctx, stream: &Stream, net: &GreenNetwork) -> Result<()> {
     let issuer = net.cluster.oidc_issuer.clone().ok_or_else(|| {
         Error::failed(format!(
@@ -141,8 +144,36 @@ pub fn storage_class(fs: &str, uid: u32, gid: u32) -> k8s_openapi::api::storage:
     }
 }
 
+/// What a re-created `efs-sc` keeps of the one it replaces: whether it is the default class,
+/// its mount options, binding mode and volume expansion (the user's choices, not the suite's).
+pub fn keep_user_settings(
+    want: &k8s_openapi::api::storage::v1::StorageClass,
+    have: &k8s_openapi::api::storage::v1::StorageClass,
+) -> k8s_openapi::api::storage::v1::StorageClass {
+    let mut out = want.clone();
+    if let Some(v) = have
+        .metadata
+        .annotations
+        .as_ref()
+        .and_then(|a| a.get(crate::storage::default_class::ANNOTATION))
+    {
+        out.metadata
+            .annotations
+            .get_or_insert_with(Default::default)
+            .insert(
+                crate::storage::default_class::ANNOTATION.to_string(),
+                v.clone(),
+            );
+    }
+    out.mount_options = have.mount_options.clone().or(out.mount_options);
+    out.volume_binding_mode = have.volume_binding_mode.clone().or(out.volume_binding_mode);
+    out.allow_volume_expansion = have.allow_volume_expansion.or(out.allow_volume_expansion);
+    out
+}
+
 /// Creates `efs-sc` on green, or re-creates it when it was deleted or overwritten (a
-/// StorageClass's provisioner and parameters cannot be changed in place).
+/// StorageClass's provisioner and parameters cannot be changed in place), keeping the user's
+/// settings ([`keep_user_settings`]).
 pub async fn ensure_storage_class(
     ctx: &Ctx,
     client: &kube::Client,
@@ -159,10 +190,11 @@ pub async fn ensure_storage_class(
         {
             "unchanged"
         }
-        Some(_) => {
+        Some(have) => {
+            let replacement = keep_user_settings(want, &have);
             api.delete(&name, &DeleteParams::default()).await?;
-            api.create(&PostParams::default(), want).await?;
-            "re-created (it had been changed)"
+            api.create(&PostParams::default(), &replacement).await?;
+            "re-created (it had been changed; default-class, mount options and binding mode kept)"
         }
         None => {
             api.create(&PostParams::default(), want).await?;
@@ -185,4 +217,54 @@ pub async fn ensure_storage_class(
         )
         .await?;
     Ok(outcome.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_recreated_class_keeps_the_users_settings_and_takes_ours() {
+        let want = storage_class("fs-new", 1000, 100);
+        let mut have = storage_class("fs-old", 0, 0);
+        have.metadata.annotations = Some(
+            [(
+                crate::storage::default_class::ANNOTATION.to_string(),
+                "true".to_string(),
+            )]
+            .into(),
+        );
+        have.mount_options = Some(vec!["tls".into()]);
+        have.volume_binding_mode = Some("WaitForFirstConsumer".into());
+        let out = keep_user_settings(&want, &have);
+        assert_eq!(out.parameters, want.parameters);
+        assert_eq!(
+            out.metadata.annotations.unwrap()[crate::storage::default_class::ANNOTATION],
+            "true"
+        );
+        assert_eq!(out.mount_options, Some(vec!["tls".to_string()]));
+        assert_eq!(
+            out.volume_binding_mode.as_deref(),
+            Some("WaitForFirstConsumer")
+        );
+        assert_eq!(out.metadata.labels, want.metadata.labels);
+    }
+
+    #[test]
+    fn the_csi_role_trusts_controller_and_node() {
+        let s = crate::irsa::trust_statement(
+            "arn:p",
+            "https://oidc/x",
+            CSI_NAMESPACE,
+            CSI_SERVICE_ACCOUNT,
+        );
+        assert_eq!(
+            s["Condition"]["StringLike"]["oidc/x:sub"],
+            "system:serviceaccount:kube-system:efs-csi-*"
+        );
+        assert_eq!(
+            s["Condition"]["StringEquals"]["oidc/x:aud"],
+            "sts.amazonaws.com"
+        );
+    }
 }

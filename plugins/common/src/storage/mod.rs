@@ -133,7 +133,7 @@ async fn efs_command(
                 [
                     crate::efs::SECURITY_GROUP.into(),
                     format!(
-                        "{sg_name} in {}: tcp/2049 from the VPC CIDR only",
+                        "{sg_name} in {}: tcp/2049 from the VPC's CIDRs only",
                         net.cluster.vpc_id
                     ),
                 ],
@@ -151,7 +151,7 @@ async fn efs_command(
                 [
                     efs::CSI_ROLE.into(),
                     format!(
-                        "{} trusted by {}'s OIDC provider for kube-system/efs-csi-controller-sa",
+                        "{} trusted by {}'s OIDC provider for kube-system/efs-csi-*",
                         ctx.name("kf-", "-efs-csi-driver", 64),
                         net.cluster.name
                     ),

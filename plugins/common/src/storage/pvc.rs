@@ -2,6 +2,13 @@
 //! operations. When blue has a claim of that name bound to EFS and `kf clone` copied that file
 //! system, the claim is bound to a static PersistentVolume at the cloned directory on green's
 //! file system, so the user's files are there; otherwise it is provisioned dynamically.
+//!
+//! A blue claim that reads its directory through an access point (the CSI driver's `efs-ap`
+//! mode, which gives each volume its own POSIX user and GID) gets an access point on green's file
+//! system with the same root directory and POSIX user, and green's volume binds through it:
+//! mounting the directory without it, the pod is not that user and gets `permission denied`
+//! (https://docs.aws.amazon.com/efs/latest/ug/efs-access-points.html: "the access point's user
+//! identity is used for all file system requests").
 
 use k8s_openapi::api::core::v1::{Namespace, PersistentVolume, PersistentVolumeClaim};
 use k8s_openapi::api::storage::v1::StorageClass;
@@ -85,11 +92,37 @@ pub fn claim_manifest(
     Ok(doc)
 }
 
-/// Where blue's claim keeps its data: the file system and the directory in it.
+/// Where blue's claim keeps its data: the file system and the directory in it, and the access
+/// point it reads it through, if any.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EfsData {
     pub filesystem: String,
     pub path: String,
+    pub access_point: Option<AccessPointIdentity>,
+}
+
+/// What green's access point copies of blue's: the id (to find the copy again), the POSIX user
+/// every request is made as, and how the root directory is created if missing.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AccessPointIdentity {
+    pub id: String,
+    /// (uid, gid, secondary gids)
+    pub posix_user: Option<(i64, i64, Vec<i64>)>,
+    /// (owner uid, owner gid, permissions)
+    pub creation_info: Option<(i64, i64, String)>,
+}
+
+/// The tag on green's access point naming blue's it copies.
+pub const CLONED_FROM_TAG: &str = "kubeflow.org/cloned-from";
+
+/// Green's volume handle: through green's access point when blue's claim used one
+/// (`fs::fsap`), else the directory (`fs:/dir`), else the root (`fs`).
+pub fn green_volume_handle(green_fs: &str, data: &EfsData, green_ap: Option<&str>) -> String {
+    match green_ap {
+        Some(ap) => format!("{green_fs}::{ap}"),
+        None if data.path == "/" => green_fs.to_string(),
+        None => format!("{green_fs}:{}", data.path),
+    }
 }
 
 /// `fs-1::fsap-2` (access point), `fs-1:/dir` (sub-path) or `fs-1`.
@@ -163,7 +196,7 @@ async fn blue_efs_data(
         return Ok(None);
     };
     let (fs, sub_path, access_point) = parse_volume_handle(&csi.volume_handle);
-    let path = match (access_point, sub_path) {
+    let (path, access_point) = match (access_point, sub_path) {
         (Some(ap), _) => {
             let out = session
                 .ctx
@@ -174,23 +207,166 @@ async fn blue_efs_data(
                 .send()
                 .await
                 .map_err(|e| Error::aws("DescribeAccessPoints", e))?;
-            out.access_points()
-                .first()
-                .and_then(|a| a.root_directory())
-                .and_then(|r| r.path())
-                .unwrap_or("/")
-                .to_string()
+            let desc = out.access_points().first();
+            let root = desc.and_then(|a| a.root_directory());
+            let identity = AccessPointIdentity {
+                id: ap.clone(),
+                posix_user: desc
+                    .and_then(|a| a.posix_user())
+                    .map(|u| (u.uid(), u.gid(), u.secondary_gids().to_vec())),
+                creation_info: root
+                    .and_then(|r| r.creation_info())
+                    .map(|c| (c.owner_uid(), c.owner_gid(), c.permissions().to_string())),
+            };
+            (
+                root.and_then(|r| r.path()).unwrap_or("/").to_string(),
+                Some(identity),
+            )
         }
-        (None, Some(p)) => p,
-        (None, None) => "/".to_string(),
+        (None, Some(p)) => (p, None),
+        (None, None) => ("/".to_string(), None),
     };
     Ok(Some((
         EfsData {
             filesystem: fs,
             path,
+            access_point,
         },
         pv,
     )))
+}
+
+/// Green's copy of blue's access point, if an earlier run made it.
+async fn find_green_access_point(
+    session: &Session,
+    green_fs: &str,
+    blue_ap: &str,
+) -> Result<Option<String>> {
+    let efs = session.ctx.aws.efs();
+    let mut pages = efs
+        .describe_access_points()
+        .file_system_id(green_fs)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| Error::aws("DescribeAccessPoints", e))?;
+        for ap in page.access_points() {
+            if ap
+                .tags()
+                .iter()
+                .any(|t| t.key() == CLONED_FROM_TAG && t.value() == blue_ap)
+            {
+                return Ok(ap.access_point_id().map(str::to_string));
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// Creates green's access point: blue's root directory path and POSIX user on green's file
+/// system, tagged with the upgrade and blue's access point; waits until it is available.
+async fn create_green_access_point(
+    session: &Session,
+    key: &str,
+    green_fs: &str,
+    data: &EfsData,
+    blue: &AccessPointIdentity,
+) -> Result<String> {
+    use aws_sdk_efs::types::{CreationInfo, LifeCycleState, PosixUser, RootDirectory};
+    let ctx = &session.ctx;
+    ctx.record
+        .mark(
+            key,
+            "AccessPoint",
+            "",
+            crate::record::Phase::InProgress,
+            Some(format!("{green_fs}:{} as {}", data.path, blue.id)),
+        )
+        .await?;
+    let posix_user = match &blue.posix_user {
+        Some((uid, gid, secondary)) => Some(
+            PosixUser::builder()
+                .uid(*uid)
+                .gid(*gid)
+                .set_secondary_gids((!secondary.is_empty()).then(|| secondary.clone()))
+                .build()
+                .map_err(|e| Error::failed(e.to_string()))?,
+        ),
+        None => None,
+    };
+    let creation_info = match &blue.creation_info {
+        Some((uid, gid, perms)) => Some(
+            CreationInfo::builder()
+                .owner_uid(*uid)
+                .owner_gid(*gid)
+                .permissions(perms)
+                .build()
+                .map_err(|e| Error::failed(e.to_string()))?,
+        ),
+        None => None,
+    };
+    let efs = ctx.aws.efs();
+    let out = efs
+        .create_access_point()
+        // The same blue access point gives the same token: a run killed after the call gets
+        // the same access point back (CreateAccessPoint is idempotent on ClientToken).
+        .client_token(
+            format!("kf-{}-{}", ctx.tag, blue.id)
+                .chars()
+                .take(64)
+                .collect::<String>(),
+        )
+        .file_system_id(green_fs)
+        .set_posix_user(posix_user)
+        .root_directory(
+            RootDirectory::builder()
+                .path(&data.path)
+                .set_creation_info(creation_info)
+                .build(),
+        )
+        .set_tags(Some(
+            ctx.tags()
+                .step("storage-pvc")
+                .with(CLONED_FROM_TAG, &blue.id)
+                .efs(),
+        ))
+        .send()
+        .await
+        .map_err(|e| Error::aws("CreateAccessPoint", e))?;
+    let id = out.access_point_id().unwrap_or_default().to_string();
+    let deadline = std::time::Instant::now() + ctx.timeout;
+    loop {
+        let state = efs
+            .describe_access_points()
+            .access_point_id(&id)
+            .send()
+            .await
+            .map_err(|e| Error::aws("DescribeAccessPoints", e))?
+            .access_points()
+            .first()
+            .and_then(|a| a.life_cycle_state().cloned());
+        if state == Some(LifeCycleState::Available) {
+            break;
+        }
+        if std::time::Instant::now() > deadline {
+            return Err(Error::Timeout {
+                what: format!("access point {id} to be available"),
+                after: ctx.timeout,
+                last: state.map(|s| s.as_str().to_string()).unwrap_or_default(),
+            });
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    }
+    ctx.record
+        .mark(
+            key,
+            "AccessPoint",
+            &id,
+            crate::record::Phase::Completed,
+            Some(format!("{green_fs}:{} as {}", data.path, blue.id)),
+        )
+        .await?;
+    Ok(id)
 }
 
 pub struct PvcArgs<'a> {
@@ -266,17 +442,45 @@ pub async fn run(session: &Session, g: &crate::cli::GlobalArgs, a: &PvcArgs<'_>)
         pv_name.as_deref(),
         a.patch,
     )?;
+    // Blue's access point, copied onto green's file system (found again on a re-run).
+    let ap_key = format!("storage.access-point.{}/{}", a.namespace, a.claim);
+    let green_ap = match &cloned {
+        Some((data, green_fs, _)) => match &data.access_point {
+            Some(blue_ap) => Some((
+                blue_ap.clone(),
+                find_green_access_point(session, green_fs, &blue_ap.id).await?,
+            )),
+            None => None,
+        },
+        None => None,
+    };
+    let planned_ap = green_ap.as_ref().map(|(_, found)| {
+        found
+            .clone()
+            .unwrap_or_else(|| "(access point created on apply)".to_string())
+    });
     let pv = cloned.as_ref().map(|(data, green_fs, blue_pv)| {
         static_volume(
             pv_name.as_deref().unwrap_or_default(),
             a,
             data,
-            green_fs,
+            &green_volume_handle(green_fs, data, planned_ap.as_deref()),
             blue_pv,
         )
     });
     let data = match &cloned {
-        Some((d, green_fs, _)) => format!("cloned data at {green_fs}:{}", d.path),
+        Some((d, green_fs, _)) => match &d.access_point {
+            Some(ap) => format!(
+                "cloned data at {green_fs}:{} (through a copy of access point {}{})",
+                d.path,
+                ap.id,
+                ap.posix_user
+                    .as_ref()
+                    .map(|(u, g, _)| format!(", as uid {u} gid {g}"))
+                    .unwrap_or_default()
+            ),
+            None => format!("cloned data at {green_fs}:{}", d.path),
+        },
         None => match (&blue_data, &copied) {
             (Some(_), None) => {
                 "new volume (blue's data is not cloned yet: run kubectl kf clone first)".into()
@@ -318,14 +522,21 @@ pub async fn run(session: &Session, g: &crate::cli::GlobalArgs, a: &PvcArgs<'_>)
             )
             .await?;
     }
-    if let Some(pv) = &pv {
+    if let Some(mut pv) = pv {
         let pvs: Api<PersistentVolume> = Api::all(green.clone());
         if pvs
             .get_opt(pv_name.as_deref().unwrap_or_default())
             .await?
             .is_none()
         {
-            pvs.create(&PostParams::default(), pv).await?;
+            if let (Some((blue_ap, None)), Some((data, green_fs, _))) = (&green_ap, &cloned) {
+                let id =
+                    create_green_access_point(session, &ap_key, green_fs, data, blue_ap).await?;
+                if let Some(csi) = pv.spec.as_mut().and_then(|s| s.csi.as_mut()) {
+                    csi.volume_handle = green_volume_handle(green_fs, data, Some(&id));
+                }
+            }
+            pvs.create(&PostParams::default(), &pv).await?;
         }
     }
     let claims: Api<PersistentVolumeClaim> = Api::namespaced(green, a.namespace);
@@ -359,7 +570,7 @@ fn static_volume(
     name: &str,
     a: &PvcArgs<'_>,
     data: &EfsData,
-    green_fs: &str,
+    handle: &str,
     blue_pv: &PersistentVolume,
 ) -> PersistentVolume {
     let access_modes = blue_pv
@@ -367,11 +578,6 @@ fn static_volume(
         .as_ref()
         .and_then(|s| s.access_modes.clone())
         .unwrap_or_else(|| vec!["ReadWriteMany".to_string()]);
-    let handle = if data.path == "/" {
-        green_fs.to_string()
-    } else {
-        format!("{green_fs}:{}", data.path)
-    };
     let pv = json!({
         "apiVersion": "v1",
         "kind": "PersistentVolume",
@@ -448,6 +654,30 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(e.exit_code(), 2);
+    }
+
+    #[test]
+    fn green_binds_through_an_access_point_when_blue_did() {
+        let mut data = EfsData {
+            filesystem: "fs-blue".into(),
+            path: "/dynamic_provisioning/pvc-1".into(),
+            access_point: None,
+        };
+        assert_eq!(
+            green_volume_handle("fs-green", &data, None),
+            "fs-green:/dynamic_provisioning/pvc-1"
+        );
+        data.access_point = Some(AccessPointIdentity {
+            id: "fsap-blue".into(),
+            posix_user: Some((1000, 100, vec![])),
+            creation_info: None,
+        });
+        assert_eq!(
+            green_volume_handle("fs-green", &data, Some("fsap-green")),
+            "fs-green::fsap-green"
+        );
+        data.path = "/".into();
+        assert_eq!(green_volume_handle("fs-green", &data, None), "fs-green");
     }
 
     #[test]
