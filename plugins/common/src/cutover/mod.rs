@@ -8,6 +8,7 @@
 //! record holds, in reverse: blue's replicas, the record sets, the current-context.
 
 pub mod dns;
+pub mod external_dns;
 pub mod freeze;
 pub mod preflight;
 
@@ -1181,7 +1182,13 @@ async fn status(g: &GlobalArgs) -> Result<()> {
     let found = if state.dns.is_none() {
         // Not moved (or failed back): show the record that points at blue, if it can be found.
         match preflight::ingress_hostname(&session.blue_client).await {
-            Ok(Some(host)) => match dns::find(&session.ctx.aws, &host, None, None, g.timeout).await
+            Ok(Some(host)) => match dns::find(
+                &mut dns::Reader::new(&session.ctx.aws, g.timeout),
+                &host,
+                None,
+                None,
+            )
+            .await
             {
                 Ok(Ok(dns::Found { location: loc, .. })) => {
                     let blue = preflight::load_balancer(&session.ctx.aws, &host)

@@ -9,6 +9,7 @@ use kube::api::{Api, ListParams};
 use serde::Serialize;
 
 use super::dns::{self, Location, RecordSet, Target};
+use super::external_dns;
 use super::freeze::Quiesce;
 use crate::aws::Aws;
 use crate::clone::s3;
@@ -177,20 +178,20 @@ pub fn record_check(found: &std::result::Result<dns::Found, dns::Problem>) -> Ch
 
 /// Whether external-dns owns the name: a failure (exit 2, nothing changed) when it does, since
 /// it would put the record back to blue.
-pub fn external_dns_check(name: &str, owners: &[dns::Owner]) -> Check {
+pub fn external_dns_check(name: &str, owners: &[external_dns::Owner]) -> Check {
     if owners.is_empty() {
         pass(
             EXTERNAL_DNS,
             format!(
                 "no external-dns ownership record for {} ({})",
                 dns::fqdn(name),
-                dns::owner_names(name).join(", ")
+                external_dns::owner_names(name).join(", ")
             ),
         )
     } else {
         refuse(
             EXTERNAL_DNS,
-            dns::owned_refusal(name, owners),
+            external_dns::owned_refusal(name, owners),
             Refusal::Unsafe,
         )
     }
@@ -591,10 +592,8 @@ pub async fn run(
                         .join("; ")
                 ),
             ));
-            let owners = dns::Reader::new(aws, inputs.timeout)
-                .await?
-                .owners(&loc)
-                .await?;
+            let mut reader = dns::Reader::new(aws, inputs.timeout);
+            let owners = external_dns::owners(&mut reader, &loc).await?;
             checks.push(external_dns_check(&loc.name, &owners));
             facts.dns = Some((loc, sets));
         }
@@ -607,11 +606,13 @@ pub async fn run(
                 ),
             )),
             Some(h) => {
-                let found =
-                    dns::find(aws, h, inputs.dns, inputs.hosted_zone, inputs.timeout).await?;
+                let mut reader = dns::Reader::new(aws, inputs.timeout);
+                let found = dns::find(&mut reader, h, inputs.dns, inputs.hosted_zone).await?;
                 checks.push(record_check(&found));
                 if let Ok(f) = found {
-                    checks.push(external_dns_check(&f.location.name, &f.owners));
+                    // The zones read whole are not read again.
+                    let owners = external_dns::owners(&mut reader, &f.location).await?;
+                    checks.push(external_dns_check(&f.location.name, &owners));
                     facts.dns = Some((f.location, f.sets));
                 }
             }
@@ -735,7 +736,7 @@ mod tests {
         assert!(c.ok && !c.warning, "{c:?}");
     }
 
-    fn found(owners: Vec<dns::Owner>, not_searched: usize) -> dns::Found {
+    fn found(not_searched: usize) -> dns::Found {
         dns::Found {
             location: Location {
                 zone_id: "Z1".into(),
@@ -743,7 +744,6 @@ mod tests {
                 name: "kubeflow.example.com.".into(),
             },
             sets: vec![],
-            owners,
             not_searched,
         }
     }
@@ -754,23 +754,19 @@ mod tests {
         assert!(!bad.ok && bad.refusal == Some(Refusal::BadInput), "{bad:?}");
         let failed = record_check(&Err(dns::Problem::Failed("several".into())));
         assert!(!failed.ok && failed.refusal.is_none(), "{failed:?}");
-        let ok = record_check(&Ok(found(vec![], 3)));
+        let ok = record_check(&Ok(found(3)));
         assert!(
             ok.ok && ok.detail.contains("3 other zone(s) not searched"),
             "{ok:?}"
         );
-        assert!(
-            !record_check(&Ok(found(vec![], 0)))
-                .detail
-                .contains("not searched")
-        );
+        assert!(!record_check(&Ok(found(0))).detail.contains("not searched"));
 
         let free = external_dns_check("kubeflow.example.com.", &[]);
         assert!(
             free.ok && free.detail.contains("a-kubeflow.example.com."),
             "{free:?}"
         );
-        let owner = dns::Owner {
+        let owner = external_dns::Owner {
             txt_name: "kubeflow.example.com.".into(),
             zone_id: "Z1".into(),
             owner: Some("blue".into()),
