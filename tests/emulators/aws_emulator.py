@@ -107,6 +107,11 @@ FAULTS: list[dict] = []
 # (http, so no certificate authority), as a real cluster's endpoint is its API server.
 EKS_ENDPOINTS: dict[str, str] = {}
 REQUESTS: dict[str, int] = {}
+# Of those, the requests answered with an error before reaching the service: Throttling by the
+# Route 53 rate (below) and injected faults. A client's calls the service served are the
+# difference (GET /_kf/requests: by_operation, throttled_by_operation, faulted_by_operation).
+THROTTLED: dict[str, int] = {}
+FAULTED: dict[str, int] = {}
 # The emulated EKS's calendar day (see the Kubernetes versions of the EKS section).
 DEFAULT_EKS_DATE = "2026-12-01"
 EKS_STATE: dict = {"date": DEFAULT_EKS_DATE}
@@ -3035,9 +3040,13 @@ class EmulatorApp:
         with STATE_LOCK:
             REQUESTS[operation] = REQUESTS.get(operation, 0) + 1
         if service == "route53" and not route53_admit(account_of(environ)):
+            with STATE_LOCK:
+                THROTTLED[operation] = THROTTLED.get(operation, 0) + 1
             return self.respond(start_response, *error_response(service, 400, "Throttling", "Rate exceeded"))
         fault = take_fault(operation)
         if fault:
+            with STATE_LOCK:
+                FAULTED[operation] = FAULTED.get(operation, 0) + 1
             return self.respond(start_response, *error_response(
                 service, int(fault.get("status", 500)), fault.get("code", "InternalFailure"),
                 fault.get("message", "injected fault")))
@@ -3155,10 +3164,13 @@ class EmulatorApp:
                 if method in ("GET", "DELETE"):
                     return 200, {"faults": copy.deepcopy(FAULTS)}
             if path == "/_kf/requests" and method == "GET":
-                return 200, {"total": sum(REQUESTS.values()), "by_operation": dict(REQUESTS)}
+                return 200, {"total": sum(REQUESTS.values()), "by_operation": dict(REQUESTS),
+                             "throttled_by_operation": dict(THROTTLED), "faulted_by_operation": dict(FAULTED)}
             if path == "/_kf/requests/reset" and method == "POST":
                 REQUESTS.clear()
-                return 200, {"total": 0, "by_operation": {}}
+                THROTTLED.clear()
+                FAULTED.clear()
+                return 200, {"total": 0, "by_operation": {}, "throttled_by_operation": {}, "faulted_by_operation": {}}
         return 404, {"error": f"no control endpoint {method} {path}"}
 
 

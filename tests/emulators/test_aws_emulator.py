@@ -970,6 +970,7 @@ class AwsEmulatorTest(unittest.TestCase):
         try:
             # Beyond the configured rate: Throttling, HTTP 400, "Rate exceeded".
             self.assertEqual(self.kf("POST", "/_kf/config", {"route53_rps": 2})["route53_rps"], 2)
+            self.kf("POST", "/_kf/requests/reset", {})
             errors = []
             for _ in range(6):
                 try:
@@ -977,6 +978,11 @@ class AwsEmulatorTest(unittest.TestCase):
                 except ClientError as err:
                     errors.append(err)
             self.assertGreaterEqual(len(errors), 3)
+            # The request log tells throttled requests from served ones.
+            log = self.kf("GET", "/_kf/requests")
+            self.assertEqual(log["throttled_by_operation"].get("ListHostedZones"), len(errors))
+            self.assertGreaterEqual(log["by_operation"]["ListHostedZones"], 6)
+            self.assertEqual(self.kf("POST", "/_kf/requests/reset", {})["throttled_by_operation"], {})
             self.assertEqual(errors[0].response["Error"]["Code"], "Throttling")
             self.assertEqual(errors[0].response["Error"]["Message"], "Rate exceeded")
             self.assertEqual(errors[0].response["ResponseMetadata"]["HTTPStatusCode"], 400)

@@ -8,6 +8,7 @@
 //! record holds, in reverse: blue's replicas, the record sets, the current-context.
 
 pub mod dns;
+pub mod external_dns;
 pub mod freeze;
 pub mod preflight;
 
@@ -221,6 +222,7 @@ async fn preflight(
             .map(|d| (d.location.clone(), d.previous.clone())),
         quiesce: freeze::Quiesce::of(writers),
         freeze: freeze_plan(cli, state),
+        timeout: cli.global.timeout,
     };
     preflight::run(
         &session.ctx.aws,
@@ -241,11 +243,18 @@ fn failed_checks(checks: &preflight::Checks) -> Option<Error> {
         .iter()
         .map(|c| format!("  {}: {}", c.check, c.detail))
         .collect();
-    Some(Error::failed(format!(
+    let problem = format!(
         "{} preflight check(s) failed; nothing was changed:\n{}",
         failures.len(),
         lines.join("\n")
-    )))
+    );
+    let fix = "do what each line says, then run again";
+    Some(match checks.refusal() {
+        // Bad --dns/--hosted-zone, or a move external-dns would undo: exit 2.
+        Some(preflight::Refusal::BadInput) => Error::usage(problem, fix),
+        Some(preflight::Refusal::Unsafe) => Error::refused(problem, fix),
+        None => Error::failed(problem),
+    })
 }
 
 async fn check(cli: &CutoverCli, g: &GlobalArgs) -> Result<()> {
@@ -346,13 +355,16 @@ async fn current_sets(
     aws: &crate::aws::Aws,
     loc: &Location,
     previous: &[RecordSet],
+    timeout: std::time::Duration,
 ) -> Result<Vec<RecordSet>> {
     let kinds: Vec<&str> = previous.iter().map(|r| r.kind.as_str()).collect();
-    Ok(dns::record_sets_named(aws, &loc.zone_id, &loc.name)
-        .await?
-        .into_iter()
-        .filter(|r| kinds.contains(&r.kind.as_str()))
-        .collect())
+    Ok(
+        dns::record_sets_named(aws, &loc.zone_id, &loc.name, timeout)
+            .await?
+            .into_iter()
+            .filter(|r| kinds.contains(&r.kind.as_str()))
+            .collect(),
+    )
 }
 
 /// What the cutover's plan is made of (everything observed and asked).
@@ -490,7 +502,7 @@ async fn cutover(cli: &CutoverCli, g: &GlobalArgs) -> Result<()> {
             "preflight passed without finding both load balancers",
         ));
     };
-    let current = current_sets(aws, &loc, &previous).await?;
+    let current = current_sets(aws, &loc, &previous, g.timeout).await?;
     let desired = dns::desired(&previous, &green_lb, cli.weight);
     let batch = dns::change_batch(&current, &desired);
     let kubeconfig = session.blue.kubeconfig.clone();
@@ -663,7 +675,16 @@ async fn execute(
             })
             .await?;
     }
-    let id = match dns::submit(&session.ctx.aws, &loc.zone_id, batch, &comment, &stream).await {
+    let id = match dns::submit(
+        &session.ctx.aws,
+        &loc.zone_id,
+        batch,
+        &comment,
+        &stream,
+        g.timeout,
+    )
+    .await
+    {
         Ok(id) => id,
         Err(dns::SubmitError::Rejected(e)) => {
             // Route 53 refused the batch: traffic did not move.
@@ -824,7 +845,7 @@ async fn failback(g: &GlobalArgs, sync_back: bool) -> Result<()> {
         Some(d) => {
             let mut managed = d.previous.clone();
             managed.extend(d.applied.iter().cloned());
-            let current = current_sets(aws, &d.location, &managed).await?;
+            let current = current_sets(aws, &d.location, &managed, g.timeout).await?;
             dns::change_batch(&current, &d.previous)
         }
         None => Vec::new(),
@@ -1109,7 +1130,7 @@ async fn report(
     };
     let mut records = Vec::new();
     if let Some(l) = &loc {
-        for r in dns::record_sets_named(&session.ctx.aws, &l.zone_id, &l.name).await? {
+        for r in dns::record_sets_named(&session.ctx.aws, &l.zone_id, &l.name, g.timeout).await? {
             if !matches!(r.kind.as_str(), "A" | "AAAA" | "CNAME") {
                 continue;
             }
@@ -1161,8 +1182,15 @@ async fn status(g: &GlobalArgs) -> Result<()> {
     let found = if state.dns.is_none() {
         // Not moved (or failed back): show the record that points at blue, if it can be found.
         match preflight::ingress_hostname(&session.blue_client).await {
-            Ok(Some(host)) => match dns::find(&session.ctx.aws, &host, None, None).await {
-                Ok(Ok((loc, _))) => {
+            Ok(Some(host)) => match dns::find(
+                &mut dns::Reader::new(&session.ctx.aws, g.timeout),
+                &host,
+                None,
+                None,
+            )
+            .await
+            {
+                Ok(Ok(dns::Found { location: loc, .. })) => {
                     let blue = preflight::load_balancer(&session.ctx.aws, &host)
                         .await
                         .ok()
@@ -1282,5 +1310,35 @@ mod tests {
         let back: UpgradeRecord = serde_yaml::from_str(&yaml).unwrap();
         assert_eq!(CutoverState::from_record(&back).unwrap(), s);
         assert!(s.has_changes());
+    }
+
+    #[test]
+    fn failed_checks_exit_2_for_bad_input_or_a_refusal_and_1_otherwise() {
+        let check = |ok: bool, refusal: Option<preflight::Refusal>| preflight::Check {
+            check: "blue-record".into(),
+            ok,
+            warning: false,
+            detail: "what is wrong; the fix".into(),
+            refusal,
+        };
+        let checks = |v: Vec<preflight::Check>| preflight::Checks {
+            blue: "blue".into(),
+            green: "green".into(),
+            checks: v,
+        };
+        assert!(failed_checks(&checks(vec![check(true, None)])).is_none());
+        let e = failed_checks(&checks(vec![check(false, None)])).unwrap();
+        assert_eq!(e.exit_code(), 1);
+        assert!(e.to_string().contains("nothing was changed"), "{e}");
+        for r in [preflight::Refusal::BadInput, preflight::Refusal::Unsafe] {
+            let e =
+                failed_checks(&checks(vec![check(false, None), check(false, Some(r))])).unwrap();
+            assert_eq!(e.exit_code(), 2, "{e}");
+            assert!(
+                e.to_string()
+                    .contains("blue-record: what is wrong; the fix"),
+                "{e}"
+            );
+        }
     }
 }

@@ -9,6 +9,7 @@ use kube::api::{Api, ListParams};
 use serde::Serialize;
 
 use super::dns::{self, Location, RecordSet, Target};
+use super::external_dns;
 use super::freeze::Quiesce;
 use crate::aws::Aws;
 use crate::clone::s3;
@@ -20,6 +21,8 @@ use crate::record::{NAMESPACE, UpgradeRecord};
 
 pub const INGRESS_NAMESPACE: &str = "istio-system";
 pub const INGRESS_NAME: &str = "istio-ingress";
+const BLUE_RECORD: &str = "blue-record";
+const EXTERNAL_DNS: &str = "external-dns";
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Check {
@@ -29,6 +32,18 @@ pub struct Check {
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub warning: bool,
     pub detail: String,
+    /// A failure that is bad input or a refusal to keep production safe: the command exits 2.
+    #[serde(skip)]
+    pub refusal: Option<Refusal>,
+}
+
+/// Why a failed check stops the command with exit 2 (nothing was changed) rather than 1.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// `--dns`/`--hosted-zone` do not name a record cutover can move.
+    BadInput,
+    /// Going on would be undone or endanger production (external-dns owns the name).
+    Unsafe,
 }
 
 #[derive(Debug, Serialize)]
@@ -41,6 +56,15 @@ pub struct Checks {
 impl Checks {
     pub fn failures(&self) -> Vec<&Check> {
         self.checks.iter().filter(|c| !c.ok).collect()
+    }
+
+    /// The refusal among the failures, if any (bad input first: it is fixed first).
+    pub fn refusal(&self) -> Option<Refusal> {
+        let r: Vec<Refusal> = self.failures().iter().filter_map(|c| c.refusal).collect();
+        r.iter()
+            .find(|x| **x == Refusal::BadInput)
+            .or(r.first())
+            .copied()
     }
 }
 
@@ -84,6 +108,8 @@ pub struct Inputs<'a> {
     /// What still writes to blue.
     pub quiesce: Quiesce,
     pub freeze: FreezePlan,
+    /// How long a Route 53 request is retried while throttled (--timeout).
+    pub timeout: std::time::Duration,
 }
 
 fn pass(check: &str, detail: impl Into<String>) -> Check {
@@ -92,6 +118,7 @@ fn pass(check: &str, detail: impl Into<String>) -> Check {
         ok: true,
         warning: false,
         detail: detail.into(),
+        refusal: None,
     }
 }
 
@@ -108,6 +135,65 @@ fn fail(check: &str, detail: impl Into<String>) -> Check {
         ok: false,
         warning: false,
         detail: detail.into(),
+        refusal: None,
+    }
+}
+
+fn refuse(check: &str, detail: impl Into<String>, why: Refusal) -> Check {
+    Check {
+        refusal: Some(why),
+        ..fail(check, detail)
+    }
+}
+
+/// The check of the record found: the name, where, and what it points at; a failure (exit 2)
+/// when `--dns`/`--hosted-zone` name no record that can be moved.
+pub fn record_check(found: &std::result::Result<dns::Found, dns::Problem>) -> Check {
+    match found {
+        Err(dns::Problem::BadInput(why)) => refuse(BLUE_RECORD, why, Refusal::BadInput),
+        Err(dns::Problem::Failed(why)) => fail(BLUE_RECORD, why),
+        Ok(f) => pass(
+            BLUE_RECORD,
+            format!(
+                "{} in {}: {}{}",
+                f.location.name,
+                f.location.zone_id,
+                f.sets
+                    .iter()
+                    .map(RecordSet::describe)
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                if f.not_searched > 0 {
+                    format!(
+                        " (the first zone holding blue's load balancer; {} other zone(s) not searched: pass --dns and --hosted-zone to move another record)",
+                        f.not_searched
+                    )
+                } else {
+                    String::new()
+                }
+            ),
+        ),
+    }
+}
+
+/// Whether external-dns owns the name: a failure (exit 2, nothing changed) when it does, since
+/// it would put the record back to blue.
+pub fn external_dns_check(name: &str, owners: &[external_dns::Owner]) -> Check {
+    if owners.is_empty() {
+        pass(
+            EXTERNAL_DNS,
+            format!(
+                "no external-dns ownership record for {} ({})",
+                dns::fqdn(name),
+                external_dns::owner_names(name).join(", ")
+            ),
+        )
+    } else {
+        refuse(
+            EXTERNAL_DNS,
+            external_dns::owned_refusal(name, owners),
+            Refusal::Unsafe,
+        )
     }
 }
 
@@ -468,7 +554,7 @@ pub async fn run(
     }
 
     // Blue's load balancer and the record that serves Kubeflow.
-    const BR: &str = "blue-record";
+    const BR: &str = BLUE_RECORD;
     let blue_host = ingress_hostname(blue_client).await?;
     if let Some(h) = &blue_host {
         facts.blue_lb = Some(load_balancer(aws, h).await?.unwrap_or(Target {
@@ -485,12 +571,13 @@ pub async fn run(
                 .hosted_zone
                 .is_some_and(|z| dns::zone_id(z) != loc.zone_id)
         {
-            checks.push(fail(
+            checks.push(refuse(
                 BR,
                 format!(
                     "this upgrade already moved {} in {}: fail back first (kubectl kf cutover failback --yes) to move another name",
                     loc.name, loc.zone_id
                 ),
+                Refusal::BadInput,
             ));
         } else {
             checks.push(pass(
@@ -505,6 +592,9 @@ pub async fn run(
                         .join("; ")
                 ),
             ));
+            let mut reader = dns::Reader::new(aws, inputs.timeout);
+            let owners = external_dns::owners(&mut reader, &loc).await?;
+            checks.push(external_dns_check(&loc.name, &owners));
             facts.dns = Some((loc, sets));
         }
     } else {
@@ -515,24 +605,17 @@ pub async fn run(
                     "blue's Ingress {INGRESS_NAMESPACE}/{INGRESS_NAME} has no load balancer hostname, so the record pointing at it cannot be found: pass --from with production's context"
                 ),
             )),
-            Some(h) => match dns::find(aws, h, inputs.dns, inputs.hosted_zone).await? {
-                Err(why) => checks.push(fail(BR, why)),
-                Ok((loc, sets)) => {
-                    checks.push(pass(
-                        BR,
-                        format!(
-                            "{} in {}: {}",
-                            loc.name,
-                            loc.zone_id,
-                            sets.iter()
-                                .map(RecordSet::describe)
-                                .collect::<Vec<_>>()
-                                .join("; ")
-                        ),
-                    ));
-                    facts.dns = Some((loc, sets));
+            Some(h) => {
+                let mut reader = dns::Reader::new(aws, inputs.timeout);
+                let found = dns::find(&mut reader, h, inputs.dns, inputs.hosted_zone).await?;
+                checks.push(record_check(&found));
+                if let Ok(f) = found {
+                    // The zones read whole are not read again.
+                    let owners = external_dns::owners(&mut reader, &f.location).await?;
+                    checks.push(external_dns_check(&f.location.name, &owners));
+                    facts.dns = Some((f.location, f.sets));
                 }
-            },
+            }
         }
     }
     if let (Some(b), Some(g)) = (&facts.blue_lb, &facts.green_lb)
@@ -651,5 +734,65 @@ mod tests {
         assert!(c.ok && !c.warning, "{c:?}");
         let c = quiesce_check(&Quiesce::default(), resync);
         assert!(c.ok && !c.warning, "{c:?}");
+    }
+
+    fn found(not_searched: usize) -> dns::Found {
+        dns::Found {
+            location: Location {
+                zone_id: "Z1".into(),
+                zone_name: "example.com.".into(),
+                name: "kubeflow.example.com.".into(),
+            },
+            sets: vec![],
+            not_searched,
+        }
+    }
+
+    #[test]
+    fn bad_dns_input_and_an_external_dns_owner_are_refusals_not_failures() {
+        let bad = record_check(&Err(dns::Problem::BadInput("no zone".into())));
+        assert!(!bad.ok && bad.refusal == Some(Refusal::BadInput), "{bad:?}");
+        let failed = record_check(&Err(dns::Problem::Failed("several".into())));
+        assert!(!failed.ok && failed.refusal.is_none(), "{failed:?}");
+        let ok = record_check(&Ok(found(3)));
+        assert!(
+            ok.ok && ok.detail.contains("3 other zone(s) not searched"),
+            "{ok:?}"
+        );
+        assert!(!record_check(&Ok(found(0))).detail.contains("not searched"));
+
+        let free = external_dns_check("kubeflow.example.com.", &[]);
+        assert!(
+            free.ok && free.detail.contains("a-kubeflow.example.com."),
+            "{free:?}"
+        );
+        let owner = external_dns::Owner {
+            txt_name: "kubeflow.example.com.".into(),
+            zone_id: "Z1".into(),
+            owner: Some("blue".into()),
+            resource: None,
+        };
+        let owned = external_dns_check("kubeflow.example.com.", &[owner]);
+        assert!(
+            !owned.ok && owned.refusal == Some(Refusal::Unsafe),
+            "{owned:?}"
+        );
+        assert!(owned.detail.contains("external-dns owns"), "{owned:?}");
+
+        // Bad input is reported first: it is what to fix first.
+        let checks = |v: Vec<Check>| Checks {
+            blue: "b".into(),
+            green: "g".into(),
+            checks: v,
+        };
+        assert_eq!(checks(vec![failed.clone()]).refusal(), None);
+        assert_eq!(
+            checks(vec![failed.clone(), owned.clone()]).refusal(),
+            Some(Refusal::Unsafe)
+        );
+        assert_eq!(
+            checks(vec![owned, failed, bad]).refusal(),
+            Some(Refusal::BadInput)
+        );
     }
 }
