@@ -279,9 +279,10 @@ fn aurora_unsupported(what: &str) -> Error {
     )
 }
 
-/// An Aurora cluster whose writer, reader or custom endpoint is `host`.
+/// An Aurora cluster whose writer, reader or custom endpoint is `host`. Only names the cause of
+/// a host no instance has: when the clusters cannot be listed (no rds:DescribeDBClusters), none.
 async fn aurora_cluster_with_endpoint(aws: &Aws, host: &str) -> Result<Option<String>> {
-    let clusters = crate::aws::all(
+    let clusters = match crate::aws::all(
         "DescribeDBClusters",
         aws.rds()
             .describe_db_clusters()
@@ -289,7 +290,14 @@ async fn aurora_cluster_with_endpoint(aws: &Aws, host: &str) -> Result<Option<St
             .items()
             .send(),
     )
-    .await?;
+    .await
+    {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::debug!("cannot list Aurora clusters: {e}");
+            return Ok(None);
+        }
+    };
     Ok(clusters
         .iter()
         .find(|c| {
@@ -391,4 +399,23 @@ async fn blue_efs(client: &Client, aws: &Aws, cli: &Overrides) -> Result<String>
             )
         })?;
     Ok(id)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn aurora_is_refused_as_bad_input_naming_what_is_supported_and_what_to_do() {
+        let e =
+            super::aurora_unsupported("blue's database x is a member of the Aurora DB cluster c");
+        assert_eq!(e.exit_code(), 2);
+        let text = e.to_string();
+        for part in [
+            "Aurora is not supported",
+            "RDS DB instance",
+            "--only bucket,efs",
+            "cluster c",
+        ] {
+            assert!(text.contains(part), "{part}: {text}");
+        }
+    }
 }

@@ -91,10 +91,10 @@ impl Targets {
     }
 }
 
-/// Whether a blue instance that refused CreateDBSnapshot (InvalidDBInstanceState) will become
+/// Whether an instance (blue's) that refused CreateDBSnapshot (InvalidDBInstanceState) will become
 /// available by itself (busy: backing-up, modifying, maintenance...), so the snapshot waits for
 /// it; a stopped, failed or deleted instance will not.
-pub fn blue_becomes_available(status: &str) -> bool {
+pub fn becomes_available(status: &str) -> bool {
     !(FAILED_STATES.contains(&status)
         || matches!(status, "stopped" | "stopping" | "deleting" | "deleted"))
 }
@@ -527,43 +527,7 @@ async fn snapshot(ctx: &Ctx, stream: &Stream, blue: &BlueDb, t: &Targets) -> Res
                 Err(e) => Err(Error::aws("DescribeDBSnapshots", e)),
             }
         },
-        || async {
-            // Refused while blue is busy (backing-up, modifying, ...): wait for blue, showing
-            // its state, and snapshot once it is available again.
-            wait::until(
-                &format!("blue's DB {} to accept a snapshot", blue.id),
-                ctx.timeout,
-                stream,
-                || async {
-                    match rds
-                        .create_db_snapshot()
-                        .db_snapshot_identifier(&t.snapshot)
-                        .db_instance_identifier(&blue.id)
-                        .set_tags(Some(tags(ctx, SNAPSHOT)))
-                        .send()
-                        .await
-                    {
-                        Ok(_) => Ok(Poll::Ready(())),
-                        Err(e)
-                            if e.as_service_error()
-                                .is_some_and(|s| s.is_invalid_db_instance_state_fault()) =>
-                        {
-                            let status = instance_status(ctx, &blue.id).await?;
-                            if blue_becomes_available(&status) {
-                                Ok(Poll::Pending(format!("blue's DB {} is {status}", blue.id)))
-                            } else {
-                                Err(Error::failed(format!(
-                                    "blue's DB {} is {status}: it cannot be snapshotted until it is available",
-                                    blue.id
-                                )))
-                            }
-                        }
-                        Err(e) => Err(Error::aws("CreateDBSnapshot", e)),
-                    }
-                },
-            )
-            .await
-        },
+        || create_snapshot(ctx, stream, "blue's DB", &blue.id, &t.snapshot, SNAPSHOT),
         |s| match s.status().unwrap_or("unknown") {
             "available" => Readiness::Ready,
             status @ ("failed" | "error") => Readiness::Failed(status.to_string()),
@@ -574,6 +538,53 @@ async fn snapshot(ctx: &Ctx, stream: &Stream, blue: &BlueDb, t: &Targets) -> Res
     )
     .await
     .map(|_| ())
+}
+
+/// CreateDBSnapshot of `instance` (`whose`: "blue's DB"), tagged for `step`. Refused while the
+/// instance is busy (backing-up, modifying, ...: InvalidDBInstanceState), so it waits for the
+/// instance, showing its state, and snapshots once it is available again; an instance that
+/// will not become available (stopped, failed) fails at once.
+async fn create_snapshot(
+    ctx: &Ctx,
+    stream: &Stream,
+    whose: &str,
+    instance: &str,
+    name: &str,
+    step: &str,
+) -> Result<()> {
+    let rds = ctx.aws.rds();
+    wait::until(
+        &format!("{whose} {instance} to accept a snapshot"),
+        ctx.timeout,
+        stream,
+        || async {
+            match rds
+                .create_db_snapshot()
+                .db_snapshot_identifier(name)
+                .db_instance_identifier(instance)
+                .set_tags(Some(tags(ctx, step)))
+                .send()
+                .await
+            {
+                Ok(_) => Ok(Poll::Ready(())),
+                Err(e)
+                    if e.as_service_error()
+                        .is_some_and(|s| s.is_invalid_db_instance_state_fault()) =>
+                {
+                    let status = instance_status(ctx, instance).await?;
+                    if becomes_available(&status) {
+                        Ok(Poll::Pending(format!("{whose} {instance} is {status}")))
+                    } else {
+                        Err(Error::failed(format!(
+                            "{whose} {instance} is {status}: it cannot be snapshotted until it is available"
+                        )))
+                    }
+                }
+                Err(e) => Err(Error::aws("CreateDBSnapshot", e)),
+            }
+        },
+    )
+    .await
 }
 
 /// An instance's status (DescribeDBInstances).
@@ -915,13 +926,8 @@ pub async fn snapshot_green_for_failback(ctx: &Ctx, stream: &Stream, since: &str
                     )),
                 )
                 .await?;
-            rds.create_db_snapshot()
-                .db_snapshot_identifier(&name)
-                .db_instance_identifier(&instance.id)
-                .set_tags(Some(tags(ctx, &key)))
-                .send()
-                .await
-                .map_err(|e| Error::aws("CreateDBSnapshot", e))?;
+            // Green's DB may still take its first backup (backing-up) after the clone.
+            create_snapshot(ctx, stream, "green's DB", &instance.id, &name, &key).await?;
         }
         Err(e) => return Err(Error::aws("DescribeDBSnapshots", e)),
     }
@@ -1082,10 +1088,10 @@ mod tests {
             "upgrading",
             "rebooting",
         ] {
-            assert!(blue_becomes_available(s), "{s}");
+            assert!(becomes_available(s), "{s}");
         }
         for s in ["stopped", "failed", "storage-full", "deleting"] {
-            assert!(!blue_becomes_available(s), "{s}");
+            assert!(!becomes_available(s), "{s}");
         }
     }
 
