@@ -389,3 +389,73 @@ fn green_gets_blues_storage_settings_and_a_security_group_of_its_own() {
     let groups = groups_named(&env, "kf-green-db");
     assert_eq!(groups[0]["IpPermissions"].as_array().unwrap().len(), 1);
 }
+
+#[test]
+fn a_resync_after_traffic_waits_for_a_backing_up_green_before_its_final_snapshot() {
+    let env = Env::start();
+    env.seed_blue();
+    env.seed_green();
+    assert_exit(&clone(&env, &["--to", "green", "--only", "db"]), 0);
+    // Green took production traffic (what `kf cutover` records).
+    let cm = env.kubectl_json(
+        "blue",
+        &["get", "configmap", "kf-upgrade-green", "-n", "kubeflow"],
+    );
+    let text = format!(
+        "{}\ngreenTrafficSince: 2026-12-01T00:00:00Z\n",
+        cm["data"]["record.yaml"].as_str().unwrap().trim_end()
+    );
+    let patch = json!({"data": {"record.yaml": text}}).to_string();
+    assert_exit(
+        &env.kubectl(&[
+            "--context",
+            "blue",
+            "-n",
+            "kubeflow",
+            "patch",
+            "configmap",
+            "kf-upgrade-green",
+            "--type=merge",
+            "-p",
+            &patch,
+        ]),
+        0,
+    );
+    // Green's DB takes its first backup: its final snapshot is refused meanwhile
+    // (DeleteDBInstance: InvalidDBInstanceState).
+    env.aws_control(
+        "rds/state",
+        json!({"instance": "kubeflow-db-green", "status": "backing-up", "seconds": 5}),
+    );
+    let out = clone(
+        &env,
+        &[
+            "--to",
+            "green",
+            "--only",
+            "db",
+            "--resync",
+            "--yes",
+            "--discard-green-writes",
+        ],
+    );
+    assert_exit(&out, 0);
+    assert!(
+        stderr(&out).contains("green's DB kubeflow-db-green is backing-up"),
+        "{}",
+        stderr(&out)
+    );
+    let snap = env.aws(
+        "rds",
+        "describe_db_snapshots",
+        json!({"DBSnapshotIdentifier": "kubeflow-db-green-final-r0"}),
+    )["DBSnapshots"][0]
+        .clone();
+    assert_eq!(snap["DBInstanceIdentifier"], "kubeflow-db-green", "{snap}");
+    let rec = record(&env);
+    assert_eq!(
+        rec["clones"]["db"]["restoredFrom"],
+        "kf-green-kubeflow-db-r1"
+    );
+    assert_eq!(rec["resources"]["rds.instance"]["phase"], "Completed");
+}

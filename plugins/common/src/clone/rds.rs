@@ -740,10 +740,37 @@ async fn instance(
             }
             None => delete = delete.skip_final_snapshot(true),
         }
-        delete
-            .send()
-            .await
-            .map_err(|e| Error::aws("DeleteDBInstance", e))?;
+        // Its final snapshot is refused while green's DB is busy (InvalidDBInstanceState:
+        // backing-up, as after the clone, or modifying): wait for it, showing its state.
+        wait::until(
+            &format!("green's DB {} to accept its deletion", t.instance),
+            ctx.timeout,
+            stream,
+            || async {
+                match delete.clone().send().await {
+                    Ok(_) => Ok(Poll::Ready(())),
+                    Err(e)
+                        if e.as_service_error()
+                            .is_some_and(|s| s.is_invalid_db_instance_state_fault()) =>
+                    {
+                        let status = instance_status(ctx, &t.instance).await?;
+                        if status == "deleting" {
+                            // An earlier attempt was taken after all.
+                            Ok(Poll::Ready(()))
+                        } else if becomes_available(&status) {
+                            Ok(Poll::Pending(format!(
+                                "green's DB {} is {status}",
+                                t.instance
+                            )))
+                        } else {
+                            Err(Error::aws("DeleteDBInstance", e))
+                        }
+                    }
+                    Err(e) => Err(Error::aws("DeleteDBInstance", e)),
+                }
+            },
+        )
+        .await?;
     }
     let existing = if replacing {
         wait::until(
