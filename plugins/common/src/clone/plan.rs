@@ -388,13 +388,19 @@ pub fn plan(storage: &BlueStorage, t: &Targets, o: &Observed, flags: Flags) -> R
         } else if !o.instance.exists() {
             (
                 Action::Create,
-                format!(
-                    "restore of {} with backups off (BackupRetentionPeriod {}): usable at once \
-                     instead of hours in backing-up; blue's retention is set after ({})",
-                    d.snapshot,
-                    rds::RESTORE_BACKUP_RETENTION,
-                    rds::SETTINGS
-                ),
+                if db.settings.backup_retention > 0 {
+                    format!(
+                        "restore of {} with backups off (BackupRetentionPeriod {}): usable at \
+                         once instead of hours in backing-up; blue's retention ({} days) is \
+                         set after ({})",
+                        d.snapshot,
+                        rds::RESTORE_BACKUP_RETENTION,
+                        db.settings.backup_retention,
+                        rds::SETTINGS
+                    )
+                } else {
+                    format!("restore of {} with backups off, as blue", d.snapshot)
+                },
             )
         } else if let Seen::Present(status) = &o.instance
             && rds::usable(status)
@@ -412,7 +418,7 @@ pub fn plan(storage: &BlueStorage, t: &Targets, o: &Observed, flags: Flags) -> R
             (Some(s), Action::Done | Action::Resume | Action::Skip) => s.clone(),
             _ => rds::Modification::restored(&group),
         };
-        let m = rds::Modification::needed(&db.settings, &after, &group);
+        let m = rds::Modification::needed(&db.settings, &after, &group, &o.node_security_group);
         let (a, r) = if instance_action == Action::Skip {
             (
                 Action::Skip,

@@ -152,9 +152,10 @@ pub struct Modification {
 }
 
 impl Modification {
-    /// From blue's settings, green's as they are (or will be after the restore) and green's
-    /// security group.
-    pub fn needed(blue: &DbSettings, green: &DbSettings, security_group: &str) -> Self {
+    /// From blue's settings, green's as they are (or will be after the restore), green's DB's
+    /// own security group and EKS's cluster security group (which it must leave; groups a user
+    /// added are kept).
+    pub fn needed(blue: &DbSettings, green: &DbSettings, security_group: &str, eks: &str) -> Self {
         let retention = green
             .pending_backup_retention
             .unwrap_or(green.backup_retention);
@@ -171,8 +172,18 @@ impl Modification {
                     .as_ref()
                     .is_none_or(|g| pi_norm(g) != pi_norm(b))
             }),
-            security_groups: (green.security_groups != [security_group])
-                .then(|| vec![security_group.to_string()]),
+            security_groups: (!green.security_groups.iter().any(|g| g == security_group)
+                || green.security_groups.iter().any(|g| g == eks))
+            .then(|| {
+                let mut groups: Vec<String> = green
+                    .security_groups
+                    .iter()
+                    .filter(|g| *g != eks && *g != security_group)
+                    .cloned()
+                    .collect();
+                groups.push(security_group.to_string());
+                groups
+            }),
         }
     }
 
@@ -319,7 +330,16 @@ pub async fn apply(
     .await?;
     let mut settings_note = String::new();
     if action_of(steps, SETTINGS).executes() {
-        settings_note = settings(ctx, stream, blue, t, &group, &described).await?;
+        settings_note = settings(
+            ctx,
+            stream,
+            blue,
+            t,
+            &group,
+            &green.cluster.cluster_security_group_id,
+            &described,
+        )
+        .await?;
     }
     if action_of(steps, SECRET).executes() {
         secret(ctx, stream, blue, t, &host).await?;
@@ -453,9 +473,10 @@ async fn settings(
     blue: &BlueDb,
     t: &Targets,
     group: &str,
+    eks_group: &str,
     green: &aws_sdk_rds::types::DbInstance,
 ) -> Result<String> {
-    let m = Modification::needed(&blue.settings, &DbSettings::of(green), group);
+    let m = Modification::needed(&blue.settings, &DbSettings::of(green), group, eks_group);
     let what = m.describe().join("; ");
     if !m.is_empty() {
         stream.set(&format!("setting {what} on {}", t.instance));
@@ -1166,7 +1187,7 @@ mod tests {
         };
         let restored = Modification::restored("sg-db");
         assert_eq!(restored.backup_retention, RESTORE_BACKUP_RETENTION);
-        let m = Modification::needed(&blue, &restored, "sg-db");
+        let m = Modification::needed(&blue, &restored, "sg-db", "sg-cluster");
         assert_eq!(m.backup_retention, Some(7));
         assert_eq!(m.max_allocated_storage, Some(1000));
         assert_eq!(m.performance_insights, blue.performance_insights);
@@ -1183,13 +1204,13 @@ mod tests {
             security_groups: vec!["sg-db".into()],
             ..blue.clone()
         };
-        assert!(Modification::needed(&blue, &done, "sg-db").is_empty());
+        assert!(Modification::needed(&blue, &done, "sg-db", "sg-cluster").is_empty());
         let pending = DbSettings {
             backup_retention: 0,
             pending_backup_retention: Some(7),
             ..done.clone()
         };
-        assert!(Modification::needed(&blue, &pending, "sg-db").is_empty());
+        assert!(Modification::needed(&blue, &pending, "sg-db", "sg-cluster").is_empty());
         // Performance Insights' default retention is 7 days.
         let b7 = DbSettings {
             performance_insights: Some(PerformanceInsights {
@@ -1206,16 +1227,30 @@ mod tests {
             security_groups: vec!["sg-db".into()],
             ..Default::default()
         };
-        assert!(Modification::needed(&b7, &g7, "sg-db").is_empty());
+        assert!(Modification::needed(&b7, &g7, "sg-db", "sg-cluster").is_empty());
         // A green DB in EKS's cluster security group moves to its own.
         let in_cluster_sg = DbSettings {
             security_groups: vec!["sg-cluster".into()],
             ..blue.clone()
         };
         assert_eq!(
-            Modification::needed(&blue, &in_cluster_sg, "sg-db").security_groups,
+            Modification::needed(&blue, &in_cluster_sg, "sg-db", "sg-cluster").security_groups,
             Some(vec!["sg-db".to_string()])
         );
+        // A group a user added stays; EKS's goes.
+        let with_bastion = DbSettings {
+            security_groups: vec!["sg-bastion".into(), "sg-cluster".into()],
+            ..blue.clone()
+        };
+        assert_eq!(
+            Modification::needed(&blue, &with_bastion, "sg-db", "sg-cluster").security_groups,
+            Some(vec!["sg-bastion".to_string(), "sg-db".to_string()])
+        );
+        let kept = DbSettings {
+            security_groups: vec!["sg-bastion".into(), "sg-db".into()],
+            ..blue.clone()
+        };
+        assert!(Modification::needed(&blue, &kept, "sg-db", "sg-cluster").is_empty());
     }
 
     #[test]
