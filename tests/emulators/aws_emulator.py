@@ -519,6 +519,24 @@ def patch_moto() -> None:
                 f"(where month is a number of months from 1-23), and 731: {value}",
             )
 
+    # gp3 below an engine's storage threshold has a fixed baseline (3,000 IOPS, 125 MiB/s),
+    # and RDS refuses an explicit Iops or StorageThroughput there: "You can't specify IOPS or
+    # storage throughput for engine mysql and a storage size less than 400."
+    # (cloudtools/troposphere#2153, pulumi/pulumi-aws-native#968; RDS User Guide, gp3 storage:
+    # https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/CHAP_Storage.html#gp3-storage:
+    # 400 GiB for MySQL, MariaDB and PostgreSQL, 200 GiB for Oracle; not for SQL Server).
+    def check_gp3_performance(engine, storage_type, allocated, iops, throughput) -> None:
+        engine = str(engine or "")
+        if storage_type != "gp3" or (iops is None and throughput is None) or engine.startswith("sqlserver"):
+            return
+        threshold = 200 if engine.startswith("oracle") else 400
+        if int(allocated or 0) < threshold:
+            raise RDSClientError(
+                "InvalidParameterCombination",
+                f"You can't specify IOPS or storage throughput for engine {engine} and a storage size "
+                f"less than {threshold}.",
+            )
+
     def backing_up_after_restore(database) -> None:
         # RDS now takes an immediate baseline backup of an instance restored from a
         # snapshot when automated backups are enabled: the instance goes "creating" ->
@@ -656,6 +674,11 @@ def patch_moto() -> None:
             raise RDSClientError(
                 "InvalidDBSnapshotState", f"Snapshot {snapshot_id} is not in available state."
             )
+        if snapshot is not None:
+            check_gp3_performance(snapshot.database.engine,
+                                  overrides.get("storage_type") or snapshot.database.storage_type,
+                                  overrides.get("allocated_storage") or snapshot.database.allocated_storage,
+                                  overrides.get("iops"), overrides.get("storage_throughput"))
         if snapshot is not None and not overrides.get("vpc_security_group_ids"):
             # VpcSecurityGroupIds "Default: The default EC2 VPC security group for the DB
             # subnet group's VPC." (RestoreDBInstanceFromDBSnapshot API reference); moto

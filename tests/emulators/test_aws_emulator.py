@@ -1099,6 +1099,15 @@ class AwsEmulatorTest(unittest.TestCase):
                           got["OptionGroupMemberships"][0]["OptionGroupName"],
                           [g["VpcSecurityGroupId"] for g in got["VpcSecurityGroups"]]),
                          (15000, 600, 3, "rt-og", [sg]))
+        # gp3 below 400 GiB (MySQL) takes no explicit IOPS or throughput.
+        self.rds_instance("rt-small", StorageType="gp3", AllocatedStorage=20)
+        rds.create_db_snapshot(DBInstanceIdentifier="rt-small", DBSnapshotIdentifier="rt-small-snap")
+        err = self.assert_error(lambda: rds.restore_db_instance_from_db_snapshot(
+            DBInstanceIdentifier="rt-small-green", DBSnapshotIdentifier="rt-small-snap", StorageType="gp3",
+            Iops=3000, StorageThroughput=125), "InvalidParameterCombination")
+        self.assertIn("less than 400", err.response["Error"]["Message"])
+        rds.restore_db_instance_from_db_snapshot(DBInstanceIdentifier="rt-small-green",
+                                                 DBSnapshotIdentifier="rt-small-snap", StorageType="gp3")
         # Storage autoscaling and Performance Insights are not in a snapshot: set them after.
         self.assertNotIn("MaxAllocatedStorage", got)
         self.assertFalse(got.get("PerformanceInsightsEnabled"))

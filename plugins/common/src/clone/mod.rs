@@ -172,7 +172,7 @@ pub async fn run_reporting(cli: Settings, print_report: bool) -> Result<()> {
         green_took_traffic: rec.green_traffic_since.is_some(),
     };
     let targets = plan::Targets::new(&ctx.tag, &storage, db_generation(&rec), flags);
-    let observed = observe::observe(&ctx, &storage, &targets).await?;
+    let observed = observe::observe(&ctx, &storage, &targets, &net).await?;
     let steps = plan::plan(&storage, &targets, &observed, flags)?;
     if g.dry_run {
         return output::print(

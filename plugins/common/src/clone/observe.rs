@@ -3,12 +3,19 @@
 
 use super::Ctx;
 use super::discover::BlueStorage;
-use super::plan::{CopySeen, Observed, Owner, Seen, Targets};
+use super::discover::DbSettings;
+use super::plan::{CopySeen, GroupSeen, Observed, Owner, Seen, Targets};
 use super::{efs, s3};
+use crate::eks::GreenNetwork;
 use crate::error::{Error, Result};
 use crate::record::UPGRADE_TAG;
 
-pub async fn observe(ctx: &Ctx, storage: &BlueStorage, t: &Targets) -> Result<Observed> {
+pub async fn observe(
+    ctx: &Ctx,
+    storage: &BlueStorage,
+    t: &Targets,
+    net: &GreenNetwork,
+) -> Result<Observed> {
     let rec = ctx.record.snapshot().await;
     let mut o = Observed {
         phases: rec
@@ -17,6 +24,7 @@ pub async fn observe(ctx: &Ctx, storage: &BlueStorage, t: &Targets) -> Result<Ob
             .map(|(k, r)| (k.clone(), r.phase))
             .collect(),
         restored_from: rec.clones.db.as_ref().and_then(|d| d.restored_from.clone()),
+        node_security_group: net.cluster.cluster_security_group_id.clone(),
         ..Default::default()
     };
     let db = async {
@@ -24,7 +32,13 @@ pub async fn observe(ctx: &Ctx, storage: &BlueStorage, t: &Targets) -> Result<Ob
             Some(d) => tokio::try_join!(
                 snapshot(ctx, &d.snapshot),
                 subnet_group(ctx, &d.subnet_group),
-                instance(ctx, &d.instance)
+                instance(ctx, &d.instance),
+                db_security_group(
+                    ctx,
+                    net,
+                    &d.security_group,
+                    storage.db.as_ref().map(|b| b.port).unwrap_or(3306)
+                )
             )
             .map(Some),
             None => Ok(None),
@@ -51,10 +65,12 @@ pub async fn observe(ctx: &Ctx, storage: &BlueStorage, t: &Targets) -> Result<Ob
         }
     };
     let (db, bucket, fs) = tokio::try_join!(db, bucket, fs)?;
-    if let Some((snapshot, subnet_group, instance)) = db {
+    if let Some((snapshot, subnet_group, (instance, settings), group)) = db {
         o.snapshot = snapshot;
         o.subnet_group = subnet_group;
         o.instance = instance;
+        o.instance_settings = settings;
+        o.db_security_group = group;
     }
     if let Some((owner, copy)) = bucket {
         o.bucket = owner;
@@ -119,7 +135,7 @@ async fn subnet_group(ctx: &Ctx, name: &str) -> Result<Seen> {
     }
 }
 
-async fn instance(ctx: &Ctx, id: &str) -> Result<Seen> {
+async fn instance(ctx: &Ctx, id: &str) -> Result<(Seen, Option<DbSettings>)> {
     match ctx
         .aws
         .rds()
@@ -128,21 +144,53 @@ async fn instance(ctx: &Ctx, id: &str) -> Result<Seen> {
         .send()
         .await
     {
-        Ok(out) => Ok(Seen::Present(
-            out.db_instances()
-                .first()
-                .and_then(|i| i.db_instance_status())
-                .unwrap_or("unknown")
-                .to_string(),
-        )),
+        Ok(out) => {
+            let i = out.db_instances().first();
+            Ok((
+                Seen::Present(
+                    i.and_then(|i| i.db_instance_status())
+                        .unwrap_or("unknown")
+                        .to_string(),
+                ),
+                i.map(DbSettings::of),
+            ))
+        }
         Err(e)
             if e.as_service_error()
                 .is_some_and(|s| s.is_db_instance_not_found_fault()) =>
         {
-            Ok(Seen::Absent)
+            Ok((Seen::Absent, None))
         }
         Err(e) => Err(Error::aws("DescribeDBInstances", e)),
     }
+}
+
+/// Green's DB's own security group (by name in green's VPC) and whether it has its rule.
+async fn db_security_group(
+    ctx: &Ctx,
+    net: &GreenNetwork,
+    name: &str,
+    port: i32,
+) -> Result<Option<GroupSeen>> {
+    use aws_sdk_ec2::types::Filter;
+    let out = ctx
+        .aws
+        .ec2()
+        .describe_security_groups()
+        .filters(
+            Filter::builder()
+                .name("vpc-id")
+                .values(&net.cluster.vpc_id)
+                .build(),
+        )
+        .filters(Filter::builder().name("group-name").values(name).build())
+        .send()
+        .await
+        .map_err(|e| Error::aws("DescribeSecurityGroups", e))?;
+    Ok(out.security_groups().first().map(|g| GroupSeen {
+        id: g.group_id().unwrap_or_default().to_string(),
+        has_rule: super::rds::has_db_rule(g, port, &net.cluster.cluster_security_group_id),
+    }))
 }
 
 /// Whether green's bucket exists, and whose it is (its upgrade tag; untagged counts as ours: a

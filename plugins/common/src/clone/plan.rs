@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 
-use super::discover::BlueStorage;
+use super::discover::{BlueStorage, DbSettings};
 use super::{datasync, efs, rds, s3};
 use crate::error::{Error, Result};
 use crate::record::Phase;
@@ -130,6 +130,14 @@ pub enum Owner {
     Other(String),
 }
 
+/// A security group as observed.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct GroupSeen {
+    pub id: String,
+    /// It has the rule the step makes.
+    pub has_rule: bool,
+}
+
 /// A DataSync copy as observed.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CopySeen {
@@ -150,6 +158,12 @@ pub struct Observed {
     pub snapshot: Seen,
     pub subnet_group: Seen,
     pub instance: Seen,
+    /// Green's DB's settings as described (when it exists).
+    pub instance_settings: Option<DbSettings>,
+    /// Green's DB's own security group, when it exists.
+    pub db_security_group: Option<GroupSeen>,
+    /// The group green's nodes carry (green's cluster security group), the DB rule's source.
+    pub node_security_group: String,
     pub bucket: Owner,
     pub bucket_copy: CopySeen,
     /// Green's file system, when it exists.
@@ -305,6 +319,42 @@ pub fn plan(storage: &BlueStorage, t: &Targets, o: &Observed, flags: Flags) -> R
             a,
             r,
         );
+        let (a, r, group) = match &o.db_security_group {
+            Some(g) if g.has_rule && o.completed(rds::SECURITY_GROUP) => (
+                Action::Done,
+                format!(
+                    "exists with tcp/{} from green's nodes ({})",
+                    db.port, o.node_security_group
+                ),
+                g.id.clone(),
+            ),
+            Some(g) => (
+                Action::Ensure,
+                format!(
+                    "exists; its rule tcp/{} from green's nodes ({}) is checked",
+                    db.port, o.node_security_group
+                ),
+                g.id.clone(),
+            ),
+            None => (
+                Action::Create,
+                format!(
+                    "green's DB's own group, one rule: tcp/{} from green's nodes (cluster \
+                     security group {}); not EKS's group itself, which would keep green's \
+                     cluster from being deleted",
+                    db.port, o.node_security_group
+                ),
+                format!("(new group {})", d.security_group),
+            ),
+        };
+        p.push(
+            "db",
+            rds::SECURITY_GROUP,
+            "SecurityGroup",
+            d.security_group.clone(),
+            a,
+            r,
+        );
         let restored_from_other = o.restored_from.as_deref().is_some_and(|s| s != d.snapshot);
         if let Some((key, name)) = &d.final_snapshot
             && (o.instance.exists() || o.phase(key) == Some(Phase::InProgress))
@@ -336,13 +386,73 @@ pub fn plan(storage: &BlueStorage, t: &Targets, o: &Observed, flags: Flags) -> R
                 ),
             )
         } else if !o.instance.exists() {
-            (Action::Create, format!("restore of {}", d.snapshot))
-        } else if o.instance.is("available") && o.completed(rds::INSTANCE) && !restored_from_other {
-            (Action::Done, "available".into())
+            (
+                Action::Create,
+                if db.settings.backup_retention > 0 {
+                    format!(
+                        "restore of {} with backups off (BackupRetentionPeriod {}): usable at \
+                         once instead of hours in backing-up; blue's retention ({} days) is \
+                         set after ({})",
+                        d.snapshot,
+                        rds::RESTORE_BACKUP_RETENTION,
+                        db.settings.backup_retention,
+                        rds::SETTINGS
+                    )
+                } else {
+                    format!("restore of {} with backups off, as blue", d.snapshot)
+                },
+            )
+        } else if let Seen::Present(status) = &o.instance
+            && rds::usable(status)
+            && o.completed(rds::INSTANCE)
+            && !restored_from_other
+        {
+            (Action::Done, status.clone())
         } else {
             (Action::Resume, "being restored; waited for".into())
         };
+        let instance_action = a;
         p.push("db", rds::INSTANCE, "DBInstance", d.instance.clone(), a, r);
+        // Against green's settings once restored: as described, or as a restore leaves them.
+        let after = match (&o.instance_settings, instance_action) {
+            (Some(s), Action::Done | Action::Resume | Action::Skip) => s.clone(),
+            _ => rds::Modification::restored(&group),
+        };
+        let m = rds::Modification::needed(&db.settings, &after, &group, &o.node_security_group);
+        let (a, r) = if instance_action == Action::Skip {
+            (
+                Action::Skip,
+                "green's DB is not restored by this run".to_string(),
+            )
+        } else if m.is_empty() {
+            (
+                Action::Done,
+                if db.settings.backup_retention > 0 {
+                    format!(
+                        "as blue's (backup retention {} days)",
+                        db.settings.backup_retention
+                    )
+                } else {
+                    "as blue's".to_string()
+                },
+            )
+        } else {
+            (
+                Action::Ensure,
+                format!(
+                    "once green's DB is usable, not waited for: {}",
+                    m.describe().join("; ")
+                ),
+            )
+        };
+        p.push(
+            "db",
+            rds::SETTINGS,
+            "DBInstanceSettings",
+            d.instance.clone(),
+            a,
+            r,
+        );
         let (a, r) = match &d.secret {
             None => (
                 Action::Skip,
@@ -488,6 +598,7 @@ mod tests {
                 multi_az: false,
                 parameter_group: None,
                 secret: Some("rds-secret".into()),
+                ..Default::default()
             }),
             bucket: Some("kf-artifacts-blue".into()),
             efs_id: Some("fs-blue".into()),
@@ -507,6 +618,12 @@ mod tests {
             snapshot: Seen::Present("available".into()),
             subnet_group: Seen::Present("Complete".into()),
             instance: Seen::Present("available".into()),
+            instance_settings: Some(rds::Modification::restored("sg-db")),
+            db_security_group: Some(GroupSeen {
+                id: "sg-db".into(),
+                has_rule: true,
+            }),
+            node_security_group: "sg-cluster".into(),
             restored_from: t.db.as_ref().map(|d| d.snapshot.clone()),
             bucket: Owner::Ours,
             bucket_copy: CopySeen {
@@ -527,7 +644,9 @@ mod tests {
         for k in [
             rds::SNAPSHOT,
             rds::SUBNET_GROUP,
+            rds::SECURITY_GROUP,
             rds::INSTANCE,
+            rds::SETTINGS,
             rds::SECRET,
             s3::BUCKET,
             s3::SOURCE,
@@ -549,7 +668,7 @@ mod tests {
         let s = storage();
         let t = Targets::new("green", &s, 0, Flags::default());
         let steps = plan(&s, &t, &Observed::default(), Flags::default()).unwrap();
-        assert_eq!(steps.len(), 15);
+        assert_eq!(steps.len(), 17);
         assert_eq!(act(&steps, rds::SNAPSHOT), Action::Create);
         assert_eq!(act(&steps, rds::INSTANCE), Action::Create);
         assert_eq!(act(&steps, s3::BUCKET), Action::Create);
@@ -643,6 +762,75 @@ mod tests {
         assert_eq!(act(&steps, rds::SNAPSHOT), Action::Resume);
         assert_eq!(act(&steps, s3::EXECUTION), Action::Retry);
         assert_eq!(act(&steps, efs::EXECUTION), Action::Resume);
+    }
+
+    fn reason(steps: &[Step], key: &str) -> String {
+        steps
+            .iter()
+            .find(|s| s.key == key)
+            .map(|s| s.reason.clone())
+            .unwrap_or_default()
+    }
+
+    fn with_backups(mut s: BlueStorage) -> BlueStorage {
+        if let Some(db) = &mut s.db {
+            db.port = 3306;
+            db.settings.backup_retention = 7;
+            db.settings.max_allocated_storage = Some(1000);
+        }
+        s
+    }
+
+    #[test]
+    fn green_is_restored_with_backups_off_and_gets_blue_s_settings_after() {
+        let s = with_backups(storage());
+        let t = Targets::new("green", &s, 0, Flags::default());
+        let o = Observed {
+            node_security_group: "sg-cluster".into(),
+            ..Default::default()
+        };
+        let steps = plan(&s, &t, &o, Flags::default()).unwrap();
+        assert_eq!(act(&steps, rds::SECURITY_GROUP), Action::Create);
+        let sg = reason(&steps, rds::SECURITY_GROUP);
+        assert!(sg.contains("tcp/3306") && sg.contains("sg-cluster"), "{sg}");
+        assert!(reason(&steps, rds::INSTANCE).contains("backups off"));
+        assert_eq!(act(&steps, rds::SETTINGS), Action::Ensure);
+        let why = reason(&steps, rds::SETTINGS);
+        assert!(
+            why.contains("backup retention 7 days") && why.contains("1000 GiB"),
+            "{why}"
+        );
+        let keys: Vec<_> = steps.iter().map(|s| s.key.as_str()).collect();
+        let at = |k| keys.iter().position(|x| *x == k).unwrap();
+        assert!(at(rds::SECURITY_GROUP) < at(rds::INSTANCE));
+        assert!(at(rds::INSTANCE) < at(rds::SETTINGS));
+    }
+
+    #[test]
+    fn a_backing_up_green_db_with_blue_s_settings_is_done() {
+        let s = with_backups(storage());
+        let t = Targets::new("green", &s, 0, Flags::default());
+        let mut o = all_done(&t);
+        o.instance = Seen::Present("backing-up".into());
+        o.instance_settings = Some(DbSettings {
+            security_groups: vec!["sg-db".into()],
+            ..s.db.as_ref().unwrap().settings.clone()
+        });
+        let steps = plan(&s, &t, &o, Flags::default()).unwrap();
+        assert_eq!(act(&steps, rds::INSTANCE), Action::Done);
+        assert_eq!(act(&steps, rds::SETTINGS), Action::Done);
+        // Left in EKS's cluster security group by an earlier version: moved to its own.
+        o.instance_settings.as_mut().unwrap().security_groups = vec!["sg-cluster".into()];
+        let steps = plan(&s, &t, &o, Flags::default()).unwrap();
+        assert_eq!(act(&steps, rds::SETTINGS), Action::Ensure);
+        assert!(reason(&steps, rds::SETTINGS).contains("sg-db"));
+        // A group that lost its rule is ensured.
+        o.db_security_group = Some(GroupSeen {
+            id: "sg-db".into(),
+            has_rule: false,
+        });
+        let steps = plan(&s, &t, &o, Flags::default()).unwrap();
+        assert_eq!(act(&steps, rds::SECURITY_GROUP), Action::Ensure);
     }
 
     #[test]

@@ -1,8 +1,10 @@
 //! The RDS stream: snapshot blue's instance, restore it into green's VPC, store green's DB
 //! credentials the way blue stores them. Blue is only read and snapshotted.
 
+use aws_sdk_ec2::types::{Filter, IpPermission, ResourceType, UserIdGroupPair};
+
 use super::Ctx;
-use super::discover::BlueDb;
+use super::discover::{BlueDb, DbSettings, PerformanceInsights};
 use crate::eks::GreenNetwork;
 use crate::error::{Error, Result};
 use crate::progress::Stream;
@@ -16,6 +18,15 @@ pub const SNAPSHOT: &str = "rds.snapshot";
 pub const SUBNET_GROUP: &str = "rds.subnet-group";
 pub const INSTANCE: &str = "rds.instance";
 pub const SECRET: &str = "rds.secret";
+pub const SECURITY_GROUP: &str = "rds.security-group";
+pub const SETTINGS: &str = "rds.settings";
+
+/// The backup retention green's DB is restored with. A restore with backups enabled takes an
+/// immediate baseline backup and stays `backing-up` for a long time before `available`
+/// (hashicorp/terraform-provider-aws#44104); restored with backups off it is available at
+/// once, and blue's retention is set afterwards ([`SETTINGS`]) without waiting for the first
+/// backup (the instance answers while `backing-up`).
+pub const RESTORE_BACKUP_RETENTION: i32 = 0;
 
 /// The names green's database resources get.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -25,6 +36,8 @@ pub struct Targets {
     pub snapshot: String,
     pub subnet_group: String,
     pub instance: String,
+    /// Green's DB's own security group (in green's VPC).
+    pub security_group: String,
     pub secret: Option<String>,
     /// When a replaced DB is kept first: its record key and snapshot name.
     pub final_snapshot: Option<(String, String)>,
@@ -65,6 +78,7 @@ impl Targets {
             generation,
             snapshot: rds_identifier(&format!("kf-{tag}-{}{snap_suffix}", blue.id), 255),
             subnet_group: rds_identifier(&format!("kf-{tag}"), 255),
+            security_group: format!("kf-{tag}-db"),
             secret: blue.secret.as_ref().map(|s| format!("{s}-{tag}")),
             final_snapshot: keep_replaced.then(|| {
                 (
@@ -74,6 +88,145 @@ impl Targets {
             }),
             instance,
         }
+    }
+}
+
+/// Whether an instance (blue's) that refused CreateDBSnapshot (InvalidDBInstanceState) will become
+/// available by itself (busy: backing-up, modifying, maintenance...), so the snapshot waits for
+/// it; a stopped, failed or deleted instance will not.
+pub fn becomes_available(status: &str) -> bool {
+    !(FAILED_STATES.contains(&status)
+        || matches!(status, "stopped" | "stopping" | "deleting" | "deleted"))
+}
+
+/// Statuses in which green's DB, once restored, answers on its endpoint: `available`, and the
+/// busy states of a running instance (RDS User Guide, DB instance status: `backing-up` "The DB
+/// instance is currently being backed up", `modifying`, `storage-optimization`, ...).
+pub fn usable(status: &str) -> bool {
+    matches!(
+        status,
+        "available"
+            | "backing-up"
+            | "modifying"
+            | "storage-optimization"
+            | "configuring-enhanced-monitoring"
+            | "configuring-log-exports"
+            | "configuring-iam-database-auth"
+    )
+}
+
+/// The provisioned IOPS and storage throughput a restore passes on (blue's): io1/io2 take
+/// IOPS; gp3 takes both only from the engine's storage threshold up, below which RDS gives a
+/// fixed baseline and refuses them ("You can't specify IOPS or storage throughput for engine
+/// mysql and a storage size less than 400", cloudtools/troposphere#2153; RDS User Guide,
+/// gp3 storage: 400 GiB, 200 for Oracle, none for SQL Server).
+pub fn provisioned_performance(blue: &BlueDb) -> (Option<i32>, Option<i32>) {
+    match blue.storage_type.as_deref() {
+        Some("io1" | "io2") => (blue.iops, None),
+        Some("gp3") => {
+            let threshold = if blue.engine.starts_with("oracle") {
+                200
+            } else if blue.engine.starts_with("sqlserver") {
+                0
+            } else {
+                400
+            };
+            if blue.allocated_storage.unwrap_or(0) >= threshold {
+                (blue.iops, blue.storage_throughput)
+            } else {
+                (None, None)
+            }
+        }
+        _ => (None, None),
+    }
+}
+
+/// What a ModifyDBInstance changes on green's DB so that it has blue's settings (those a
+/// snapshot does not carry) and its own security group.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Modification {
+    pub backup_retention: Option<i32>,
+    pub max_allocated_storage: Option<i32>,
+    pub performance_insights: Option<PerformanceInsights>,
+    pub security_groups: Option<Vec<String>>,
+}
+
+impl Modification {
+    /// From blue's settings, green's as they are (or will be after the restore), green's DB's
+    /// own security group and EKS's cluster security group (which it must leave; groups a user
+    /// added are kept).
+    pub fn needed(blue: &DbSettings, green: &DbSettings, security_group: &str, eks: &str) -> Self {
+        let retention = green
+            .pending_backup_retention
+            .unwrap_or(green.backup_retention);
+        // Performance Insights keeps 7 days unless told otherwise.
+        let pi_norm = |p: &PerformanceInsights| (p.kms_key.clone(), p.retention_days.unwrap_or(7));
+        Modification {
+            backup_retention: (blue.backup_retention != retention).then_some(blue.backup_retention),
+            max_allocated_storage: blue
+                .max_allocated_storage
+                .filter(|m| green.max_allocated_storage != Some(*m)),
+            performance_insights: blue.performance_insights.clone().filter(|b| {
+                green
+                    .performance_insights
+                    .as_ref()
+                    .is_none_or(|g| pi_norm(g) != pi_norm(b))
+            }),
+            security_groups: (!green.security_groups.iter().any(|g| g == security_group)
+                || green.security_groups.iter().any(|g| g == eks))
+            .then(|| {
+                let mut groups: Vec<String> = green
+                    .security_groups
+                    .iter()
+                    .filter(|g| *g != eks && *g != security_group)
+                    .cloned()
+                    .collect();
+                groups.push(security_group.to_string());
+                groups
+            }),
+        }
+    }
+
+    /// Green's settings right after a restore (backups off, in its own group).
+    pub fn restored(security_group: &str) -> DbSettings {
+        DbSettings {
+            backup_retention: RESTORE_BACKUP_RETENTION,
+            security_groups: vec![security_group.to_string()],
+            ..Default::default()
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        *self == Modification::default()
+    }
+
+    /// One phrase per change.
+    pub fn describe(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Some(r) = self.backup_retention {
+            out.push(if r == 0 {
+                "backups off (as blue)".to_string()
+            } else {
+                format!("backup retention {r} days (blue's; the first backup runs while green is usable)")
+            });
+        }
+        if let Some(m) = self.max_allocated_storage {
+            out.push(format!("storage autoscaling up to {m} GiB"));
+        }
+        if let Some(p) = &self.performance_insights {
+            out.push(format!(
+                "Performance Insights ({} days{})",
+                p.retention_days.unwrap_or(7),
+                p.kms_key
+                    .as_ref()
+                    .map(|k| format!(", KMS key {k}"))
+                    .unwrap_or_default()
+            ));
+        }
+        if let Some(g) = &self.security_groups {
+            out.push(format!("security groups {}", g.join(",")));
+        }
+        out
     }
 }
 
@@ -151,16 +304,218 @@ pub async fn apply(
     if action_of(steps, SUBNET_GROUP).executes() {
         subnet_group(ctx, stream, green, t).await?;
     }
+    // Looked up also when planned done: the restore and the settings name it.
+    let group = security_group(
+        ctx,
+        stream,
+        green,
+        t,
+        blue.port,
+        action_of(steps, SECURITY_GROUP).executes(),
+    )
+    .await?;
     let final_snapshot = t
         .final_snapshot
         .as_ref()
         .filter(|(key, _)| action_of(steps, key).executes());
-    let host = instance(ctx, stream, blue, green, t, instance_action, final_snapshot).await?;
+    let (host, described) = instance(
+        ctx,
+        stream,
+        blue,
+        t,
+        &group,
+        instance_action,
+        final_snapshot,
+    )
+    .await?;
+    let mut settings_note = String::new();
+    if action_of(steps, SETTINGS).executes() {
+        settings_note = settings(
+            ctx,
+            stream,
+            blue,
+            t,
+            &group,
+            &green.cluster.cluster_security_group_id,
+            &described,
+        )
+        .await?;
+    }
     if action_of(steps, SECRET).executes() {
         secret(ctx, stream, blue, t, &host).await?;
     }
-    stream.finish(&format!("database {} available at {host}", t.instance));
+    stream.finish(&format!(
+        "database {} usable at {host}{settings_note}",
+        t.instance
+    ));
     Ok(())
+}
+
+/// Green's DB's own security group in green's VPC: one rule, tcp/`port` from green's cluster
+/// security group (the group EKS puts on the managed nodes' ENIs). Not the cluster security
+/// group itself: it is EKS's, and an RDS instance in it keeps green's cluster from being
+/// deleted later. Found again by name in the VPC; the rule is added only when missing.
+async fn security_group(
+    ctx: &Ctx,
+    stream: &Stream,
+    green: &GreenNetwork,
+    t: &Targets,
+    port: i32,
+    record: bool,
+) -> Result<String> {
+    let ec2 = ctx.aws.ec2();
+    let vpc = &green.cluster.vpc_id;
+    let nodes = &green.cluster.cluster_security_group_id;
+    let found = ec2
+        .describe_security_groups()
+        .filters(Filter::builder().name("vpc-id").values(vpc).build())
+        .filters(
+            Filter::builder()
+                .name("group-name")
+                .values(&t.security_group)
+                .build(),
+        )
+        .send()
+        .await
+        .map_err(|e| Error::aws("DescribeSecurityGroups", e))?;
+    let (id, has_rule) = match found.security_groups().first() {
+        Some(g) => (
+            g.group_id().unwrap_or_default().to_string(),
+            has_db_rule(g, port, nodes),
+        ),
+        None => {
+            stream.set(&format!("security group {} in {vpc}", t.security_group));
+            ctx.record
+                .mark(
+                    SECURITY_GROUP,
+                    "SecurityGroup",
+                    &t.security_group,
+                    Phase::InProgress,
+                    None,
+                )
+                .await?;
+            let out = ec2
+                .create_security_group()
+                .group_name(&t.security_group)
+                .description(format!(
+                    "MySQL from the nodes of EKS cluster {} to the Kubeflow DB of the upgrade to {}",
+                    green.cluster.name, ctx.green
+                ))
+                .vpc_id(vpc)
+                .tag_specifications(
+                    ctx.tags()
+                        .step(SECURITY_GROUP)
+                        .name(&t.security_group)
+                        .ec2(ResourceType::SecurityGroup),
+                )
+                .send()
+                .await
+                .map_err(|e| Error::aws("CreateSecurityGroup", e))?;
+            (out.group_id().unwrap_or_default().to_string(), false)
+        }
+    };
+    if !has_rule {
+        ec2.authorize_security_group_ingress()
+            .group_id(&id)
+            .ip_permissions(
+                IpPermission::builder()
+                    .ip_protocol("tcp")
+                    .from_port(port)
+                    .to_port(port)
+                    .user_id_group_pairs(
+                        UserIdGroupPair::builder()
+                            .group_id(nodes)
+                            .description(format!(
+                                "green's nodes (EKS cluster {})",
+                                green.cluster.name
+                            ))
+                            .build(),
+                    )
+                    .build(),
+            )
+            .send()
+            .await
+            .map_err(|e| Error::aws("AuthorizeSecurityGroupIngress", e))?;
+    }
+    if record || !has_rule {
+        ctx.record
+            .mark(
+                SECURITY_GROUP,
+                "SecurityGroup",
+                &id,
+                Phase::Completed,
+                Some(format!("tcp/{port} from {nodes} (green's nodes)")),
+            )
+            .await?;
+    }
+    Ok(id)
+}
+
+/// Whether a group has the rule tcp/`port` from the group `source`.
+pub fn has_db_rule(g: &aws_sdk_ec2::types::SecurityGroup, port: i32, source: &str) -> bool {
+    g.ip_permissions().iter().any(|p| {
+        p.ip_protocol() == Some("tcp")
+            && p.from_port() == Some(port)
+            && p.to_port() == Some(port)
+            && p.user_id_group_pairs()
+                .iter()
+                .any(|u| u.group_id() == Some(source))
+    })
+}
+
+/// Gives green's DB blue's settings a snapshot does not carry (backup retention, storage
+/// autoscaling, Performance Insights) and its own security group, applied now and not waited
+/// for: the instance stays usable while it modifies and takes its first backup. The note for
+/// the final line.
+async fn settings(
+    ctx: &Ctx,
+    stream: &Stream,
+    blue: &BlueDb,
+    t: &Targets,
+    group: &str,
+    eks_group: &str,
+    green: &aws_sdk_rds::types::DbInstance,
+) -> Result<String> {
+    let m = Modification::needed(&blue.settings, &DbSettings::of(green), group, eks_group);
+    let what = m.describe().join("; ");
+    if !m.is_empty() {
+        stream.set(&format!("setting {what} on {}", t.instance));
+        let mut call = ctx
+            .aws
+            .rds()
+            .modify_db_instance()
+            .db_instance_identifier(&t.instance)
+            .apply_immediately(true)
+            .set_backup_retention_period(m.backup_retention)
+            .set_max_allocated_storage(m.max_allocated_storage)
+            .set_vpc_security_group_ids(m.security_groups.clone());
+        if let Some(p) = &m.performance_insights {
+            call = call
+                .enable_performance_insights(true)
+                .set_performance_insights_kms_key_id(p.kms_key.clone())
+                .set_performance_insights_retention_period(p.retention_days);
+        }
+        call.send()
+            .await
+            .map_err(|e| Error::aws("ModifyDBInstance", e))?;
+    }
+    let note = if what.is_empty() {
+        "as blue's".to_string()
+    } else {
+        what
+    };
+    ctx.record
+        .mark(
+            SETTINGS,
+            "DBInstanceSettings",
+            &t.instance,
+            Phase::Completed,
+            Some(format!(
+                "restored with backups off (usable at once), then: {note}"
+            )),
+        )
+        .await?;
+    Ok(format!(" (restored with backups off, then {note})"))
 }
 
 async fn snapshot(ctx: &Ctx, stream: &Stream, blue: &BlueDb, t: &Targets) -> Result<()> {
@@ -193,16 +548,7 @@ async fn snapshot(ctx: &Ctx, stream: &Stream, blue: &BlueDb, t: &Targets) -> Res
                 Err(e) => Err(Error::aws("DescribeDBSnapshots", e)),
             }
         },
-        || async {
-            rds.create_db_snapshot()
-                .db_snapshot_identifier(&t.snapshot)
-                .db_instance_identifier(&blue.id)
-                .set_tags(Some(tags(ctx, SNAPSHOT)))
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(|e| Error::aws("CreateDBSnapshot", e))
-        },
+        || create_snapshot(ctx, stream, "blue's DB", &blue.id, &t.snapshot, SNAPSHOT),
         |s| match s.status().unwrap_or("unknown") {
             "available" => Readiness::Ready,
             status @ ("failed" | "error") => Readiness::Failed(status.to_string()),
@@ -213,6 +559,71 @@ async fn snapshot(ctx: &Ctx, stream: &Stream, blue: &BlueDb, t: &Targets) -> Res
     )
     .await
     .map(|_| ())
+}
+
+/// CreateDBSnapshot of `instance` (`whose`: "blue's DB"), tagged for `step`. Refused while the
+/// instance is busy (backing-up, modifying, ...: InvalidDBInstanceState), so it waits for the
+/// instance, showing its state, and snapshots once it is available again; an instance that
+/// will not become available (stopped, failed) fails at once.
+async fn create_snapshot(
+    ctx: &Ctx,
+    stream: &Stream,
+    whose: &str,
+    instance: &str,
+    name: &str,
+    step: &str,
+) -> Result<()> {
+    let rds = ctx.aws.rds();
+    wait::until(
+        &format!("{whose} {instance} to accept a snapshot"),
+        ctx.timeout,
+        stream,
+        || async {
+            match rds
+                .create_db_snapshot()
+                .db_snapshot_identifier(name)
+                .db_instance_identifier(instance)
+                .set_tags(Some(tags(ctx, step)))
+                .send()
+                .await
+            {
+                Ok(_) => Ok(Poll::Ready(())),
+                Err(e)
+                    if e.as_service_error()
+                        .is_some_and(|s| s.is_invalid_db_instance_state_fault()) =>
+                {
+                    let status = instance_status(ctx, instance).await?;
+                    if becomes_available(&status) {
+                        Ok(Poll::Pending(format!("{whose} {instance} is {status}")))
+                    } else {
+                        Err(Error::failed(format!(
+                            "{whose} {instance} is {status}: it cannot be snapshotted until it is available"
+                        )))
+                    }
+                }
+                Err(e) => Err(Error::aws("CreateDBSnapshot", e)),
+            }
+        },
+    )
+    .await
+}
+
+/// An instance's status (DescribeDBInstances).
+async fn instance_status(ctx: &Ctx, id: &str) -> Result<String> {
+    let out = ctx
+        .aws
+        .rds()
+        .describe_db_instances()
+        .db_instance_identifier(id)
+        .send()
+        .await
+        .map_err(|e| Error::aws("DescribeDBInstances", e))?;
+    Ok(out
+        .db_instances()
+        .first()
+        .and_then(|i| i.db_instance_status())
+        .unwrap_or("unknown")
+        .to_string())
 }
 
 async fn subnet_group(ctx: &Ctx, stream: &Stream, green: &GreenNetwork, t: &Targets) -> Result<()> {
@@ -265,16 +676,17 @@ const FAILED_STATES: [&str; 6] = [
     "inaccessible-encryption-credentials",
 ];
 
-/// Restores green's instance (replacing one restored from an older snapshot) and returns its host.
+/// Restores green's instance (replacing one restored from an older snapshot) and returns its
+/// host and the instance as described once usable.
 async fn instance(
     ctx: &Ctx,
     stream: &Stream,
     blue: &BlueDb,
-    green: &GreenNetwork,
     t: &Targets,
+    group: &str,
     action: Action,
     final_snapshot: Option<&(String, String)>,
-) -> Result<String> {
+) -> Result<(String, aws_sdk_rds::types::DbInstance)> {
     let rds = ctx.aws.rds();
     let describe = || {
         rds.describe_db_instances()
@@ -349,10 +761,37 @@ async fn instance(
             }
             None => delete = delete.skip_final_snapshot(true),
         }
-        delete
-            .send()
-            .await
-            .map_err(|e| Error::aws("DeleteDBInstance", e))?;
+        // Its final snapshot is refused while green's DB is busy (InvalidDBInstanceState:
+        // backing-up, as after the clone, or modifying): wait for it, showing its state.
+        wait::until(
+            &format!("green's DB {} to accept its deletion", t.instance),
+            ctx.timeout,
+            stream,
+            || async {
+                match delete.clone().send().await {
+                    Ok(_) => Ok(Poll::Ready(())),
+                    Err(e)
+                        if e.as_service_error()
+                            .is_some_and(|s| s.is_invalid_db_instance_state_fault()) =>
+                    {
+                        let status = instance_status(ctx, &t.instance).await?;
+                        if status == "deleting" {
+                            // An earlier attempt was taken after all.
+                            Ok(Poll::Ready(()))
+                        } else if becomes_available(&status) {
+                            Ok(Poll::Pending(format!(
+                                "green's DB {} is {status}",
+                                t.instance
+                            )))
+                        } else {
+                            Err(Error::aws("DeleteDBInstance", e))
+                        }
+                    }
+                    Err(e) => Err(Error::aws("DeleteDBInstance", e)),
+                }
+            },
+        )
+        .await?;
     }
     let existing = if replacing {
         wait::until(
@@ -407,17 +846,22 @@ async fn instance(
             d.host = None;
         })
         .await?;
+        let (iops, throughput) = provisioned_performance(blue);
         rds.restore_db_instance_from_db_snapshot()
             .db_instance_identifier(&t.instance)
             .db_snapshot_identifier(&t.snapshot)
             .db_instance_class(&blue.class)
             .db_subnet_group_name(&t.subnet_group)
-            .vpc_security_group_ids(&green.cluster.cluster_security_group_id)
+            .vpc_security_group_ids(group)
             .multi_az(blue.multi_az)
             .publicly_accessible(false)
             .set_storage_type(blue.storage_type.clone())
             .set_allocated_storage(blue.allocated_storage)
+            .set_iops(iops)
+            .set_storage_throughput(throughput)
             .set_db_parameter_group_name(blue.parameter_group.clone())
+            .set_option_group_name(blue.option_group.clone())
+            .backup_retention_period(RESTORE_BACKUP_RETENTION)
             .deletion_protection(true)
             .copy_tags_to_snapshot(true)
             .set_tags(Some(tags(ctx, INSTANCE)))
@@ -425,7 +869,7 @@ async fn instance(
             .await
             .map_err(|e| Error::aws("RestoreDBInstanceFromDBSnapshot", e))?;
     }
-    let host = wait::until(
+    let (host, described) = wait::until(
         &format!("DB instance {} to be available", t.instance),
         ctx.timeout,
         stream,
@@ -438,13 +882,19 @@ async fn instance(
                 .and_then(|i| i.db_instance_status())
                 .unwrap_or("unknown")
                 .to_string();
-            if status == "available" {
-                let host = i
-                    .and_then(|i| i.endpoint())
-                    .and_then(|e| e.address())
-                    .unwrap_or_default()
-                    .to_string();
-                return Ok(Poll::Ready(host));
+            let host = i
+                .and_then(|i| i.endpoint())
+                .and_then(|e| e.address())
+                .unwrap_or_default()
+                .to_string();
+            // Usable, not only available: an instance restored with backups on (by an earlier
+            // version) is backing-up for hours, one given blue's settings is modifying, and
+            // both answer meanwhile.
+            if usable(&status)
+                && !host.is_empty()
+                && let Some(i) = i
+            {
+                return Ok(Poll::Ready((host, i.clone())));
             }
             if FAILED_STATES.contains(&status.as_str()) {
                 return Err(Error::failed(format!(
@@ -470,7 +920,7 @@ async fn instance(
         d.host = Some(host.clone());
     })
     .await?;
-    Ok(host)
+    Ok((host, described))
 }
 
 /// The snapshot a failback takes of green's DB `instance`, for the traffic green took since
@@ -524,13 +974,8 @@ pub async fn snapshot_green_for_failback(ctx: &Ctx, stream: &Stream, since: &str
                     )),
                 )
                 .await?;
-            rds.create_db_snapshot()
-                .db_snapshot_identifier(&name)
-                .db_instance_identifier(&instance.id)
-                .set_tags(Some(tags(ctx, &key)))
-                .send()
-                .await
-                .map_err(|e| Error::aws("CreateDBSnapshot", e))?;
+            // Green's DB may still take its first backup (backing-up) after the clone.
+            create_snapshot(ctx, stream, "green's DB", &instance.id, &name, &key).await?;
         }
         Err(e) => return Err(Error::aws("DescribeDBSnapshots", e)),
     }
@@ -668,7 +1113,145 @@ async fn secret(ctx: &Ctx, stream: &Stream, blue: &BlueDb, t: &Targets, host: &s
 
 #[cfg(test)]
 mod tests {
-    use super::rds_identifier;
+    use super::*;
+
+    fn blue(storage: &str, gib: i32, engine: &str) -> BlueDb {
+        BlueDb {
+            id: "kubeflow-db".into(),
+            engine: engine.into(),
+            storage_type: Some(storage.into()),
+            allocated_storage: Some(gib),
+            iops: Some(12000),
+            storage_throughput: Some(500),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_busy_blue_is_waited_for_a_stopped_or_failed_one_is_not() {
+        for s in [
+            "backing-up",
+            "modifying",
+            "maintenance",
+            "upgrading",
+            "rebooting",
+        ] {
+            assert!(becomes_available(s), "{s}");
+        }
+        for s in ["stopped", "failed", "storage-full", "deleting"] {
+            assert!(!becomes_available(s), "{s}");
+        }
+    }
+
+    #[test]
+    fn a_restored_db_is_usable_while_it_backs_up_or_modifies() {
+        assert!(usable("available") && usable("backing-up") && usable("modifying"));
+        assert!(!usable("creating") && !usable("failed") && !usable("deleting"));
+    }
+
+    #[test]
+    fn provisioned_performance_is_passed_on_only_where_rds_takes_it() {
+        assert_eq!(
+            provisioned_performance(&blue("gp3", 400, "mysql")),
+            (Some(12000), Some(500))
+        );
+        // Below the threshold gp3 has a fixed baseline, and RDS refuses explicit values.
+        assert_eq!(
+            provisioned_performance(&blue("gp3", 20, "mysql")),
+            (None, None)
+        );
+        assert_eq!(
+            provisioned_performance(&blue("gp3", 200, "oracle-ee")),
+            (Some(12000), Some(500))
+        );
+        assert_eq!(
+            provisioned_performance(&blue("io1", 100, "mysql")),
+            (Some(12000), None)
+        );
+        assert_eq!(
+            provisioned_performance(&blue("gp2", 400, "mysql")),
+            (None, None)
+        );
+    }
+
+    #[test]
+    fn the_modification_gives_green_what_a_snapshot_does_not_carry() {
+        let blue = DbSettings {
+            backup_retention: 7,
+            max_allocated_storage: Some(1000),
+            performance_insights: Some(PerformanceInsights {
+                kms_key: Some("arn:key".into()),
+                retention_days: Some(93),
+            }),
+            ..Default::default()
+        };
+        let restored = Modification::restored("sg-db");
+        assert_eq!(restored.backup_retention, RESTORE_BACKUP_RETENTION);
+        let m = Modification::needed(&blue, &restored, "sg-db", "sg-cluster");
+        assert_eq!(m.backup_retention, Some(7));
+        assert_eq!(m.max_allocated_storage, Some(1000));
+        assert_eq!(m.performance_insights, blue.performance_insights);
+        assert_eq!(m.security_groups, None);
+        let text = m.describe().join("; ");
+        assert!(text.contains("backup retention 7 days"), "{text}");
+        assert!(
+            text.contains("1000 GiB") && text.contains("93 days"),
+            "{text}"
+        );
+
+        // Applied (or pending): nothing more to do.
+        let done = DbSettings {
+            security_groups: vec!["sg-db".into()],
+            ..blue.clone()
+        };
+        assert!(Modification::needed(&blue, &done, "sg-db", "sg-cluster").is_empty());
+        let pending = DbSettings {
+            backup_retention: 0,
+            pending_backup_retention: Some(7),
+            ..done.clone()
+        };
+        assert!(Modification::needed(&blue, &pending, "sg-db", "sg-cluster").is_empty());
+        // Performance Insights' default retention is 7 days.
+        let b7 = DbSettings {
+            performance_insights: Some(PerformanceInsights {
+                kms_key: None,
+                retention_days: None,
+            }),
+            ..Default::default()
+        };
+        let g7 = DbSettings {
+            performance_insights: Some(PerformanceInsights {
+                kms_key: None,
+                retention_days: Some(7),
+            }),
+            security_groups: vec!["sg-db".into()],
+            ..Default::default()
+        };
+        assert!(Modification::needed(&b7, &g7, "sg-db", "sg-cluster").is_empty());
+        // A green DB in EKS's cluster security group moves to its own.
+        let in_cluster_sg = DbSettings {
+            security_groups: vec!["sg-cluster".into()],
+            ..blue.clone()
+        };
+        assert_eq!(
+            Modification::needed(&blue, &in_cluster_sg, "sg-db", "sg-cluster").security_groups,
+            Some(vec!["sg-db".to_string()])
+        );
+        // A group a user added stays; EKS's goes.
+        let with_bastion = DbSettings {
+            security_groups: vec!["sg-bastion".into(), "sg-cluster".into()],
+            ..blue.clone()
+        };
+        assert_eq!(
+            Modification::needed(&blue, &with_bastion, "sg-db", "sg-cluster").security_groups,
+            Some(vec!["sg-bastion".to_string(), "sg-db".to_string()])
+        );
+        let kept = DbSettings {
+            security_groups: vec!["sg-bastion".into(), "sg-db".into()],
+            ..blue.clone()
+        };
+        assert!(Modification::needed(&blue, &kept, "sg-db", "sg-cluster").is_empty());
+    }
 
     #[test]
     fn identifiers_follow_rds_rules() {
