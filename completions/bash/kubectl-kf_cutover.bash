@@ -105,7 +105,7 @@ _kubectl__kf_cutover() {
             return 0
             ;;
         kubectl__kf_cutover__subcmd__check)
-            opts="-o -v -q -h --from --to --kubeconfig --region --profile --output --dry-run --yes --timeout --verbose --quiet --help"
+            opts="-o -v -q -h --from --to --kubeconfig --region --profile --output --dry-run --yes --timeout --verbose --quiet --dns --hosted-zone --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -140,6 +140,14 @@ _kubectl__kf_cutover() {
                     return 0
                     ;;
                 --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --hosted-zone)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -151,7 +159,7 @@ _kubectl__kf_cutover() {
             return 0
             ;;
         kubectl__kf_cutover__subcmd__failback)
-            opts="-o -v -q -h --sync-back --from --to --kubeconfig --region --profile --output --dry-run --yes --timeout --verbose --quiet --help"
+            opts="-o -v -q -h --sync-back --from --to --kubeconfig --region --profile --output --dry-run --yes --timeout --verbose --quiet --dns --hosted-zone --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -186,6 +194,14 @@ _kubectl__kf_cutover() {
                     return 0
                     ;;
                 --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --hosted-zone)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -267,7 +283,7 @@ _kubectl__kf_cutover() {
             return 0
             ;;
         kubectl__kf_cutover__subcmd__status)
-            opts="-o -v -q -h --from --to --kubeconfig --region --profile --output --dry-run --yes --timeout --verbose --quiet --help"
+            opts="-o -v -q -h --from --to --kubeconfig --region --profile --output --dry-run --yes --timeout --verbose --quiet --dns --hosted-zone --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -302,6 +318,14 @@ _kubectl__kf_cutover() {
                     return 0
                     ;;
                 --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --hosted-zone)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -256,6 +256,8 @@ complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand cutover; and __fis
 json\t''
 yaml\t''"
 complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand cutover; and __fish_seen_subcommand_from check" -l timeout -d 'Longest time to wait for any one operation (e.g. 90s, 20m, 1h)' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand cutover; and __fish_seen_subcommand_from check" -l dns -d 'DNS name that serves Kubeflow [default: the record pointing at blue\'s load balancer]' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand cutover; and __fish_seen_subcommand_from check" -l hosted-zone -d 'Route 53 hosted zone id of --dns' -r
 complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand cutover; and __fish_seen_subcommand_from check" -l dry-run -d 'Print the plan and change nothing'
 complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand cutover; and __fish_seen_subcommand_from check" -l yes -d 'Approve steps that replace, delete or redirect'
 complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand cutover; and __fish_seen_subcommand_from check" -s v -l verbose -d 'More logging (-v info, -vv debug, -vvv trace)'
@@ -270,6 +272,8 @@ complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand cutover; and __fis
 json\t''
 yaml\t''"
 complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand cutover; and __fish_seen_subcommand_from failback" -l timeout -d 'Longest time to wait for any one operation (e.g. 90s, 20m, 1h)' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand cutover; and __fish_seen_subcommand_from failback" -l dns -d 'DNS name that serves Kubeflow [default: the record pointing at blue\'s load balancer]' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand cutover; and __fish_seen_subcommand_from failback" -l hosted-zone -d 'Route 53 hosted zone id of --dns' -r
 complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand cutover; and __fish_seen_subcommand_from failback" -l sync-back -d 'Copy back to blue what green\'s bucket and file system gained since green took traffic (DataSync, changed files only, nothing deleted, blue\'s files never overwritten)'
 complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand cutover; and __fish_seen_subcommand_from failback" -l dry-run -d 'Print the plan and change nothing'
 complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand cutover; and __fish_seen_subcommand_from failback" -l yes -d 'Approve steps that replace, delete or redirect'
@@ -285,6 +289,8 @@ complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand cutover; and __fis
 json\t''
 yaml\t''"
 complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand cutover; and __fish_seen_subcommand_from status" -l timeout -d 'Longest time to wait for any one operation (e.g. 90s, 20m, 1h)' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand cutover; and __fish_seen_subcommand_from status" -l dns -d 'DNS name that serves Kubeflow [default: the record pointing at blue\'s load balancer]' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand cutover; and __fish_seen_subcommand_from status" -l hosted-zone -d 'Route 53 hosted zone id of --dns' -r
 complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand cutover; and __fish_seen_subcommand_from status" -l dry-run -d 'Print the plan and change nothing'
 complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand cutover; and __fish_seen_subcommand_from status" -l yes -d 'Approve steps that replace, delete or redirect'
 complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand cutover; and __fish_seen_subcommand_from status" -s v -l verbose -d 'More logging (-v info, -vv debug, -vvv trace)'

@@ -59,6 +59,8 @@ complete -c kubectl-kf_cutover -n "__fish_kubectl_kf_cutover_using_subcommand ch
 json\t''
 yaml\t''"
 complete -c kubectl-kf_cutover -n "__fish_kubectl_kf_cutover_using_subcommand check" -l timeout -d 'Longest time to wait for any one operation (e.g. 90s, 20m, 1h)' -r
+complete -c kubectl-kf_cutover -n "__fish_kubectl_kf_cutover_using_subcommand check" -l dns -d 'DNS name that serves Kubeflow [default: the record pointing at blue\'s load balancer]' -r
+complete -c kubectl-kf_cutover -n "__fish_kubectl_kf_cutover_using_subcommand check" -l hosted-zone -d 'Route 53 hosted zone id of --dns' -r
 complete -c kubectl-kf_cutover -n "__fish_kubectl_kf_cutover_using_subcommand check" -l dry-run -d 'Print the plan and change nothing'
 complete -c kubectl-kf_cutover -n "__fish_kubectl_kf_cutover_using_subcommand check" -l yes -d 'Approve steps that replace, delete or redirect'
 complete -c kubectl-kf_cutover -n "__fish_kubectl_kf_cutover_using_subcommand check" -s v -l verbose -d 'More logging (-v info, -vv debug, -vvv trace)'
@@ -73,6 +75,8 @@ complete -c kubectl-kf_cutover -n "__fish_kubectl_kf_cutover_using_subcommand fa
 json\t''
 yaml\t''"
 complete -c kubectl-kf_cutover -n "__fish_kubectl_kf_cutover_using_subcommand failback" -l timeout -d 'Longest time to wait for any one operation (e.g. 90s, 20m, 1h)' -r
+complete -c kubectl-kf_cutover -n "__fish_kubectl_kf_cutover_using_subcommand failback" -l dns -d 'DNS name that serves Kubeflow [default: the record pointing at blue\'s load balancer]' -r
+complete -c kubectl-kf_cutover -n "__fish_kubectl_kf_cutover_using_subcommand failback" -l hosted-zone -d 'Route 53 hosted zone id of --dns' -r
 complete -c kubectl-kf_cutover -n "__fish_kubectl_kf_cutover_using_subcommand failback" -l sync-back -d 'Copy back to blue what green\'s bucket and file system gained since green took traffic (DataSync, changed files only, nothing deleted, blue\'s files never overwritten)'
 complete -c kubectl-kf_cutover -n "__fish_kubectl_kf_cutover_using_subcommand failback" -l dry-run -d 'Print the plan and change nothing'
 complete -c kubectl-kf_cutover -n "__fish_kubectl_kf_cutover_using_subcommand failback" -l yes -d 'Approve steps that replace, delete or redirect'
@@ -88,6 +92,8 @@ complete -c kubectl-kf_cutover -n "__fish_kubectl_kf_cutover_using_subcommand st
 json\t''
 yaml\t''"
 complete -c kubectl-kf_cutover -n "__fish_kubectl_kf_cutover_using_subcommand status" -l timeout -d 'Longest time to wait for any one operation (e.g. 90s, 20m, 1h)' -r
+complete -c kubectl-kf_cutover -n "__fish_kubectl_kf_cutover_using_subcommand status" -l dns -d 'DNS name that serves Kubeflow [default: the record pointing at blue\'s load balancer]' -r
+complete -c kubectl-kf_cutover -n "__fish_kubectl_kf_cutover_using_subcommand status" -l hosted-zone -d 'Route 53 hosted zone id of --dns' -r
 complete -c kubectl-kf_cutover -n "__fish_kubectl_kf_cutover_using_subcommand status" -l dry-run -d 'Print the plan and change nothing'
 complete -c kubectl-kf_cutover -n "__fish_kubectl_kf_cutover_using_subcommand status" -l yes -d 'Approve steps that replace, delete or redirect'
 complete -c kubectl-kf_cutover -n "__fish_kubectl_kf_cutover_using_subcommand status" -s v -l verbose -d 'More logging (-v info, -vv debug, -vvv trace)'

@@ -255,10 +255,10 @@ pub struct CutoverCli {
     #[command(flatten)]
     pub global: GlobalArgs,
     /// DNS name that serves Kubeflow [default: the record pointing at blue's load balancer]
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", global = true)]
     pub dns: Option<String>,
     /// Route 53 hosted zone id of --dns
-    #[arg(long, value_name = "ID")]
+    #[arg(long, value_name = "ID", global = true)]
     pub hosted_zone: Option<String>,
     /// Send this percentage of traffic to green (weighted records)
     #[arg(long, value_name = "PCT", value_parser = clap::value_parser!(u8).range(0..=100))]
@@ -310,6 +310,27 @@ mod tests {
         DeployCli::command().debug_assert();
         StorageCli::command().debug_assert();
         CutoverCli::command().debug_assert();
+    }
+
+    #[test]
+    fn the_record_to_move_can_be_named_after_the_subcommand_too() {
+        use clap::Parser;
+        for args in [
+            &["kubectl-kf_cutover", "check", "--dns", "kf.example.com"][..],
+            &["kubectl-kf_cutover", "--dns", "kf.example.com", "check"][..],
+            &[
+                "kubectl-kf_cutover",
+                "failback",
+                "--hosted-zone",
+                "Z1",
+                "--dns",
+                "kf.example.com",
+            ][..],
+        ] {
+            let cli = CutoverCli::try_parse_from(args).unwrap();
+            assert_eq!(cli.dns.as_deref(), Some("kf.example.com"), "{args:?}");
+            assert!(cli.command.is_some());
+        }
     }
 
     #[test]
