@@ -139,7 +139,26 @@ fn efs_on_green_is_complete_and_re_running_converges() {
     assert_eq!(sc["parameters"]["uid"], "1000");
     assert_eq!(sc["parameters"]["gid"], "100");
 
-    // Re-running changes nothing in AWS.
+    // The plan of a complete green is every step done; re-running changes nothing in AWS.
+    let plan = |env: &Env| -> Vec<(String, String)> {
+        let out = storage(env, &["efs", "--to", "green", "--dry-run", "-o", "json"]);
+        assert_exit(&out, 0);
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| {
+                (
+                    s["key"].as_str().unwrap().to_string(),
+                    s["action"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    let steps = plan(&env);
+    assert_eq!(steps.len(), 6, "{steps:?}");
+    assert!(steps.iter().all(|(_, a)| a == "done"), "{steps:?}");
     let before = env.aws_state();
     env.reset_requests();
     assert_exit(&storage(&env, &["efs", "--to", "green"]), 0);
@@ -190,6 +209,15 @@ fn efs_on_green_is_complete_and_re_running_converges() {
         .to_string();
     env.aws("efs", "delete_mount_target", json!({"MountTargetId": gone}));
     assert_eq!(mount_target_azs(&env, &fs_id).len(), 2);
+    let steps = plan(&env);
+    assert_eq!(
+        steps
+            .iter()
+            .filter(|(_, a)| a != "done")
+            .collect::<Vec<_>>(),
+        vec![&("efs.mount-targets".to_string(), "ensure".to_string())],
+        "only the mount target is planned"
+    );
     assert_exit(&storage(&env, &["efs", "--to", "green"]), 0);
     assert_eq!(
         mount_target_azs(&env, &fs_id),

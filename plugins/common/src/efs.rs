@@ -48,15 +48,10 @@ pub async fn ensure(
     })
 }
 
-async fn security_group(
-    ctx: &Ctx,
-    stream: &Stream,
-    net: &GreenNetwork,
-    name: &str,
-) -> Result<String> {
+/// Every associated CIDR block of `vpc`, not only the primary: nodes and pods may live in a
+/// secondary one.
+pub async fn vpc_cidrs(ctx: &Ctx, vpc: &str) -> Result<Vec<String>> {
     let ec2 = ctx.aws.ec2();
-    let vpc = &net.cluster.vpc_id;
-    // Every CIDR of the VPC, not only the primary: nodes and pods may live in a secondary one.
     let described = ec2
         .describe_vpcs()
         .vpc_ids(vpc)
@@ -83,6 +78,20 @@ async fn security_group(
     if cidrs.is_empty() {
         return Err(Error::failed(format!("VPC {vpc} has no CIDR block")));
     }
+    Ok(cidrs)
+}
+
+/// The NFS group, found by name in green's VPC or created, open on tcp/2049 to each CIDR of
+/// the VPC; its id.
+pub async fn security_group(
+    ctx: &Ctx,
+    stream: &Stream,
+    net: &GreenNetwork,
+    name: &str,
+) -> Result<String> {
+    let ec2 = ctx.aws.ec2();
+    let vpc = &net.cluster.vpc_id;
+    let cidrs = vpc_cidrs(ctx, vpc).await?;
     let found = ec2
         .describe_security_groups()
         .filters(Filter::builder().name("vpc-id").values(vpc).build())
@@ -155,7 +164,8 @@ async fn security_group(
     Ok(id)
 }
 
-async fn filesystem(ctx: &Ctx, stream: &Stream, name: &str) -> Result<(String, String)> {
+/// The file system, found by creation token or created, once available: (id, ARN).
+pub async fn filesystem(ctx: &Ctx, stream: &Stream, name: &str) -> Result<(String, String)> {
     let efs = ctx.aws.efs();
     let token = creation_token(ctx, name);
     let existing = efs
@@ -254,7 +264,8 @@ async fn filesystem(ctx: &Ctx, stream: &Stream, name: &str) -> Result<(String, S
     Ok((id, arn))
 }
 
-async fn mount_targets(
+/// One mount target per AZ of green's private subnets, once all are available.
+pub async fn mount_targets(
     ctx: &Ctx,
     stream: &Stream,
     net: &GreenNetwork,

@@ -67,6 +67,12 @@ pub async fn refuse_foreign_name(ctx: &Ctx, net: &GreenNetwork, name: &str) -> R
 /// The EFS CSI driver as the EKS add-on, with an IRSA role trusted by green's OIDC provider for
 /// `kube-system/efs-csi-*` (controller and node).
 pub async fn csi_driver(ctx: &Ctx, stream: &Stream, net: &GreenNetwork) -> Result<()> {
+    let role = csi_role(ctx, stream, net).await?;
+    csi_addon(ctx, stream, net, &role).await
+}
+
+/// The driver's IRSA role (green's OIDC provider created first when missing); its ARN.
+pub async fn csi_role(ctx: &Ctx, stream: &Stream, net: &GreenNetwork) -> Result<String> {
     let issuer = net.cluster.oidc_issuer.clone().ok_or_else(|| {
         Error::failed(format!(
             "EKS cluster {} has no OIDC issuer",
@@ -93,7 +99,12 @@ pub async fn csi_driver(ctx: &Ctx, stream: &Stream, net: &GreenNetwork) -> Resul
     ctx.record
         .mark(CSI_ROLE, "IAMRole", &role, Phase::Completed, None)
         .await?;
+    Ok(role)
+}
 
+/// The add-on `aws-efs-csi-driver` on green with `role`, once ACTIVE (DEGRADED is waited on).
+pub async fn csi_addon(ctx: &Ctx, stream: &Stream, net: &GreenNetwork, role: &str) -> Result<()> {
+    let role = role.to_string();
     let version = crate::eks::ensure_addon(
         &ctx.aws,
         &crate::eks::AddonSpec {
@@ -171,6 +182,17 @@ pub fn keep_user_settings(
     out
 }
 
+/// Whether green's class is the one wanted: provisioner, parameters and reclaim policy (what
+/// cannot be changed in place).
+pub fn same_class(
+    have: &k8s_openapi::api::storage::v1::StorageClass,
+    want: &k8s_openapi::api::storage::v1::StorageClass,
+) -> bool {
+    have.provisioner == want.provisioner
+        && have.parameters == want.parameters
+        && have.reclaim_policy == want.reclaim_policy
+}
+
 /// Creates `efs-sc` on green, or re-creates it when it was deleted or overwritten (a
 /// StorageClass's provisioner and parameters cannot be changed in place), keeping the user's
 /// settings ([`keep_user_settings`]).
@@ -183,13 +205,7 @@ pub async fn ensure_storage_class(
     let api: Api<k8s_openapi::api::storage::v1::StorageClass> = Api::all(client.clone());
     let name = want.metadata.name.clone().unwrap_or_default();
     let outcome = match api.get_opt(&name).await? {
-        Some(have)
-            if have.provisioner == want.provisioner
-                && have.parameters == want.parameters
-                && have.reclaim_policy == want.reclaim_policy =>
-        {
-            "unchanged"
-        }
+        Some(have) if same_class(&have, want) => "unchanged",
         Some(have) => {
             let replacement = keep_user_settings(want, &have);
             api.delete(&name, &DeleteParams::default()).await?;

@@ -3,6 +3,7 @@
 
 pub mod default_class;
 pub mod efs;
+pub mod efs_plan;
 pub mod pvc;
 
 use std::collections::BTreeMap;
@@ -68,7 +69,9 @@ pub async fn run(cli: StorageCli) -> Result<()> {
 #[derive(Debug, Serialize)]
 struct EfsPlan {
     green: String,
-    steps: Vec<[String; 2]>,
+    #[serde(rename = "dryRun")]
+    dry_run: bool,
+    steps: Vec<crate::clone::plan::Step>,
 }
 
 impl Render for EfsPlan {
@@ -78,8 +81,17 @@ impl Render for EfsPlan {
             self.green
         );
         s.push_str(&output::wrapped_table(
-            &["STEP", "WHAT"],
-            self.steps.iter().cloned(),
+            &["STEP", "ACTION", "WHAT AND WHY"],
+            self.steps.iter().map(|p| {
+                [
+                    p.key.clone(),
+                    serde_json::to_value(p.action)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_string))
+                        .unwrap_or_default(),
+                    format!("{} {}\n  {}", p.kind, p.name, p.reason),
+                ]
+            }),
         ));
         s
     }
@@ -118,68 +130,60 @@ async fn efs_command(
     uid: u32,
     gid: u32,
 ) -> Result<()> {
+    use crate::clone::plan::action_of;
     let ctx = &session.ctx;
     let cluster = session.green_cluster().await?;
     let net = crate::eks::green_network(&ctx.aws, cluster).await?;
     efs::refuse_foreign_name(ctx, &net, name).await?;
-    let sg_name = sg
-        .map(str::to_string)
-        .unwrap_or_else(|| ctx.name("kf-", "-efs-nfs", 255));
+    let targets = efs_plan::Targets::new(ctx, &net, name, sg, uid, gid);
+    let client = session.green_client().await?;
+    let observed = efs_plan::observe(ctx, &net, &targets, &client).await?;
+    let steps = efs_plan::plan(&observed, &targets);
     if g.dry_run {
-        let azs = crate::eks::zones(&net.private_subnets);
         let plan = EfsPlan {
             green: session.green.clone(),
-            steps: vec![
-                [
-                    crate::efs::SECURITY_GROUP.into(),
-                    format!(
-                        "{sg_name} in {}: tcp/2049 from the VPC's CIDRs only",
-                        net.cluster.vpc_id
-                    ),
-                ],
-                [
-                    crate::efs::FILESYSTEM.into(),
-                    format!(
-                        "{name}: encrypted, creation token {}",
-                        crate::efs::creation_token(ctx, name)
-                    ),
-                ],
-                [
-                    crate::efs::MOUNT_TARGETS.into(),
-                    format!("one per AZ: {}", azs.join(", ")),
-                ],
-                [
-                    efs::CSI_ROLE.into(),
-                    format!(
-                        "{} trusted by {}'s OIDC provider for kube-system/efs-csi-*",
-                        ctx.name("kf-", "-efs-csi-driver", 64),
-                        net.cluster.name
-                    ),
-                ],
-                [
-                    efs::CSI_ADDON.into(),
-                    format!("EKS add-on {} on {}", efs::ADDON_NAME, net.cluster.name),
-                ],
-                [
-                    efs::STORAGE_CLASS.into(),
-                    format!(
-                        "efs-sc (efs.csi.aws.com, efs-ap, uid {uid}, gid {gid}) on {}",
-                        session.green
-                    ),
-                ],
-            ],
+            dry_run: true,
+            steps,
         };
         return output::print(g.output, &plan);
     }
     session.record_clusters(&net.cluster.name, None).await?;
     let progress = Progress::new(g.quiet);
     let stream = progress.stream("efs");
-    let fs = crate::efs::ensure(ctx, &stream, &net, name, &sg_name).await?;
-    efs::csi_driver(ctx, &stream, &net).await?;
-    let client = session.green_client().await?;
-    let outcome =
-        efs::ensure_storage_class(ctx, &client, &efs::storage_class(&fs.id, uid, gid)).await?;
-    stream.finish(&format!("{} ready for {}", fs.id, session.green));
+    // Each step runs when the plan says so. A step planned done whose resource the record does
+    // not name (a record lost or made before) runs too: it only reads, then records.
+    let recorded = ctx.record.snapshot().await.resources;
+    let runs = |key: &str| action_of(&steps, key).executes() || !recorded.contains_key(key);
+
+    let sg_id = match (&observed.group, runs(crate::efs::SECURITY_GROUP)) {
+        (Some((id, _)), false) => id.clone(),
+        _ => crate::efs::security_group(ctx, &stream, &net, &targets.group_name).await?,
+    };
+    let fs = match (&observed.filesystem, runs(crate::efs::FILESYSTEM)) {
+        (Some((id, _)), false) => id.clone(),
+        _ => crate::efs::filesystem(ctx, &stream, name).await?.0,
+    };
+    if runs(crate::efs::MOUNT_TARGETS) {
+        crate::efs::mount_targets(ctx, &stream, &net, &fs, &sg_id).await?;
+    }
+    let role = if runs(efs::CSI_ROLE) {
+        Some(efs::csi_role(ctx, &stream, &net).await?)
+    } else {
+        None
+    };
+    if runs(efs::CSI_ADDON) {
+        let role = match role {
+            Some(r) => r,
+            None => efs::csi_role(ctx, &stream, &net).await?,
+        };
+        efs::csi_addon(ctx, &stream, &net, &role).await?;
+    }
+    let outcome = if runs(efs::STORAGE_CLASS) {
+        efs::ensure_storage_class(ctx, &client, &efs::storage_class(&fs, uid, gid)).await?
+    } else {
+        "unchanged".to_string()
+    };
+    stream.finish(&format!("{fs} ready for {}", session.green));
     let rec = ctx.record.snapshot().await;
     let report = EfsReport {
         green: session.green.clone(),
