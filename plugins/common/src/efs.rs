@@ -48,6 +48,20 @@ pub async fn ensure(
     })
 }
 
+/// The CIDRs a security group lets reach tcp/2049.
+pub fn nfs_open_to(g: &aws_sdk_ec2::types::SecurityGroup) -> Vec<String> {
+    g.ip_permissions()
+        .iter()
+        .filter(|p| {
+            p.ip_protocol() == Some("tcp")
+                && p.from_port() == Some(NFS_PORT)
+                && p.to_port() == Some(NFS_PORT)
+        })
+        .flat_map(|p| p.ip_ranges().iter().filter_map(|r| r.cidr_ip()))
+        .map(str::to_string)
+        .collect()
+}
+
 /// Every associated CIDR block of `vpc`, not only the primary: nodes and pods may live in a
 /// secondary one.
 pub async fn vpc_cidrs(ctx: &Ctx, vpc: &str) -> Result<Vec<String>> {
@@ -100,20 +114,7 @@ pub async fn security_group(
         .await
         .map_err(|e| Error::aws("DescribeSecurityGroups", e))?;
     let (id, open): (String, Vec<String>) = match found.security_groups().first() {
-        Some(g) => {
-            let open = g
-                .ip_permissions()
-                .iter()
-                .filter(|p| {
-                    p.ip_protocol() == Some("tcp")
-                        && p.from_port() == Some(NFS_PORT)
-                        && p.to_port() == Some(NFS_PORT)
-                })
-                .flat_map(|p| p.ip_ranges().iter().filter_map(|r| r.cidr_ip()))
-                .map(str::to_string)
-                .collect();
-            (g.group_id().unwrap_or_default().to_string(), open)
-        }
+        Some(g) => (g.group_id().unwrap_or_default().to_string(), nfs_open_to(g)),
         None => {
             stream.set(&format!("security group {name} in {vpc}"));
             let out = ec2

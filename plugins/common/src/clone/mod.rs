@@ -40,19 +40,7 @@ impl Render for Plan {
             "Plan: clone {} -> {} (dry run: nothing is changed)\n\n",
             self.blue, self.green
         );
-        s.push_str(&output::wrapped_table(
-            &["STEP", "ACTION", "WHAT AND WHY"],
-            self.steps.iter().map(|p| {
-                [
-                    p.key.clone(),
-                    serde_json::to_value(p.action)
-                        .ok()
-                        .and_then(|v| v.as_str().map(str::to_string))
-                        .unwrap_or_default(),
-                    format!("{} {}\n  {}", p.kind, p.name, p.reason),
-                ]
-            }),
-        ));
+        s.push_str(&plan::steps_table(&self.steps));
         s
     }
 }

@@ -53,6 +53,23 @@ pub struct Step {
     pub reason: String,
 }
 
+/// The steps as a table that reads on 80 columns: key, action, then kind, name and reason.
+pub fn steps_table(steps: &[Step]) -> String {
+    crate::output::wrapped_table(
+        &["STEP", "ACTION", "WHAT AND WHY"],
+        steps.iter().map(|p| {
+            [
+                p.key.clone(),
+                serde_json::to_value(p.action)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default(),
+                format!("{} {}\n  {}", p.kind, p.name, p.reason),
+            ]
+        }),
+    )
+}
+
 /// The steps of one layer, as its stream executes them.
 pub fn action_of(steps: &[Step], key: &str) -> Action {
     steps

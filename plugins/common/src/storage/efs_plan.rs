@@ -15,7 +15,6 @@ use crate::error::{Error, Result};
 use crate::upgrade::Ctx;
 
 const LAYER: &str = "efs";
-const NFS_PORT: i32 = 2049;
 
 /// Every name the steps use, computed once.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -117,18 +116,10 @@ pub async fn observe(
         .await
         .map_err(|e| Error::aws("DescribeSecurityGroups", e))?;
     o.group = groups.security_groups().first().map(|g| {
-        let open = g
-            .ip_permissions()
-            .iter()
-            .filter(|p| {
-                p.ip_protocol() == Some("tcp")
-                    && p.from_port() == Some(NFS_PORT)
-                    && p.to_port() == Some(NFS_PORT)
-            })
-            .flat_map(|p| p.ip_ranges().iter().filter_map(|r| r.cidr_ip()))
-            .map(str::to_string)
-            .collect();
-        (g.group_id().unwrap_or_default().to_string(), open)
+        (
+            g.group_id().unwrap_or_default().to_string(),
+            crate::efs::nfs_open_to(g),
+        )
     });
 
     let efs = ctx.aws.efs();
