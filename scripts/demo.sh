@@ -36,7 +36,10 @@ run "$PY" tests/emulators/awsq.py eks list_access_entries '{"clusterName": "gree
 run kubectl config get-contexts
 
 bold "2. EFS for green: file system, NFS group, mount targets, CSI driver, StorageClass efs-sc"
+run kubectl kf storage efs --to green --dry-run
 run kubectl kf storage efs --to green
+echo "   Planned again, every step is done:"
+run kubectl kf storage efs --to green --dry-run
 
 bold "3. Clone production's storage: the plan, then RDS, S3 and EFS at once"
 run kubectl kf clone --to green --dry-run
@@ -52,6 +55,8 @@ run grep -v '^#' "$WORK/kubeflow-manifests/awsconfigs/apps/pipeline/rds/params.e
 
 bold "5. The user's volume on green, bound to the cloned data; efs-sc the default class"
 run kubectl kf storage pvc efsclaim -n kubeflow-user-example-com --to green --create-namespace
+echo "   Green reads it through an access point with blue's root directory and POSIX user:"
+run "$PY" tests/emulators/awsq.py efs describe_access_points "{\"FileSystemId\": \"$(kubectl --context green get sc efs-sc -o jsonpath='{.parameters.fileSystemId}')\"}"
 run kubectl kf storage default-class efs-sc --to green
 
 bold "The upgrade record (ConfigMap kubeflow/kf-upgrade-green on blue)"
