@@ -103,6 +103,19 @@ impl Served {
         );
     }
 
+    /// Adds what another discovery found (of other groups, or newer).
+    pub fn merge(&mut self, other: Served) {
+        for (gv, answer) in other.unavailable {
+            if !other.kinds.keys().any(|(g, v, _)| (g, v) == (&gv.0, &gv.1)) {
+                self.unavailable.insert(gv, answer);
+            }
+        }
+        for (g, v, _) in other.kinds.keys() {
+            self.unavailable.remove(&(g.clone(), v.clone()));
+        }
+        self.kinds.extend(other.kinds);
+    }
+
     /// The resource of `obj`'s kind, or why it cannot be applied: its group did not answer
     /// discovery (named with its APIService), or the cluster does not serve the kind.
     pub fn resolve(&self, obj: &Value) -> Result<(ApiResource, ApiCapabilities)> {
@@ -180,16 +193,17 @@ fn answer_of(e: &kube::Error) -> String {
 
 /// Discovers what the cluster serves one group version at a time, so that a group version that
 /// fails (an aggregated API without a ready backend answers 503) is left out instead of failing
-/// everything. Listing the groups themselves must work.
-pub async fn discover(client: &Client) -> Result<Served> {
-    let core = client.list_core_api_versions().await?;
+/// everything. Listing the groups themselves must work. `only` limits it to those groups (the
+/// groups of CustomResourceDefinitions just applied).
+pub async fn discover(client: &Client, only: Option<&BTreeSet<String>>) -> Result<Served> {
+    let wanted = |g: &str| only.is_none_or(|o| o.contains(g));
+    let mut gvs: Vec<GroupVersion> = Vec::new();
+    if wanted("") {
+        let core = client.list_core_api_versions().await?;
+        gvs.extend(core.versions.iter().map(|v| GroupVersion::gv("", v)));
+    }
     let groups = client.list_api_groups().await?;
-    let mut gvs: Vec<GroupVersion> = core
-        .versions
-        .iter()
-        .map(|v| GroupVersion::gv("", v))
-        .collect();
-    for g in &groups.groups {
+    for g in groups.groups.iter().filter(|g| wanted(&g.name)) {
         for v in &g.versions {
             gvs.push(GroupVersion::gv(&g.name, &v.version));
         }
@@ -555,7 +569,7 @@ pub async fn apply(
         stream,
     };
 
-    let served = discover(client).await?;
+    let mut served = discover(client, None).await?;
     if let Some(w) = served.warning() {
         tracing::warn!("{w}");
     }
@@ -573,18 +587,15 @@ pub async fn apply(
         crate::kube_wait::crds_established(Api::all(client.clone()), &names, timeout, stream)
             .await?;
     }
-    // New kinds are served now.
-    let served = if crds.is_empty() {
-        served
-    } else {
-        let again = discover(client).await?;
-        if again.unavailable != served.unavailable
-            && let Some(w) = again.warning()
-        {
-            tracing::warn!("{w}");
-        }
-        again
-    };
+    // New kinds are served now: discover their groups (not again every group: an unavailable
+    // aggregated API costs a wait each time).
+    if !crds.is_empty() {
+        let groups: BTreeSet<String> = crds
+            .iter()
+            .filter_map(|c| c["spec"]["group"].as_str().map(str::to_string))
+            .collect();
+        served.merge(discover(client, Some(&groups)).await?);
+    }
     if !namespaces.is_empty() {
         stream.set(&format!("applying {} Namespaces", namespaces.len()));
         run.until_applied(&served, "Namespaces", &namespaces)
@@ -856,5 +867,20 @@ mod tests {
                 .contains("CustomResourceDefinition")
         );
         assert!(Served::default().warning().is_none());
+
+        // A later discovery of the CRDs' groups adds their kinds and keeps what was known.
+        let mut crds = Served::default();
+        crds.insert(
+            resource("kubeflow.org", "v1", "Profile", "profiles"),
+            ApiCapabilities {
+                scope: Scope::Cluster,
+                subresources: vec![],
+                operations: vec![],
+            },
+        );
+        served.merge(crds);
+        assert_eq!(served.resolve(&p).unwrap().0.plural, "profiles");
+        assert_eq!(served.resolve(&cm).unwrap().0.plural, "configmaps");
+        assert_eq!(served.unavailable.len(), 1);
     }
 }
