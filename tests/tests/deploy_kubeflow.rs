@@ -623,3 +623,45 @@ fn an_unavailable_aggregated_api_is_warned_about_not_fatal() {
         "{err}"
     );
 }
+
+#[test]
+fn a_webhook_that_never_comes_up_ends_at_the_timeout_naming_it() {
+    let (env, _blue) = cloned();
+    let dir = manifests_copy(&env);
+    add_cert_manager(&dir, "");
+    green_config(&env, json!({"deployment_ready_seconds": 600}));
+    let out = env.kubectl(&[
+        "--context",
+        "green",
+        "apply",
+        "-f",
+        dir.join("apps/cert-manager/webhook.yaml").to_str().unwrap(),
+    ]);
+    assert_exit(&out, 0);
+    let out = deploy(
+        &env,
+        &[
+            "kubeflow",
+            "--to",
+            "green",
+            "--manifests",
+            dir.to_str().unwrap(),
+            "--timeout",
+            "6s",
+        ],
+    );
+    assert_exit(&out, 1);
+    let err = stderr(&out);
+    assert!(
+        err.contains("timed out")
+            && err.contains("ClusterIssuer kubeflow-self-signing-issuer")
+            && err.contains("webhook.cert-manager.io")
+            && err.contains("--timeout"),
+        "{err}"
+    );
+    assert!(!env.k8s_exists("green", &["clusterissuer", "kubeflow-self-signing-issuer"]));
+    assert_eq!(
+        record(&env)["resources"]["kubeflow.apply"]["phase"],
+        "Failed"
+    );
+}
