@@ -34,6 +34,8 @@ const PARALLEL: usize = 16;
 /// The pause between rounds grows from the first to the last (the upstream loop sleeps 10 s).
 const FIRST_PAUSE: Duration = Duration::from_secs(1);
 const LONGEST_PAUSE: Duration = Duration::from_secs(10);
+/// How long one apply call may take (the client's own retries included).
+const CALL_WAIT: Duration = Duration::from_secs(30);
 /// How long one group version may take to answer discovery.
 const DISCOVERY_WAIT: Duration = Duration::from_secs(8);
 
@@ -441,9 +443,17 @@ async fn apply_one(
         None => Api::all_with(client.clone(), &ar),
     };
     let params = PatchParams::apply(FIELD_MANAGER).force();
-    match api.patch(name, &params, &Patch::Apply(obj)).await {
-        Ok(_) => Ok(None),
-        Err(e) => {
+    // kube's client retries 429/503/504 itself, with a backoff that can outlast --timeout; the
+    // rounds here are what waits, so one call is bounded.
+    let patch = Patch::Apply(obj);
+    let call = tokio::time::timeout(CALL_WAIT, api.patch(name, &params, &patch));
+    match call.await {
+        Ok(Ok(_)) => Ok(None),
+        Err(_) => Ok(Some(Refusal::Transient(format!(
+            "no answer within {}s",
+            CALL_WAIT.as_secs()
+        )))),
+        Ok(Err(e)) => {
             let r = refusal_of(e, &describe(obj), namespace, manifest_namespaces);
             tracing::info!("{}: {r:?}", describe(obj));
             Ok(Some(r))
