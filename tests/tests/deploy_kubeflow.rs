@@ -270,3 +270,398 @@ fn without_a_clone_it_says_to_clone_first() {
         stderr(&out)
     );
 }
+
+/// Sets the green Kubernetes emulator's test knobs (`/_kf/config`, see k8s_emulator.py).
+fn green_config(env: &Env, body: Value) -> Value {
+    let file = env.dir.path().join("k8s-config.json");
+    std::fs::write(&file, body.to_string()).unwrap();
+    let out = env.kubectl(&[
+        "--context",
+        "green",
+        "create",
+        "--raw",
+        "/_kf/config",
+        "-f",
+        file.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// cert-manager's webhook: it validates every cert-manager.io object.
+const WEBHOOK: &str = r#"apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingWebhookConfiguration
+metadata:
+  name: cert-manager-webhook
+webhooks:
+  - name: webhook.cert-manager.io
+    rules:
+      - apiGroups: ["cert-manager.io"]
+        apiVersions: ["v1"]
+        operations: ["CREATE", "UPDATE"]
+        resources: ["*/*"]
+    admissionReviewVersions: ["v1"]
+    sideEffects: None
+    failurePolicy: Fail
+    timeoutSeconds: 30
+    clientConfig:
+      service:
+        name: cert-manager-webhook
+        namespace: cert-manager
+        path: /validate
+"#;
+
+/// Adds to the manifests what Kubeflow's cert-manager brings: its webhook (Deployment, Service,
+/// ValidatingWebhookConfiguration), the Issuer CRD and the ClusterIssuer Kubeflow uses, which
+/// the webhook validates; plus `extra` documents in the same directory.
+fn add_cert_manager(dir: &std::path::Path, extra: &str) {
+    let app = dir.join("apps/cert-manager");
+    std::fs::create_dir_all(&app).unwrap();
+    std::fs::write(
+        app.join("kustomization.yaml"),
+        "resources:\n  - cert-manager.yaml\n  - webhook.yaml\n",
+    )
+    .unwrap();
+    std::fs::write(
+        app.join("cert-manager.yaml"),
+        format!(
+            r#"apiVersion: v1
+kind: Namespace
+metadata:
+  name: cert-manager
+---
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: clusterissuers.cert-manager.io
+spec:
+  group: cert-manager.io
+  names:
+    kind: ClusterIssuer
+    listKind: ClusterIssuerList
+    plural: clusterissuers
+    singular: clusterissuer
+  scope: Cluster
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema:
+          type: object
+          x-kubernetes-preserve-unknown-fields: true
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: cert-manager-webhook
+  namespace: cert-manager
+spec:
+  replicas: 1
+  selector:
+    matchLabels: {{app.kubernetes.io/name: webhook}}
+  template:
+    metadata:
+      labels: {{app.kubernetes.io/name: webhook}}
+    spec:
+      containers:
+        - name: cert-manager-webhook
+          image: quay.io/jetstack/cert-manager-webhook:v1.16.1
+          ports: [{{name: https, containerPort: 10250}}]
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: cert-manager-webhook
+  namespace: cert-manager
+spec:
+  selector: {{app.kubernetes.io/name: webhook}}
+  ports: [{{name: https, port: 443, targetPort: https}}]
+---
+apiVersion: cert-manager.io/v1
+kind: ClusterIssuer
+metadata:
+  name: kubeflow-self-signing-issuer
+spec:
+  selfSigned: {{}}
+{extra}"#
+        ),
+    )
+    .unwrap();
+    std::fs::write(app.join("webhook.yaml"), WEBHOOK).unwrap();
+    let k = dir.join("deployments/rds-s3/kustomization.yaml");
+    let text = read(dir, "deployments/rds-s3/kustomization.yaml");
+    std::fs::write(k, format!("{text}  - ../../apps/cert-manager\n")).unwrap();
+}
+
+#[test]
+fn objects_a_webhook_refuses_until_it_is_up_are_applied_again() {
+    let (env, _blue) = cloned();
+    let dir = manifests_copy(&env);
+    add_cert_manager(&dir, "");
+    // The webhook's pods take a while (image pulls): until then it has no endpoints. Its
+    // configuration is registered already (a first attempt that stopped left it; on a fresh
+    // cluster applying in parallel can register it before the ClusterIssuer reaches the server).
+    green_config(&env, json!({"deployment_ready_seconds": 6}));
+    let out = env.kubectl(&[
+        "--context",
+        "green",
+        "apply",
+        "-f",
+        dir.join("apps/cert-manager/webhook.yaml").to_str().unwrap(),
+    ]);
+    assert_exit(&out, 0);
+    let out = deploy(
+        &env,
+        &[
+            "kubeflow",
+            "--to",
+            "green",
+            "--manifests",
+            dir.to_str().unwrap(),
+            "--timeout",
+            "2m",
+        ],
+    );
+    assert_exit(&out, 0);
+    // It said what it waited for.
+    let err = stderr(&out);
+    assert!(
+        err.contains("webhook.cert-manager.io")
+            && err.contains("cert-manager/cert-manager-webhook"),
+        "{err}"
+    );
+    let issuer = env.kubectl_json(
+        "green",
+        &["get", "clusterissuer", "kubeflow-self-signing-issuer"],
+    );
+    assert_eq!(issuer["spec"]["selfSigned"], json!({}));
+    assert!(env.k8s_exists(
+        "green",
+        &["configmap", "pipeline-install-config", "-n", "kubeflow"]
+    ));
+    assert_eq!(
+        record(&env)["resources"]["kubeflow.apply"]["phase"],
+        "Completed"
+    );
+}
+
+#[test]
+fn a_permanent_refusal_fails_at_once_while_webhooks_are_waited_for() {
+    let (env, _blue) = cloned();
+    let dir = manifests_copy(&env);
+    // timeoutSeconds above 30 is refused by the API server's validation (422 Invalid).
+    add_cert_manager(
+        &dir,
+        r#"---
+apiVersion: admissionregistration.k8s.io/v1
+kind: MutatingWebhookConfiguration
+metadata:
+  name: broken-webhook
+webhooks:
+  - name: broken.kubeflow.org
+    rules:
+      - apiGroups: [""]
+        apiVersions: ["v1"]
+        operations: ["CREATE"]
+        resources: ["pods"]
+    admissionReviewVersions: ["v1"]
+    sideEffects: None
+    timeoutSeconds: 60
+    clientConfig:
+      service: {name: broken, namespace: kubeflow}
+"#,
+    );
+    green_config(&env, json!({"deployment_ready_seconds": 60}));
+    let out = env.kubectl(&[
+        "--context",
+        "green",
+        "apply",
+        "-f",
+        dir.join("apps/cert-manager/webhook.yaml").to_str().unwrap(),
+    ]);
+    assert_exit(&out, 0);
+    let start = std::time::Instant::now();
+    let out = deploy(
+        &env,
+        &[
+            "kubeflow",
+            "--to",
+            "green",
+            "--manifests",
+            dir.to_str().unwrap(),
+            "--timeout",
+            "2m",
+        ],
+    );
+    assert_exit(&out, 1);
+    assert!(
+        start.elapsed() < std::time::Duration::from_secs(30),
+        "took {:?}",
+        start.elapsed()
+    );
+    let err = stderr(&out);
+    assert!(
+        err.contains("MutatingWebhookConfiguration broken-webhook")
+            && err.contains("timeoutSeconds")
+            && err.contains("Invalid"),
+        "{err}"
+    );
+    assert!(!env.k8s_exists("green", &["mutatingwebhookconfiguration", "broken-webhook"]));
+    assert_eq!(
+        record(&env)["resources"]["kubeflow.apply"]["phase"],
+        "Failed"
+    );
+}
+
+#[test]
+fn a_namespace_still_terminating_is_waited_for() {
+    let (env, _blue) = cloned();
+    let dir = manifests_copy(&env);
+    // A previous attempt's kubeflow namespace, deleted and still Terminating.
+    green_config(&env, json!({"namespace_terminating_seconds": 4}));
+    assert_exit(
+        &env.kubectl(&["--context", "green", "create", "namespace", "kubeflow"]),
+        0,
+    );
+    assert_exit(
+        &env.kubectl(&[
+            "--context",
+            "green",
+            "create",
+            "configmap",
+            "leftover",
+            "-n",
+            "kubeflow",
+        ]),
+        0,
+    );
+    assert_exit(
+        &env.kubectl(&[
+            "--context",
+            "green",
+            "delete",
+            "namespace",
+            "kubeflow",
+            "--wait=false",
+        ]),
+        0,
+    );
+    let ns = env.kubectl_json("green", &["get", "namespace", "kubeflow"]);
+    assert_eq!(ns["status"]["phase"], "Terminating");
+
+    let out = deploy(
+        &env,
+        &[
+            "kubeflow",
+            "--to",
+            "green",
+            "--manifests",
+            dir.to_str().unwrap(),
+            "--timeout",
+            "2m",
+        ],
+    );
+    assert_exit(&out, 0);
+    let ns = env.kubectl_json("green", &["get", "namespace", "kubeflow"]);
+    assert_eq!(ns["status"]["phase"], "Active", "{ns}");
+    assert!(ns["metadata"]["deletionTimestamp"].is_null(), "{ns}");
+    assert!(env.k8s_exists(
+        "green",
+        &["configmap", "pipeline-install-config", "-n", "kubeflow"]
+    ));
+    assert!(!env.k8s_exists("green", &["configmap", "leftover", "-n", "kubeflow"]));
+    assert!(env.k8s_exists("green", &["deployment", "ml-pipeline", "-n", "kubeflow"]));
+}
+
+#[test]
+fn an_unavailable_aggregated_api_is_warned_about_not_fatal() {
+    let (env, _blue) = cloned();
+    let dir = manifests_copy(&env);
+    // metrics-server registered, its pods not up: /apis/metrics.k8s.io/v1beta1 answers 503.
+    let cfg = green_config(
+        &env,
+        json!({"register_apiservice": {"group": "metrics.k8s.io", "version": "v1beta1"}}),
+    );
+    assert_eq!(
+        cfg["apiservices"]["v1beta1.metrics.k8s.io"]["status"], "False",
+        "{cfg}"
+    );
+    let m = dir.to_str().unwrap();
+    let out = deploy(&env, &["kubeflow", "--to", "green", "--manifests", m]);
+    assert_exit(&out, 0);
+    let err = stderr(&out);
+    let warnings: Vec<&str> = err
+        .lines()
+        .filter(|l| l.contains("unable to retrieve the complete list of server APIs"))
+        .collect();
+    assert_eq!(warnings.len(), 1, "{err}");
+    assert!(warnings[0].contains("v1beta1.metrics.k8s.io"), "{err}");
+    assert!(env.k8s_exists(
+        "green",
+        &["configmap", "pipeline-install-config", "-n", "kubeflow"]
+    ));
+
+    // An object of the missing group fails, naming the group and its APIService.
+    std::fs::write(
+        dir.join("apps/pipeline/kustomization.yaml"),
+        "resources:\n  - deployments.yaml\n  - metrics.yaml\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("apps/pipeline/metrics.yaml"),
+        "apiVersion: metrics.k8s.io/v1beta1\nkind: PodMetrics\nmetadata:\n  name: probe\n  namespace: kubeflow\ncontainers: []\n",
+    )
+    .unwrap();
+    let out = deploy(&env, &["kubeflow", "--to", "green", "--manifests", m]);
+    assert_exit(&out, 1);
+    let err = stderr(&out);
+    assert!(
+        err.contains("PodMetrics kubeflow/probe")
+            && err.contains("metrics.k8s.io/v1beta1")
+            && err.contains("APIService v1beta1.metrics.k8s.io"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_webhook_that_never_comes_up_ends_at_the_timeout_naming_it() {
+    let (env, _blue) = cloned();
+    let dir = manifests_copy(&env);
+    add_cert_manager(&dir, "");
+    green_config(&env, json!({"deployment_ready_seconds": 600}));
+    let out = env.kubectl(&[
+        "--context",
+        "green",
+        "apply",
+        "-f",
+        dir.join("apps/cert-manager/webhook.yaml").to_str().unwrap(),
+    ]);
+    assert_exit(&out, 0);
+    let out = deploy(
+        &env,
+        &[
+            "kubeflow",
+            "--to",
+            "green",
+            "--manifests",
+            dir.to_str().unwrap(),
+            "--timeout",
+            "6s",
+        ],
+    );
+    assert_exit(&out, 1);
+    let err = stderr(&out);
+    assert!(
+        err.contains("timed out")
+            && err.contains("ClusterIssuer kubeflow-self-signing-issuer")
+            && err.contains("webhook.cert-manager.io")
+            && err.contains("--timeout"),
+        "{err}"
+    );
+    assert!(!env.k8s_exists("green", &["clusterissuer", "kubeflow-self-signing-issuer"]));
+    assert_eq!(
+        record(&env)["resources"]["kubeflow.apply"]["phase"],
+        "Failed"
+    );
+}
