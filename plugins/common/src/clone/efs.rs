@@ -9,7 +9,7 @@ use crate::eks::GreenNetwork;
 use crate::error::{Error, Result};
 use crate::progress::Stream;
 
-use super::plan::{Step, action_of};
+use super::plan::{CopyMode, Step, action_of};
 
 pub const SOURCE: &str = "efs.source";
 pub const DESTINATION: &str = "efs.destination";
@@ -52,6 +52,7 @@ pub async fn apply(
     ctx: &Ctx,
     stream: &Stream,
     steps: &[Step],
+    mode: CopyMode,
     green_fs: Option<&str>,
     net: &GreenNetwork,
     t: &Targets,
@@ -77,6 +78,7 @@ pub async fn apply(
         ctx,
         stream,
         steps,
+        mode,
         KEYS,
         location_spec(ctx, blue_fs),
         location_spec(ctx, &green_fs),
