@@ -824,4 +824,94 @@ mod tests {
         assert_eq!(act(&steps, rds::SECRET), Action::Skip);
         assert_eq!(act(&steps, crate::efs::FILESYSTEM), Action::Use);
     }
+
+    #[test]
+    fn a_live_blue_is_verified_by_what_was_transferred_a_frozen_one_in_full() {
+        let live = copy_mode(Flags::default());
+        assert_eq!(live.verify, Verify::OnlyFilesTransferred);
+        assert_eq!(live.bytes_per_second, -1);
+        let resync_live = copy_mode(Flags {
+            resync: true,
+            ..Default::default()
+        });
+        assert_eq!(resync_live.verify, Verify::OnlyFilesTransferred);
+        let frozen = copy_mode(Flags {
+            resync: true,
+            blue_frozen: true,
+            ..Default::default()
+        });
+        assert_eq!(frozen.verify, Verify::PointInTimeConsistent);
+        let limited = copy_mode(Flags {
+            bandwidth: Some(100),
+            ..Default::default()
+        });
+        assert_eq!(limited.bytes_per_second, 100 * 1024 * 1024);
+        // The plan says so on each execution it runs.
+        let s = storage();
+        let f = Flags {
+            bandwidth: Some(100),
+            ..Default::default()
+        };
+        let t = Targets::new("green", &s, 0, f);
+        let steps = plan(&s, &t, &Observed::default(), f).unwrap();
+        for key in [s3::EXECUTION, efs::EXECUTION] {
+            let step = steps.iter().find(|p| p.key == key).unwrap();
+            assert!(
+                step.reason.contains("ONLY_FILES_TRANSFERRED")
+                    && step.reason.contains("at most 100 MiB/s"),
+                "{}",
+                step.reason
+            );
+        }
+    }
+
+    #[test]
+    fn the_datasync_role_is_granted_the_customer_keys_of_both_buckets() {
+        let key = |arn: &str, aws_managed| KmsKey {
+            arn: arn.into(),
+            aws_managed,
+        };
+        let mut o = Observed {
+            bucket_keys: BucketKeys {
+                blue: Some(key("arn:k/blue", false)),
+                green: None,
+            },
+            ..Default::default()
+        };
+        // Green's bucket is yet to be configured like blue's: blue's key on both sides.
+        assert_eq!(
+            kms_grants(&o),
+            KmsGrants {
+                decrypt: Some("arn:k/blue".into()),
+                encrypt: Some("arn:k/blue".into())
+            }
+        );
+        // Configured already: its own key.
+        o.bucket = Owner::Ours;
+        o.phases.insert(s3::BUCKET.into(), Phase::Completed);
+        o.bucket_keys.green = Some(key("arn:k/green", false));
+        assert_eq!(kms_grants(&o).encrypt.as_deref(), Some("arn:k/green"));
+        // AWS managed keys (aws/s3) need no grant; SSE-S3 has no key.
+        o.bucket_keys = BucketKeys {
+            blue: Some(key("alias/aws/s3", true)),
+            green: None,
+        };
+        assert_eq!(kms_grants(&o), KmsGrants::default());
+        let s = storage();
+        let t = Targets::new("green", &s, 0, Flags::default());
+        let o = Observed {
+            bucket_keys: BucketKeys {
+                blue: Some(key("arn:k/blue", false)),
+                green: None,
+            },
+            ..Default::default()
+        };
+        let steps = plan(&s, &t, &o, Flags::default()).unwrap();
+        let role = steps.iter().find(|p| p.key == datasync::ROLE).unwrap();
+        assert!(
+            role.reason.contains("kms:Decrypt on blue's key arn:k/blue"),
+            "{}",
+            role.reason
+        );
+    }
 }
