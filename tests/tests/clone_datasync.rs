@@ -13,7 +13,7 @@ fn clone(env: &Env, args: &[&str]) -> std::process::Output {
 }
 
 fn record(env: &Env) -> Value {
-    let out = env.kf(&["status", "--to", "green", "-o", "json"]);
+    let out = env.kf(&["status", "--from", "blue", "--to", "green", "-o", "json"]);
     assert_exit(&out, 0);
     serde_json::from_slice(&out.stdout).unwrap()
 }
@@ -378,4 +378,129 @@ fn a_mount_target_admitting_nfs_only_from_the_node_group_is_reached_through_that
     assert!(sgs.contains(&nodes), "{source}");
     // Blue's security groups are as they were: blue is read-only for the clone.
     assert_eq!(blue_groups(&env), before);
+}
+
+/// `kubectl --context CTX apply --server-side` of `docs`.
+fn apply(env: &Env, context: &str, name: &str, docs: &[Value]) {
+    let path = env.dir.path().join(format!("{name}.yaml"));
+    let text: Vec<String> = docs
+        .iter()
+        .map(|d| serde_yaml::to_string(d).unwrap())
+        .collect();
+    std::fs::write(&path, text.join("---\n")).unwrap();
+    let out = env.kubectl(&[
+        "--context",
+        context,
+        "apply",
+        "--server-side",
+        "--field-manager=test",
+        "-f",
+        path.to_str().unwrap(),
+    ]);
+    assert_exit(&out, 0);
+}
+
+/// Blue cloned to green, and green running Kubeflow on the clones behind its own ALB: what
+/// `kf cutover` expects (as in cutover.rs).
+fn green_ready() -> Env {
+    let env = Env::start();
+    env.seed_blue();
+    let green = env.seed_green();
+    assert_exit(&clone(&env, &["--to", "green"]), 0);
+    let rec = record(&env);
+    let res = &rec["resources"];
+    let db_host = rec["clones"]["db"]["host"].as_str().unwrap();
+    let bucket = res["s3.bucket"]["id"].as_str().unwrap();
+    let fs = res["efs.filesystem"]["id"].as_str().unwrap();
+    let lb = env.aws(
+        "elbv2",
+        "create_load_balancer",
+        json!({"Name": "k8s-istiosys-istioing-green", "Subnets": green["public_subnet_ids"],
+            "Scheme": "internet-facing", "Type": "application"}),
+    )["LoadBalancers"][0]
+        .clone();
+    apply(
+        &env,
+        "green",
+        "namespaces",
+        &[
+            json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "kubeflow"}}),
+            json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "istio-system"}}),
+        ],
+    );
+    let mut docs: Vec<Value> = [
+        "centraldashboard",
+        "metadata-grpc-deployment",
+        "ml-pipeline",
+        "ml-pipeline-ui",
+    ]
+    .iter()
+    .map(|name| {
+        json!({"apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": name, "namespace": "kubeflow"},
+            "spec": {"replicas": 1, "selector": {"matchLabels": {"app": name}},
+                "template": {"metadata": {"labels": {"app": name}},
+                    "spec": {"containers": [{"name": name, "image": "x"}]}}}})
+    })
+    .collect();
+    docs.push(json!({"apiVersion": "v1", "kind": "ConfigMap",
+        "metadata": {"name": "pipeline-install-config", "namespace": "kubeflow"},
+        "data": {"dbHost": db_host, "bucketName": bucket, "dbPort": "3306"}}));
+    docs.push(
+        json!({"apiVersion": "storage.k8s.io/v1", "kind": "StorageClass",
+        "metadata": {"name": "efs-sc"}, "provisioner": "efs.csi.aws.com",
+        "parameters": {"provisioningMode": "efs-ap", "fileSystemId": fs}}),
+    );
+    docs.push(
+        json!({"apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
+        "metadata": {"name": "istio-ingress", "namespace": "istio-system"},
+        "spec": {"ingressClassName": "alb", "rules": [{"http": {"paths": [{"path": "/",
+            "pathType": "Prefix", "backend": {"service": {"name": "istio-ingressgateway",
+                "port": {"number": 80}}}}]}}]}}),
+    );
+    apply(&env, "green", "kubeflow", &docs);
+    let patch = json!({"status": {"loadBalancer": {"ingress": [{"hostname": lb["DNSName"]}]}}});
+    let out = env.kubectl(&[
+        "--context",
+        "green",
+        "-n",
+        "istio-system",
+        "patch",
+        "ingress",
+        "istio-ingress",
+        "--subresource=status",
+        "--type=merge",
+        "-p",
+        &patch.to_string(),
+    ]);
+    assert_exit(&out, 0);
+    env
+}
+
+#[test]
+fn the_final_resync_of_a_frozen_blue_is_verified_in_full() {
+    let env = green_ready();
+    let first: Vec<(Value, Value)> = ["s3", "efs"]
+        .iter()
+        .map(|l| task_and_execution(&env, l))
+        .collect();
+    let out = env.plugin(
+        "kubectl-kf_cutover",
+        &["--to", "green", "--freeze-blue", "--resync", "--yes"],
+    );
+    assert_exit(&out, 0);
+    for (layer, (_, before)) in ["s3", "efs"].iter().zip(first) {
+        let (task, execution) = task_and_execution(&env, layer);
+        assert_ne!(
+            execution["TaskExecutionArn"], before["TaskExecutionArn"],
+            "{layer}: no new execution"
+        );
+        assert_eq!(execution["Status"], "SUCCESS", "{layer}: {execution}");
+        // The task keeps the live mode; the frozen run overrides it with the full check.
+        assert_eq!(task["Options"]["VerifyMode"], "ONLY_FILES_TRANSFERRED");
+        assert_eq!(
+            execution["Options"]["VerifyMode"], "POINT_IN_TIME_CONSISTENT",
+            "{layer}: {execution}"
+        );
+    }
 }
