@@ -161,7 +161,10 @@ pub async fn ensure_role(
 /// buckets. DataSync reads blue's objects with the role (kms:Decrypt on blue's key) and writes
 /// green's (kms:GenerateDataKey and kms:Encrypt on green's key; kms:Decrypt too, which S3
 /// needs for a multipart upload of an SSE-KMS object, as DataSync makes for large files: S3
-/// User Guide, "Specifying server-side encryption with AWS KMS", permissions).
+/// User Guide, "Specifying server-side encryption with AWS KMS", permissions). The same
+/// locations, with this role, copy green's files back to blue on `kf cutover failback
+/// --sync-back`, which writes into blue's bucket: blue's key gets the same actions (the role
+/// may already write blue's objects through its S3 statement).
 pub fn role_policy(bucket_resources: &[String], grants: &KmsGrants) -> serde_json::Value {
     let mut statements = vec![serde_json::json!({
         "Effect": "Allow",
@@ -175,15 +178,15 @@ pub fn role_policy(bucket_resources: &[String], grants: &KmsGrants) -> serde_jso
     })];
     if let Some(key) = &grants.decrypt {
         statements.push(serde_json::json!({
-            "Sid": "ReadBlueKms",
+            "Sid": "BlueKms",
             "Effect": "Allow",
-            "Action": ["kms:Decrypt"],
+            "Action": ["kms:Decrypt", "kms:GenerateDataKey", "kms:Encrypt"],
             "Resource": [key]
         }));
     }
     if let Some(key) = &grants.encrypt {
         statements.push(serde_json::json!({
-            "Sid": "WriteGreenKms",
+            "Sid": "GreenKms",
             "Effect": "Allow",
             "Action": ["kms:GenerateDataKey", "kms:Encrypt", "kms:Decrypt"],
             "Resource": [key]
@@ -595,5 +598,61 @@ fn bytes(n: i64) -> String {
         format!("{n} B")
     } else {
         format!("{v:.1} {}", UNITS[u])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_role_policy_names_the_buckets_and_exactly_the_keys_of_sse_kms_buckets() {
+        let buckets = vec!["arn:aws:s3:::b".to_string(), "arn:aws:s3:::b/*".to_string()];
+        let none = role_policy(&buckets, &KmsGrants::default());
+        assert_eq!(none["Statement"].as_array().unwrap().len(), 1);
+        assert!(!none.to_string().contains("kms:"));
+        let p = role_policy(
+            &buckets,
+            &KmsGrants {
+                decrypt: Some("arn:k/blue".into()),
+                encrypt: Some("arn:k/green".into()),
+            },
+        );
+        let st = p["Statement"].as_array().unwrap();
+        let on = |key: &str| -> Vec<String> {
+            st.iter()
+                .filter(|s| s["Resource"] == serde_json::json!([key]))
+                .flat_map(|s| s["Action"].as_array().unwrap().clone())
+                .map(|a| a.as_str().unwrap().to_string())
+                .collect()
+        };
+        for key in ["arn:k/blue", "arn:k/green"] {
+            for action in ["kms:Decrypt", "kms:GenerateDataKey", "kms:Encrypt"] {
+                assert!(on(key).contains(&action.to_string()), "{key} {action}: {p}");
+            }
+        }
+        assert!(!p.to_string().contains("\"*\""), "{p}");
+    }
+
+    #[test]
+    fn live_copies_are_verified_by_what_they_transferred_at_the_asked_bandwidth() {
+        let mode = CopyMode {
+            verify: Verify::OnlyFilesTransferred,
+            bytes_per_second: 8 * 1024 * 1024,
+        };
+        let task = copy_options(mode);
+        assert_eq!(task.verify_mode(), Some(&VerifyMode::OnlyFilesTransferred));
+        assert_eq!(task.bytes_per_second(), Some(8 * 1024 * 1024));
+        assert_eq!(task.transfer_mode(), Some(&TransferMode::Changed));
+        let frozen = execution_options(CopyMode {
+            verify: Verify::PointInTimeConsistent,
+            bytes_per_second: -1,
+        });
+        assert_eq!(
+            frozen.verify_mode(),
+            Some(&VerifyMode::PointInTimeConsistent)
+        );
+        assert_eq!(frozen.bytes_per_second(), Some(-1));
+        assert_eq!(frozen.transfer_mode(), None, "only what the run decides");
     }
 }

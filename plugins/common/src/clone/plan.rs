@@ -235,7 +235,10 @@ impl KmsGrants {
             (d, e) => {
                 let mut parts = Vec::new();
                 if let Some(d) = d {
-                    parts.push(format!("kms:Decrypt on blue's key {d}"));
+                    parts.push(format!(
+                        "kms:Decrypt on blue's key {d} (kms:GenerateDataKey and kms:Encrypt too, \
+                         for a failback --sync-back)"
+                    ));
                 }
                 if let Some(e) = e {
                     parts.push(format!(
