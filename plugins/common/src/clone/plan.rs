@@ -99,12 +99,8 @@ pub struct CopyMode {
 impl CopyMode {
     fn describe(&self) -> String {
         let verify = match self.verify {
-            Verify::OnlyFilesTransferred => {
-                "verify ONLY_FILES_TRANSFERRED (blue is live: a full check fails on files that change meanwhile)"
-            }
-            Verify::PointInTimeConsistent => {
-                "verify POINT_IN_TIME_CONSISTENT (blue is frozen: source and destination compared in full)"
-            }
+            Verify::OnlyFilesTransferred => "verify ONLY_FILES_TRANSFERRED (blue is live)",
+            Verify::PointInTimeConsistent => "verify POINT_IN_TIME_CONSISTENT (blue is frozen)",
         };
         let limit = if self.bytes_per_second > 0 {
             format!("at most {} MiB/s", self.bytes_per_second / MIB)
