@@ -191,12 +191,9 @@ fn keys(env: &Env, bucket: &str) -> Vec<String> {
     k
 }
 
-#[test]
-fn an_sse_kms_bucket_is_copied_with_the_keys_granted_to_the_datasync_role() {
-    let env = Env::start();
-    let blue = env.seed_blue();
-    env.seed_green();
-    let bucket = blue["bucket"].as_str().unwrap();
+/// Makes blue's bucket SSE-KMS with a customer managed key, named by an alias (as users do),
+/// and its objects SSE-KMS objects; the key's ARN.
+fn sse_kms(env: &Env, bucket: &str) -> String {
     // Blue's bucket encrypts with a customer managed key, named by an alias (as users do).
     let key = env.aws(
         "kms",
@@ -219,7 +216,7 @@ fn an_sse_kms_bucket_is_copied_with_the_keys_granted_to_the_datasync_role() {
             "BucketKeyEnabled": true}]}}),
     );
     // Its objects are SSE-KMS objects (written again under the new default).
-    for k in keys(&env, bucket) {
+    for k in keys(env, bucket) {
         env.aws(
             "s3",
             "put_object",
@@ -227,6 +224,17 @@ fn an_sse_kms_bucket_is_copied_with_the_keys_granted_to_the_datasync_role() {
                 "SSEKMSKeyId": key_arn}),
         );
     }
+    key_arn.to_string()
+}
+
+#[test]
+fn an_sse_kms_bucket_is_copied_with_the_keys_granted_to_the_datasync_role() {
+    let env = Env::start();
+    let blue = env.seed_blue();
+    env.seed_green();
+    let bucket = blue["bucket"].as_str().unwrap();
+    let key_arn = sse_kms(&env, bucket);
+    let key_arn = key_arn.as_str();
 
     // The plan says which keys the role gets.
     let out = clone(
@@ -402,10 +410,11 @@ fn apply(env: &Env, context: &str, name: &str, docs: &[Value]) {
 
 /// Blue cloned to green, and green running Kubeflow on the clones behind its own ALB: what
 /// `kf cutover` expects (as in cutover.rs).
-fn green_ready() -> Env {
+fn green_ready(setup: impl FnOnce(&Env, &Value)) -> Env {
     let env = Env::start();
-    env.seed_blue();
+    let blue = env.seed_blue();
     let green = env.seed_green();
+    setup(&env, &blue);
     assert_exit(&clone(&env, &["--to", "green"]), 0);
     let rec = record(&env);
     let res = &rec["resources"];
@@ -479,7 +488,7 @@ fn green_ready() -> Env {
 
 #[test]
 fn the_final_resync_of_a_frozen_blue_is_verified_in_full() {
-    let env = green_ready();
+    let env = green_ready(|_, _| {});
     let first: Vec<(Value, Value)> = ["s3", "efs"]
         .iter()
         .map(|l| task_and_execution(&env, l))
@@ -503,4 +512,42 @@ fn the_final_resync_of_a_frozen_blue_is_verified_in_full() {
             "{layer}: {execution}"
         );
     }
+}
+
+#[test]
+fn failback_sync_back_writes_green_s_files_into_an_sse_kms_blue() {
+    let env = green_ready(|env, blue| {
+        sse_kms(env, blue["bucket"].as_str().unwrap());
+    });
+    let blue_bucket = "kf-artifacts-blue";
+    let green_bucket = "kf-artifacts-blue-green";
+    assert_exit(
+        &env.plugin(
+            "kubectl-kf_cutover",
+            &["--to", "green", "--weight", "10", "--yes"],
+        ),
+        0,
+    );
+    // Green's users write an SSE-KMS object (green's bucket is configured like blue's).
+    let key = "artifacts/green-run-1/out.txt";
+    env.aws(
+        "s3",
+        "put_object",
+        json!({"Bucket": green_bucket, "Key": key, "Body": "written on green",
+            "ServerSideEncryption": "aws:kms"}),
+    );
+    let out = env.plugin(
+        "kubectl-kf_cutover",
+        &[
+            "--from",
+            "blue",
+            "--to",
+            "green",
+            "failback",
+            "--sync-back",
+            "--yes",
+        ],
+    );
+    assert_exit(&out, 0);
+    assert!(keys(&env, blue_bucket).contains(&key.to_string()));
 }
