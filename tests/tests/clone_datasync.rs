@@ -302,15 +302,11 @@ fn an_sse_kms_bucket_is_copied_with_the_keys_granted_to_the_datasync_role() {
     );
 }
 
-#[test]
-fn a_mount_target_admitting_nfs_only_from_the_node_group_is_reached_through_that_group() {
-    let env = Env::start();
-    let blue = env.seed_blue();
-    env.seed_green();
+/// Makes blue's mount targets admit NFS only from a nodes' security group (as eksctl and
+/// terraform setups do), not from the VPC's addresses; that group and the mount targets' groups.
+fn nfs_only_from_nodes(env: &Env, blue: &Value) -> (String, Vec<String>) {
     let fs = blue["efs_id"].as_str().unwrap();
     let vpc = blue["vpc_id"].as_str().unwrap();
-    // Blue's mount targets admit NFS only from the nodes' security group (as eksctl and
-    // terraform setups do), not from the VPC's addresses.
     let nodes = env.aws(
         "ec2",
         "create_security_group",
@@ -363,6 +359,15 @@ fn a_mount_target_admitting_nfs_only_from_the_node_group_is_reached_through_that
                 "ToPort": 2049, "UserIdGroupPairs": [{"GroupId": nodes}]}]}),
         );
     }
+    (nodes, groups)
+}
+
+#[test]
+fn a_mount_target_admitting_nfs_only_from_the_node_group_is_reached_through_that_group() {
+    let env = Env::start();
+    let blue = env.seed_blue();
+    env.seed_green();
+    let (nodes, groups) = nfs_only_from_nodes(&env, &blue);
     let blue_groups = |env: &Env| {
         env.aws(
             "ec2",
@@ -550,4 +555,41 @@ fn failback_sync_back_writes_green_s_files_into_an_sse_kms_blue() {
     );
     assert_exit(&out, 0);
     assert!(keys(&env, blue_bucket).contains(&key.to_string()));
+}
+
+#[test]
+fn a_location_whose_group_can_no_longer_reach_the_mount_target_is_replaced_on_resync() {
+    let env = Env::start();
+    let blue = env.seed_blue();
+    env.seed_green();
+    assert_exit(&clone(&env, &["--to", "green", "--only", "efs"]), 0);
+    let before = record(&env)["resources"]["efs.source"]["id"].clone();
+    // Blue's security is tightened after the first copy: NFS only from the nodes' group.
+    let (nodes, _) = nfs_only_from_nodes(&env, &blue);
+    let out = clone(&env, &["--to", "green", "--only", "efs", "--resync"]);
+    assert_exit(&out, 0);
+    let (_, execution) = task_and_execution(&env, "efs");
+    assert_eq!(execution["Status"], "SUCCESS", "{execution}");
+    let rec = record(&env);
+    let source = &rec["resources"]["efs.source"]["id"];
+    assert_ne!(*source, before, "the location was not replaced");
+    let l = env.aws(
+        "datasync",
+        "describe_location_efs",
+        json!({"LocationArn": source}),
+    );
+    assert!(
+        l["Ec2Config"]["SecurityGroupArns"]
+            .to_string()
+            .contains(&nodes),
+        "{l}"
+    );
+    // The old location and task are gone: one of each per copy.
+    let s = env.aws_state();
+    assert_eq!(s["locations"].as_array().unwrap().len(), 2, "{s}");
+    assert_eq!(s["tasks"].as_array().unwrap().len(), 1, "{s}");
+    // A run after that changes nothing.
+    env.reset_requests();
+    assert_exit(&clone(&env, &["--to", "green", "--only", "efs"]), 0);
+    assert_eq!(env.mutating_requests(), Vec::<String>::new());
 }

@@ -75,6 +75,7 @@ pub async fn apply(
             "check --to: green's EFS is the one `kubectl kf storage efs --to GREEN` made",
         ));
     }
+    replace_stale_locations(ctx, stream, mode, blue_fs, &green_fs).await?;
     datasync::planned_copy(
         ctx,
         stream,
@@ -95,6 +96,85 @@ pub async fn apply(
         })
         .await?;
     stream.finish(&format!("{blue_fs} copied to {green_fs}"));
+    Ok(())
+}
+
+/// Replaces a recorded location whose security group is not the one DataSync needs now (the
+/// mount target's rules changed since, or an earlier version took the mount target's own group,
+/// which may not admit it): a location's `Ec2Config` cannot be changed, and every execution
+/// would fail to mount again. The task using it is replaced with it; an execution under way is
+/// left alone.
+async fn replace_stale_locations(
+    ctx: &Ctx,
+    stream: &Stream,
+    mode: CopyMode,
+    blue_fs: &str,
+    green_fs: &str,
+) -> Result<()> {
+    let ds = ctx.aws.datasync();
+    let recorded = |k: &'static str| async move {
+        ctx.record
+            .get(k)
+            .await
+            .filter(|r| !r.id.is_empty())
+            .map(|r| r.id)
+    };
+    let task = recorded(TASK).await;
+    if let Some(t) = &task
+        && datasync::running_execution(ctx, t)
+            .await
+            .unwrap_or(None)
+            .is_some()
+    {
+        return Ok(());
+    }
+    let mut replaced = false;
+    for (key, fs) in [(SOURCE, blue_fs), (DESTINATION, green_fs)] {
+        let Some(arn) = recorded(key).await else {
+            continue;
+        };
+        let Ok(current) = ds.describe_location_efs().location_arn(&arn).send().await else {
+            continue;
+        };
+        let spec = location_spec(ctx, fs).await?;
+        let LocationSpec::Efs {
+            security_group_arn, ..
+        } = &spec
+        else {
+            continue;
+        };
+        let fits = current
+            .ec2_config()
+            .is_some_and(|c| c.security_group_arns().contains(security_group_arn));
+        if fits {
+            continue;
+        }
+        stream.set(&format!(
+            "replacing DataSync location {key}: its security group cannot reach {fs}'s mount target"
+        ));
+        if let Some(t) = &task
+            && !replaced
+            && ds.describe_task().task_arn(t).send().await.is_ok()
+        {
+            ds.delete_task()
+                .task_arn(t)
+                .send()
+                .await
+                .map_err(|e| Error::aws("DeleteTask", e))?;
+        }
+        ds.delete_location()
+            .location_arn(&arn)
+            .send()
+            .await
+            .map_err(|e| Error::aws("DeleteLocation", e))?;
+        datasync::ensure_location(ctx, stream, key, spec).await?;
+        replaced = true;
+    }
+    if replaced
+        && let (Some(src), Some(dst)) = (recorded(SOURCE).await, recorded(DESTINATION).await)
+    {
+        datasync::ensure_task(ctx, stream, TASK, &src, &dst, datasync::copy_options(mode)).await?;
+    }
     Ok(())
 }
 
