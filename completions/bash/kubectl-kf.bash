@@ -175,7 +175,7 @@ _kubectl__kf() {
             return 0
             ;;
         kubectl__kf__subcmd__clone)
-            opts="-o -v -q -h -V --from --to --kubeconfig --region --profile --output --dry-run --yes --timeout --verbose --quiet --only --resync --db-instance --bucket --efs-id --discard-green-writes --help --version"
+            opts="-o -v -q -h -V --from --to --kubeconfig --region --profile --output --dry-run --yes --timeout --verbose --quiet --only --resync --db-instance --bucket --efs-id --discard-green-writes --bandwidth --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -226,6 +226,10 @@ _kubectl__kf() {
                     return 0
                     ;;
                 --efs-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --bandwidth)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -81,6 +81,7 @@ efs\t''"
 complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand clone" -l db-instance -d 'Blue\'s RDS instance identifier [default: discovered from pipeline-install-config]' -r
 complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand clone" -l bucket -d 'Blue\'s S3 artifact bucket [default: bucketName of pipeline-install-config]' -r
 complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand clone" -l efs-id -d 'Blue\'s EFS file system id [default: fileSystemId of the efs-sc StorageClass]' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand clone" -l bandwidth -d 'Limit each DataSync copy (bucket, file system) to this many MiB/s, so the clone does not starve production (DataSync BytesPerSecond) [default: no limit]' -r
 complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand clone" -l dry-run -d 'Print the plan and change nothing'
 complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand clone" -l yes -d 'Approve steps that replace, delete or redirect'
 complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand clone" -s v -l verbose -d 'More logging (-v info, -vv debug, -vvv trace)'

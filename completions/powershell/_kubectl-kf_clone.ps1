@@ -33,6 +33,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-kf_clone' -ScriptBlock 
             [CompletionResult]::new('--db-instance', '--db-instance', [CompletionResultType]::ParameterName, 'Blue''s RDS instance identifier [default: discovered from pipeline-install-config]')
             [CompletionResult]::new('--bucket', '--bucket', [CompletionResultType]::ParameterName, 'Blue''s S3 artifact bucket [default: bucketName of pipeline-install-config]')
             [CompletionResult]::new('--efs-id', '--efs-id', [CompletionResultType]::ParameterName, 'Blue''s EFS file system id [default: fileSystemId of the efs-sc StorageClass]')
+            [CompletionResult]::new('--bandwidth', '--bandwidth', [CompletionResultType]::ParameterName, 'Limit each DataSync copy (bucket, file system) to this many MiB/s, so the clone does not starve production (DataSync BytesPerSecond) [default: no limit]')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the plan and change nothing')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Approve steps that replace, delete or redirect')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More logging (-v info, -vv debug, -vvv trace)')

@@ -114,6 +114,20 @@ pub struct CloneCli {
     /// snapshot of it, kept) and mirror blue's deletions onto green, discarding what only green has
     #[arg(long)]
     pub discard_green_writes: bool,
+    /// Limit each DataSync copy (bucket, file system) to this many MiB/s, so the clone does not
+    /// starve production (DataSync BytesPerSecond) [default: no limit]
+    #[arg(long, value_name = "MiB/s", value_parser = parse_bandwidth)]
+    pub bandwidth: Option<u32>,
+}
+
+/// `--bandwidth`: a positive whole number of MiB/s.
+pub fn parse_bandwidth(s: &str) -> Result<u32, String> {
+    match s.trim().parse::<u32>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(format!(
+            "expected a positive whole number of MiB/s, e.g. --bandwidth 100 (leave the flag out for no limit), not {s:?}"
+        )),
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, clap::ValueEnum)]

@@ -65,6 +65,9 @@ impl Aws {
     pub fn datasync(&self) -> aws_sdk_datasync::Client {
         aws_sdk_datasync::Client::new(&self.config)
     }
+    pub fn kms(&self) -> aws_sdk_kms::Client {
+        aws_sdk_kms::Client::new(&self.config)
+    }
     pub fn secrets(&self) -> aws_sdk_secretsmanager::Client {
         aws_sdk_secretsmanager::Client::new(&self.config)
     }

@@ -9,7 +9,7 @@ use aws_sdk_datasync::types::{
 };
 
 use super::Ctx;
-use super::plan::{Step, action_of};
+use super::plan::{CopyMode, KmsGrants, Step, Verify, action_of};
 use crate::error::{Error, Result};
 use crate::progress::Stream;
 use crate::record::{Phase, UPGRADE_TAG};
@@ -46,11 +46,13 @@ async fn planned_location(
     ensure_location(ctx, stream, key, spec.await?).await
 }
 
-/// Executes one copy's planned steps: its two locations, its task and its execution.
+/// Executes one copy's planned steps: its two locations, its task and its execution (in
+/// `mode`: its verification and bandwidth limit).
 pub async fn planned_copy(
     ctx: &Ctx,
     stream: &Stream,
     steps: &[Step],
+    mode: CopyMode,
     keys: CopyKeys,
     source: impl std::future::Future<Output = Result<LocationSpec>>,
     destination: impl std::future::Future<Output = Result<LocationSpec>>,
@@ -67,13 +69,16 @@ pub async fn planned_copy(
                 keys.task,
                 &source,
                 &destination,
-                copy_options(),
+                copy_options(mode),
             )
             .await?
         }
     };
     if action_of(steps, keys.execution).executes() {
-        run_execution(ctx, stream, keys.execution, &task, ctx.resync).await?;
+        // The task may have been made with another mode (an earlier run, an earlier version of
+        // this suite): every execution states its own.
+        let overrides = Some(execution_options(mode));
+        run_execution(ctx, stream, keys.execution, &task, ctx.resync, overrides).await?;
     }
     Ok(())
 }
@@ -83,13 +88,14 @@ fn tags(ctx: &Ctx, step: &str) -> Vec<aws_sdk_datasync::types::TagListEntry> {
 }
 
 /// The role DataSync assumes to read blue's bucket and write green's. Its inline policy names
-/// exactly these buckets and is written on every run, so a role left from an earlier upgrade
-/// never keeps a stale policy.
+/// exactly these buckets (and the KMS keys of SSE-KMS buckets) and is written on every run, so
+/// a role left from an earlier upgrade never keeps a stale policy.
 pub async fn ensure_role(
     ctx: &Ctx,
     stream: &Stream,
     name: &str,
     buckets: &[&str],
+    grants: &KmsGrants,
 ) -> Result<String> {
     const KEY: &str = ROLE;
     let iam = ctx.aws.iam();
@@ -124,19 +130,7 @@ pub async fn ensure_role(
         .iter()
         .flat_map(|b| [format!("arn:aws:s3:::{b}"), format!("arn:aws:s3:::{b}/*")])
         .collect();
-    let policy = serde_json::json!({
-        "Version": "2012-10-17",
-        "Statement": [{
-            "Effect": "Allow",
-            "Action": [
-                "s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads",
-                "s3:AbortMultipartUpload", "s3:DeleteObject", "s3:GetObject", "s3:GetObjectTagging",
-                "s3:GetObjectVersion", "s3:GetObjectVersionTagging", "s3:ListMultipartUploadParts",
-                "s3:PutObject", "s3:PutObjectTagging"
-            ],
-            "Resource": resources
-        }]
-    });
+    let policy = role_policy(&resources, grants);
     let current = iam
         .get_role_policy()
         .role_name(name)
@@ -161,6 +155,44 @@ pub async fn ensure_role(
         .mark(KEY, "IAMRole", &arn, Phase::Completed, None)
         .await?;
     Ok(arn)
+}
+
+/// The DataSync role's inline policy: the buckets' objects, and the KMS keys of SSE-KMS
+/// buckets. DataSync reads blue's objects with the role (kms:Decrypt on blue's key) and writes
+/// green's (kms:GenerateDataKey and kms:Encrypt on green's key; kms:Decrypt too, which S3
+/// needs for a multipart upload of an SSE-KMS object, as DataSync makes for large files: S3
+/// User Guide, "Specifying server-side encryption with AWS KMS", permissions). The same
+/// locations, with this role, copy green's files back to blue on `kf cutover failback
+/// --sync-back`, which writes into blue's bucket: blue's key gets the same actions (the role
+/// may already write blue's objects through its S3 statement).
+pub fn role_policy(bucket_resources: &[String], grants: &KmsGrants) -> serde_json::Value {
+    let mut statements = vec![serde_json::json!({
+        "Effect": "Allow",
+        "Action": [
+            "s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads",
+            "s3:AbortMultipartUpload", "s3:DeleteObject", "s3:GetObject", "s3:GetObjectTagging",
+            "s3:GetObjectVersion", "s3:GetObjectVersionTagging", "s3:ListMultipartUploadParts",
+            "s3:PutObject", "s3:PutObjectTagging"
+        ],
+        "Resource": bucket_resources
+    })];
+    if let Some(key) = &grants.decrypt {
+        statements.push(serde_json::json!({
+            "Sid": "BlueKms",
+            "Effect": "Allow",
+            "Action": ["kms:Decrypt", "kms:GenerateDataKey", "kms:Encrypt"],
+            "Resource": [key]
+        }));
+    }
+    if let Some(key) = &grants.encrypt {
+        statements.push(serde_json::json!({
+            "Sid": "GreenKms",
+            "Effect": "Allow",
+            "Action": ["kms:GenerateDataKey", "kms:Encrypt", "kms:Decrypt"],
+            "Resource": [key]
+        }));
+    }
+    serde_json::json!({"Version": "2012-10-17", "Statement": statements})
 }
 
 /// Where a location points.
@@ -307,14 +339,32 @@ pub async fn ensure_location(
     Ok(arn)
 }
 
-/// The options of the copies blue -> green: only changed files, verified, deletions mirrored.
-pub fn copy_options() -> Options {
+fn verify_mode(v: Verify) -> VerifyMode {
+    match v {
+        Verify::OnlyFilesTransferred => VerifyMode::OnlyFilesTransferred,
+        Verify::PointInTimeConsistent => VerifyMode::PointInTimeConsistent,
+    }
+}
+
+/// The options of the copies blue -> green: only changed files, verified as `mode` says,
+/// deletions mirrored, at most `mode`'s bandwidth.
+pub fn copy_options(mode: CopyMode) -> Options {
     Options::builder()
-        .verify_mode(VerifyMode::PointInTimeConsistent)
+        .verify_mode(verify_mode(mode.verify))
         .overwrite_mode(OverwriteMode::Always)
         .preserve_deleted_files(PreserveDeletedFiles::Remove)
         .transfer_mode(TransferMode::Changed)
         .mtime(Mtime::Preserve)
+        .bytes_per_second(mode.bytes_per_second)
+        .build()
+}
+
+/// What one execution overrides of its task's options (StartTaskExecution `OverrideOptions`):
+/// the verification and the bandwidth of this run.
+pub fn execution_options(mode: CopyMode) -> Options {
+    Options::builder()
+        .verify_mode(verify_mode(mode.verify))
+        .bytes_per_second(mode.bytes_per_second)
         .build()
 }
 
@@ -405,14 +455,16 @@ fn running(s: &TaskExecutionStatus) -> bool {
     )
 }
 
-/// Runs the task once (`again`: once more, even when a run completed) or attaches to the
-/// execution already running, and waits for it, showing the execution's own counters.
+/// Runs the task once (`again`: once more, even when a run completed; with `overrides` of
+/// the task's options) or attaches to the execution already running, and waits for it,
+/// showing the execution's own counters.
 pub async fn run_execution(
     ctx: &Ctx,
     stream: &Stream,
     key: &str,
     task_arn: &str,
     again: bool,
+    overrides: Option<Options>,
 ) -> Result<()> {
     let ds = ctx.aws.datasync();
     let recorded = ctx.record.get(key).await;
@@ -441,6 +493,7 @@ pub async fn run_execution(
             let arn = ds
                 .start_task_execution()
                 .task_arn(task_arn)
+                .set_override_options(overrides)
                 .send()
                 .await
                 .map_err(|e| Error::aws("StartTaskExecution", e))?
@@ -545,5 +598,61 @@ fn bytes(n: i64) -> String {
         format!("{n} B")
     } else {
         format!("{v:.1} {}", UNITS[u])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_role_policy_names_the_buckets_and_exactly_the_keys_of_sse_kms_buckets() {
+        let buckets = vec!["arn:aws:s3:::b".to_string(), "arn:aws:s3:::b/*".to_string()];
+        let none = role_policy(&buckets, &KmsGrants::default());
+        assert_eq!(none["Statement"].as_array().unwrap().len(), 1);
+        assert!(!none.to_string().contains("kms:"));
+        let p = role_policy(
+            &buckets,
+            &KmsGrants {
+                decrypt: Some("arn:k/blue".into()),
+                encrypt: Some("arn:k/green".into()),
+            },
+        );
+        let st = p["Statement"].as_array().unwrap();
+        let on = |key: &str| -> Vec<String> {
+            st.iter()
+                .filter(|s| s["Resource"] == serde_json::json!([key]))
+                .flat_map(|s| s["Action"].as_array().unwrap().clone())
+                .map(|a| a.as_str().unwrap().to_string())
+                .collect()
+        };
+        for key in ["arn:k/blue", "arn:k/green"] {
+            for action in ["kms:Decrypt", "kms:GenerateDataKey", "kms:Encrypt"] {
+                assert!(on(key).contains(&action.to_string()), "{key} {action}: {p}");
+            }
+        }
+        assert!(!p.to_string().contains("\"*\""), "{p}");
+    }
+
+    #[test]
+    fn live_copies_are_verified_by_what_they_transferred_at_the_asked_bandwidth() {
+        let mode = CopyMode {
+            verify: Verify::OnlyFilesTransferred,
+            bytes_per_second: 8 * 1024 * 1024,
+        };
+        let task = copy_options(mode);
+        assert_eq!(task.verify_mode(), Some(&VerifyMode::OnlyFilesTransferred));
+        assert_eq!(task.bytes_per_second(), Some(8 * 1024 * 1024));
+        assert_eq!(task.transfer_mode(), Some(&TransferMode::Changed));
+        let frozen = execution_options(CopyMode {
+            verify: Verify::PointInTimeConsistent,
+            bytes_per_second: -1,
+        });
+        assert_eq!(
+            frozen.verify_mode(),
+            Some(&VerifyMode::PointInTimeConsistent)
+        );
+        assert_eq!(frozen.bytes_per_second(), Some(-1));
+        assert_eq!(frozen.transfer_mode(), None, "only what the run decides");
     }
 }

@@ -89,6 +89,10 @@ pub struct Settings {
     pub resync: bool,
     pub overrides: Overrides,
     pub discard_green_writes: bool,
+    /// `--bandwidth`: MiB/s each DataSync copy may use.
+    pub bandwidth: Option<u32>,
+    /// Blue's writers are stopped (`kf cutover --freeze-blue`): the copies are verified in full.
+    pub blue_frozen: bool,
 }
 
 impl From<CloneCli> for Settings {
@@ -103,6 +107,8 @@ impl From<CloneCli> for Settings {
                 efs_id: c.efs_id,
             },
             discard_green_writes: c.discard_green_writes,
+            bandwidth: c.bandwidth,
+            blue_frozen: false,
         }
     }
 }
@@ -158,9 +164,13 @@ pub async fn run_reporting(cli: Settings, print_report: bool) -> Result<()> {
         resync: cli.resync,
         yes: g.yes,
         green_took_traffic: rec.green_traffic_since.is_some(),
+        blue_frozen: cli.blue_frozen,
+        bandwidth: cli.bandwidth,
     };
+    let mode = plan::copy_mode(flags);
     let targets = plan::Targets::new(&ctx.tag, &storage, db_generation(&rec), flags);
     let observed = observe::observe(&ctx, &storage, &targets, &net).await?;
+    let grants = plan::kms_grants(&observed);
     let steps = plan::plan(&storage, &targets, &observed, flags)?;
     if g.dry_run {
         return output::print(
@@ -203,7 +213,16 @@ pub async fn run_reporting(cli: Settings, print_report: bool) -> Result<()> {
         let (Some(b), Some(t)) = (&storage.bucket, &targets.bucket) else {
             return Ok(());
         };
-        s3::apply(&ctx, &progress.stream("s3"), &bucket_steps, b, t).await
+        s3::apply(
+            &ctx,
+            &progress.stream("s3"),
+            &bucket_steps,
+            mode,
+            &grants,
+            b,
+            t,
+        )
+        .await
     };
     let efs = async {
         let Some(t) = &targets.efs else {
@@ -213,6 +232,7 @@ pub async fn run_reporting(cli: Settings, print_report: bool) -> Result<()> {
             &ctx,
             &progress.stream("efs"),
             &efs_steps,
+            mode,
             observed.green_fs.as_deref(),
             &net,
             t,

@@ -4,7 +4,7 @@
 use super::Ctx;
 use super::discover::BlueStorage;
 use super::discover::DbSettings;
-use super::plan::{CopySeen, GroupSeen, Observed, Owner, Seen, Targets};
+use super::plan::{BucketKeys, CopySeen, GroupSeen, KmsKey, Observed, Owner, Seen, Targets};
 use super::{efs, s3};
 use crate::eks::GreenNetwork;
 use crate::error::{Error, Result};
@@ -45,13 +45,15 @@ pub async fn observe(
         }
     };
     let bucket = async {
-        match &t.bucket {
-            Some(b) => tokio::try_join!(
+        match (&storage.bucket, &t.bucket) {
+            (Some(blue), Some(b)) => tokio::try_join!(
                 bucket_owner(ctx, &b.bucket),
-                copy(ctx, s3::SOURCE, s3::DESTINATION, s3::TASK, true)
+                copy(ctx, s3::SOURCE, s3::DESTINATION, s3::TASK, true),
+                bucket_key(ctx, blue),
+                bucket_key(ctx, &b.bucket),
             )
             .map(Some),
-            None => Ok(None),
+            _ => Ok(None),
         }
     };
     let fs = async {
@@ -72,9 +74,13 @@ pub async fn observe(
         o.instance_settings = settings;
         o.db_security_group = group;
     }
-    if let Some((owner, copy)) = bucket {
+    if let Some((owner, copy, blue_key, green_key)) = bucket {
         o.bucket = owner;
         o.bucket_copy = copy;
+        o.bucket_keys = BucketKeys {
+            blue: blue_key,
+            green: green_key.filter(|_| o.bucket != Owner::Absent),
+        };
     }
     if let Some((green_fs, copy)) = fs {
         o.green_fs = green_fs;
@@ -215,6 +221,74 @@ async fn bucket_owner(ctx: &Ctx, bucket: &str) -> Result<Owner> {
         Some(o) if o != ctx.tag => Owner::Other(o),
         _ => Owner::Ours,
     })
+}
+
+/// The default SSE-KMS key of `bucket` (None: no bucket, SSE-S3 or no default encryption),
+/// resolved by KMS to its ARN: the configuration may name it by id, alias or ARN.
+async fn bucket_key(ctx: &Ctx, bucket: &str) -> Result<Option<KmsKey>> {
+    // No configuration (or no bucket) answers an error S3 has no type for, as the copy of
+    // blue's settings in `s3::bucket` reads it too.
+    let Ok(enc) = ctx
+        .aws
+        .s3()
+        .get_bucket_encryption()
+        .bucket(bucket)
+        .send()
+        .await
+    else {
+        return Ok(None);
+    };
+    let by_default = enc
+        .server_side_encryption_configuration()
+        .map(|c| c.rules())
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|r| r.apply_server_side_encryption_by_default())
+        .find(|d| {
+            matches!(
+                d.sse_algorithm(),
+                aws_sdk_s3::types::ServerSideEncryption::AwsKms
+                    | aws_sdk_s3::types::ServerSideEncryption::AwsKmsDsse
+            )
+        });
+    let Some(by_default) = by_default else {
+        return Ok(None);
+    };
+    // SSE-KMS without a key id: the AWS managed key aws/s3.
+    let Some(id) = by_default.kms_master_key_id().filter(|k| !k.is_empty()) else {
+        return Ok(Some(KmsKey {
+            arn: "alias/aws/s3".into(),
+            aws_managed: true,
+        }));
+    };
+    if id.starts_with("alias/aws/") || id.contains(":alias/aws/") {
+        return Ok(Some(KmsKey {
+            arn: id.to_string(),
+            aws_managed: true,
+        }));
+    }
+    let described = ctx
+        .aws
+        .kms()
+        .describe_key()
+        .key_id(id)
+        .send()
+        .await
+        .map_err(|e| {
+            Error::aws(
+                &format!("DescribeKey {id} (the SSE-KMS key of bucket {bucket})"),
+                e,
+            )
+        })?;
+    let meta = described.key_metadata().ok_or_else(|| {
+        Error::failed(format!(
+            "KMS describes no key {id} (the SSE-KMS key of bucket {bucket})"
+        ))
+    })?;
+    Ok(Some(KmsKey {
+        arn: meta.arn().unwrap_or(id).to_string(),
+        aws_managed: meta.key_manager() == Some(&aws_sdk_kms::types::KeyManagerType::Aws),
+    }))
 }
 
 /// Green's file system: the one recorded (made by `kf storage efs` or an earlier clone), else

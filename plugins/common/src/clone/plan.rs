@@ -86,6 +86,63 @@ pub struct Flags {
     pub yes: bool,
     /// Green took production traffic (the resync was allowed by --discard-green-writes).
     pub green_took_traffic: bool,
+    /// Blue's writers are stopped (`kf cutover --freeze-blue`): nothing changes blue's bucket
+    /// or file system while the copy runs.
+    pub blue_frozen: bool,
+    /// `--bandwidth`: MiB/s each DataSync copy may use.
+    pub bandwidth: Option<u32>,
+}
+
+/// DataSync's check at the end of an execution.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Verify {
+    /// Checks what this execution transferred, against checksums taken as it read them.
+    OnlyFilesTransferred,
+    /// Scans all of source and destination at the end: fails (ERROR) if the source changed
+    /// while the execution ran.
+    PointInTimeConsistent,
+}
+
+/// How the copies' executions run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CopyMode {
+    pub verify: Verify,
+    /// DataSync's `BytesPerSecond`; -1: no limit.
+    pub bytes_per_second: i64,
+}
+
+impl CopyMode {
+    fn describe(&self) -> String {
+        let verify = match self.verify {
+            Verify::OnlyFilesTransferred => "verify ONLY_FILES_TRANSFERRED (blue is live)",
+            Verify::PointInTimeConsistent => "verify POINT_IN_TIME_CONSISTENT (blue is frozen)",
+        };
+        let limit = if self.bytes_per_second > 0 {
+            format!("at most {} MiB/s", self.bytes_per_second / MIB)
+        } else {
+            "no bandwidth limit".to_string()
+        };
+        format!("{verify}, {limit}")
+    }
+}
+
+const MIB: i64 = 1024 * 1024;
+
+/// The copies' mode: blue keeps serving during a clone, so its files may change while DataSync
+/// reads them, and a full point-in-time verification would end the execution in ERROR; only
+/// the final resync of a frozen blue can be verified in full. `--bandwidth` (MiB/s) becomes
+/// `BytesPerSecond`, so the copy does not starve production of its EFS throughput and bucket.
+pub fn copy_mode(flags: Flags) -> CopyMode {
+    CopyMode {
+        verify: if flags.blue_frozen {
+            Verify::PointInTimeConsistent
+        } else {
+            Verify::OnlyFilesTransferred
+        },
+        bytes_per_second: flags.bandwidth.map_or(-1, |m| i64::from(m) * MIB),
+    }
 }
 
 /// Every name the clone's steps use, computed once.
@@ -165,6 +222,72 @@ pub struct CopySeen {
     pub running: bool,
 }
 
+/// A bucket's default SSE-KMS key, as KMS names it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KmsKey {
+    /// The key's ARN (a policy's `Resource` names a key only by it, never by an alias).
+    pub arn: String,
+    /// An AWS managed key (`aws/s3`): DataSync may use it without any grant.
+    pub aws_managed: bool,
+}
+
+/// The default SSE-KMS keys of blue's bucket and of green's (when it exists).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BucketKeys {
+    pub blue: Option<KmsKey>,
+    pub green: Option<KmsKey>,
+}
+
+/// The KMS keys the DataSync role needs: reading blue's SSE-KMS objects takes `kms:Decrypt`
+/// on blue's key, writing green's `kms:GenerateDataKey`/`kms:Encrypt` on green's.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KmsGrants {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decrypt: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub encrypt: Option<String>,
+}
+
+impl KmsGrants {
+    fn describe(&self) -> String {
+        match (&self.decrypt, &self.encrypt) {
+            (None, None) => "no customer managed KMS key on either bucket".into(),
+            (d, e) => {
+                let mut parts = Vec::new();
+                if let Some(d) = d {
+                    parts.push(format!(
+                        "kms:Decrypt on blue's key {d} (kms:GenerateDataKey and kms:Encrypt too, \
+                         for a failback --sync-back)"
+                    ));
+                }
+                if let Some(e) = e {
+                    parts.push(format!(
+                        "kms:GenerateDataKey, kms:Encrypt and kms:Decrypt on green's key {e}"
+                    ));
+                }
+                parts.join("; ")
+            }
+        }
+    }
+}
+
+/// The keys the DataSync role is granted. Green's bucket is configured like blue's (its
+/// encryption copied) unless that step is done already; then its own key counts.
+pub fn kms_grants(o: &Observed) -> KmsGrants {
+    let customer =
+        |k: &Option<KmsKey>| k.as_ref().filter(|k| !k.aws_managed).map(|k| k.arn.clone());
+    let green_configured = o.bucket == Owner::Ours && o.completed(s3::BUCKET);
+    KmsGrants {
+        decrypt: customer(&o.bucket_keys.blue),
+        encrypt: if green_configured {
+            customer(&o.bucket_keys.green)
+        } else {
+            customer(&o.bucket_keys.blue)
+        },
+    }
+}
+
 /// What the plan needs to know, read by `observe`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Observed {
@@ -182,6 +305,8 @@ pub struct Observed {
     /// The group green's nodes carry (green's cluster security group), the DB rule's source.
     pub node_security_group: String,
     pub bucket: Owner,
+    /// The buckets' default SSE-KMS keys.
+    pub bucket_keys: BucketKeys,
     pub bucket_copy: CopySeen,
     /// Green's file system, when it exists.
     pub green_fs: Option<String>,
@@ -284,6 +409,11 @@ fn copy_steps(
         r,
     );
     let (a, r) = execution(o, exec, copy, flags);
+    let r = if a.executes() && a != Action::Resume {
+        format!("{r}; {}", copy_mode(flags).describe())
+    } else {
+        r
+    };
     p.push(layer, exec, "DataSyncExecution", exec_name, a, r);
 }
 
@@ -506,7 +636,10 @@ pub fn plan(storage: &BlueStorage, t: &Targets, o: &Observed, flags: Flags) -> R
             "IAMRole",
             b.role.clone(),
             Action::Ensure,
-            "its policy names exactly both buckets (rewritten when stale)",
+            format!(
+                "its policy names exactly both buckets (rewritten when stale); {}",
+                kms_grants(o).describe()
+            ),
         );
         copy_steps(
             &mut p,
@@ -751,6 +884,7 @@ mod tests {
             resync: true,
             yes: true,
             green_took_traffic: true,
+            ..Default::default()
         };
         let t = Targets::new("green", &s, 0, f);
         let mut o = all_done(&Targets::new("green", &s, 0, Flags::default()));
@@ -893,5 +1027,95 @@ mod tests {
         let steps = plan(&s, &t, &o, Flags::default()).unwrap();
         assert_eq!(act(&steps, rds::SECRET), Action::Skip);
         assert_eq!(act(&steps, crate::efs::FILESYSTEM), Action::Use);
+    }
+
+    #[test]
+    fn a_live_blue_is_verified_by_what_was_transferred_a_frozen_one_in_full() {
+        let live = copy_mode(Flags::default());
+        assert_eq!(live.verify, Verify::OnlyFilesTransferred);
+        assert_eq!(live.bytes_per_second, -1);
+        let resync_live = copy_mode(Flags {
+            resync: true,
+            ..Default::default()
+        });
+        assert_eq!(resync_live.verify, Verify::OnlyFilesTransferred);
+        let frozen = copy_mode(Flags {
+            resync: true,
+            blue_frozen: true,
+            ..Default::default()
+        });
+        assert_eq!(frozen.verify, Verify::PointInTimeConsistent);
+        let limited = copy_mode(Flags {
+            bandwidth: Some(100),
+            ..Default::default()
+        });
+        assert_eq!(limited.bytes_per_second, 100 * 1024 * 1024);
+        // The plan says so on each execution it runs.
+        let s = storage();
+        let f = Flags {
+            bandwidth: Some(100),
+            ..Default::default()
+        };
+        let t = Targets::new("green", &s, 0, f);
+        let steps = plan(&s, &t, &Observed::default(), f).unwrap();
+        for key in [s3::EXECUTION, efs::EXECUTION] {
+            let step = steps.iter().find(|p| p.key == key).unwrap();
+            assert!(
+                step.reason.contains("ONLY_FILES_TRANSFERRED")
+                    && step.reason.contains("at most 100 MiB/s"),
+                "{}",
+                step.reason
+            );
+        }
+    }
+
+    #[test]
+    fn the_datasync_role_is_granted_the_customer_keys_of_both_buckets() {
+        let key = |arn: &str, aws_managed| KmsKey {
+            arn: arn.into(),
+            aws_managed,
+        };
+        let mut o = Observed {
+            bucket_keys: BucketKeys {
+                blue: Some(key("arn:k/blue", false)),
+                green: None,
+            },
+            ..Default::default()
+        };
+        // Green's bucket is yet to be configured like blue's: blue's key on both sides.
+        assert_eq!(
+            kms_grants(&o),
+            KmsGrants {
+                decrypt: Some("arn:k/blue".into()),
+                encrypt: Some("arn:k/blue".into())
+            }
+        );
+        // Configured already: its own key.
+        o.bucket = Owner::Ours;
+        o.phases.insert(s3::BUCKET.into(), Phase::Completed);
+        o.bucket_keys.green = Some(key("arn:k/green", false));
+        assert_eq!(kms_grants(&o).encrypt.as_deref(), Some("arn:k/green"));
+        // AWS managed keys (aws/s3) need no grant; SSE-S3 has no key.
+        o.bucket_keys = BucketKeys {
+            blue: Some(key("alias/aws/s3", true)),
+            green: None,
+        };
+        assert_eq!(kms_grants(&o), KmsGrants::default());
+        let s = storage();
+        let t = Targets::new("green", &s, 0, Flags::default());
+        let o = Observed {
+            bucket_keys: BucketKeys {
+                blue: Some(key("arn:k/blue", false)),
+                green: None,
+            },
+            ..Default::default()
+        };
+        let steps = plan(&s, &t, &o, Flags::default()).unwrap();
+        let role = steps.iter().find(|p| p.key == datasync::ROLE).unwrap();
+        assert!(
+            role.reason.contains("kms:Decrypt on blue's key arn:k/blue"),
+            "{}",
+            role.reason
+        );
     }
 }

@@ -7,7 +7,7 @@ use aws_sdk_s3::types::{
 
 use super::Ctx;
 use super::datasync::{self, LocationSpec};
-use super::plan::{Step, action_of};
+use super::plan::{CopyMode, KmsGrants, Step, action_of};
 use crate::error::{Error, Result};
 use crate::progress::Stream;
 use crate::record::{Phase, UPGRADE_TAG};
@@ -58,6 +58,8 @@ pub async fn apply(
     ctx: &Ctx,
     stream: &Stream,
     steps: &[Step],
+    mode: CopyMode,
+    grants: &KmsGrants,
     blue: &str,
     t: &Targets,
 ) -> Result<()> {
@@ -65,7 +67,7 @@ pub async fn apply(
     if action_of(steps, BUCKET).executes() {
         bucket(ctx, stream, blue, green).await?;
     }
-    let role = datasync::ensure_role(ctx, stream, &t.role, &[blue, green]).await?;
+    let role = datasync::ensure_role(ctx, stream, &t.role, &[blue, green], grants).await?;
     let spec = |bucket: &str| {
         let s = LocationSpec::S3 {
             bucket: bucket.to_string(),
@@ -73,7 +75,7 @@ pub async fn apply(
         };
         async move { Ok(s) }
     };
-    datasync::planned_copy(ctx, stream, steps, KEYS, spec(blue), spec(green)).await?;
+    datasync::planned_copy(ctx, stream, steps, mode, KEYS, spec(blue), spec(green)).await?;
     stream.finish(&format!("s3://{blue} copied to s3://{green}"));
     Ok(())
 }

@@ -74,7 +74,7 @@ pub async fn run(ctx: &Ctx, progress: &Progress) -> Result<Vec<Carried>> {
             datasync::sync_back_options(),
         )
         .await?;
-        datasync::run_execution(ctx, &stream, leg.execution, &task, true).await?;
+        datasync::run_execution(ctx, &stream, leg.execution, &task, true, None).await?;
         let r = ctx.record.get(leg.execution).await.ok_or_else(|| {
             crate::error::Error::failed(format!("{} is not recorded", leg.execution))
         })?;

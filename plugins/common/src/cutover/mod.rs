@@ -649,11 +649,16 @@ async fn execute(
         let mut global = g.clone();
         global.from = Some(session.blue.context.clone());
         global.to = Some(session.green.clone());
+        // Frozen now or by an earlier cutover: the final copy can be verified in full.
+        let blue_frozen = CutoverState::from_record(&store.snapshot().await)?
+            .freeze
+            .is_some_and(|f| f.frozen.is_some());
         crate::clone::run_reporting(
             crate::clone::Settings {
                 global,
                 resync: true,
                 discard_green_writes: cli.discard_green_writes,
+                blue_frozen,
                 ..Default::default()
             },
             false,
