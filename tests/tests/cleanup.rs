@@ -205,3 +205,45 @@ fn with_the_record_lost_cleanup_finds_what_to_delete_from_the_tags() {
     let rec = record(&env);
     assert_eq!(rec["cleanup"]["fromTags"], true, "{rec}");
 }
+
+/// Writes `stage` into the cutover section of the record, as a cutover killed half way leaves it.
+fn set_cutover_stage(env: &Env, stage: &str) {
+    let mut cm = env.kubectl_json(
+        "blue",
+        &["get", "configmap", "kf-upgrade-green", "-n", "kubeflow"],
+    );
+    let mut rec: serde_yaml::Value =
+        serde_yaml::from_str(cm["data"]["record.yaml"].as_str().unwrap()).unwrap();
+    rec["cutover"] = serde_yaml::to_value(json!({"stage": stage})).unwrap();
+    cm["data"]["record.yaml"] = Value::String(serde_yaml::to_string(&rec).unwrap());
+    let file = env.dir.path().join("record.json");
+    std::fs::write(&file, cm.to_string()).unwrap();
+    let out = env.kubectl(&["--context", "blue", "replace", "-f", file.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+#[test]
+fn cleanup_refuses_while_a_cutover_is_half_done() {
+    let env = seeded();
+    assert_exit(&clone(&env, &["--to", "green"]), 0);
+    set_cutover_stage(&env, "InProgress");
+    let before = env.aws_state();
+    env.reset_requests();
+    let out = env.kf(&["cleanup", "--to", "green", "--yes"]);
+    assert_exit(&out, 2);
+    assert!(
+        stderr(&out).contains("cutover failback"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        env.mutating_requests().is_empty(),
+        "{:?}",
+        env.mutating_requests()
+    );
+    assert_eq!(env.aws_state(), before);
+    // Failed back: nothing half done any more.
+    set_cutover_stage(&env, "FailedBack");
+    assert_exit(&env.kf(&["cleanup", "--to", "green", "--yes"]), 0);
+    assert!(env.aws_state()["tasks"].as_array().unwrap().is_empty());
+}
