@@ -32,7 +32,7 @@ use crate::upgrade::{Ctx, Session, fit_name};
 pub const SECTION: &str = "cleanup";
 
 /// The steps of the clone whose DataSync resources only served the copy.
-const DATASYNC_STEPS: [&str; 10] = [
+const DATASYNC_STEPS: [&str; 8] = [
     s3::SOURCE,
     s3::DESTINATION,
     s3::TASK,
@@ -41,8 +41,6 @@ const DATASYNC_STEPS: [&str; 10] = [
     clone_efs::TASK,
     "s3.sync-back.task",
     "efs.sync-back.task",
-    s3::EXECUTION,
-    clone_efs::EXECUTION,
 ];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -432,14 +430,21 @@ pub fn plan(o: &Observed, keep_snapshots: usize) -> Result<Vec<Item>> {
         .iter()
         .filter(|s| s.step.as_deref() != Some(rds::SNAPSHOT))
     {
+        let step = s.step.as_deref().unwrap_or("");
+        let reason = if step.starts_with("rds.final-snapshot")
+            || step.starts_with("rds.failback-snapshot")
+        {
+            "holds green's data (a final or failback snapshot of green's DB): never deleted by \
+             cleanup"
+        } else {
+            "not a snapshot the clone took of blue: left alone"
+        };
         items.push(item(
             Kind::DbSnapshot,
             &s.id,
-            s.step.as_deref().unwrap_or(""),
+            step,
             Action::Keep,
-            "holds green's data (a final or failback snapshot of green's DB): never deleted by \
-             cleanup"
-                .into(),
+            reason.into(),
         ));
     }
     Ok(items)
@@ -505,25 +510,37 @@ async fn datasync_of_upgrade(
     let mut found = Vec::new();
     for arn in arns {
         let tags = datasync_tags(ctx, &arn).await?;
-        if !has_tag(&tags, UPGRADE_TAG, &ctx.tag) {
-            continue;
-        }
-        let step = step_tag(&tags).filter(|s| DATASYNC_STEPS.contains(&s.as_str()));
-        match (step, recorded.get(&arn)) {
-            (Some(step), _) => found.push(DataSyncFound {
-                arn,
-                step,
-                source: Source::Tags,
-            }),
-            (None, Some(key)) => found.push(DataSyncFound {
-                arn,
-                step: key.clone(),
-                source: Source::Record,
-            }),
-            (None, None) => {}
-        }
+        found.extend(of_upgrade(arn, &tags, &ctx.tag, recorded));
     }
     Ok(found)
+}
+
+/// A DataSync resource with `tags` when this upgrade's clone made it: tagged
+/// `kubeflow.org/upgrade=<tag>`, and tagged with a clone step or recorded under one. Anything
+/// else (blue's, another upgrade's, a user's) is not cleanup's.
+fn of_upgrade(
+    arn: String,
+    tags: &[(String, String)],
+    tag: &str,
+    recorded: &BTreeMap<String, String>,
+) -> Option<DataSyncFound> {
+    if !has_tag(tags, UPGRADE_TAG, tag) {
+        return None;
+    }
+    let step = step_tag(tags).filter(|s| DATASYNC_STEPS.contains(&s.as_str()));
+    match (step, recorded.get(&arn)) {
+        (Some(step), _) => Some(DataSyncFound {
+            arn,
+            step,
+            source: Source::Tags,
+        }),
+        (None, Some(key)) => Some(DataSyncFound {
+            arn,
+            step: key.clone(),
+            source: Source::Record,
+        }),
+        (None, None) => None,
+    }
 }
 
 /// Role `name` when it exists and carries this upgrade's tag.
@@ -646,7 +663,11 @@ pub async fn observe(session: &Session) -> Result<Observed> {
         datasync_role,
         csi_role,
         green_cluster_exists,
-        snapshots: snapshots_of_upgrade(ctx).await?,
+        snapshots: snapshots_of_upgrade(
+            ctx,
+            rec.resources.get(rds::SNAPSHOT).map(|r| r.id.as_str()),
+        )
+        .await?,
     })
 }
 
@@ -676,8 +697,9 @@ async fn green_cluster_exists(session: &Session, recorded: Option<&str>) -> Resu
     }
 }
 
-/// The manual DB snapshots tagged with this upgrade.
-async fn snapshots_of_upgrade(ctx: &Ctx) -> Result<Vec<SnapshotFound>> {
+/// The manual DB snapshots tagged with this upgrade (`recorded`: the snapshot the record holds
+/// under the clone's snapshot step, which counts as that step's when its step tag is missing).
+async fn snapshots_of_upgrade(ctx: &Ctx, recorded: Option<&str>) -> Result<Vec<SnapshotFound>> {
     let rds = ctx.aws.rds();
     let all = crate::aws::all(
         "DescribeDBSnapshots",
@@ -713,7 +735,8 @@ async fn snapshots_of_upgrade(ctx: &Ctx) -> Result<Vec<SnapshotFound>> {
         }
         found.push(SnapshotFound {
             id: id.to_string(),
-            step: step_tag(&tags),
+            step: step_tag(&tags)
+                .or_else(|| (recorded == Some(id)).then(|| rds::SNAPSHOT.to_string())),
             created: s
                 .snapshot_create_time()
                 .and_then(|t| t.fmt(aws_smithy_types::date_time::Format::DateTime).ok())
@@ -1010,13 +1033,21 @@ mod tests {
                     "rds.final-snapshot.r0",
                     "2026-12-01T11:30:00Z",
                 ),
+                SnapshotFound {
+                    step: None,
+                    ..snap("someone-elses", "", "2026-12-01T13:00:00Z")
+                },
             ],
             ..Default::default()
         }
     }
 
     fn action(items: &[Item], id: &str) -> Action {
-        items.iter().find(|i| i.id == id).unwrap().action
+        items
+            .iter()
+            .find(|i| i.id == id)
+            .unwrap_or_else(|| panic!("{id} not in {items:?}"))
+            .action
     }
 
     #[test]
@@ -1026,6 +1057,7 @@ mod tests {
         assert_eq!(action(&items, "kf-green-db-r1"), Action::Delete);
         assert_eq!(action(&items, "kf-green-db"), Action::Delete);
         assert_eq!(action(&items, "db-green-final-r0"), Action::Keep);
+        assert_eq!(action(&items, "someone-elses"), Action::Keep);
         let items = plan(&observed(), 2).unwrap();
         assert_eq!(action(&items, "kf-green-db-r1"), Action::Keep);
         assert_eq!(action(&items, "kf-green-db"), Action::Delete);
@@ -1107,6 +1139,34 @@ mod tests {
             o.cutover_stage = stage;
             assert!(plan(&o, 1).is_ok());
         }
+    }
+
+    #[test]
+    fn only_what_this_upgrade_s_clone_made_is_cleanup_s() {
+        let t = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
+        let recorded = BTreeMap::from([("rec".to_string(), s3::SOURCE.to_string())]);
+        let ours = t(&[(UPGRADE_TAG, "green"), (STEP_TAG, s3::TASK)]);
+        let found = of_upgrade("a".into(), &ours, "green", &recorded).unwrap();
+        assert_eq!(
+            (found.step.as_str(), found.source),
+            (s3::TASK, Source::Tags)
+        );
+        // Another upgrade's, or nobody's, even when recorded.
+        let other = t(&[(UPGRADE_TAG, "green-2"), (STEP_TAG, s3::TASK)]);
+        assert!(of_upgrade("a".into(), &other, "green", &recorded).is_none());
+        assert!(of_upgrade("rec".into(), &[], "green", &recorded).is_none());
+        // The upgrade's tag without a clone step: only when recorded under one.
+        let untagged_step = t(&[(UPGRADE_TAG, "green")]);
+        assert!(of_upgrade("b".into(), &untagged_step, "green", &recorded).is_none());
+        let found = of_upgrade("rec".into(), &untagged_step, "green", &recorded).unwrap();
+        assert_eq!(found.source, Source::Record);
+        let not_clone = t(&[(UPGRADE_TAG, "green"), (STEP_TAG, "cutover.something")]);
+        assert!(of_upgrade("c".into(), &not_clone, "green", &recorded).is_none());
     }
 
     #[test]
