@@ -247,3 +247,30 @@ fn cleanup_refuses_while_a_cutover_is_half_done() {
     assert_exit(&env.kf(&["cleanup", "--to", "green", "--yes"]), 0);
     assert!(env.aws_state()["tasks"].as_array().unwrap().is_empty());
 }
+
+#[test]
+fn a_cleanup_that_failed_half_way_finishes_when_run_again() {
+    let env = seeded();
+    assert_exit(&clone(&env, &["--to", "green"]), 0);
+    let before = env.aws_state();
+    env.inject_fault("DeleteLocation", 1, 400, "InvalidRequestException");
+    let out = env.kf(&["cleanup", "--to", "green", "--yes"]);
+    assert_exit(&out, 1);
+    let half = env.aws_state();
+    assert!(ids(&half, "tasks").is_empty(), "{half}");
+    assert_eq!(ids(&half, "locations"), ids(&before, "locations"));
+    let rec = record(&env);
+    let deleted = rec["cleanup"]["deleted"].as_object().unwrap();
+    assert_eq!(
+        deleted
+            .values()
+            .filter(|d| d["kind"] == "DataSyncTask")
+            .count(),
+        2,
+        "{rec}"
+    );
+
+    let out = env.kf(&["cleanup", "--to", "green", "--yes"]);
+    assert_exit(&out, 0);
+    assert_cleaned(&env, &before, "kf-green-kubeflow-db");
+}
