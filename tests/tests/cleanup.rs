@@ -6,6 +6,14 @@ use std::time::Duration;
 use kf_e2e::*;
 use serde_json::{Value, json};
 
+/// The plan's table with the identifiers the emulators make up redacted.
+fn settings() -> insta::Settings {
+    let mut s = insta::Settings::clone_current();
+    s.add_filter(r"\b(loc|task)-[0-9a-f]{8,17}\b", "$1-[ID]");
+    s.add_filter(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", "[TIME]");
+    s
+}
+
 fn seeded() -> Env {
     let env = Env::start();
     env.seed_blue();
@@ -104,6 +112,9 @@ fn cleanup_deletes_what_served_the_copy_keeps_the_latest_snapshot_and_runs_again
         "{:?}",
         env.mutating_requests()
     );
+    let out = env.kf(&["cleanup", "--to", "green", "--dry-run"]);
+    assert_exit(&out, 0);
+    settings().bind(|| insta::assert_snapshot!("cleanup-dry-run", stdout(&out)));
     // Without --yes: the plan and a word on how to apply it, nothing changed.
     let out = env.kf(&["cleanup", "--to", "green"]);
     assert_exit(&out, 0);

@@ -324,27 +324,29 @@ pub fn plan(o: &Observed, keep_snapshots: usize) -> Result<Vec<Item>> {
         Source::Tags => "tagged",
         Source::Record => "recorded",
     };
-    for t in &o.tasks {
+    // Same order on every run (DataSync lists in creation order, and the streams run concurrently).
+    let by_step = |v: &[DataSyncFound]| {
+        let mut v = v.to_vec();
+        v.sort_by(|a, b| (&a.step, &a.arn).cmp(&(&b.step, &b.arn)));
+        v
+    };
+    for t in &by_step(&o.tasks) {
         items.push(item(
             Kind::DataSyncTask,
             &t.arn,
             &t.step,
             Action::Delete,
-            format!(
-                "{} {}: only served the copy (its executions go with it)",
-                found(t.source),
-                t.step
-            ),
+            format!("{} {}; its executions go with it", found(t.source), t.step),
         ));
     }
-    for l in &o.locations {
+    for l in &by_step(&o.locations) {
         items.push(item(
             Kind::DataSyncLocation,
             &l.arn,
             &l.step,
             Action::Delete,
             format!(
-                "{} {}: only served the copy (the data it points at stays)",
+                "{} {}; the data it points at stays",
                 found(l.source),
                 l.step
             ),
@@ -356,7 +358,7 @@ pub fn plan(o: &Observed, keep_snapshots: usize) -> Result<Vec<Item>> {
             &r.name,
             datasync::ROLE,
             Action::Delete,
-            "the DataSync role: only served the copy (its inline policy first)".into(),
+            "the copy's DataSync role; its inline policy first".into(),
         );
         i.inline_policies = r.inline_policies.clone();
         i.attached_policies = r.attached_policies.clone();
@@ -402,7 +404,7 @@ pub fn plan(o: &Observed, keep_snapshots: usize) -> Result<Vec<Item>> {
             (
                 Action::Keep,
                 format!(
-                    "the {} newest snapshot of blue the clone took (--keep-snapshots {keep_snapshots})",
+                    "the {} snapshot of blue the clone took (--keep-snapshots {keep_snapshots})",
                     ordinal(n + 1)
                 ),
             )
@@ -418,8 +420,7 @@ pub fn plan(o: &Observed, keep_snapshots: usize) -> Result<Vec<Item>> {
             (
                 Action::Delete,
                 format!(
-                    "an older snapshot of blue the clone took ({}; --keep-snapshots {keep_snapshots})",
-                    s.created
+                    "an older snapshot of blue the clone took (--keep-snapshots {keep_snapshots})"
                 ),
             )
         };
@@ -452,10 +453,10 @@ pub fn plan(o: &Observed, keep_snapshots: usize) -> Result<Vec<Item>> {
 
 fn ordinal(n: usize) -> String {
     match n {
-        1 => "1st".into(),
-        2 => "2nd".into(),
-        3 => "3rd".into(),
-        n => format!("{n}th"),
+        1 => "newest".into(),
+        2 => "2nd newest".into(),
+        3 => "3rd newest".into(),
+        n => format!("{n}th newest"),
     }
 }
 
