@@ -46,6 +46,9 @@ pub enum KfCommand {
         #[command(flatten)]
         global: GlobalArgs,
     },
+    /// Delete what only served the copy: DataSync tasks, locations and role, older DB
+    /// snapshots of blue (plans without --yes)
+    Cleanup(CleanupArgs),
     /// Run `kubectl kf-clone` (see `kubectl kf clone --help`)
     #[command(disable_help_flag = true)]
     Clone(Passthrough),
@@ -68,6 +71,16 @@ pub struct Passthrough {
         value_name = "ARGS"
     )]
     pub args: Vec<OsString>,
+}
+
+/// `kubectl kf cleanup`: the end of an upgrade that keeps green.
+#[derive(Args, Debug)]
+pub struct CleanupArgs {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    /// How many of the DB snapshots the clone took of blue to keep, newest first (0: none)
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub keep_snapshots: usize,
 }
 
 #[derive(Args, Debug)]
@@ -345,6 +358,18 @@ mod tests {
             assert_eq!(cli.dns.as_deref(), Some("kf.example.com"), "{args:?}");
             assert!(cli.command.is_some());
         }
+    }
+
+    #[test]
+    fn cleanup_keeps_the_latest_snapshot_unless_told() {
+        let cli = KfCli::try_parse_from(["kubectl-kf", "cleanup", "--yes"]).unwrap();
+        match cli.command {
+            KfCommand::Cleanup(a) => assert_eq!((a.keep_snapshots, a.global.yes), (1, true)),
+            other => panic!("{other:?}"),
+        }
+        let cli =
+            KfCli::try_parse_from(["kubectl-kf", "cleanup", "--keep-snapshots", "0"]).unwrap();
+        assert!(matches!(cli.command, KfCommand::Cleanup(a) if a.keep_snapshots == 0));
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! the upgrade record, output rendering and errors. The plugin binaries are thin wrappers.
 
 pub mod aws;
+pub mod cleanup;
 pub mod clone;
 pub mod context;
 pub mod cutover;
