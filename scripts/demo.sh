@@ -115,4 +115,10 @@ run kubectl config current-context
 run kubectl --context blue -n kubeflow get deployments -o custom-columns=NAME:.metadata.name,REPLICAS:.spec.replicas
 writers
 
+bold "10. Clean up what only served the copy: DataSync tasks, locations and role; old manual snapshots"
+echo "   (green's DB, bucket and EFS, blue, and the latest snapshot of blue are kept)"
+run kubectl kf cleanup --to green --dry-run
+run kubectl kf cleanup --to green --yes
+run kubectl kf cleanup --to green --yes
+
 printf '\n\033[1mDone.\033[0m\n'
