@@ -183,16 +183,14 @@ impl Render for Plan {
             return s;
         }
         s.push_str(&output::wrapped_table(
-            &["KIND", "ID", "ACTION", "WHY"],
+            &["ACTION", "WHAT AND WHY"],
             self.items.iter().map(|i| {
                 [
-                    i.kind.as_str().to_string(),
-                    i.id.clone(),
                     match i.action {
                         Action::Delete => "delete".to_string(),
                         Action::Keep => "keep".to_string(),
                     },
-                    i.reason.clone(),
+                    format!("{} {}\n  {}", i.kind.as_str(), short_id(&i.id), i.reason),
                 ]
             }),
         ));
@@ -264,20 +262,34 @@ impl Render for Report {
         } else {
             s.push_str(&output::table(
                 &["KIND", "ID", "DELETED"],
-                self.deleted
-                    .iter()
-                    .map(|i| [i.kind.as_str().to_string(), i.id.clone(), "yes".into()]),
+                self.deleted.iter().map(|i| {
+                    [
+                        i.kind.as_str().to_string(),
+                        short_id(&i.id).to_string(),
+                        "yes".into(),
+                    ]
+                }),
             ));
         }
         for k in &self.kept {
             s.push_str(&format!(
                 "kept {} {}: {}\n",
                 k.kind.as_str(),
-                k.id,
+                short_id(&k.id),
                 k.reason
             ));
         }
         s
+    }
+}
+
+/// An ARN's resource part (`task/task-0123…`) for tables that must read on 80 columns; other
+/// ids as they are. `-o json` keeps the whole ARN.
+fn short_id(id: &str) -> &str {
+    if id.starts_with("arn:") {
+        id.splitn(6, ':').nth(5).unwrap_or(id)
+    } else {
+        id
     }
 }
 
@@ -432,8 +444,11 @@ pub fn plan(o: &Observed, keep_snapshots: usize) -> Result<Vec<Item>> {
         .filter(|s| s.step.as_deref() != Some(rds::SNAPSHOT))
     {
         let step = s.step.as_deref().unwrap_or("");
+        // A final snapshot RDS takes when green's DB is deleted carries the instance's tags
+        // (step rds.instance): it holds green's data too.
         let reason = if step.starts_with("rds.final-snapshot")
             || step.starts_with("rds.failback-snapshot")
+            || step == rds::INSTANCE
         {
             "holds green's data (a final or failback snapshot of green's DB): never deleted by \
              cleanup"
@@ -998,6 +1013,15 @@ pub async fn run(args: CleanupArgs) -> Result<()> {
 mod tests {
     use super::*;
 
+    #[test]
+    fn tables_show_an_arn_by_its_resource_part() {
+        assert_eq!(
+            short_id("arn:aws:datasync:us-east-1:123456789012:task/task-0abc"),
+            "task/task-0abc"
+        );
+        assert_eq!(short_id("kf-datasync-green"), "kf-datasync-green");
+    }
+
     fn snap(id: &str, step: &str, created: &str) -> SnapshotFound {
         SnapshotFound {
             id: id.into(),
@@ -1034,6 +1058,7 @@ mod tests {
                     "rds.final-snapshot.r0",
                     "2026-12-01T11:30:00Z",
                 ),
+                snap("db-green-final-r1", rds::INSTANCE, "2026-12-01T12:30:00Z"),
                 SnapshotFound {
                     step: None,
                     ..snap("someone-elses", "", "2026-12-01T13:00:00Z")
@@ -1058,6 +1083,9 @@ mod tests {
         assert_eq!(action(&items, "kf-green-db-r1"), Action::Delete);
         assert_eq!(action(&items, "kf-green-db"), Action::Delete);
         assert_eq!(action(&items, "db-green-final-r0"), Action::Keep);
+        let green = items.iter().find(|i| i.id == "db-green-final-r1").unwrap();
+        assert_eq!(green.action, Action::Keep);
+        assert!(green.reason.contains("green's data"), "{}", green.reason);
         assert_eq!(action(&items, "someone-elses"), Action::Keep);
         let items = plan(&observed(), 2).unwrap();
         assert_eq!(action(&items, "kf-green-db-r1"), Action::Keep);
