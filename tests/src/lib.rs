@@ -445,3 +445,138 @@ pub fn eventually<T>(timeout: Duration, what: &str, mut f: impl FnMut() -> Optio
         std::thread::sleep(Duration::from_millis(200));
     }
 }
+
+/// Kubeflow's Deployments in `kubeflow` that cutover freezes and checks.
+pub const KUBEFLOW_DEPLOYMENTS: [&str; 4] = [
+    "centraldashboard",
+    "metadata-grpc-deployment",
+    "ml-pipeline",
+    "ml-pipeline-ui",
+];
+
+/// What [`ready_for_cutover`] leaves.
+pub struct ReadyForCutover {
+    pub env: Env,
+    pub blue: Value,
+    pub green_alb_dns: String,
+    pub green_alb_zone: String,
+}
+
+impl Env {
+    /// `kubectl --context CTX apply --server-side` of `docs`.
+    pub fn apply(&self, context: &str, docs: &[Value]) {
+        static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let path = self.dir.path().join(format!("apply-{n}.yaml"));
+        let text: Vec<String> = docs
+            .iter()
+            .map(|d| serde_yaml::to_string(d).unwrap())
+            .collect();
+        std::fs::write(&path, text.join("---\n")).unwrap();
+        let out = self.kubectl(&[
+            "--context",
+            context,
+            "apply",
+            "--server-side",
+            "--field-manager=test",
+            "-f",
+            path.to_str().unwrap(),
+        ]);
+        assert_exit(&out, 0);
+    }
+
+    /// What the AWS Load Balancer Controller writes: the ALB's name in the Ingress status.
+    pub fn set_ingress_hostname(&self, context: &str, host: &str) {
+        let patch =
+            serde_json::json!({"status": {"loadBalancer": {"ingress": [{"hostname": host}]}}});
+        let out = self.kubectl(&[
+            "--context",
+            context,
+            "-n",
+            "istio-system",
+            "patch",
+            "ingress",
+            "istio-ingress",
+            "--subresource=status",
+            "--type=merge",
+            "-p",
+            &patch.to_string(),
+        ]);
+        assert_exit(&out, 0);
+    }
+}
+
+/// Blue in production, green cloned (the real `kf clone`, after `setup` changed blue), Kubeflow
+/// on green pointing at the clones, and green's ALB behind green's Ingress: what cutover
+/// expects to find.
+pub fn ready_for_cutover(setup: impl FnOnce(&Env, &Value)) -> ReadyForCutover {
+    use serde_json::json;
+    let env = Env::start();
+    let blue = env.seed_blue();
+    let green = env.seed_green();
+    setup(&env, &blue);
+    let out = env.plugin("kubectl-kf_clone", &["--to", "green"]);
+    assert_exit(&out, 0);
+    let rec = record(&env);
+    let res = &rec["resources"];
+    let db_host = rec["clones"]["db"]["host"].as_str().unwrap();
+    let bucket = res["s3.bucket"]["id"].as_str().unwrap();
+    let fs = res["efs.filesystem"]["id"].as_str().unwrap();
+    assert_ne!(db_host, blue["db_host"]);
+
+    let lb = env.aws(
+        "elbv2",
+        "create_load_balancer",
+        json!({
+            "Name": "k8s-istiosys-istioing-green",
+            "Subnets": green["public_subnet_ids"],
+            "Scheme": "internet-facing",
+            "Type": "application",
+        }),
+    )["LoadBalancers"][0]
+        .clone();
+    let green_alb_dns = lb["DNSName"].as_str().unwrap().to_string();
+    let green_alb_zone = lb["CanonicalHostedZoneId"].as_str().unwrap().to_string();
+
+    let deployment = |name: &str| {
+        json!({
+            "apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": name, "namespace": "kubeflow"},
+            "spec": {"replicas": 1, "selector": {"matchLabels": {"app": name}},
+                     "template": {"metadata": {"labels": {"app": name}},
+                                  "spec": {"containers": [{"name": name, "image": "x"}]}}}
+        })
+    };
+    env.apply(
+        "green",
+        &[
+            json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "kubeflow"}}),
+            json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "istio-system"}}),
+        ],
+    );
+    let mut docs: Vec<Value> = KUBEFLOW_DEPLOYMENTS.iter().map(|n| deployment(n)).collect();
+    docs.push(json!({
+        "apiVersion": "v1", "kind": "ConfigMap",
+        "metadata": {"name": "pipeline-install-config", "namespace": "kubeflow"},
+        "data": {"dbHost": db_host, "bucketName": bucket, "dbPort": "3306"}
+    }));
+    docs.push(json!({
+        "apiVersion": "storage.k8s.io/v1", "kind": "StorageClass",
+        "metadata": {"name": "efs-sc"}, "provisioner": "efs.csi.aws.com",
+        "parameters": {"provisioningMode": "efs-ap", "fileSystemId": fs}
+    }));
+    docs.push(json!({
+        "apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
+        "metadata": {"name": "istio-ingress", "namespace": "istio-system"},
+        "spec": {"ingressClassName": "alb", "rules": [{"http": {"paths": [{"path": "/", "pathType": "Prefix",
+            "backend": {"service": {"name": "istio-ingressgateway", "port": {"number": 80}}}}]}}]}
+    }));
+    env.apply("green", &docs);
+    env.set_ingress_hostname("green", &green_alb_dns);
+    ReadyForCutover {
+        env,
+        blue,
+        green_alb_dns,
+        green_alb_zone,
+    }
+}

@@ -393,102 +393,10 @@ fn a_mount_target_admitting_nfs_only_from_the_node_group_is_reached_through_that
     assert_eq!(blue_groups(&env), before);
 }
 
-/// `kubectl --context CTX apply --server-side` of `docs`.
-fn apply(env: &Env, context: &str, name: &str, docs: &[Value]) {
-    let path = env.dir.path().join(format!("{name}.yaml"));
-    let text: Vec<String> = docs
-        .iter()
-        .map(|d| serde_yaml::to_string(d).unwrap())
-        .collect();
-    std::fs::write(&path, text.join("---\n")).unwrap();
-    let out = env.kubectl(&[
-        "--context",
-        context,
-        "apply",
-        "--server-side",
-        "--field-manager=test",
-        "-f",
-        path.to_str().unwrap(),
-    ]);
-    assert_exit(&out, 0);
-}
-
 /// Blue cloned to green, and green running Kubeflow on the clones behind its own ALB: what
-/// `kf cutover` expects (as in cutover.rs).
+/// `kf cutover` expects.
 fn green_ready(setup: impl FnOnce(&Env, &Value)) -> Env {
-    let env = Env::start();
-    let blue = env.seed_blue();
-    let green = env.seed_green();
-    setup(&env, &blue);
-    assert_exit(&clone(&env, &["--to", "green"]), 0);
-    let rec = record(&env);
-    let res = &rec["resources"];
-    let db_host = rec["clones"]["db"]["host"].as_str().unwrap();
-    let bucket = res["s3.bucket"]["id"].as_str().unwrap();
-    let fs = res["efs.filesystem"]["id"].as_str().unwrap();
-    let lb = env.aws(
-        "elbv2",
-        "create_load_balancer",
-        json!({"Name": "k8s-istiosys-istioing-green", "Subnets": green["public_subnet_ids"],
-            "Scheme": "internet-facing", "Type": "application"}),
-    )["LoadBalancers"][0]
-        .clone();
-    apply(
-        &env,
-        "green",
-        "namespaces",
-        &[
-            json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "kubeflow"}}),
-            json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "istio-system"}}),
-        ],
-    );
-    let mut docs: Vec<Value> = [
-        "centraldashboard",
-        "metadata-grpc-deployment",
-        "ml-pipeline",
-        "ml-pipeline-ui",
-    ]
-    .iter()
-    .map(|name| {
-        json!({"apiVersion": "apps/v1", "kind": "Deployment",
-            "metadata": {"name": name, "namespace": "kubeflow"},
-            "spec": {"replicas": 1, "selector": {"matchLabels": {"app": name}},
-                "template": {"metadata": {"labels": {"app": name}},
-                    "spec": {"containers": [{"name": name, "image": "x"}]}}}})
-    })
-    .collect();
-    docs.push(json!({"apiVersion": "v1", "kind": "ConfigMap",
-        "metadata": {"name": "pipeline-install-config", "namespace": "kubeflow"},
-        "data": {"dbHost": db_host, "bucketName": bucket, "dbPort": "3306"}}));
-    docs.push(
-        json!({"apiVersion": "storage.k8s.io/v1", "kind": "StorageClass",
-        "metadata": {"name": "efs-sc"}, "provisioner": "efs.csi.aws.com",
-        "parameters": {"provisioningMode": "efs-ap", "fileSystemId": fs}}),
-    );
-    docs.push(
-        json!({"apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
-        "metadata": {"name": "istio-ingress", "namespace": "istio-system"},
-        "spec": {"ingressClassName": "alb", "rules": [{"http": {"paths": [{"path": "/",
-            "pathType": "Prefix", "backend": {"service": {"name": "istio-ingressgateway",
-                "port": {"number": 80}}}}]}}]}}),
-    );
-    apply(&env, "green", "kubeflow", &docs);
-    let patch = json!({"status": {"loadBalancer": {"ingress": [{"hostname": lb["DNSName"]}]}}});
-    let out = env.kubectl(&[
-        "--context",
-        "green",
-        "-n",
-        "istio-system",
-        "patch",
-        "ingress",
-        "istio-ingress",
-        "--subresource=status",
-        "--type=merge",
-        "-p",
-        &patch.to_string(),
-    ]);
-    assert_exit(&out, 0);
-    env
+    ready_for_cutover(setup).env
 }
 
 #[test]

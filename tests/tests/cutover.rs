@@ -5,19 +5,7 @@
 use kf_e2e::*;
 use serde_json::{Value, json};
 
-const KUBEFLOW_DEPLOYMENTS: [&str; 4] = [
-    "centraldashboard",
-    "metadata-grpc-deployment",
-    "ml-pipeline",
-    "ml-pipeline-ui",
-];
-
-struct Ready {
-    env: Env,
-    blue: Value,
-    green_alb_dns: String,
-    green_alb_zone: String,
-}
+type Ready = ReadyForCutover;
 
 fn cutover(env: &Env, args: &[&str]) -> std::process::Output {
     env.plugin("kubectl-kf_cutover", args)
@@ -29,121 +17,8 @@ fn record(env: &Env) -> Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
-fn apply(env: &Env, context: &str, docs: &[Value]) {
-    let path = env.dir.path().join(format!("apply-{}.yaml", rand_suffix()));
-    let text: Vec<String> = docs
-        .iter()
-        .map(|d| serde_yaml::to_string(d).unwrap())
-        .collect();
-    std::fs::write(&path, text.join("---\n")).unwrap();
-    let out = env.kubectl(&[
-        "--context",
-        context,
-        "apply",
-        "--server-side",
-        "--field-manager=test",
-        "-f",
-        path.to_str().unwrap(),
-    ]);
-    assert_exit(&out, 0);
-}
-
-fn rand_suffix() -> u128 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos()
-}
-
-fn set_ingress_hostname(env: &Env, context: &str, host: &str) {
-    let patch = json!({"status": {"loadBalancer": {"ingress": [{"hostname": host}]}}});
-    let out = env.kubectl(&[
-        "--context",
-        context,
-        "-n",
-        "istio-system",
-        "patch",
-        "ingress",
-        "istio-ingress",
-        "--subresource=status",
-        "--type=merge",
-        "-p",
-        &patch.to_string(),
-    ]);
-    assert_exit(&out, 0);
-}
-
-/// Blue in production, green cloned (the real `kf clone`), Kubeflow on green pointing at the
-/// clones, and green's ALB behind green's Ingress: what cutover expects to find.
 fn ready() -> Ready {
-    let env = Env::start();
-    let blue = env.seed_blue();
-    let green = env.seed_green();
-    let out = env.plugin("kubectl-kf_clone", &["--to", "green"]);
-    assert_exit(&out, 0);
-    let rec = record(&env);
-    let res = &rec["resources"];
-    let db_host = rec["clones"]["db"]["host"].as_str().unwrap();
-    let bucket = res["s3.bucket"]["id"].as_str().unwrap();
-    let fs = res["efs.filesystem"]["id"].as_str().unwrap();
-    assert_ne!(db_host, blue["db_host"]);
-
-    let lb = env.aws(
-        "elbv2",
-        "create_load_balancer",
-        json!({
-            "Name": "k8s-istiosys-istioing-green",
-            "Subnets": green["public_subnet_ids"],
-            "Scheme": "internet-facing",
-            "Type": "application",
-        }),
-    )["LoadBalancers"][0]
-        .clone();
-    let green_alb_dns = lb["DNSName"].as_str().unwrap().to_string();
-    let green_alb_zone = lb["CanonicalHostedZoneId"].as_str().unwrap().to_string();
-
-    let deployment = |name: &str| {
-        json!({
-            "apiVersion": "apps/v1", "kind": "Deployment",
-            "metadata": {"name": name, "namespace": "kubeflow"},
-            "spec": {"replicas": 1, "selector": {"matchLabels": {"app": name}},
-                     "template": {"metadata": {"labels": {"app": name}},
-                                  "spec": {"containers": [{"name": name, "image": "x"}]}}}
-        })
-    };
-    apply(
-        &env,
-        "green",
-        &[
-            json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "kubeflow"}}),
-            json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "istio-system"}}),
-        ],
-    );
-    let mut docs: Vec<Value> = KUBEFLOW_DEPLOYMENTS.iter().map(|n| deployment(n)).collect();
-    docs.push(json!({
-        "apiVersion": "v1", "kind": "ConfigMap",
-        "metadata": {"name": "pipeline-install-config", "namespace": "kubeflow"},
-        "data": {"dbHost": db_host, "bucketName": bucket, "dbPort": "3306"}
-    }));
-    docs.push(json!({
-        "apiVersion": "storage.k8s.io/v1", "kind": "StorageClass",
-        "metadata": {"name": "efs-sc"}, "provisioner": "efs.csi.aws.com",
-        "parameters": {"provisioningMode": "efs-ap", "fileSystemId": fs}
-    }));
-    docs.push(json!({
-        "apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
-        "metadata": {"name": "istio-ingress", "namespace": "istio-system"},
-        "spec": {"ingressClassName": "alb", "rules": [{"http": {"paths": [{"path": "/", "pathType": "Prefix",
-            "backend": {"service": {"name": "istio-ingressgateway", "port": {"number": 80}}}}]}}]}
-    }));
-    apply(&env, "green", &docs);
-    set_ingress_hostname(&env, "green", &green_alb_dns);
-    Ready {
-        env,
-        blue,
-        green_alb_dns,
-        green_alb_zone,
-    }
+    ready_for_cutover(|_, _| {})
 }
 
 fn zone_records(env: &Env, zone: &str) -> Value {
@@ -244,7 +119,7 @@ fn check_passes_on_a_ready_green_and_reports_each_failure_on_one_line_changing_n
         ]),
         0,
     );
-    set_ingress_hostname(env, "green", "nothing-1.us-east-1.elb.amazonaws.com");
+    env.set_ingress_hostname("green", "nothing-1.us-east-1.elb.amazonaws.com");
     let zone = r.blue["hosted_zone_id"].as_str().unwrap();
     let before = zone_records(env, zone);
     env.reset_requests();

@@ -6,128 +6,14 @@
 use kf_e2e::*;
 use serde_json::{Value, json};
 
-const KUBEFLOW_DEPLOYMENTS: [&str; 4] = [
-    "centraldashboard",
-    "metadata-grpc-deployment",
-    "ml-pipeline",
-    "ml-pipeline-ui",
-];
-
-struct Ready {
-    env: Env,
-    blue: Value,
-    green_alb_dns: String,
-}
+type Ready = ReadyForCutover;
 
 fn cutover(env: &Env, args: &[&str]) -> std::process::Output {
     env.plugin("kubectl-kf_cutover", args)
 }
 
-fn apply(env: &Env, context: &str, docs: &[Value]) {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    let path = env.dir.path().join(format!("apply-{nanos}.yaml"));
-    let text: Vec<String> = docs
-        .iter()
-        .map(|d| serde_yaml::to_string(d).unwrap())
-        .collect();
-    std::fs::write(&path, text.join("---\n")).unwrap();
-    let out = env.kubectl(&[
-        "--context",
-        context,
-        "apply",
-        "--server-side",
-        "--field-manager=test",
-        "-f",
-        path.to_str().unwrap(),
-    ]);
-    assert_exit(&out, 0);
-}
-
-/// Blue in production, green cloned (the real `kf clone`), Kubeflow on green pointing at the
-/// clones, and green's ALB behind green's Ingress (as in cutover.rs).
 fn ready() -> Ready {
-    let env = Env::start();
-    let blue = env.seed_blue();
-    let green = env.seed_green();
-    assert_exit(&env.plugin("kubectl-kf_clone", &["--to", "green"]), 0);
-    let rec = record(&env);
-    let res = &rec["resources"];
-    let db_host = rec["clones"]["db"]["host"].as_str().unwrap();
-    let bucket = res["s3.bucket"]["id"].as_str().unwrap();
-    let fs = res["efs.filesystem"]["id"].as_str().unwrap();
-
-    let lb = env.aws(
-        "elbv2",
-        "create_load_balancer",
-        json!({
-            "Name": "k8s-istiosys-istioing-green",
-            "Subnets": green["public_subnet_ids"],
-            "Scheme": "internet-facing",
-            "Type": "application",
-        }),
-    )["LoadBalancers"][0]
-        .clone();
-    let green_alb_dns = lb["DNSName"].as_str().unwrap().to_string();
-    let deployment = |name: &str| {
-        json!({
-            "apiVersion": "apps/v1", "kind": "Deployment",
-            "metadata": {"name": name, "namespace": "kubeflow"},
-            "spec": {"replicas": 1, "selector": {"matchLabels": {"app": name}},
-                     "template": {"metadata": {"labels": {"app": name}},
-                                  "spec": {"containers": [{"name": name, "image": "x"}]}}}
-        })
-    };
-    apply(
-        &env,
-        "green",
-        &[
-            json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "kubeflow"}}),
-            json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "istio-system"}}),
-        ],
-    );
-    let mut docs: Vec<Value> = KUBEFLOW_DEPLOYMENTS.iter().map(|n| deployment(n)).collect();
-    docs.push(json!({
-        "apiVersion": "v1", "kind": "ConfigMap",
-        "metadata": {"name": "pipeline-install-config", "namespace": "kubeflow"},
-        "data": {"dbHost": db_host, "bucketName": bucket, "dbPort": "3306"}
-    }));
-    docs.push(json!({
-        "apiVersion": "storage.k8s.io/v1", "kind": "StorageClass",
-        "metadata": {"name": "efs-sc"}, "provisioner": "efs.csi.aws.com",
-        "parameters": {"provisioningMode": "efs-ap", "fileSystemId": fs}
-    }));
-    docs.push(json!({
-        "apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
-        "metadata": {"name": "istio-ingress", "namespace": "istio-system"},
-        "spec": {"ingressClassName": "alb", "rules": [{"http": {"paths": [{"path": "/", "pathType": "Prefix",
-            "backend": {"service": {"name": "istio-ingressgateway", "port": {"number": 80}}}}]}}]}
-    }));
-    apply(&env, "green", &docs);
-    let patch = json!({"status": {"loadBalancer": {"ingress": [{"hostname": green_alb_dns}]}}});
-    assert_exit(
-        &env.kubectl(&[
-            "--context",
-            "green",
-            "-n",
-            "istio-system",
-            "patch",
-            "ingress",
-            "istio-ingress",
-            "--subresource=status",
-            "--type=merge",
-            "-p",
-            &patch.to_string(),
-        ]),
-        0,
-    );
-    Ready {
-        env,
-        blue,
-        green_alb_dns,
-    }
+    ready_for_cutover(|_, _| {})
 }
 
 /// Every record set of the zone (all pages).
