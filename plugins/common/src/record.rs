@@ -84,6 +84,10 @@ pub struct UpgradeRecord {
     /// What the clone made, for the steps after it (the contract between them).
     #[serde(default, skip_serializing_if = "Clones::is_empty")]
     pub clones: Clones,
+    /// Green's IRSA roles, one per blue role its Kubeflow service accounts use (written by
+    /// `kf deploy cluster`; read by `deploy kubeflow`, `migrate`, `verify`, `abort`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub green_roles: Vec<GreenRole>,
     /// Sections written by later steps (cluster, cutover, ...), kept as they are.
     #[serde(flatten)]
     pub other: BTreeMap<String, serde_json::Value>,
@@ -193,6 +197,20 @@ pub struct BucketClone {
     pub from: String,
 }
 
+/// A role of green's standing in for one of blue's: blue's policies with blue's bucket replaced
+/// by green's, trusted by green's OIDC provider for the same service accounts.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GreenRole {
+    /// Blue's role ARN, as blue's service accounts are annotated with it.
+    pub blue: String,
+    /// Green's role ARN.
+    pub green: String,
+    /// The `namespace/name` of each service account on blue annotated with blue's role.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub service_accounts: Vec<String>,
+}
+
 /// What was copied where: blue's file system to green's, same paths.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -217,6 +235,14 @@ impl UpgradeRecord {
             updated: t,
             ..Default::default()
         }
+    }
+
+    /// Green's role for blue's role `arn`, if `deploy cluster` made one.
+    pub fn green_role_for(&self, blue_arn: &str) -> Option<&str> {
+        self.green_roles
+            .iter()
+            .find(|r| r.blue == blue_arn)
+            .map(|r| r.green.as_str())
     }
 
     /// Records a resource's state, keeping details already known.
