@@ -234,3 +234,27 @@ fn kubectl_uses_kf_token_as_eks_exec_credential() {
     let out = env.kubectl(&["--context", "green", "get", "namespaces"]);
     assert_exit(&out, 0);
 }
+
+#[test]
+fn a_failed_kubernetes_call_names_the_cluster_it_went_to() {
+    let env = Env::start();
+    assert_exit(
+        &env.kubectl(&["--context", "blue", "create", "namespace", "kubeflow"]),
+        0,
+    );
+    // Green's API server is gone (nothing listens on port 1), blue's answers.
+    std::fs::write(
+        &env.kubeconfig,
+        kubeconfig_yaml(&env.blue.url, "http://127.0.0.1:1"),
+    )
+    .unwrap();
+    let out = env.plugin(
+        "kubectl-kf_storage",
+        &["default-class", "efs-sc", "--to", "green"],
+    );
+    assert_exit(&out, 1);
+    let err = stderr(&out);
+    assert!(err.contains("Kubernetes API (green): "), "{err}");
+    assert!(!err.contains("Kubernetes API (blue)"), "{err}");
+    assert!(err.contains("check that the cluster is up"), "{err}");
+}

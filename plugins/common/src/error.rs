@@ -106,7 +106,11 @@ fn kube_message(e: &kube::Error) -> String {
     match e {
         kube::Error::Api(s) => format!("{} ({}, HTTP {})", s.message, s.reason, s.code),
         kube::Error::HyperError(_) | kube::Error::Service(_) => {
-            format!("cannot reach the API server: {}", chain(e))
+            format!(
+                "cannot reach the API server: {}; check that the cluster is up and that the \
+                 context's server is its endpoint (kubectl config view)",
+                chain(e)
+            )
         }
         other => chain(other),
     }
@@ -121,7 +125,39 @@ impl From<kube::Error> for Error {
     }
 }
 
+/// Names the kubeconfig context a Kubernetes call went to, in its error.
+pub trait OnContext<T> {
+    /// A failed Kubernetes call says which cluster refused it ("Kubernetes API (green): ...").
+    /// An error that already names its context keeps it; other errors pass unchanged.
+    fn on(self, context: &str) -> Result<T>;
+}
+
+impl<T, E: Into<Error>> OnContext<T> for std::result::Result<T, E> {
+    fn on(self, context: &str) -> Result<T> {
+        self.map_err(|e| e.into().on(context))
+    }
+}
+
 impl Error {
+    /// This error, naming `context` when it is a Kubernetes error that names none yet.
+    pub fn on(self, context: &str) -> Self {
+        match self {
+            Error::Kube {
+                context: None,
+                source,
+            } => Error::Kube {
+                context: Some(context.to_string()),
+                source,
+            },
+            Error::Streams(v) => Error::Streams(
+                v.into_iter()
+                    .map(|(layer, e)| (layer, e.on(context)))
+                    .collect(),
+            ),
+            other => other,
+        }
+    }
+
     /// Bad input: what is wrong, and what to do about it.
     pub fn usage(problem: impl Into<String>, fix: impl Into<String>) -> Self {
         Self::Usage {
@@ -304,5 +340,13 @@ mod tests {
             e.to_string(),
             "Kubernetes API: namespaces \"kubeflow\" not found (NotFound, HTTP 404)"
         );
+        let named = e.on("green").on("blue");
+        assert_eq!(
+            named.to_string(),
+            "Kubernetes API (green): namespaces \"kubeflow\" not found (NotFound, HTTP 404)",
+            "the innermost context is the one the call went to"
+        );
+        let other: Result<()> = Err(Error::failed("x"));
+        assert_eq!(other.on("green").unwrap_err().to_string(), "x");
     }
 }

@@ -13,7 +13,7 @@ use kube::{Api, Client};
 use serde::{Deserialize, Serialize};
 use tokio::sync::Mutex;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, OnContext, Result};
 
 pub const NAMESPACE: &str = "kubeflow";
 pub const DATA_KEY: &str = "record.yaml";
@@ -394,7 +394,7 @@ pub async fn list(client: &Client, blue: &str) -> Result<Vec<UpgradeRecord>> {
     let cms = match api.list(&lp).await {
         Ok(l) => l.items,
         Err(e) if namespace_missing(&e) => return Err(no_kubeflow(blue)),
-        Err(e) => return Err(e.into()),
+        Err(e) => return Err(Error::from(e).on(blue)),
     };
     let mut records: Vec<UpgradeRecord> = cms.iter().map(parse).collect::<Result<_>>()?;
     records.retain(|r| r.blue == blue);
@@ -425,7 +425,7 @@ impl RecordStore {
     /// its input leaves no record behind. Blue must have the namespace the record lives in.
     pub async fn open(client: &Client, blue: &str, green: &str) -> Result<Self> {
         let namespaces: Api<k8s_openapi::api::core::v1::Namespace> = Api::all(client.clone());
-        if namespaces.get_opt(NAMESPACE).await?.is_none() {
+        if namespaces.get_opt(NAMESPACE).await.on(blue)?.is_none() {
             return Err(no_kubeflow(blue));
         }
         let api: Api<ConfigMap> = Api::namespaced(client.clone(), NAMESPACE);
@@ -446,7 +446,7 @@ impl RecordStore {
             }
             Ok(None) => (UpgradeRecord::new(blue, green), None),
             Err(e) if namespace_missing(&e) => return Err(no_kubeflow(blue)),
-            Err(e) => return Err(e.into()),
+            Err(e) => return Err(Error::from(e).on(blue)),
         };
         Ok(Self {
             api,
@@ -548,10 +548,14 @@ impl RecordStore {
                     return Ok(rec);
                 }
                 Err(kube::Error::Api(s)) if s.code == 409 => {
-                    let fresh = self.api.get(&configmap_name(&self.green)).await?;
+                    let fresh = self
+                        .api
+                        .get(&configmap_name(&self.green))
+                        .await
+                        .on(&self.blue)?;
                     *state = (parse(&fresh)?, fresh.metadata.resource_version);
                 }
-                Err(e) => return Err(e.into()),
+                Err(e) => return Err(Error::from(e).on(&self.blue)),
             }
         }
         Err(Error::failed(format!(

@@ -2,7 +2,7 @@
 
 use crate::cli::GlobalArgs;
 use crate::context::Blue;
-use crate::error::Result;
+use crate::error::{OnContext, Result};
 use crate::output::{self, OutputFormat, Render};
 use crate::record::{self, UpgradeRecord};
 
@@ -46,7 +46,8 @@ pub async fn run(args: &GlobalArgs) -> Result<()> {
     let client = blue.client().await?;
     let found = match &args.to {
         Some(green) => record::get(&client, green)
-            .await?
+            .await
+            .on(&blue.context)?
             .filter(|r| r.blue == blue.context),
         None => record::list(&client, &blue.context)
             .await?

@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use crate::cli::GlobalArgs;
 use crate::commands::{CutoverCli, CutoverCommand};
 use crate::context::client_for;
-use crate::error::{Error, Result};
+use crate::error::{Error, OnContext, Result};
 use crate::kubeconfig::Kubeconfigs;
 use crate::output::{self, Render};
 use crate::progress::Progress;
@@ -260,7 +260,9 @@ fn failed_checks(checks: &preflight::Checks) -> Option<Error> {
 async fn check(cli: &CutoverCli, g: &GlobalArgs) -> Result<()> {
     let session = open(g, false).await?;
     let state = CutoverState::from_record(&session.ctx.record.snapshot().await)?;
-    let writers = freeze::observe(&session.blue_client).await?;
+    let writers = freeze::observe(&session.blue_client)
+        .await
+        .on(&session.blue.context)?;
     let (checks, _) = preflight(&session, cli, &state, &writers).await?;
     output::print(g.output, &checks)?;
     match failed_checks(&checks) {
@@ -490,7 +492,9 @@ async fn cutover(cli: &CutoverCli, g: &GlobalArgs) -> Result<()> {
     let aws = &session.ctx.aws;
     let rec = store.snapshot().await;
     let state = CutoverState::from_record(&rec)?;
-    let writers = freeze::observe(&session.blue_client).await?;
+    let writers = freeze::observe(&session.blue_client)
+        .await
+        .on(&session.blue.context)?;
     refuse_unsafe_resync(cli, &state, &rec, &writers, &session.green)?;
     let (checks, facts) = preflight(&session, cli, &state, &writers).await?;
     if let Some(e) = failed_checks(&checks) {
@@ -628,10 +632,14 @@ async fn execute(
         let state = CutoverState::from_record(&store.snapshot().await)?;
         let recorded = state.freeze.unwrap_or_default();
         // Users' work first, while Kubeflow's controllers still run to carry it out.
-        freeze::freeze_workloads(&session.blue_client, &recorded, &stream, g.timeout).await?;
+        freeze::freeze_workloads(&session.blue_client, &recorded, &stream, g.timeout)
+            .await
+            .on(&session.blue.context)?;
         let zeros: BTreeMap<String, i32> =
             recorded.replicas.keys().map(|k| (k.clone(), 0)).collect();
-        freeze::scale_all(&session.blue_client, &zeros, &stream, g.timeout).await?;
+        freeze::scale_all(&session.blue_client, &zeros, &stream, g.timeout)
+            .await
+            .on(&session.blue.context)?;
         save(store, |s| {
             if let Some(f) = &mut s.freeze {
                 f.frozen.get_or_insert_with(record::now);
@@ -946,8 +954,12 @@ async fn failback(g: &GlobalArgs, sync_back: bool) -> Result<()> {
     // Blue's pods first, so traffic moved back finds them serving.
     if let Some(f) = &state.freeze {
         let stream = progress.stream("blue");
-        freeze::scale_all(&session.blue_client, &f.replicas, &stream, g.timeout).await?;
-        freeze::thaw_workloads(&session.blue_client, f, &stream).await?;
+        freeze::scale_all(&session.blue_client, &f.replicas, &stream, g.timeout)
+            .await
+            .on(&session.blue.context)?;
+        freeze::thaw_workloads(&session.blue_client, f, &stream)
+            .await
+            .on(&session.blue.context)?;
         save(store, |s| s.freeze = None).await?;
         stream.finish("blue's writers are back as recorded");
     }

@@ -7,7 +7,7 @@ pub mod kubeflow;
 pub mod params;
 
 use crate::commands::{DeployCli, DeployCommand};
-use crate::error::Result;
+use crate::error::{OnContext, Result};
 
 pub async fn run(cli: DeployCli) -> Result<()> {
     let g = &cli.global;
@@ -33,7 +33,9 @@ pub async fn run(cli: DeployCli) -> Result<()> {
         }
         DeployCommand::Kubeflow { manifests, option } => {
             let session = crate::upgrade::Session::open(g).await?;
-            kubeflow::run(&session, g, manifests, option).await
+            kubeflow::run(&session, g, manifests, option)
+                .await
+                .on(&session.green)
         }
     }
 }

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::commands::{StorageCli, StorageCommand};
-use crate::error::Result;
+use crate::error::{OnContext, Result};
 use crate::output::{self, Render};
 use crate::progress::Progress;
 use crate::record::Resource;
@@ -24,7 +24,9 @@ pub async fn run(cli: StorageCli) -> Result<()> {
         let blue = crate::context::Blue::resolve(g)?;
         let green = blue.green(g, &blue.client().await?).await?;
         let client = crate::context::client_for(&blue.kubeconfig, &green).await?;
-        return default_class::run(&client, &green, class, g).await;
+        return default_class::run(&client, &green, class, g)
+            .await
+            .on(&green);
     }
     let session = Session::open(g).await?;
     match &cli.command {
@@ -33,17 +35,16 @@ pub async fn run(cli: StorageCli) -> Result<()> {
             security_group_name,
             uid,
             gid,
-        } => {
-            efs_command(
-                &session,
-                g,
-                name,
-                security_group_name.as_deref(),
-                *uid,
-                *gid,
-            )
-            .await
-        }
+        } => efs_command(
+            &session,
+            g,
+            name,
+            security_group_name.as_deref(),
+            *uid,
+            *gid,
+        )
+        .await
+        .on(&session.green),
         StorageCommand::Pvc {
             claim,
             namespace,
@@ -60,7 +61,7 @@ pub async fn run(cli: StorageCli) -> Result<()> {
                 create_namespace: *create_namespace,
                 patch: patch.as_deref(),
             };
-            pvc::run(&session, g, &args).await
+            pvc::run(&session, g, &args).await.on(&session.green)
         }
         StorageCommand::DefaultClass { .. } => unreachable!("handled above"),
     }

@@ -16,7 +16,7 @@ use kube::api::{Api, ObjectMeta, PostParams};
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, OnContext, Result};
 use crate::output::{self, Render};
 use crate::upgrade::Session;
 
@@ -423,7 +423,9 @@ pub async fn run(session: &Session, g: &crate::cli::GlobalArgs, a: &PvcArgs<'_>)
     let copied = rec.clones.efs.clone();
     let copied_from = copied.as_ref().map(|c| c.from.clone());
     let copied_to = copied.as_ref().map(|c| c.to.clone());
-    let blue_data = blue_efs_data(session, a.namespace, a.claim).await?;
+    let blue_data = blue_efs_data(session, a.namespace, a.claim)
+        .await
+        .on(&session.blue.context)?;
     let cloned = match (&blue_data, &copied_from, &copied_to) {
         (Some((data, pv)), Some(from), Some(to)) if *from == data.filesystem => {
             Some((data.clone(), to.clone(), pv.clone()))
