@@ -289,6 +289,36 @@ impl Env {
         ops
     }
 
+    /// A DB instance as RDS describes it (`Value::Null` when there is none).
+    pub fn db_instance(&self, id: &str) -> Value {
+        self.aws(
+            "rds",
+            "describe_db_instances",
+            serde_json::json!({"DBInstanceIdentifier": id}),
+        )["DBInstances"][0]
+            .clone()
+    }
+
+    /// A manual or automated DB snapshot as RDS describes it.
+    pub fn db_snapshot(&self, id: &str) -> Value {
+        self.aws(
+            "rds",
+            "describe_db_snapshots",
+            serde_json::json!({"DBSnapshotIdentifier": id}),
+        )["DBSnapshots"][0]
+            .clone()
+    }
+
+    /// The JSON a Secrets Manager secret holds (the RDS credentials: host, username, ...).
+    pub fn secret_json(&self, id: &str) -> Value {
+        let v = self.aws(
+            "secretsmanager",
+            "get_secret_value",
+            serde_json::json!({"SecretId": id}),
+        );
+        serde_json::from_str(v["SecretString"].as_str().expect("a string secret")).unwrap()
+    }
+
     /// Makes the next `count` calls of `operation` fail with `status`/`code`.
     pub fn inject_fault(&self, operation: &str, count: u32, status: u16, code: &str) {
         self.aws_control(

@@ -65,16 +65,8 @@ fn clone_copies_rds_s3_and_efs_into_green_and_a_second_run_creates_nothing() {
         json!({"ResourceName": snap["DBSnapshotArn"]}),
     );
     assert!(has_upgrade_tag(&snap_tags["TagList"]), "{snap_tags}");
-    let blue_db = &env.aws(
-        "rds",
-        "describe_db_instances",
-        json!({"DBInstanceIdentifier": blue["db_instance_identifier"]}),
-    )["DBInstances"][0];
-    let green_db = &env.aws(
-        "rds",
-        "describe_db_instances",
-        json!({"DBInstanceIdentifier": "kubeflow-db-green"}),
-    )["DBInstances"][0];
+    let blue_db = env.db_instance(blue["db_instance_identifier"].as_str().unwrap());
+    let green_db = env.db_instance("kubeflow-db-green");
     assert_eq!(green_db["DBInstanceStatus"], "available");
     assert_eq!(green_db["DBInstanceClass"], blue_db["DBInstanceClass"]);
     assert_eq!(green_db["StorageType"], blue_db["StorageType"]);
@@ -98,26 +90,8 @@ fn clone_copies_rds_s3_and_efs_into_green_and_a_second_run_creates_nothing() {
         blue_db["Endpoint"]["Address"]
     );
     // Green's credentials: blue's, with green's host; the password is printed nowhere.
-    let blue_secret: Value = serde_json::from_str(
-        env.aws(
-            "secretsmanager",
-            "get_secret_value",
-            json!({"SecretId": "rds-secret"}),
-        )["SecretString"]
-            .as_str()
-            .unwrap(),
-    )
-    .unwrap();
-    let green_secret: Value = serde_json::from_str(
-        env.aws(
-            "secretsmanager",
-            "get_secret_value",
-            json!({"SecretId": "rds-secret-green"}),
-        )["SecretString"]
-            .as_str()
-            .unwrap(),
-    )
-    .unwrap();
+    let blue_secret: Value = env.secret_json("rds-secret");
+    let green_secret: Value = env.secret_json("rds-secret-green");
     assert_eq!(green_secret["host"], green_db["Endpoint"]["Address"]);
     assert_eq!(green_secret["password"], blue_secret["password"]);
     let password = blue_secret["password"].as_str().unwrap();
@@ -592,10 +566,6 @@ fn resync_copies_what_changed_and_replaces_the_db_only_with_yes() {
         "kf-green-kubeflow-db-r1"
     );
     assert_eq!(rec["resources"]["rds.instance"]["phase"], "Completed");
-    let green_db = &env.aws(
-        "rds",
-        "describe_db_instances",
-        json!({"DBInstanceIdentifier": "kubeflow-db-green"}),
-    )["DBInstances"][0];
+    let green_db = env.db_instance("kubeflow-db-green");
     assert_eq!(green_db["DeletionProtection"], true);
 }

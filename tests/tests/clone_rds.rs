@@ -12,15 +12,6 @@ fn clone(env: &Env, args: &[&str]) -> std::process::Output {
     env.plugin("kubectl-kf_clone", args)
 }
 
-fn db(env: &Env, id: &str) -> Value {
-    env.aws(
-        "rds",
-        "describe_db_instances",
-        json!({"DBInstanceIdentifier": id}),
-    )["DBInstances"][0]
-        .clone()
-}
-
 fn record(env: &Env) -> Value {
     let out = env.kf(&["status", "--to", "green", "-o", "json"]);
     assert_exit(&out, 0);
@@ -55,7 +46,7 @@ fn a_restore_is_usable_at_once_and_green_ends_with_blues_backup_retention() {
     let env = Env::start_with(&[("rds_backing_up", 3600)]);
     env.seed_blue();
     env.seed_green();
-    let blue_retention = db(&env, "kubeflow-db")["BackupRetentionPeriod"].clone();
+    let blue_retention = env.db_instance("kubeflow-db")["BackupRetentionPeriod"].clone();
     assert_eq!(blue_retention, 7);
 
     // The plan says how: restored with backups off, blue's retention set after.
@@ -109,7 +100,7 @@ fn a_restore_is_usable_at_once_and_green_ends_with_blues_backup_retention() {
         "the clone waited for green's first backup: {:?}",
         started.elapsed()
     );
-    let green = db(&env, "kubeflow-db-green");
+    let green = env.db_instance("kubeflow-db-green");
     assert_eq!(green["BackupRetentionPeriod"], blue_retention, "{green}");
     assert!(
         green["Endpoint"]["Address"]
@@ -138,16 +129,7 @@ fn a_restore_is_usable_at_once_and_green_ends_with_blues_backup_retention() {
         "the output does not say how: {report}"
     );
     // Green's secret has green's host already.
-    let secret: Value = serde_json::from_str(
-        env.aws(
-            "secretsmanager",
-            "get_secret_value",
-            json!({"SecretId": "rds-secret-green"}),
-        )["SecretString"]
-            .as_str()
-            .unwrap(),
-    )
-    .unwrap();
+    let secret: Value = env.secret_json("rds-secret-green");
     assert_eq!(secret["host"], green["Endpoint"]["Address"]);
 
     // A re-run while green is still backing up: done, nothing changed, no wait.
@@ -176,15 +158,10 @@ fn a_busy_blue_is_waited_for_before_its_snapshot() {
         "the wait does not show blue's state: {}",
         stderr(&out)
     );
-    let snap = env.aws(
-        "rds",
-        "describe_db_snapshots",
-        json!({"DBSnapshotIdentifier": "kf-green-kubeflow-db"}),
-    )["DBSnapshots"][0]
-        .clone();
+    let snap = env.db_snapshot("kf-green-kubeflow-db");
     assert_eq!(snap["Status"], "available");
     assert_eq!(
-        db(&env, "kubeflow-db-green")["DBInstanceStatus"],
+        env.db_instance("kubeflow-db-green")["DBInstanceStatus"],
         "available"
     );
 }
@@ -275,7 +252,7 @@ fn green_gets_blues_storage_settings_and_a_security_group_of_its_own() {
                "OptionGroupName": "kf-blue-mysql80", "EnablePerformanceInsights": true,
                "PerformanceInsightsKMSKeyId": key, "PerformanceInsightsRetentionPeriod": 93}),
     );
-    let blue = db(&env, "kubeflow-db");
+    let blue = env.db_instance("kubeflow-db");
     assert_eq!(
         (
             &blue["StorageType"],
@@ -306,7 +283,7 @@ fn green_gets_blues_storage_settings_and_a_security_group_of_its_own() {
 
     let out = clone(&env, &["--to", "green", "--only", "db"]);
     assert_exit(&out, 0);
-    let green = db(&env, "kubeflow-db-green");
+    let green = env.db_instance("kubeflow-db-green");
     for field in [
         "StorageType",
         "AllocatedStorage",
@@ -380,7 +357,7 @@ fn green_gets_blues_storage_settings_and_a_security_group_of_its_own() {
         env.mutating_requests(),
         vec!["ModifyDBInstance".to_string()]
     );
-    let green = db(&env, "kubeflow-db-green");
+    let green = env.db_instance("kubeflow-db-green");
     assert_eq!(
         green["VpcSecurityGroups"][0]["VpcSecurityGroupId"],
         group["GroupId"]
@@ -445,12 +422,7 @@ fn a_resync_after_traffic_waits_for_a_backing_up_green_before_its_final_snapshot
         "{}",
         stderr(&out)
     );
-    let snap = env.aws(
-        "rds",
-        "describe_db_snapshots",
-        json!({"DBSnapshotIdentifier": "kubeflow-db-green-final-r0"}),
-    )["DBSnapshots"][0]
-        .clone();
+    let snap = env.db_snapshot("kubeflow-db-green-final-r0");
     assert_eq!(snap["DBInstanceIdentifier"], "kubeflow-db-green", "{snap}");
     let rec = record(&env);
     assert_eq!(

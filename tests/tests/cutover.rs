@@ -722,12 +722,7 @@ fn after_a_weighted_move_a_resync_is_refused_and_failback_sync_back_carries_gree
     );
     assert_eq!(object_body(env, blue_bucket, shared), Some(blue_version));
     // Green's DB is kept as a snapshot, tagged and recorded.
-    let snap = env.aws(
-        "rds",
-        "describe_db_snapshots",
-        json!({"DBSnapshotIdentifier": snapshot}),
-    )["DBSnapshots"][0]
-        .clone();
+    let snap = env.db_snapshot(&snapshot);
     assert_eq!(snap["Status"], "available");
     assert_eq!(snap["DBInstanceIdentifier"], "kubeflow-db-green");
     let rec = record(env);
@@ -771,12 +766,7 @@ fn discarding_green_writes_replaces_green_s_db_only_after_a_final_snapshot() {
     assert_exit(&out, 0);
     // Green's DB before the replacement is kept, named and recorded.
     let final_name = "kubeflow-db-green-final-r0";
-    let snap = env.aws(
-        "rds",
-        "describe_db_snapshots",
-        json!({"DBSnapshotIdentifier": final_name}),
-    )["DBSnapshots"][0]
-        .clone();
+    let snap = env.db_snapshot(final_name);
     assert_eq!(snap["DBInstanceIdentifier"], "kubeflow-db-green", "{snap}");
     let rec = record(env);
     assert_eq!(rec["resources"]["rds.final-snapshot.r0"]["id"], final_name);
@@ -786,12 +776,7 @@ fn discarding_green_writes_replaces_green_s_db_only_after_a_final_snapshot() {
     );
     // The resync made green a copy of blue again, as asked: the green-only object is gone.
     assert_eq!(object_body(env, &green_bucket, new_key), None);
-    let db = env.aws(
-        "rds",
-        "describe_db_instances",
-        json!({"DBInstanceIdentifier": "kubeflow-db-green"}),
-    )["DBInstances"][0]
-        .clone();
+    let db = env.db_instance("kubeflow-db-green").clone();
     assert_eq!(db["DBInstanceStatus"], "available");
     assert_eq!(
         rec["clones"]["db"]["restoredFrom"],

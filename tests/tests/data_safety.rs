@@ -72,16 +72,7 @@ fn file_objects(dir: &std::path::Path) -> Vec<String> {
 }
 
 fn green_secret_host(env: &Env) -> String {
-    let v: Value = serde_json::from_str(
-        env.aws(
-            "secretsmanager",
-            "get_secret_value",
-            json!({"SecretId": GREEN_SECRET}),
-        )["SecretString"]
-            .as_str()
-            .unwrap(),
-    )
-    .unwrap();
+    let v: Value = env.secret_json(GREEN_SECRET);
     v["host"].as_str().unwrap().to_string()
 }
 
@@ -178,16 +169,7 @@ fn deploy_refuses_before_applying_anything_that_would_reach_blue_s_database() {
     let dir = manifests_copy(&env);
     let params_before =
         std::fs::read_to_string(dir.join("awsconfigs/apps/pipeline/rds/params.env")).unwrap();
-    let mut value: Value = serde_json::from_str(
-        env.aws(
-            "secretsmanager",
-            "get_secret_value",
-            json!({"SecretId": GREEN_SECRET}),
-        )["SecretString"]
-            .as_str()
-            .unwrap(),
-    )
-    .unwrap();
+    let mut value: Value = env.secret_json(GREEN_SECRET);
     let green_host = value["host"].as_str().unwrap().to_string();
     value["host"] = json!(blue_host);
     env.aws(

@@ -974,7 +974,7 @@ pub async fn apply(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     fn alias(dns: &str, zone: &str) -> RecordSet {
@@ -1138,7 +1138,8 @@ mod tests {
         assert!(from_sdk(&sdk).unwrap_err().contains("routing policy"));
     }
 
-    fn zone(id: &str, name: &str, private: bool) -> Zone {
+    /// A hosted zone as Route 53 lists it (also used by `external_dns`'s tests).
+    pub(crate) fn zone(id: &str, name: &str, private: bool) -> Zone {
         Zone {
             id: id.into(),
             name: name.into(),
@@ -1146,7 +1147,8 @@ mod tests {
         }
     }
 
-    fn txt(name: &str, value: &str) -> ResourceRecordSet {
+    /// A TXT record set of one value, TTL 300.
+    pub(crate) fn txt(name: &str, value: &str) -> ResourceRecordSet {
         ResourceRecordSet::builder()
             .name(name)
             .r#type(RrType::Txt)

@@ -153,25 +153,7 @@ pub fn owned_refusal(name: &str, owners: &[Owner]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use aws_sdk_route53::types::ResourceRecord;
-
-    fn zone(id: &str, name: &str, private: bool) -> Zone {
-        Zone {
-            id: id.into(),
-            name: name.into(),
-            private,
-        }
-    }
-
-    fn txt(name: &str, value: &str) -> ResourceRecordSet {
-        ResourceRecordSet::builder()
-            .name(name)
-            .r#type(RrType::Txt)
-            .ttl(300)
-            .resource_records(ResourceRecord::builder().value(value).build().unwrap())
-            .build()
-            .unwrap()
-    }
+    use crate::cutover::dns::tests::{txt, zone};
 
     #[test]
     fn external_dns_ownership_is_read_from_its_txt_records() {
