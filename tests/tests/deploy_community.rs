@@ -125,6 +125,8 @@ fn deploy_community(fixture_name: &str, green_role: bool) {
         "{plan}"
     );
     assert!(!dir.join("kubectl-kf").exists());
+    // What users read, reviewed when it changes (80 columns).
+    insta::assert_snapshot!(format!("{fixture_name}-plan"), plan);
     assert!(!env.k8s_exists("green", &["namespace", "kubeflow"]));
     let out = env.plugin(
         "kubectl-kf_deploy",

@@ -162,7 +162,7 @@ pub fn checks(deployments: &[Value], cms: &Data, secrets: &Data, w: &Want) -> Ve
                 if c.db.contains(&name.as_str()) {
                     db_found = true;
                     if *value == w.db_host {
-                        seen.push(format!("{name}={value}"));
+                        seen.push(format!("DB {value}"));
                     } else {
                         problems.push(format!(
                             "{at} (from {}) is {value}, not green's DB {}",
@@ -174,7 +174,7 @@ pub fn checks(deployments: &[Value], cms: &Data, secrets: &Data, w: &Want) -> Ve
                 if c.bucket.contains(&name.as_str()) {
                     bucket_found = true;
                     if *value == w.bucket {
-                        seen.push(format!("{name}={value}"));
+                        seen.push(format!("bucket {value}"));
                     } else {
                         problems.push(format!(
                             "{at} (from {}) is {value}, not green's bucket {}",
@@ -223,6 +223,8 @@ pub fn checks(deployments: &[Value], cms: &Data, secrets: &Data, w: &Want) -> Ve
                 if seen.is_empty() {
                     "names no DB or bucket of blue's".into()
                 } else {
+                    seen.sort();
+                    seen.dedup();
                     seen.join(", ")
                 }
             } else {

@@ -73,16 +73,34 @@ pub struct CommunityReport {
     pub notes: Vec<String>,
 }
 
+/// `text` in lines of at most 80 columns (a longer word stays whole).
+fn wrap(text: &str, first: &str, rest: &str) -> String {
+    let mut out = String::new();
+    let mut line = first.to_string();
+    let mut empty = true;
+    for w in text.split_whitespace() {
+        if !empty && line.len() + 1 + w.len() > 80 {
+            out.push_str(line.trim_end());
+            out.push('\n');
+            line = rest.to_string();
+            empty = true;
+        }
+        if !empty {
+            line.push(' ');
+        }
+        line.push_str(w);
+        empty = false;
+    }
+    out.push_str(&line);
+    out.push('\n');
+    out
+}
+
 impl CommunityReport {
     fn table(&self, dry_run: bool) -> String {
         let mut s = format!(
-            "{} checkout; building {} through the overlay {}:\n",
-            self.layout,
-            self.kustomization,
-            self.overlay
-                .first()
-                .map(|f| f.rsplit_once('/').map_or(f.as_str(), |x| x.0))
-                .unwrap_or("")
+            "{} checkout: {} built through the overlay\n",
+            self.layout, self.kustomization
         );
         for f in &self.overlay {
             s.push_str(&format!("  {f}\n"));
@@ -96,7 +114,7 @@ impl CommunityReport {
             if dry_run { "to make" } else { "made" }
         ));
         for x in &self.secrets {
-            s.push_str(&format!("  {x}\n"));
+            s.push_str(&wrap(x, "  ", "      "));
         }
         s.push_str("Not installed (green uses the clones):\n");
         for x in &self.not_installed {
@@ -115,15 +133,15 @@ impl CommunityReport {
             }
         }
         s.push_str(&format!(
-            "Profile namespaces (kfp-launcher, artifact-repositories; root {}):\n",
+            "Profile namespaces (kfp-launcher, artifact-repositories):\n  pipeline root {}\n",
             self.pipeline_root
         ));
         for (ns, state) in &self.profile_namespaces {
             s.push_str(&format!("  {ns}: {state}\n"));
         }
-        s.push_str(&format!("Old runs: {}\n", self.old_runs));
+        s.push_str(&wrap(&format!("Old runs: {}", self.old_runs), "", "  "));
         for n in &self.notes {
-            s.push_str(&format!("Note: {n}\n"));
+            s.push_str(&wrap(&format!("Note: {n}"), "", "  "));
         }
         s
     }
@@ -1229,7 +1247,7 @@ async fn config_checks(
         .and_then(|d| d.get("artifactRepository"))
         .and_then(|t| consumers::yaml_field(t, &["s3", "bucket"]));
     out.push(check(
-        format!("ConfigMap {NAMESPACE}/workflow-controller-configmap artifactRepository s3.bucket"),
+        "Argo artifactRepository s3.bucket".to_string(),
         repo.clone(),
         repo.as_deref() == Some(w.bucket.as_str()),
         w.bucket.clone(),
@@ -1243,7 +1261,7 @@ async fn config_checks(
             .and_then(|d| d.get("defaultPipelineRoot").cloned());
         let want = format!("s3://{}/", w.bucket);
         out.push(check(
-            format!("ConfigMap {ns}/kfp-launcher defaultPipelineRoot"),
+            format!("{ns} kfp-launcher"),
             root.clone(),
             root.as_deref().is_some_and(|r| r.starts_with(&want)),
             format!("{want}..."),
