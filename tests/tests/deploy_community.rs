@@ -451,6 +451,42 @@ fn from_the_awslabs_1_7_checkout() {
             .unwrap()
             .contains("rds-secret-green")
     );
+    // Argo's repository (the `config` key the awslabs layout replaces) and the API server's S3.
+    let wf = env.kubectl_json(
+        "green",
+        &[
+            "get",
+            "configmap",
+            "workflow-controller-configmap",
+            "-n",
+            "kubeflow",
+        ],
+    );
+    let config: Value = serde_yaml::from_str(wf["data"]["config"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        config["artifactRepository"]["s3"]["bucket"],
+        "kf-artifacts-blue-green"
+    );
+    assert_eq!(config["artifactRepository"]["s3"]["useSDKCreds"], true);
+    let api = env.kubectl_json(
+        "green",
+        &["get", "deployment", "ml-pipeline", "-n", "kubeflow"],
+    );
+    assert_eq!(
+        env_of(&api, "OBJECTSTORECONFIG_HOST").unwrap()["valueFrom"]["configMapKeyRef"]["key"],
+        "minioServiceHost"
+    );
+    assert_eq!(cm["data"]["minioServiceHost"], "s3.amazonaws.com");
+    assert_eq!(cm["data"]["minioServiceRegion"], "us-east-1");
+    // Katib reads mysql-secret, which the SecretProviderClass syncs from green's secret.
+    let katib = env.kubectl_json(
+        "green",
+        &["get", "deployment", "katib-db-manager", "-n", "kubeflow"],
+    );
+    assert_eq!(
+        env_of(&katib, "KATIB_MYSQL_DB_HOST").unwrap()["valueFrom"]["secretKeyRef"]["name"],
+        "mysql-secret"
+    );
     for c in [
         "ml-pipeline storage",
         "cache-server storage",
@@ -488,4 +524,67 @@ fn from_the_awslabs_1_7_checkout() {
     );
     assert_exit(&out, 0);
     assert!(stdout(&out).contains("mysqlHost"), "{}", stdout(&out));
+}
+
+#[test]
+fn a_reader_left_on_another_database_fails_naming_object_and_key() {
+    let (env, _blue) = cloned();
+    let dir = fixture(&env, "community-26.03");
+    // The user's own kustomization on the full install, which pins the API server's host.
+    let mine = dir.join("mine");
+    std::fs::create_dir_all(&mine).unwrap();
+    std::fs::write(
+        mine.join("kustomization.yaml"),
+        r#"apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+resources:
+  - ../example
+patches:
+  - patch: |-
+      apiVersion: apps/v1
+      kind: Deployment
+      metadata:
+        name: ml-pipeline
+        namespace: kubeflow
+      spec:
+        template:
+          spec:
+            containers:
+              - name: ml-pipeline-api-server
+                env:
+                  - name: DBCONFIG_MYSQLCONFIG_HOST
+                    value: mysql.kubeflow.svc.cluster.local
+                    valueFrom: null
+"#,
+    )
+    .unwrap();
+    let out = env.plugin(
+        "kubectl-kf_deploy",
+        &[
+            "kubeflow",
+            "--to",
+            "green",
+            "--manifests",
+            dir.to_str().unwrap(),
+            "--kustomization",
+            "mine",
+            "--timeout",
+            "3m",
+        ],
+    );
+    assert_exit(&out, 1);
+    let err = stderr(&out);
+    assert!(
+        err.contains("Deployment kubeflow/ml-pipeline")
+            && err.contains("env DBCONFIG_MYSQLCONFIG_HOST")
+            && err.contains("mysql.kubeflow.svc.cluster.local"),
+        "{err}"
+    );
+    // The overlay built on the named kustomization.
+    let k = std::fs::read_to_string(dir.join("kubectl-kf/green/kustomization.yaml")).unwrap();
+    assert!(k.contains("  - ../../mine\n"), "{k}");
+    assert_eq!(
+        record(&env)["resources"]["kubeflow.apply"]["phase"],
+        "Failed"
+    );
 }

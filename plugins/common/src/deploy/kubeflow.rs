@@ -1312,3 +1312,34 @@ async fn finish(
         )))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_secret_a_secret_provider_class_syncs_is_known_before_it_is_synced() {
+        let spc = json!({"kind": "SecretProviderClass", "metadata": {"name": "rds-secret", "namespace": "kubeflow"},
+            "spec": {"secretObjects": [{"secretName": "mysql-secret", "data": [
+                {"objectName": "host", "key": "host"}, {"objectName": "user", "key": "username"}]}],
+              "parameters": {"objects": "- objectName: rds-secret-green\n  objectType: secretsmanager\n  jmesPath:\n    - {path: host, objectAlias: host}\n    - {path: username, objectAlias: user}\n"}}});
+        let fields: BTreeMap<String, String> = [("host", "green-db"), ("username", "admin")]
+            .into_iter()
+            .map(|(k, v)| (k.into(), v.into()))
+            .collect();
+        let d = synced_secrets(&[spc.clone()], &fields, Some("rds-secret-green"));
+        assert_eq!(d["kubeflow/mysql-secret"]["host"], "green-db");
+        assert_eq!(d["kubeflow/mysql-secret"]["username"], "admin");
+        // A class syncing another secret gives nothing.
+        assert!(synced_secrets(&[spc], &fields, Some("rds-secret")).is_empty());
+    }
+
+    #[test]
+    fn mysql_host_is_written_where_the_build_reads_it() {
+        let old = json!({"kind": "ConfigMap", "metadata": {"name": "pipeline-install-config"}, "data": {"dbHost": "x"}});
+        assert!(!reads_mysql_host(std::slice::from_ref(&old)));
+        let new = json!({"kind": "Deployment", "spec": {"env": [{"valueFrom": {"configMapKeyRef": {"key": "mysqlHost"}}}]}});
+        assert!(reads_mysql_host(&[old, new]));
+    }
+}
