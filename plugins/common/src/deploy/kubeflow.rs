@@ -1328,7 +1328,11 @@ mod tests {
             .into_iter()
             .map(|(k, v)| (k.into(), v.into()))
             .collect();
-        let d = synced_secrets(&[spc.clone()], &fields, Some("rds-secret-green"));
+        let d = synced_secrets(
+            std::slice::from_ref(&spc),
+            &fields,
+            Some("rds-secret-green"),
+        );
         assert_eq!(d["kubeflow/mysql-secret"]["host"], "green-db");
         assert_eq!(d["kubeflow/mysql-secret"]["username"], "admin");
         // A class syncing another secret gives nothing.
