@@ -144,6 +144,26 @@ fn deploy_community(fixture_name: &str, green_role: bool) {
     assert_exit(&out, 0);
     let plan: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(plan["community"]["installConfig"]["mysqlHost"], db.as_str());
+    let steps = plan["community"]["steps"].as_array().unwrap();
+    let step = |kind: &str, name: &str| {
+        steps
+            .iter()
+            .find(|s| s["kind"] == kind && s["name"] == name)
+            .cloned()
+            .unwrap_or_else(|| panic!("{kind} {name}: {steps:?}"))
+    };
+    assert_eq!(
+        step("Namespace", "kubeflow-user-example-com")["action"],
+        "wait"
+    );
+    assert_eq!(
+        step("Secret", "kubeflow/katib-mysql-secrets")["action"],
+        "apply"
+    );
+    assert_eq!(
+        step("File", "kubectl-kf/green/kustomization.yaml")["action"],
+        "create"
+    );
 
     // The profile namespace exists on green (the profile controller or kf migrate makes it).
     assert_exit(
@@ -355,7 +375,7 @@ fn deploy_community(fixture_name: &str, green_role: bool) {
     );
     assert_eq!(blue_cm["data"]["dbHost"], blue["db_host"]);
 
-    // Again: converges.
+    // Again: the overlay is kept as it is, and apply converges.
     let out = env.plugin(
         "kubectl-kf_deploy",
         &[
@@ -366,9 +386,27 @@ fn deploy_community(fixture_name: &str, green_role: bool) {
             m,
             "--timeout",
             "3m",
+            "-o",
+            "json",
         ],
     );
     assert_exit(&out, 0);
+    let again: Value = serde_json::from_slice(&out.stdout).unwrap();
+    for s in again["community"]["steps"].as_array().unwrap() {
+        if s["kind"] == "File" {
+            assert_eq!(s["action"], "keep", "{s}");
+        }
+        if s["kind"] == "Namespace" {
+            assert_eq!(s["action"], "apply", "{s}");
+        }
+    }
+    assert!(
+        again["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["ok"] == true)
+    );
 }
 
 #[test]

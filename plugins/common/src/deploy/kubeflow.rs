@@ -71,6 +71,7 @@ pub struct CommunityReport {
     pub pipeline_root: String,
     pub old_runs: String,
     pub notes: Vec<String>,
+    pub steps: Vec<community::Step>,
 }
 
 /// `text` in lines of at most 80 columns (a longer word stays whole).
@@ -1044,6 +1045,30 @@ async fn run_community(
     let overlay = community::plan(&inputs, &base)
         .map_err(|e| Error::usage(e, "pass --kustomization the full install (example/)"))?;
     let namespaces = profile_namespaces(session, &base).await?;
+    let existing: BTreeMap<String, String> = overlay
+        .files
+        .iter()
+        .filter_map(|f| {
+            std::fs::read_to_string(root.join(&f.path))
+                .ok()
+                .map(|t| (f.path.clone(), t))
+        })
+        .collect();
+    let mut on_green = std::collections::BTreeSet::new();
+    {
+        use k8s_openapi::api::core::v1::Namespace;
+        let green = session.green_client().await?;
+        for ns in &namespaces {
+            if Api::<Namespace>::all(green.clone())
+                .get_opt(ns)
+                .await?
+                .is_some()
+            {
+                on_green.insert(ns.clone());
+            }
+        }
+    }
+    let steps = community::steps(&overlay, &existing, &namespaces, &on_green);
     let mut report = KubeflowReport {
         green: session.green.clone(),
         dry_run: g.dry_run,
@@ -1072,6 +1097,7 @@ async fn run_community(
             pipeline_root: overlay.pipeline_root.clone(),
             old_runs: old_runs(session, &blue_bucket, &c.bucket).await?,
             notes: overlay.notes.clone(),
+            steps,
         }),
     };
     let dropped: std::collections::BTreeSet<&String> = overlay.not_installed.iter().collect();
@@ -1089,6 +1115,7 @@ async fn run_community(
     let files: Vec<params::FileEdit> = overlay
         .files
         .iter()
+        .filter(|f| existing.get(&f.path) != Some(&f.text))
         .map(|f| params::FileEdit {
             path: root.join(&f.path),
             text: f.text.clone(),
