@@ -53,6 +53,21 @@ cp -r tests/fixtures/kubeflow-manifests "$WORK/kubeflow-manifests"
 run kubectl kf deploy kubeflow --to green --manifests "$WORK/kubeflow-manifests"
 run grep -v '^#' "$WORK/kubeflow-manifests/awsconfigs/apps/pipeline/rds/params.env"
 
+# --- deploy kubeflow from today's Kubeflow (issue 14) -------------------------------------------
+bold "4b. Today's Kubeflow on green: a Kubeflow 26.03-shaped community checkout, wired to the same clones"
+echo "   Blue runs the AWS distribution's 1.7 layout; green gets the community distribution 26.03."
+echo "   The command writes an overlay of its own into the checkout (nothing secret in it):"
+cp -r tests/fixtures/community-26.03 "$WORK/kubeflow-26.03"
+kubectl --context green create namespace kubeflow-user-example-com >/dev/null 2>&1 || true
+run kubectl kf deploy kubeflow --to green --manifests "$WORK/kubeflow-26.03" --dry-run
+run kubectl kf deploy kubeflow --to green --manifests "$WORK/kubeflow-26.03"
+run ls "$WORK/kubeflow-26.03/kubectl-kf/green"
+run kubectl --context green -n kubeflow get configmap pipeline-install-config \
+  -o custom-columns=DBHOST:.data.dbHost,MYSQLHOST:.data.mysqlHost,BUCKET:.data.bucketName
+run kubectl --context green -n kubeflow-user-example-com get configmap kfp-launcher \
+  -o jsonpath='{.data.defaultPipelineRoot}{"\n"}'
+# --- end of issue 14's block ---------------------------------------------------------------------
+
 bold "5. The user's volume on green, bound to the cloned data; efs-sc the default class"
 run kubectl kf storage pvc efsclaim -n kubeflow-user-example-com --to green --create-namespace
 echo "   Green reads it through an access point with blue's root directory and POSIX user:"

@@ -213,7 +213,7 @@ _kubectl__kf_deploy() {
             return 0
             ;;
         kubectl__kf_deploy__subcmd__kubeflow)
-            opts="-o -v -q -h --manifests --option --from --to --kubeconfig --region --profile --output --dry-run --yes --timeout --verbose --quiet --help"
+            opts="-o -v -q -h --manifests --option --kustomization --from --to --kubeconfig --region --profile --output --dry-run --yes --timeout --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -224,6 +224,10 @@ _kubectl__kf_deploy() {
                     return 0
                     ;;
                 --option)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kustomization)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -122,7 +122,7 @@ complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand deploy; and not __
 complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand deploy; and not __fish_seen_subcommand_from cluster kubeflow help" -s h -l help -d 'Print help'
 complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand deploy; and not __fish_seen_subcommand_from cluster kubeflow help" -s V -l version -d 'Print version'
 complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand deploy; and not __fish_seen_subcommand_from cluster kubeflow help" -f -a "cluster" -d 'Create the green EKS cluster from blue\'s shape, and its kubeconfig context NAME'
-complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand deploy; and not __fish_seen_subcommand_from cluster kubeflow help" -f -a "kubeflow" -d 'Point a kubeflow-manifests checkout at the clones, build it and apply it to green'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand deploy; and not __fish_seen_subcommand_from cluster kubeflow help" -f -a "kubeflow" -d 'Point a Kubeflow manifests checkout at the clones, build it and apply it to green'
 complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand deploy; and not __fish_seen_subcommand_from cluster kubeflow help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand deploy; and __fish_seen_subcommand_from cluster" -l version -d 'Kubernetes version [default: blue\'s]' -r
 complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand deploy; and __fish_seen_subcommand_from cluster" -l node-type -d 'Node instance type [default: blue\'s]' -r
@@ -145,8 +145,9 @@ complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand deploy; and __fish
 complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand deploy; and __fish_seen_subcommand_from cluster" -s v -l verbose -d 'More logging (-v info, -vv debug, -vvv trace)'
 complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand deploy; and __fish_seen_subcommand_from cluster" -s q -l quiet -d 'Only errors on stderr'
 complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand deploy; and __fish_seen_subcommand_from cluster" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand deploy; and __fish_seen_subcommand_from kubeflow" -l manifests -d 'The kubeflow-manifests checkout' -r -F
-complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand deploy; and __fish_seen_subcommand_from kubeflow" -l option -d 'Deployment option' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand deploy; and __fish_seen_subcommand_from kubeflow" -l manifests -d 'The checkout: awslabs/kubeflow-manifests, or the Kubeflow community distribution' -r -F
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand deploy; and __fish_seen_subcommand_from kubeflow" -l option -d 'Deployment option of an awslabs checkout (deployments/<OPTION>)' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand deploy; and __fish_seen_subcommand_from kubeflow" -l kustomization -d 'The kustomization to build, relative to DIR [default: deployments/<OPTION> of an awslabs checkout, example of the community distribution]' -r -F
 complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand deploy; and __fish_seen_subcommand_from kubeflow" -l from -d 'Blue (production) kubeconfig context [default: the current context]' -r
 complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand deploy; and __fish_seen_subcommand_from kubeflow" -l to -d 'Green (new) kubeconfig context [default: the green recorded for blue]' -r
 complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand deploy; and __fish_seen_subcommand_from kubeflow" -l kubeconfig -d 'Path to the kubeconfig file [default: $KUBECONFIG, then ~/.kube/config]' -r -F
@@ -162,7 +163,7 @@ complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand deploy; and __fish
 complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand deploy; and __fish_seen_subcommand_from kubeflow" -s q -l quiet -d 'Only errors on stderr'
 complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand deploy; and __fish_seen_subcommand_from kubeflow" -s h -l help -d 'Print help'
 complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand deploy; and __fish_seen_subcommand_from help" -f -a "cluster" -d 'Create the green EKS cluster from blue\'s shape, and its kubeconfig context NAME'
-complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand deploy; and __fish_seen_subcommand_from help" -f -a "kubeflow" -d 'Point a kubeflow-manifests checkout at the clones, build it and apply it to green'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand deploy; and __fish_seen_subcommand_from help" -f -a "kubeflow" -d 'Point a Kubeflow manifests checkout at the clones, build it and apply it to green'
 complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand deploy; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand storage; and not __fish_seen_subcommand_from efs pvc default-class help" -l from -d 'Blue (production) kubeconfig context [default: the current context]' -r
 complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand storage; and not __fish_seen_subcommand_from efs pvc default-class help" -l to -d 'Green (new) kubeconfig context [default: the green recorded for blue]' -r
@@ -327,7 +328,7 @@ complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand help; and not __fi
 complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand help; and not __fish_seen_subcommand_from status token version cleanup clone deploy storage cutover help" -f -a "cutover" -d 'Move production traffic to green after preflight checks, and fail back'
 complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand help; and not __fish_seen_subcommand_from status token version cleanup clone deploy storage cutover help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand help; and __fish_seen_subcommand_from deploy" -f -a "cluster" -d 'Create the green EKS cluster from blue\'s shape, and its kubeconfig context NAME'
-complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand help; and __fish_seen_subcommand_from deploy" -f -a "kubeflow" -d 'Point a kubeflow-manifests checkout at the clones, build it and apply it to green'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand help; and __fish_seen_subcommand_from deploy" -f -a "kubeflow" -d 'Point a Kubeflow manifests checkout at the clones, build it and apply it to green'
 complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand help; and __fish_seen_subcommand_from storage" -f -a "efs" -d 'EFS file system, NFS security group, mount targets, EFS CSI driver and StorageClass efs-sc'
 complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand help; and __fish_seen_subcommand_from storage" -f -a "pvc" -d 'A PVC on green, bound to blue\'s cloned data when there is some'
 complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand help; and __fish_seen_subcommand_from storage" -f -a "default-class" -d 'Make CLASS the only default StorageClass'

@@ -40,7 +40,7 @@ complete -c kubectl-kf_deploy -n "__fish_kubectl_kf_deploy_needs_command" -s q -
 complete -c kubectl-kf_deploy -n "__fish_kubectl_kf_deploy_needs_command" -s h -l help -d 'Print help'
 complete -c kubectl-kf_deploy -n "__fish_kubectl_kf_deploy_needs_command" -s V -l version -d 'Print version'
 complete -c kubectl-kf_deploy -n "__fish_kubectl_kf_deploy_needs_command" -f -a "cluster" -d 'Create the green EKS cluster from blue\'s shape, and its kubeconfig context NAME'
-complete -c kubectl-kf_deploy -n "__fish_kubectl_kf_deploy_needs_command" -f -a "kubeflow" -d 'Point a kubeflow-manifests checkout at the clones, build it and apply it to green'
+complete -c kubectl-kf_deploy -n "__fish_kubectl_kf_deploy_needs_command" -f -a "kubeflow" -d 'Point a Kubeflow manifests checkout at the clones, build it and apply it to green'
 complete -c kubectl-kf_deploy -n "__fish_kubectl_kf_deploy_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c kubectl-kf_deploy -n "__fish_kubectl_kf_deploy_using_subcommand cluster" -l version -d 'Kubernetes version [default: blue\'s]' -r
 complete -c kubectl-kf_deploy -n "__fish_kubectl_kf_deploy_using_subcommand cluster" -l node-type -d 'Node instance type [default: blue\'s]' -r
@@ -63,8 +63,9 @@ complete -c kubectl-kf_deploy -n "__fish_kubectl_kf_deploy_using_subcommand clus
 complete -c kubectl-kf_deploy -n "__fish_kubectl_kf_deploy_using_subcommand cluster" -s v -l verbose -d 'More logging (-v info, -vv debug, -vvv trace)'
 complete -c kubectl-kf_deploy -n "__fish_kubectl_kf_deploy_using_subcommand cluster" -s q -l quiet -d 'Only errors on stderr'
 complete -c kubectl-kf_deploy -n "__fish_kubectl_kf_deploy_using_subcommand cluster" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c kubectl-kf_deploy -n "__fish_kubectl_kf_deploy_using_subcommand kubeflow" -l manifests -d 'The kubeflow-manifests checkout' -r -F
-complete -c kubectl-kf_deploy -n "__fish_kubectl_kf_deploy_using_subcommand kubeflow" -l option -d 'Deployment option' -r
+complete -c kubectl-kf_deploy -n "__fish_kubectl_kf_deploy_using_subcommand kubeflow" -l manifests -d 'The checkout: awslabs/kubeflow-manifests, or the Kubeflow community distribution' -r -F
+complete -c kubectl-kf_deploy -n "__fish_kubectl_kf_deploy_using_subcommand kubeflow" -l option -d 'Deployment option of an awslabs checkout (deployments/<OPTION>)' -r
+complete -c kubectl-kf_deploy -n "__fish_kubectl_kf_deploy_using_subcommand kubeflow" -l kustomization -d 'The kustomization to build, relative to DIR [default: deployments/<OPTION> of an awslabs checkout, example of the community distribution]' -r -F
 complete -c kubectl-kf_deploy -n "__fish_kubectl_kf_deploy_using_subcommand kubeflow" -l from -d 'Blue (production) kubeconfig context [default: the current context]' -r
 complete -c kubectl-kf_deploy -n "__fish_kubectl_kf_deploy_using_subcommand kubeflow" -l to -d 'Green (new) kubeconfig context [default: the green recorded for blue]' -r
 complete -c kubectl-kf_deploy -n "__fish_kubectl_kf_deploy_using_subcommand kubeflow" -l kubeconfig -d 'Path to the kubeconfig file [default: $KUBECONFIG, then ~/.kube/config]' -r -F
@@ -80,5 +81,5 @@ complete -c kubectl-kf_deploy -n "__fish_kubectl_kf_deploy_using_subcommand kube
 complete -c kubectl-kf_deploy -n "__fish_kubectl_kf_deploy_using_subcommand kubeflow" -s q -l quiet -d 'Only errors on stderr'
 complete -c kubectl-kf_deploy -n "__fish_kubectl_kf_deploy_using_subcommand kubeflow" -s h -l help -d 'Print help'
 complete -c kubectl-kf_deploy -n "__fish_kubectl_kf_deploy_using_subcommand help; and not __fish_seen_subcommand_from cluster kubeflow help" -f -a "cluster" -d 'Create the green EKS cluster from blue\'s shape, and its kubeconfig context NAME'
-complete -c kubectl-kf_deploy -n "__fish_kubectl_kf_deploy_using_subcommand help; and not __fish_seen_subcommand_from cluster kubeflow help" -f -a "kubeflow" -d 'Point a kubeflow-manifests checkout at the clones, build it and apply it to green'
+complete -c kubectl-kf_deploy -n "__fish_kubectl_kf_deploy_using_subcommand help; and not __fish_seen_subcommand_from cluster kubeflow help" -f -a "kubeflow" -d 'Point a Kubeflow manifests checkout at the clones, build it and apply it to green'
 complete -c kubectl-kf_deploy -n "__fish_kubectl_kf_deploy_using_subcommand help; and not __fish_seen_subcommand_from cluster kubeflow help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

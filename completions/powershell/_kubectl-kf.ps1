@@ -150,7 +150,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-kf' -ScriptBlock {
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('cluster', 'cluster', [CompletionResultType]::ParameterValue, 'Create the green EKS cluster from blue''s shape, and its kubeconfig context NAME')
-            [CompletionResult]::new('kubeflow', 'kubeflow', [CompletionResultType]::ParameterValue, 'Point a kubeflow-manifests checkout at the clones, build it and apply it to green')
+            [CompletionResult]::new('kubeflow', 'kubeflow', [CompletionResultType]::ParameterValue, 'Point a Kubeflow manifests checkout at the clones, build it and apply it to green')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -180,8 +180,9 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-kf' -ScriptBlock {
             break
         }
         'kubectl-kf;deploy;kubeflow' {
-            [CompletionResult]::new('--manifests', '--manifests', [CompletionResultType]::ParameterName, 'The kubeflow-manifests checkout')
-            [CompletionResult]::new('--option', '--option', [CompletionResultType]::ParameterName, 'Deployment option')
+            [CompletionResult]::new('--manifests', '--manifests', [CompletionResultType]::ParameterName, 'The checkout: awslabs/kubeflow-manifests, or the Kubeflow community distribution')
+            [CompletionResult]::new('--option', '--option', [CompletionResultType]::ParameterName, 'Deployment option of an awslabs checkout (deployments/<OPTION>)')
+            [CompletionResult]::new('--kustomization', '--kustomization', [CompletionResultType]::ParameterName, 'The kustomization to build, relative to DIR [default: deployments/<OPTION> of an awslabs checkout, example of the community distribution]')
             [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'Blue (production) kubeconfig context [default: the current context]')
             [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'Green (new) kubeconfig context [default: the green recorded for blue]')
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file [default: $KUBECONFIG, then ~/.kube/config]')
@@ -202,7 +203,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-kf' -ScriptBlock {
         }
         'kubectl-kf;deploy;help' {
             [CompletionResult]::new('cluster', 'cluster', [CompletionResultType]::ParameterValue, 'Create the green EKS cluster from blue''s shape, and its kubeconfig context NAME')
-            [CompletionResult]::new('kubeflow', 'kubeflow', [CompletionResultType]::ParameterValue, 'Point a kubeflow-manifests checkout at the clones, build it and apply it to green')
+            [CompletionResult]::new('kubeflow', 'kubeflow', [CompletionResultType]::ParameterValue, 'Point a Kubeflow manifests checkout at the clones, build it and apply it to green')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -470,7 +471,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-kf' -ScriptBlock {
         }
         'kubectl-kf;help;deploy' {
             [CompletionResult]::new('cluster', 'cluster', [CompletionResultType]::ParameterValue, 'Create the green EKS cluster from blue''s shape, and its kubeconfig context NAME')
-            [CompletionResult]::new('kubeflow', 'kubeflow', [CompletionResultType]::ParameterValue, 'Point a kubeflow-manifests checkout at the clones, build it and apply it to green')
+            [CompletionResult]::new('kubeflow', 'kubeflow', [CompletionResultType]::ParameterValue, 'Point a Kubeflow manifests checkout at the clones, build it and apply it to green')
             break
         }
         'kubectl-kf;help;deploy;cluster' {

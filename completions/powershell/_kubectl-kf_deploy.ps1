@@ -40,7 +40,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-kf_deploy' -ScriptBlock
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('cluster', 'cluster', [CompletionResultType]::ParameterValue, 'Create the green EKS cluster from blue''s shape, and its kubeconfig context NAME')
-            [CompletionResult]::new('kubeflow', 'kubeflow', [CompletionResultType]::ParameterValue, 'Point a kubeflow-manifests checkout at the clones, build it and apply it to green')
+            [CompletionResult]::new('kubeflow', 'kubeflow', [CompletionResultType]::ParameterValue, 'Point a Kubeflow manifests checkout at the clones, build it and apply it to green')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -70,8 +70,9 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-kf_deploy' -ScriptBlock
             break
         }
         'kubectl-kf_deploy;kubeflow' {
-            [CompletionResult]::new('--manifests', '--manifests', [CompletionResultType]::ParameterName, 'The kubeflow-manifests checkout')
-            [CompletionResult]::new('--option', '--option', [CompletionResultType]::ParameterName, 'Deployment option')
+            [CompletionResult]::new('--manifests', '--manifests', [CompletionResultType]::ParameterName, 'The checkout: awslabs/kubeflow-manifests, or the Kubeflow community distribution')
+            [CompletionResult]::new('--option', '--option', [CompletionResultType]::ParameterName, 'Deployment option of an awslabs checkout (deployments/<OPTION>)')
+            [CompletionResult]::new('--kustomization', '--kustomization', [CompletionResultType]::ParameterName, 'The kustomization to build, relative to DIR [default: deployments/<OPTION> of an awslabs checkout, example of the community distribution]')
             [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'Blue (production) kubeconfig context [default: the current context]')
             [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'Green (new) kubeconfig context [default: the green recorded for blue]')
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file [default: $KUBECONFIG, then ~/.kube/config]')
@@ -92,7 +93,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-kf_deploy' -ScriptBlock
         }
         'kubectl-kf_deploy;help' {
             [CompletionResult]::new('cluster', 'cluster', [CompletionResultType]::ParameterValue, 'Create the green EKS cluster from blue''s shape, and its kubeconfig context NAME')
-            [CompletionResult]::new('kubeflow', 'kubeflow', [CompletionResultType]::ParameterValue, 'Point a kubeflow-manifests checkout at the clones, build it and apply it to green')
+            [CompletionResult]::new('kubeflow', 'kubeflow', [CompletionResultType]::ParameterValue, 'Point a Kubeflow manifests checkout at the clones, build it and apply it to green')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }

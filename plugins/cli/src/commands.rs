@@ -191,14 +191,18 @@ pub enum DeployCommand {
         #[arg(long, value_enum, value_name = "FAMILY")]
         ami_family: Option<AmiFamily>,
     },
-    /// Point a kubeflow-manifests checkout at the clones, build it and apply it to green
+    /// Point a Kubeflow manifests checkout at the clones, build it and apply it to green
     Kubeflow {
-        /// The kubeflow-manifests checkout
+        /// The checkout: awslabs/kubeflow-manifests, or the Kubeflow community distribution
         #[arg(long, value_name = "DIR")]
         manifests: PathBuf,
-        /// Deployment option
+        /// Deployment option of an awslabs checkout (deployments/<OPTION>)
         #[arg(long, default_value = "rds-s3")]
         option: String,
+        /// The kustomization to build, relative to DIR [default: deployments/<OPTION> of an
+        /// awslabs checkout, example of the community distribution]
+        #[arg(long, value_name = "PATH")]
+        kustomization: Option<PathBuf>,
     },
 }
 

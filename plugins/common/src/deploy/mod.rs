@@ -3,7 +3,10 @@
 
 pub mod apply;
 pub mod cluster;
+pub mod community;
+pub mod consumers;
 pub mod kubeflow;
+pub mod layout;
 pub mod params;
 
 use crate::commands::{DeployCli, DeployCommand};
@@ -31,9 +34,15 @@ pub async fn run(cli: DeployCli) -> Result<()> {
             };
             cluster::run(g, name, &o).await
         }
-        DeployCommand::Kubeflow { manifests, option } => {
+        DeployCommand::Kubeflow {
+            manifests,
+            option,
+            kustomization,
+        } => {
+            // The layout is checked before anything is opened: a wrong directory is exit 2.
+            layout::detect(manifests)?;
             let session = crate::upgrade::Session::open(g).await?;
-            kubeflow::run(&session, g, manifests, option)
+            kubeflow::run(&session, g, manifests, option, kustomization.as_deref())
                 .await
                 .on(&session.green)
         }
