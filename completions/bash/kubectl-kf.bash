@@ -16,6 +16,9 @@ _kubectl__kf() {
             ",$1")
                 cmd="kubectl__kf"
                 ;;
+            kubectl__kf,abort)
+                cmd="kubectl__kf__subcmd__abort"
+                ;;
             kubectl__kf,cleanup)
                 cmd="kubectl__kf__subcmd__cleanup"
                 ;;
@@ -84,6 +87,9 @@ _kubectl__kf() {
                 ;;
             kubectl__kf__subcmd__deploy__subcmd__help,kubeflow)
                 cmd="kubectl__kf__subcmd__deploy__subcmd__help__subcmd__kubeflow"
+                ;;
+            kubectl__kf__subcmd__help,abort)
+                cmd="kubectl__kf__subcmd__help__subcmd__abort"
                 ;;
             kubectl__kf__subcmd__help,cleanup)
                 cmd="kubectl__kf__subcmd__help__subcmd__cleanup"
@@ -167,12 +173,58 @@ _kubectl__kf() {
 
     case "${cmd}" in
         kubectl__kf)
-            opts="-h -V --help --version status token version cleanup clone deploy storage cutover help"
+            opts="-h -V --help --version status token version cleanup abort clone deploy storage cutover help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kubectl__kf__subcmd__abort)
+            opts="-o -v -q -h --from --to --kubeconfig --region --profile --output --dry-run --yes --timeout --verbose --quiet --delete-data --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --region)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -813,8 +865,22 @@ _kubectl__kf() {
             return 0
             ;;
         kubectl__kf__subcmd__help)
-            opts="status token version cleanup clone deploy storage cutover help"
+            opts="status token version cleanup abort clone deploy storage cutover help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kubectl__kf__subcmd__help__subcmd__abort)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -1,6 +1,7 @@
 //! The library behind the `kubectl kf` plugins: shared flags, kubeconfig contexts, AWS clients,
 //! the upgrade record, output rendering and errors. The plugin binaries are thin wrappers.
 
+pub mod abort;
 pub mod aws;
 pub mod cleanup;
 pub mod clone;
