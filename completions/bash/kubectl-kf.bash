@@ -34,6 +34,9 @@ _kubectl__kf() {
             kubectl__kf,help)
                 cmd="kubectl__kf__subcmd__help"
                 ;;
+            kubectl__kf,retire-blue)
+                cmd="kubectl__kf__subcmd__retire__subcmd__blue"
+                ;;
             kubectl__kf,status)
                 cmd="kubectl__kf__subcmd__status"
                 ;;
@@ -106,6 +109,9 @@ _kubectl__kf() {
             kubectl__kf__subcmd__help,help)
                 cmd="kubectl__kf__subcmd__help__subcmd__help"
                 ;;
+            kubectl__kf__subcmd__help,retire-blue)
+                cmd="kubectl__kf__subcmd__help__subcmd__retire__subcmd__blue"
+                ;;
             kubectl__kf__subcmd__help,status)
                 cmd="kubectl__kf__subcmd__help__subcmd__status"
                 ;;
@@ -173,7 +179,7 @@ _kubectl__kf() {
 
     case "${cmd}" in
         kubectl__kf)
-            opts="-h -V --help --version status token version cleanup abort clone deploy storage cutover help"
+            opts="-h -V --help --version status token version cleanup abort retire-blue clone deploy storage cutover help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -865,7 +871,7 @@ _kubectl__kf() {
             return 0
             ;;
         kubectl__kf__subcmd__help)
-            opts="status token version cleanup abort clone deploy storage cutover help"
+            opts="status token version cleanup abort retire-blue clone deploy storage cutover help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1032,6 +1038,20 @@ _kubectl__kf() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        kubectl__kf__subcmd__help__subcmd__retire__subcmd__blue)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         kubectl__kf__subcmd__help__subcmd__status)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1123,6 +1143,52 @@ _kubectl__kf() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kubectl__kf__subcmd__retire__subcmd__blue)
+            opts="-o -v -q -h --from --to --kubeconfig --region --profile --output --dry-run --yes --timeout --verbose --quiet --delete-data --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --region)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

@@ -339,3 +339,78 @@ fn abort_refuses_while_traffic_is_on_green() {
     );
     assert_eq!(env.aws_state(), before);
 }
+
+#[test]
+fn retire_blue_after_cutover_deletes_blue_keeps_its_final_snapshot_and_failback_refuses() {
+    let r = ready_for_cutover(|_, _| {});
+    let env = &r.env;
+    let blue_bucket = r.blue["bucket"].as_str().unwrap().to_string();
+    let blue_efs = r.blue["efs_id"].as_str().unwrap().to_string();
+    let args = ["retire-blue", "--from", "blue", "--to", "green"];
+    // Before cutover: refused, nothing changed.
+    env.reset_requests();
+    let out = env.kf(&[&args[..], &["--yes"]].concat());
+    assert_exit(&out, 2);
+    assert!(
+        stderr(&out).contains("finish the cutover"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(env.mutating_requests().is_empty());
+
+    assert_exit(
+        &env.plugin("kubectl-kf_cutover", &["--to", "green", "--yes"]),
+        0,
+    );
+    let out = env.kf(&[&args[..], &["--dry-run"]].concat());
+    assert_exit(&out, 0);
+    let mut settings = insta::Settings::clone_current();
+    settings.add_filter(r"\bfs-[0-9a-f]{8,17}\b", "fs-[ID]");
+    settings.bind(|| insta::assert_snapshot!("retire-blue-dry-run", stdout(&out)));
+    // No terminal and no --yes: refused with the fix.
+    env.reset_requests();
+    let out = env.kf(&args);
+    assert_exit(&out, 2);
+    assert!(stderr(&out).contains("pass --yes"), "{}", stderr(&out));
+    assert!(env.mutating_requests().is_empty());
+
+    let out = env.kf(&[&args[..], &["--yes"]].concat());
+    assert_exit(&out, 0);
+    assert!(
+        stdout(&out).contains("kubeflow-db-final-retire"),
+        "{}",
+        stdout(&out)
+    );
+    let s = env.aws_state();
+    let clusters = names(&env.aws("eks", "list_clusters", json!({})), "clusters");
+    assert!(!clusters.contains(&"blue".to_string()), "{clusters:?}");
+    assert!(clusters.contains(&"green".to_string()), "{clusters:?}");
+    assert!(
+        !names(&s, "db_instances").contains(&"kubeflow-db".to_string()),
+        "{s}"
+    );
+    assert!(
+        names(&s, "db_snapshots").contains(&"kubeflow-db-final-retire".to_string()),
+        "{s}"
+    );
+    // Blue's data without --delete-data: kept.
+    assert!(names(&s, "buckets").contains(&blue_bucket), "{s}");
+    assert!(names(&s, "file_systems").contains(&blue_efs), "{s}");
+    let r2 = rec(env);
+    assert_eq!(r2["retireBlue"]["stage"], "Retired", "{r2}");
+    assert_eq!(r2["cutover"]["dns"]["previous"], json!([]), "{r2}");
+
+    // Failback can no longer go back.
+    env.reset_requests();
+    let out = env.plugin(
+        "kubectl-kf_cutover",
+        &["failback", "--from", "blue", "--to", "green", "--yes"],
+    );
+    assert_exit(&out, 2);
+    assert!(
+        stderr(&out).contains("nothing to go back to"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(env.mutating_requests().is_empty());
+}

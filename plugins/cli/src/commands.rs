@@ -53,6 +53,9 @@ pub enum KfCommand {
     /// snapshot kept), EFS, roles, secrets; its bucket only with --delete-data (plans without
     /// --yes)
     Abort(AbortArgs),
+    /// After cutover: delete blue's cluster and DB (a final snapshot kept); its EFS and bucket
+    /// only with --delete-data. Asks for blue's cluster name unless --yes
+    RetireBlue(RetireBlueArgs),
     /// Run `kubectl kf-clone` (see `kubectl kf clone --help`)
     #[command(disable_help_flag = true)]
     Clone(Passthrough),
@@ -93,6 +96,16 @@ pub struct AbortArgs {
     #[command(flatten)]
     pub global: GlobalArgs,
     /// Delete green's S3 bucket and its objects too (otherwise it is listed as kept)
+    #[arg(long)]
+    pub delete_data: bool,
+}
+
+/// `kubectl kf retire-blue`: the end of an upgrade that keeps green, once it serves production.
+#[derive(Args, Debug)]
+pub struct RetireBlueArgs {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    /// Delete blue's EFS file system and S3 bucket too (otherwise they are listed as kept)
     #[arg(long)]
     pub delete_data: bool,
 }

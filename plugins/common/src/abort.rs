@@ -33,8 +33,9 @@ use crate::wait::{self, Poll};
 
 /// The key of abort's section in the upgrade record.
 pub const SECTION: &str = "abort";
-/// The record key of the final snapshot of green's DB (`abort.final-snapshot.<instance>`).
-pub const FINAL_SNAPSHOT: &str = "abort.final-snapshot";
+/// The record key of the final snapshot of a DB abort or retire-blue deletes
+/// (`final-snapshot.<instance>`).
+pub const FINAL_SNAPSHOT: &str = "final-snapshot";
 
 /// What abort deletes, in the order it deletes it: what uses a resource goes before it (EKS
 /// refuses to delete a cluster with nodegroups, EC2 a security group still attached, RDS a
@@ -251,11 +252,16 @@ pub struct AbortState {
 
 impl AbortState {
     pub fn from_record(rec: &crate::record::UpgradeRecord) -> Result<Self> {
-        match rec.other.get(SECTION) {
+        Self::from_section(rec, SECTION)
+    }
+
+    /// The same shape under another key (`retireBlue`).
+    pub fn from_section(rec: &crate::record::UpgradeRecord, section: &str) -> Result<Self> {
+        match rec.other.get(section) {
             None | Some(serde_json::Value::Null) => Ok(Self::default()),
             Some(v) => serde_json::from_value(v.clone()).map_err(|e| {
                 Error::failed(format!(
-                    "the abort section of the upgrade record is unreadable: {e}"
+                    "the {section} section of the upgrade record is unreadable: {e}"
                 ))
             }),
         }
@@ -1322,7 +1328,8 @@ async fn green_providers(ctx: &Ctx) -> Result<Vec<String>> {
 
 /// Green's DB: deletion protection lifted, deleted with a final snapshot (its name recorded
 /// before the call), waited until gone (its subnet group and security group go next).
-async fn delete_db(ctx: &Ctx, item: &Item, stream: &Stream) -> Result<bool> {
+pub(crate) async fn delete_db(ctx: &Ctx, item: &Item, stream: &Stream) -> Result<bool> {
+    let key = format!("{FINAL_SNAPSHOT}.{}", item.id);
     let rdsc = ctx.aws.rds();
     let snapshot = item
         .final_snapshot
@@ -1356,14 +1363,13 @@ async fn delete_db(ctx: &Ctx, item: &Item, stream: &Stream) -> Result<bool> {
             .send()
             .await
             .map_err(|e| Error::aws("ModifyDBInstance", e))?;
-        let key = format!("{FINAL_SNAPSHOT}.{}", item.id);
         ctx.record
             .mark(
                 &key,
                 "DBSnapshot",
                 &snapshot,
                 Phase::InProgress,
-                Some(format!("final snapshot of green's DB {}", item.id)),
+                Some(format!("final snapshot of DB {}", item.id)),
             )
             .await?;
         match rdsc
@@ -1419,11 +1425,11 @@ async fn delete_db(ctx: &Ctx, item: &Item, stream: &Stream) -> Result<bool> {
     .await?;
     ctx.record
         .mark(
-            &format!("{FINAL_SNAPSHOT}.{}", item.id),
+            &key,
             "DBSnapshot",
             &snapshot,
             Phase::Completed,
-            Some(format!("final snapshot of green's DB {}", item.id)),
+            Some(format!("final snapshot of DB {}", item.id)),
         )
         .await?;
     Ok(false)
@@ -1480,11 +1486,11 @@ async fn delete_bucket(ctx: &Ctx, bucket: &str) -> Result<bool> {
 }
 
 /// Records one deletion in the record's `abort` section.
-async fn record_deleted(ctx: &Ctx, item: &Item, already_gone: bool) -> Result<()> {
+async fn record_deleted(ctx: &Ctx, section: &str, item: &Item, already_gone: bool) -> Result<()> {
     let at = crate::record::now();
     ctx.record
         .update(|r| {
-            let mut state = AbortState::from_record(r).unwrap_or_default();
+            let mut state = AbortState::from_section(r, section).unwrap_or_default();
             state.deleted.insert(
                 format!("{}/{}", item.kind.as_str(), item.id),
                 Deleted {
@@ -1500,7 +1506,7 @@ async fn record_deleted(ctx: &Ctx, item: &Item, already_gone: bool) -> Result<()
                 state.final_snapshots.push(s.clone());
             }
             if let Ok(v) = serde_json::to_value(&state) {
-                r.other.insert(SECTION.to_string(), v);
+                r.other.insert(section.to_string(), v);
             }
         })
         .await
@@ -1513,13 +1519,14 @@ pub async fn apply(
     plan: &Plan,
     progress: &Progress,
     kubeconfig: Option<&std::path::Path>,
+    section: &str,
 ) -> Result<Vec<Item>> {
-    let stream = progress.stream("abort");
+    let stream = progress.stream(section);
     let mut done = Vec::new();
     for item in plan.deletions() {
         stream.set(&format!("deleting {} {}", item.kind.as_str(), item.id));
         let already_gone = delete(session, item, &stream, kubeconfig).await?;
-        record_deleted(&session.ctx, item, already_gone).await?;
+        record_deleted(&session.ctx, section, item, already_gone).await?;
         done.push(item.clone());
     }
     stream.finish(&format!("{} resource(s) deleted", done.len()));
@@ -1612,7 +1619,7 @@ pub async fn run(args: AbortArgs) -> Result<()> {
         }
     })
     .await?;
-    let deleted = apply(&session, &plan, &progress, g.kubeconfig.as_deref()).await?;
+    let deleted = apply(&session, &plan, &progress, g.kubeconfig.as_deref(), SECTION).await?;
     let finished = crate::record::now();
     save_state(ctx, |s| {
         s.stage = Some("Aborted".into());

@@ -21,6 +21,7 @@ pub mod logging;
 pub mod output;
 pub mod progress;
 pub mod record;
+pub mod retire;
 pub mod run;
 pub mod secrets_store;
 pub mod status;
