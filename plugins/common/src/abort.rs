@@ -22,6 +22,7 @@ use serde::{Deserialize, Serialize};
 use crate::cleanup::{self, Deleted};
 use crate::clone::{rds, s3};
 use crate::commands::AbortArgs;
+use crate::cutover::Stage;
 use crate::error::{Error, Result};
 use crate::irsa::{self, percent_decode};
 use crate::output::{self, Render};
@@ -349,8 +350,25 @@ pub fn plan(o: &Observed, delete_data: bool) -> Result<Vec<Item>> {
              again",
         ));
     }
+    if let Some((task, exec, status)) = o.cleanup.running.first() {
+        return Err(Error::refused(
+            format!(
+                "DataSync execution {exec} of task {task} is {status}: deleting its task, \
+                 locations and role would stop the copy half way; nothing was changed"
+            ),
+            "wait for the copy to finish (or cancel it: `aws datasync cancel-task-execution \
+             --task-execution-arn ARN`), then run `kubectl kf abort` again",
+        ));
+    }
+    if matches!(o.cleanup.cutover_stage, Stage::InProgress | Stage::Failed) {
+        return Err(Error::refused(
+            "a cutover is half done (the record's cutover stage is not finished): traffic may \
+             be on green; nothing was changed",
+            "undo it (`kubectl kf cutover failback --yes`), then run `kubectl kf abort` again",
+        ));
+    }
     let mut items = Vec::new();
-    // DataSync first (a running copy refuses, as cleanup does), and the clone's snapshots of blue.
+    // DataSync first, and the clone's snapshots of blue (what cleanup would delete).
     for c in cleanup::plan(&o.cleanup, 0)? {
         let kind = match c.kind {
             cleanup::Kind::DataSyncTask => Kind::DataSyncTask,
@@ -1749,6 +1767,14 @@ mod tests {
         let e = plan(&o, true).unwrap_err();
         assert_eq!(e.exit_code(), 2);
         assert!(e.to_string().contains("wait for the copy"), "{e}");
+        assert!(e.to_string().contains("kf abort"), "{e}");
+        for stage in [Stage::InProgress, Stage::Failed] {
+            let mut o = observed();
+            o.cleanup.cutover_stage = stage;
+            let e = plan(&o, true).unwrap_err();
+            assert_eq!(e.exit_code(), 2);
+            assert!(e.to_string().contains("failback"), "{e}");
+        }
     }
 
     #[test]
