@@ -311,7 +311,7 @@ impl Render for Report {
             ));
         }
         s.push_str(&format!(
-            "The upgrade to {} is aborted; blue {} is as it was.\n",
+            "The upgrade to {} is aborted; {} is as it was before it began.\n",
             self.green, self.blue
         ));
         s
@@ -386,7 +386,7 @@ pub fn plan(o: &Observed, delete_data: bool) -> Result<Vec<Item>> {
             id: c.id,
             step: c.step,
             action,
-            reason: c.reason,
+            reason: c.reason.replace("never deleted by cleanup", "kept"),
             parent: None,
             final_snapshot: None,
             inline_policies: Vec::new(),
