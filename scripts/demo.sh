@@ -136,4 +136,15 @@ run kubectl kf cleanup --to green --dry-run
 run kubectl kf cleanup --to green --yes
 run kubectl kf cleanup --to green --yes
 
+# ---- the end that abandons green (kf abort) --------------------------------------------------
+bold "11. Or give this attempt up (traffic is back on blue): abort removes all of green"
+echo "   (green's DB leaves a final snapshot; its bucket stays without --delete-data;"
+echo "   blue's roles trust exactly what they trusted before)"
+bold "   (Retiring blue instead needs a finished cutover: refused now)"
+run kubectl kf retire-blue --to green --dry-run || echo "   (exit $?)"
+run kubectl kf abort --to green --dry-run
+run kubectl kf abort --to green --yes
+run kubectl config get-contexts
+# ---- end of the abort block ------------------------------------------------------------------
+
 printf '\n\033[1mDone.\033[0m\n'

@@ -16,6 +16,9 @@ _kubectl__kf() {
             ",$1")
                 cmd="kubectl__kf"
                 ;;
+            kubectl__kf,abort)
+                cmd="kubectl__kf__subcmd__abort"
+                ;;
             kubectl__kf,cleanup)
                 cmd="kubectl__kf__subcmd__cleanup"
                 ;;
@@ -30,6 +33,9 @@ _kubectl__kf() {
                 ;;
             kubectl__kf,help)
                 cmd="kubectl__kf__subcmd__help"
+                ;;
+            kubectl__kf,retire-blue)
+                cmd="kubectl__kf__subcmd__retire__subcmd__blue"
                 ;;
             kubectl__kf,status)
                 cmd="kubectl__kf__subcmd__status"
@@ -85,6 +91,9 @@ _kubectl__kf() {
             kubectl__kf__subcmd__deploy__subcmd__help,kubeflow)
                 cmd="kubectl__kf__subcmd__deploy__subcmd__help__subcmd__kubeflow"
                 ;;
+            kubectl__kf__subcmd__help,abort)
+                cmd="kubectl__kf__subcmd__help__subcmd__abort"
+                ;;
             kubectl__kf__subcmd__help,cleanup)
                 cmd="kubectl__kf__subcmd__help__subcmd__cleanup"
                 ;;
@@ -99,6 +108,9 @@ _kubectl__kf() {
                 ;;
             kubectl__kf__subcmd__help,help)
                 cmd="kubectl__kf__subcmd__help__subcmd__help"
+                ;;
+            kubectl__kf__subcmd__help,retire-blue)
+                cmd="kubectl__kf__subcmd__help__subcmd__retire__subcmd__blue"
                 ;;
             kubectl__kf__subcmd__help,status)
                 cmd="kubectl__kf__subcmd__help__subcmd__status"
@@ -167,12 +179,58 @@ _kubectl__kf() {
 
     case "${cmd}" in
         kubectl__kf)
-            opts="-h -V --help --version status token version cleanup clone deploy storage cutover help"
+            opts="-h -V --help --version status token version cleanup abort retire-blue clone deploy storage cutover help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kubectl__kf__subcmd__abort)
+            opts="-o -v -q -h --from --to --kubeconfig --region --profile --output --dry-run --yes --timeout --verbose --quiet --delete-data --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --region)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -817,8 +875,22 @@ _kubectl__kf() {
             return 0
             ;;
         kubectl__kf__subcmd__help)
-            opts="status token version cleanup clone deploy storage cutover help"
+            opts="status token version cleanup abort retire-blue clone deploy storage cutover help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kubectl__kf__subcmd__help__subcmd__abort)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -970,6 +1042,20 @@ _kubectl__kf() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        kubectl__kf__subcmd__help__subcmd__retire__subcmd__blue)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         kubectl__kf__subcmd__help__subcmd__status)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1061,6 +1147,52 @@ _kubectl__kf() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kubectl__kf__subcmd__retire__subcmd__blue)
+            opts="-o -v -q -h --from --to --kubeconfig --region --profile --output --dry-run --yes --timeout --verbose --quiet --delete-data --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --region)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

@@ -29,6 +29,8 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-kf' -ScriptBlock {
             [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Print an EKS ExecCredential for a cluster (used by the kubeconfig entries kf writes)')
             [CompletionResult]::new('version', 'version', [CompletionResultType]::ParameterValue, 'Print the version')
             [CompletionResult]::new('cleanup', 'cleanup', [CompletionResultType]::ParameterValue, 'Delete what only served the copy: DataSync tasks, locations and role, older DB snapshots of blue (plans without --yes)')
+            [CompletionResult]::new('abort', 'abort', [CompletionResultType]::ParameterValue, 'Remove the whole green attempt and leave blue as it was: green''s cluster, DB (a final snapshot kept), EFS, roles, secrets; its bucket only with --delete-data (plans without --yes)')
+            [CompletionResult]::new('retire-blue', 'retire-blue', [CompletionResultType]::ParameterValue, 'After cutover: delete blue''s cluster and DB (a final snapshot kept); its EFS and bucket only with --delete-data. Asks for blue''s cluster name unless --yes')
             [CompletionResult]::new('clone', 'clone', [CompletionResultType]::ParameterValue, 'Clone blue''s RDS database, S3 bucket and EFS file system for green, concurrently and resumably')
             [CompletionResult]::new('deploy', 'deploy', [CompletionResultType]::ParameterValue, 'Create green''s EKS cluster shaped like blue, and deploy Kubeflow on it wired to the clones')
             [CompletionResult]::new('storage', 'storage', [CompletionResultType]::ParameterValue, 'EFS, PVCs bound to cloned data, and the default StorageClass on green')
@@ -98,6 +100,46 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-kf' -ScriptBlock {
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More logging (-v info, -vv debug, -vvv trace)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'kubectl-kf;abort' {
+            [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'Blue (production) kubeconfig context [default: the current context]')
+            [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'Green (new) kubeconfig context [default: the green recorded for blue]')
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file [default: $KUBECONFIG, then ~/.kube/config]')
+            [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'AWS region [default: from the environment or AWS config]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'AWS named profile')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of the result')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of the result')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Longest time to wait for any one operation (e.g. 90s, 20m, 1h)')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the plan and change nothing')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Approve steps that replace, delete or redirect')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More logging (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More logging (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('--delete-data', '--delete-data', [CompletionResultType]::ParameterName, 'Delete green''s S3 bucket and its objects too (otherwise it is listed as kept)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'kubectl-kf;retire-blue' {
+            [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'Blue (production) kubeconfig context [default: the current context]')
+            [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'Green (new) kubeconfig context [default: the green recorded for blue]')
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file [default: $KUBECONFIG, then ~/.kube/config]')
+            [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'AWS region [default: from the environment or AWS config]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'AWS named profile')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of the result')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of the result')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Longest time to wait for any one operation (e.g. 90s, 20m, 1h)')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the plan and change nothing')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Approve steps that replace, delete or redirect')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More logging (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More logging (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('--delete-data', '--delete-data', [CompletionResultType]::ParameterName, 'Delete blue''s EFS file system and S3 bucket too (otherwise they are listed as kept)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
@@ -447,6 +489,8 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-kf' -ScriptBlock {
             [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Print an EKS ExecCredential for a cluster (used by the kubeconfig entries kf writes)')
             [CompletionResult]::new('version', 'version', [CompletionResultType]::ParameterValue, 'Print the version')
             [CompletionResult]::new('cleanup', 'cleanup', [CompletionResultType]::ParameterValue, 'Delete what only served the copy: DataSync tasks, locations and role, older DB snapshots of blue (plans without --yes)')
+            [CompletionResult]::new('abort', 'abort', [CompletionResultType]::ParameterValue, 'Remove the whole green attempt and leave blue as it was: green''s cluster, DB (a final snapshot kept), EFS, roles, secrets; its bucket only with --delete-data (plans without --yes)')
+            [CompletionResult]::new('retire-blue', 'retire-blue', [CompletionResultType]::ParameterValue, 'After cutover: delete blue''s cluster and DB (a final snapshot kept); its EFS and bucket only with --delete-data. Asks for blue''s cluster name unless --yes')
             [CompletionResult]::new('clone', 'clone', [CompletionResultType]::ParameterValue, 'Clone blue''s RDS database, S3 bucket and EFS file system for green, concurrently and resumably')
             [CompletionResult]::new('deploy', 'deploy', [CompletionResultType]::ParameterValue, 'Create green''s EKS cluster shaped like blue, and deploy Kubeflow on it wired to the clones')
             [CompletionResult]::new('storage', 'storage', [CompletionResultType]::ParameterValue, 'EFS, PVCs bound to cloned data, and the default StorageClass on green')
@@ -464,6 +508,12 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-kf' -ScriptBlock {
             break
         }
         'kubectl-kf;help;cleanup' {
+            break
+        }
+        'kubectl-kf;help;abort' {
+            break
+        }
+        'kubectl-kf;help;retire-blue' {
             break
         }
         'kubectl-kf;help;clone' {

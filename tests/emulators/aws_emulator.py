@@ -391,6 +391,7 @@ def apply_endpoint(cluster) -> None:
 def patch_moto() -> None:
     # ---- EKS ---------------------------------------------------------------
     patch_moto_eks()
+    patch_moto_deletions()
 
     # ---- S3 ----------------------------------------------------------------
     @wrap(S3Response, "get_bucket_versioning")
@@ -749,6 +750,47 @@ def patch_moto() -> None:
 # either form.
 R53_ESCAPE = re.compile(r"\\([0-7]{3})")
 R53_PLAIN = set("abcdefghijklmnopqrstuvwxyz0123456789-_")
+
+
+def patch_moto_deletions() -> None:
+    """Deletions real AWS refuses while something still uses the resource (moto allows them)."""
+    from moto.ec2.exceptions import DependencyViolationError
+    from moto.ec2.models.security_groups import SecurityGroupBackend
+
+    @wrap(SecurityGroupBackend, "delete_security_group")
+    def delete_security_group(original, backend, name=None, group_id=None):
+        # "If you attempt to delete a security group that is associated with an instance or
+        # network interface ... the operation fails with DependencyViolation"
+        # (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DeleteSecurityGroup.html).
+        # The network interfaces here: an RDS instance's and an EFS mount target's.
+        if group_id:
+            users = []
+            account, region = backend.account_id, backend.region_name
+            for db in rds_backends[account][region].databases.values():
+                if group_id in (db.vpc_security_group_ids or []):
+                    users.append(db.db_instance_identifier)
+            for mt in efs_backends[account][region].mount_targets_by_id.values():
+                if group_id in (mt.security_groups or []):
+                    users.append(mt.mount_target_id)
+            if users:
+                raise DependencyViolationError(f"resource {group_id} has a dependent object")
+        return original(backend, name=name, group_id=group_id)
+
+    @wrap(RDSBackend, "delete_subnet_group")
+    def delete_subnet_group(original, backend, subnet_name):
+        # DeleteDBSubnetGroup: InvalidDBSubnetGroupStateFault, "The DB subnet group cannot be
+        # deleted because it's in use." (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/
+        # API_DeleteDBSubnetGroup.html); the message as RDS words it in
+        # hashicorp/terraform-provider-aws#10016.
+        users = [db.db_instance_identifier for db in backend.databases.values()
+                 if getattr(getattr(db, "db_subnet_group", None), "name", None) == subnet_name]
+        if users:
+            raise RDSClientError(
+                "InvalidDBSubnetGroupStateFault",
+                f"Cannot delete the subnet group '{subnet_name}' because at least one database "
+                f"instance: {users[0]} is still using it.",
+            )
+        return original(backend, subnet_name)
 
 
 def r53_stored_name(name: str) -> str:

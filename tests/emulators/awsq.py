@@ -31,6 +31,9 @@ def main() -> None:
     if service == "_state":
         print(json.dumps(state(lambda svc: boto3.client(svc, endpoint_url=endpoint, config=config)), sort_keys=True))
         return
+    if service == "_trusts":
+        print(json.dumps(raw_trust_policies(boto3.client("iam", endpoint_url=endpoint, config=config)), sort_keys=True))
+        return
     client = boto3.client(service, endpoint_url=endpoint, config=config)
     result = getattr(client, operation)(**params)
     result.pop("ResponseMetadata", None)
@@ -60,6 +63,16 @@ def state(client) -> dict:
         "secrets": sorted(s["Name"] for s in client("secretsmanager").list_secrets()["SecretList"]),
         "security_groups": sorted(g["GroupId"] for g in client("ec2").describe_security_groups()["SecurityGroups"]),
     }
+
+
+def raw_trust_policies(iam) -> dict:
+    """Each role's trust policy as IAM holds it (URL-decoded text, not parsed): to compare byte for byte."""
+    from urllib.parse import unquote
+
+    from botocore import handlers
+    # botocore parses policy documents into dicts after the call; keep the text.
+    iam.meta.events.unregister("after-call.iam", handlers.json_decode_policies)
+    return {r["RoleName"]: unquote(r["AssumeRolePolicyDocument"]) for r in iam.list_roles()["Roles"]}
 
 
 if __name__ == "__main__":

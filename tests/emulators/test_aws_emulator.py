@@ -1152,6 +1152,37 @@ class AwsEmulatorTest(unittest.TestCase):
                           "InvalidDBInstanceState")
         rds.delete_db_instance(DBInstanceIdentifier="fin-busy", SkipFinalSnapshot=True)
 
+    def test_deletions_refused_while_in_use(self):
+        # What abort must order: a security group attached to a DB or a mount target, a DB
+        # subnet group a DB uses, a cluster with nodegroups, a file system with mount targets,
+        # a bucket with objects.
+        rds, ec2, efs, eks, s3 = (self.client(s) for s in ("rds", "ec2", "efs", "eks", "s3"))
+        db_group = ec2.create_security_group(GroupName="del-db", Description="db", VpcId=self.vpc)["GroupId"]
+        rds.create_db_subnet_group(DBSubnetGroupName="del-subnets", DBSubnetGroupDescription="d",
+                                   SubnetIds=self.subnets)
+        self.rds_instance("del-db", VpcSecurityGroupIds=[db_group], DBSubnetGroupName="del-subnets")
+        self.assert_error(lambda: ec2.delete_security_group(GroupId=db_group), "DependencyViolation")
+        self.assert_error(lambda: rds.delete_db_subnet_group(DBSubnetGroupName="del-subnets"),
+                          "InvalidDBSubnetGroupStateFault", message="is still using it")
+        rds.delete_db_instance(DBInstanceIdentifier="del-db", SkipFinalSnapshot=True)
+        ec2.delete_security_group(GroupId=db_group)
+        rds.delete_db_subnet_group(DBSubnetGroupName="del-subnets")
+        fs, mt_group = self.efs_with_mount_target("del-fs", self.subnets[0], [])
+        self.assert_error(lambda: ec2.delete_security_group(GroupId=mt_group), "DependencyViolation")
+        self.assert_error(lambda: efs.delete_file_system(FileSystemId=fs["FileSystemId"]), "FileSystemInUse")
+        for mt in efs.describe_mount_targets(FileSystemId=fs["FileSystemId"])["MountTargets"]:
+            efs.delete_mount_target(MountTargetId=mt["MountTargetId"])
+        ec2.delete_security_group(GroupId=mt_group)
+        efs.delete_file_system(FileSystemId=fs["FileSystemId"])
+        self.eks_cluster("del-eks")
+        eks.create_nodegroup(clusterName="del-eks", nodegroupName="ng", subnets=self.subnets, nodeRole=self.role)
+        self.assert_error(lambda: eks.delete_cluster(name="del-eks"), "ResourceInUseException")
+        eks.delete_nodegroup(clusterName="del-eks", nodegroupName="ng")
+        eks.delete_cluster(name="del-eks")
+        s3.create_bucket(Bucket="del-bucket")
+        s3.put_object(Bucket="del-bucket", Key="k", Body=b"x")
+        self.assert_error(lambda: s3.delete_bucket(Bucket="del-bucket"), "BucketNotEmpty")
+
     def run_execution(self, ds, task, **kwargs):
         execution = ds.start_task_execution(TaskArn=task, **kwargs)["TaskExecutionArn"]
         return execution, lambda: ds.describe_task_execution(TaskExecutionArn=execution)

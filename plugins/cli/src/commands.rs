@@ -49,6 +49,13 @@ pub enum KfCommand {
     /// Delete what only served the copy: DataSync tasks, locations and role, older DB
     /// snapshots of blue (plans without --yes)
     Cleanup(CleanupArgs),
+    /// Remove the whole green attempt and leave blue as it was: green's cluster, DB (a final
+    /// snapshot kept), EFS, roles, secrets; its bucket only with --delete-data (plans without
+    /// --yes)
+    Abort(AbortArgs),
+    /// After cutover: delete blue's cluster and DB (a final snapshot kept); its EFS and bucket
+    /// only with --delete-data. Asks for blue's cluster name unless --yes
+    RetireBlue(RetireBlueArgs),
     /// Run `kubectl kf-clone` (see `kubectl kf clone --help`)
     #[command(disable_help_flag = true)]
     Clone(Passthrough),
@@ -81,6 +88,26 @@ pub struct CleanupArgs {
     /// How many of the DB snapshots the clone took of blue to keep, newest first (0: none)
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub keep_snapshots: usize,
+}
+
+/// `kubectl kf abort`: the end of an upgrade that abandons green.
+#[derive(Args, Debug)]
+pub struct AbortArgs {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    /// Delete green's S3 bucket and its objects too (otherwise it is listed as kept)
+    #[arg(long)]
+    pub delete_data: bool,
+}
+
+/// `kubectl kf retire-blue`: the end of an upgrade that keeps green, once it serves production.
+#[derive(Args, Debug)]
+pub struct RetireBlueArgs {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    /// Delete blue's EFS file system and S3 bucket too (otherwise they are listed as kept)
+    #[arg(long)]
+    pub delete_data: bool,
 }
 
 #[derive(Args, Debug)]

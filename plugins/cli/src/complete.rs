@@ -508,7 +508,16 @@ mod tests {
     fn dispatcher_offers_its_subcommands_and_each_plugins_tree() {
         let subs = values(Plugin::Kf, &[""]);
         for s in [
-            "status", "token", "version", "cleanup", "clone", "deploy", "storage", "cutover",
+            "status",
+            "token",
+            "version",
+            "cleanup",
+            "abort",
+            "retire-blue",
+            "clone",
+            "deploy",
+            "storage",
+            "cutover",
         ] {
             assert!(subs.contains(&s.to_string()), "{s} not in {subs:?}");
         }

@@ -560,7 +560,7 @@ fn of_upgrade(
 }
 
 /// Role `name` when it exists and carries this upgrade's tag.
-async fn role_of_upgrade(ctx: &Ctx, name: &str) -> Result<Option<RoleFound>> {
+pub(crate) async fn role_of_upgrade(ctx: &Ctx, name: &str) -> Result<Option<RoleFound>> {
     let iam = ctx.aws.iam();
     match iam.get_role().role_name(name).send().await {
         Ok(_) => {}
@@ -787,7 +787,7 @@ async fn record_deleted(ctx: &Ctx, item: &Item, already_gone: bool) -> Result<()
 }
 
 /// Deletes one planned resource; true when it was already gone.
-async fn delete(ctx: &Ctx, item: &Item) -> Result<bool> {
+pub(crate) async fn delete(ctx: &Ctx, item: &Item) -> Result<bool> {
     match item.kind {
         Kind::DataSyncTask => {
             let ds = ctx.aws.datasync();

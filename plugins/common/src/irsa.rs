@@ -257,18 +257,154 @@ pub async fn extend_trust(
         .and_then(|r| r.assume_role_policy_document())
         .map(percent_decode)
         .ok_or_else(|| Error::failed(format!("role {name} has no trust policy")))?;
-    let mut doc: serde_json::Value = serde_json::from_str(&doc)
+    let text = doc;
+    let mut doc: serde_json::Value = serde_json::from_str(&text)
         .map_err(|e| Error::failed(format!("trust policy of {name}: {e}")))?;
     let change = extend_trust_doc(&mut doc, from, to);
-    if let TrustChange::Added(_) = change {
+    if let TrustChange::Added(n) = change {
+        // The role's own text kept byte for byte, the statements appended to it, so removing
+        // them (`kf abort`) gives back exactly what the role had.
+        let all = doc["Statement"].as_array().cloned().unwrap_or_default();
+        let added = &all[all.len().saturating_sub(n)..];
+        let text = append_statements(&text, added).unwrap_or_else(|| doc.to_string());
         iam.update_assume_role_policy()
             .role_name(name)
-            .policy_document(doc.to_string())
+            .policy_document(text)
             .send()
             .await
             .map_err(|e| Error::aws("UpdateAssumeRolePolicy", e))?;
     }
     Ok(change)
+}
+
+/// The `Statement` array of a policy document's text: each element's byte span and value, and
+/// where the array closes. None when the text is not an object with a `Statement` array.
+struct StatementSpans {
+    elements: Vec<(usize, usize, serde_json::Value)>,
+    open: usize,
+}
+
+fn skip_ws(t: &str, mut i: usize) -> usize {
+    while t.as_bytes().get(i).is_some_and(u8::is_ascii_whitespace) {
+        i += 1;
+    }
+    i
+}
+
+/// One JSON value of type T starting at byte `i`, and the byte after it.
+fn value_at<T: serde::de::DeserializeOwned>(t: &str, i: usize) -> Option<(T, usize)> {
+    let mut it = serde_json::Deserializer::from_str(t.get(i..)?).into_iter::<T>();
+    let v = it.next()?.ok()?;
+    Some((v, i + it.byte_offset()))
+}
+
+fn statement_spans(t: &str) -> Option<StatementSpans> {
+    let b = t.as_bytes();
+    let mut i = skip_ws(t, 0);
+    if b.get(i) != Some(&b'{') {
+        return None;
+    }
+    i += 1;
+    loop {
+        i = skip_ws(t, i);
+        let (key, e): (String, usize) = value_at(t, i)?;
+        i = skip_ws(t, e);
+        if b.get(i) != Some(&b':') {
+            return None;
+        }
+        i = skip_ws(t, i + 1);
+        if key == "Statement" {
+            if b.get(i) != Some(&b'[') {
+                return None;
+            }
+            let open = i;
+            i += 1;
+            let mut elements = Vec::new();
+            loop {
+                i = skip_ws(t, i);
+                if b.get(i) == Some(&b']') && elements.is_empty() {
+                    return Some(StatementSpans { elements, open });
+                }
+                let (v, e): (serde_json::Value, usize) = value_at(t, i)?;
+                elements.push((i, e, v));
+                i = skip_ws(t, e);
+                match b.get(i) {
+                    Some(b',') => i += 1,
+                    Some(b']') => return Some(StatementSpans { elements, open }),
+                    _ => return None,
+                }
+            }
+        }
+        let (_, e): (serde_json::Value, usize) = value_at(t, i)?;
+        i = skip_ws(t, e);
+        match b.get(i) {
+            Some(b',') => i += 1,
+            _ => return None,
+        }
+    }
+}
+
+/// `text` (a policy document) with `added` appended to its `Statement` array, every other byte
+/// as it was. None when the text has no `Statement` array.
+pub fn append_statements(text: &str, added: &[serde_json::Value]) -> Option<String> {
+    let spans = statement_spans(text)?;
+    let added: Vec<String> = added.iter().map(|v| v.to_string()).collect();
+    let (at, lead) = match spans.elements.last() {
+        Some((_, end, _)) => (*end, ","),
+        None => (spans.open + 1, ""),
+    };
+    Some(format!(
+        "{}{lead}{}{}",
+        &text[..at],
+        added.join(","),
+        &text[at..]
+    ))
+}
+
+/// `text` (a policy document) without the statements `remove` selects, every other byte as it
+/// was: what [`append_statements`] added comes off exactly. None when the text has no
+/// `Statement` array; the number removed otherwise.
+pub fn remove_statements(
+    text: &str,
+    remove: impl Fn(&serde_json::Value) -> bool,
+) -> Option<(String, usize)> {
+    let spans = statement_spans(text)?;
+    let el = &spans.elements;
+    let gone: Vec<bool> = el.iter().map(|(_, _, v)| remove(v)).collect();
+    // Each run of statements removed goes with the separator before it (after the element
+    // that precedes it) or, at the start of the array, with the separator after it.
+    let mut cuts: Vec<(usize, usize)> = Vec::new();
+    let mut k = 0;
+    while k < el.len() {
+        if !gone[k] {
+            k += 1;
+            continue;
+        }
+        let first = k;
+        while k + 1 < el.len() && gone[k + 1] {
+            k += 1;
+        }
+        cuts.push(match (first, el.get(k + 1)) {
+            (0, Some((next, _, _))) => (el[0].0, *next),
+            (0, None) => (el[0].0, el[k].1),
+            _ => (el[first - 1].1, el[k].1),
+        });
+        k += 1;
+    }
+    let n = gone.iter().filter(|g| **g).count();
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for (a, b) in &cuts {
+        out.push_str(&text[at..*a]);
+        at = *b;
+    }
+    out.push_str(&text[at..]);
+    Some((out, n))
+}
+
+/// Whether a trust statement lets the OIDC provider `provider_arn` assume the role.
+pub fn trusts_provider(statement: &serde_json::Value, provider_arn: &str) -> bool {
+    statement["Principal"]["Federated"].as_str() == Some(provider_arn)
 }
 
 /// IAM returns policy documents URL-encoded (RFC 3986).
@@ -294,6 +430,40 @@ pub fn percent_decode(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn statements_appended_come_off_byte_for_byte() {
+        let blue = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Federated": "arn:blue"}, "Action": "sts:AssumeRoleWithWebIdentity"}]}"#;
+        let green = serde_json::json!({"Effect": "Allow", "Principal": {"Federated": "arn:green"}});
+        let other = serde_json::json!({"Effect": "Allow", "Principal": {"Service": "x"}});
+        let both = append_statements(blue, &[green.clone(), other.clone()]).unwrap();
+        assert!(both.starts_with(&blue[..blue.len() - 2]), "{both}");
+        let parsed: serde_json::Value = serde_json::from_str(&both).unwrap();
+        assert_eq!(parsed["Statement"].as_array().unwrap().len(), 3);
+        let (back, n) = remove_statements(&both, |s| trusts_provider(s, "arn:green")).unwrap();
+        assert_eq!(n, 1);
+        let (back, _) = remove_statements(&back, |s| s["Principal"]["Service"] == "x").unwrap();
+        assert_eq!(back, blue);
+        // The first statement, several in a row, and every one.
+        let pretty = "{\n  \"Statement\": [\n    {\"a\": 1},\n    {\"a\": 2},\n    {\"a\": 3}\n  ],\n  \"Version\": \"x\"\n}";
+        let (t, n) = remove_statements(pretty, |s| s["a"] != 3).unwrap();
+        assert_eq!(n, 2);
+        assert_eq!(
+            t,
+            "{\n  \"Statement\": [\n    {\"a\": 3}\n  ],\n  \"Version\": \"x\"\n}"
+        );
+        let (t, _) = remove_statements(pretty, |_| true).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&t).unwrap();
+        assert_eq!(v["Statement"], serde_json::json!([]));
+        let (t, n) = remove_statements(pretty, |_| false).unwrap();
+        assert_eq!((t.as_str(), n), (pretty, 0));
+        assert!(remove_statements(r#"{"Statement": {"a": 1}}"#, |_| true).is_none());
+        let empty = append_statements(r#"{"Statement": []}"#, &[other]).unwrap();
+        assert_eq!(
+            empty,
+            r#"{"Statement": [{"Effect":"Allow","Principal":{"Service":"x"}}]}"#
+        );
+    }
 
     #[test]
     fn trust_is_extended_once_with_the_same_subject() {

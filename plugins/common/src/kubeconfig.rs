@@ -216,6 +216,31 @@ impl Kubeconfigs {
         Ok(written)
     }
 
+    /// Removes the named entries from every file holding them and writes each file changed
+    /// (safely, with a backup); the files written. Never changes `current-context`.
+    pub fn remove(&mut self, entries: &[(Section, &str)]) -> Result<Vec<PathBuf>> {
+        let mut written = Vec::new();
+        for f in &mut self.files {
+            let mut changed = false;
+            for (section, name) in entries {
+                if let Some(seq) = f
+                    .map_mut()
+                    .get_mut(section.key())
+                    .and_then(Value::as_sequence_mut)
+                {
+                    let before = seq.len();
+                    seq.retain(|e| e.get("name").and_then(Value::as_str) != Some(*name));
+                    changed |= seq.len() != before;
+                }
+            }
+            if changed {
+                f.save()?;
+                written.push(f.path.clone());
+            }
+        }
+        Ok(written)
+    }
+
     /// Switches current-context in the file that sets it (else the first file).
     pub fn set_current_context(&mut self, name: &str) -> Result<PathBuf> {
         let i = self

@@ -1,6 +1,7 @@
 //! The library behind the `kubectl kf` plugins: shared flags, kubeconfig contexts, AWS clients,
 //! the upgrade record, output rendering and errors. The plugin binaries are thin wrappers.
 
+pub mod abort;
 pub mod aws;
 pub mod cleanup;
 pub mod clone;
@@ -20,6 +21,7 @@ pub mod logging;
 pub mod output;
 pub mod progress;
 pub mod record;
+pub mod retire;
 pub mod run;
 pub mod secrets_store;
 pub mod status;

@@ -65,6 +65,10 @@ pub struct CutoverState {
     pub freeze: Option<FreezeState>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kubeconfig: Option<KubeconfigState>,
+    /// When `kf retire-blue` deleted blue (its record sets are no longer kept): nothing to
+    /// fail back to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blue_retired: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -827,6 +831,19 @@ async fn failback(g: &GlobalArgs, sync_back: bool) -> Result<()> {
     let aws = &session.ctx.aws;
     let rec = store.snapshot().await;
     let state = CutoverState::from_record(&rec)?;
+    if let Some(at) = &state.blue_retired {
+        return Err(Error::refused(
+            format!(
+                "blue was retired at {at} (`kubectl kf retire-blue`): its cluster is deleted and \
+                 its Route 53 record sets are no longer recorded, so there is nothing to go back \
+                 to; nothing was changed"
+            ),
+            format!(
+                "keep {} serving production; a later upgrade starts from it as blue",
+                session.green
+            ),
+        ));
+    }
     let mut writes = match rec.green_traffic_since.as_deref() {
         Some(since) => Some(green_writes(&session, &rec, since).await?),
         None => None,
