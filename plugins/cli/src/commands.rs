@@ -49,6 +49,9 @@ pub enum KfCommand {
     /// Delete what only served the copy: DataSync tasks, locations and role, older DB
     /// snapshots of blue (plans without --yes)
     Cleanup(CleanupArgs),
+    /// Compare blue and green: every database, bucket, file, profile, claim, notebook and
+    /// role blue has, carried to green or missing (exit 1 when anything is missing)
+    Verify(VerifyArgs),
     /// Run `kubectl kf-clone` (see `kubectl kf clone --help`)
     #[command(disable_help_flag = true)]
     Clone(Passthrough),
@@ -81,6 +84,17 @@ pub struct CleanupArgs {
     /// How many of the DB snapshots the clone took of blue to keep, newest first (0: none)
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub keep_snapshots: usize,
+}
+
+/// `kubectl kf verify`: blue against green, one line per item.
+#[derive(Args, Debug)]
+pub struct VerifyArgs {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    /// How many of blue's objects have their ETags compared with green's, spread evenly over
+    /// blue's keys in order (the same objects every run; 0: none)
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    pub sample: usize,
 }
 
 #[derive(Args, Debug)]
