@@ -30,6 +30,7 @@ complete -c kubectl-kf -n "__fish_kubectl_kf_needs_command" -f -a "status" -d 'S
 complete -c kubectl-kf -n "__fish_kubectl_kf_needs_command" -f -a "token" -d 'Print an EKS ExecCredential for a cluster (used by the kubeconfig entries kf writes)'
 complete -c kubectl-kf -n "__fish_kubectl_kf_needs_command" -f -a "version" -d 'Print the version'
 complete -c kubectl-kf -n "__fish_kubectl_kf_needs_command" -f -a "cleanup" -d 'Delete what only served the copy: DataSync tasks, locations and role, older DB snapshots of blue (plans without --yes)'
+complete -c kubectl-kf -n "__fish_kubectl_kf_needs_command" -f -a "verify" -d 'Compare blue and green: every database, bucket, file, profile, claim, notebook and role blue has, carried to green or missing (exit 1 when anything is missing)'
 complete -c kubectl-kf -n "__fish_kubectl_kf_needs_command" -f -a "clone" -d 'Clone blue\'s RDS database, S3 bucket and EFS file system for green, concurrently and resumably'
 complete -c kubectl-kf -n "__fish_kubectl_kf_needs_command" -f -a "deploy" -d 'Create green\'s EKS cluster shaped like blue, and deploy Kubeflow on it wired to the clones'
 complete -c kubectl-kf -n "__fish_kubectl_kf_needs_command" -f -a "storage" -d 'EFS, PVCs bound to cloned data, and the default StorageClass on green'
@@ -82,6 +83,21 @@ complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand cleanup" -l yes -d
 complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand cleanup" -s v -l verbose -d 'More logging (-v info, -vv debug, -vvv trace)'
 complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand cleanup" -s q -l quiet -d 'Only errors on stderr'
 complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand cleanup" -s h -l help -d 'Print help'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand verify" -l from -d 'Blue (production) kubeconfig context [default: the current context]' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand verify" -l to -d 'Green (new) kubeconfig context [default: the green recorded for blue]' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand verify" -l kubeconfig -d 'Path to the kubeconfig file [default: $KUBECONFIG, then ~/.kube/config]' -r -F
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand verify" -l region -d 'AWS region [default: from the environment or AWS config]' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand verify" -l profile -d 'AWS named profile' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand verify" -s o -l output -d 'Output format of the result' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand verify" -l timeout -d 'Longest time to wait for any one operation (e.g. 90s, 20m, 1h)' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand verify" -l sample -d 'How many of blue\'s objects have their ETags compared with green\'s, spread evenly over blue\'s keys in order (the same objects every run; 0: none)' -r
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand verify" -l dry-run -d 'Print the plan and change nothing'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand verify" -l yes -d 'Approve steps that replace, delete or redirect'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand verify" -s v -l verbose -d 'More logging (-v info, -vv debug, -vvv trace)'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand verify" -s q -l quiet -d 'Only errors on stderr'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand verify" -s h -l help -d 'Print help'
 complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand clone" -l from -d 'Blue (production) kubeconfig context [default: the current context]' -r
 complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand clone" -l to -d 'Green (new) kubeconfig context [default: the green recorded for blue]' -r
 complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand clone" -l kubeconfig -d 'Path to the kubeconfig file [default: $KUBECONFIG, then ~/.kube/config]' -r -F
@@ -317,15 +333,16 @@ complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand cutover; and __fis
 complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand cutover; and __fish_seen_subcommand_from help" -f -a "failback" -d 'Restore every recorded value: DNS, blue\'s writers, the current context'
 complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand cutover; and __fish_seen_subcommand_from help" -f -a "status" -d 'Where traffic goes now'
 complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand cutover; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand help; and not __fish_seen_subcommand_from status token version cleanup clone deploy storage cutover help" -f -a "status" -d 'Show the upgrade recorded for blue: steps, resources and their phases'
-complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand help; and not __fish_seen_subcommand_from status token version cleanup clone deploy storage cutover help" -f -a "token" -d 'Print an EKS ExecCredential for a cluster (used by the kubeconfig entries kf writes)'
-complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand help; and not __fish_seen_subcommand_from status token version cleanup clone deploy storage cutover help" -f -a "version" -d 'Print the version'
-complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand help; and not __fish_seen_subcommand_from status token version cleanup clone deploy storage cutover help" -f -a "cleanup" -d 'Delete what only served the copy: DataSync tasks, locations and role, older DB snapshots of blue (plans without --yes)'
-complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand help; and not __fish_seen_subcommand_from status token version cleanup clone deploy storage cutover help" -f -a "clone" -d 'Clone blue\'s RDS database, S3 bucket and EFS file system for green, concurrently and resumably'
-complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand help; and not __fish_seen_subcommand_from status token version cleanup clone deploy storage cutover help" -f -a "deploy" -d 'Create green\'s EKS cluster shaped like blue, and deploy Kubeflow on it wired to the clones'
-complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand help; and not __fish_seen_subcommand_from status token version cleanup clone deploy storage cutover help" -f -a "storage" -d 'EFS, PVCs bound to cloned data, and the default StorageClass on green'
-complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand help; and not __fish_seen_subcommand_from status token version cleanup clone deploy storage cutover help" -f -a "cutover" -d 'Move production traffic to green after preflight checks, and fail back'
-complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand help; and not __fish_seen_subcommand_from status token version cleanup clone deploy storage cutover help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand help; and not __fish_seen_subcommand_from status token version cleanup verify clone deploy storage cutover help" -f -a "status" -d 'Show the upgrade recorded for blue: steps, resources and their phases'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand help; and not __fish_seen_subcommand_from status token version cleanup verify clone deploy storage cutover help" -f -a "token" -d 'Print an EKS ExecCredential for a cluster (used by the kubeconfig entries kf writes)'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand help; and not __fish_seen_subcommand_from status token version cleanup verify clone deploy storage cutover help" -f -a "version" -d 'Print the version'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand help; and not __fish_seen_subcommand_from status token version cleanup verify clone deploy storage cutover help" -f -a "cleanup" -d 'Delete what only served the copy: DataSync tasks, locations and role, older DB snapshots of blue (plans without --yes)'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand help; and not __fish_seen_subcommand_from status token version cleanup verify clone deploy storage cutover help" -f -a "verify" -d 'Compare blue and green: every database, bucket, file, profile, claim, notebook and role blue has, carried to green or missing (exit 1 when anything is missing)'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand help; and not __fish_seen_subcommand_from status token version cleanup verify clone deploy storage cutover help" -f -a "clone" -d 'Clone blue\'s RDS database, S3 bucket and EFS file system for green, concurrently and resumably'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand help; and not __fish_seen_subcommand_from status token version cleanup verify clone deploy storage cutover help" -f -a "deploy" -d 'Create green\'s EKS cluster shaped like blue, and deploy Kubeflow on it wired to the clones'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand help; and not __fish_seen_subcommand_from status token version cleanup verify clone deploy storage cutover help" -f -a "storage" -d 'EFS, PVCs bound to cloned data, and the default StorageClass on green'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand help; and not __fish_seen_subcommand_from status token version cleanup verify clone deploy storage cutover help" -f -a "cutover" -d 'Move production traffic to green after preflight checks, and fail back'
+complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand help; and not __fish_seen_subcommand_from status token version cleanup verify clone deploy storage cutover help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand help; and __fish_seen_subcommand_from deploy" -f -a "cluster" -d 'Create the green EKS cluster from blue\'s shape, and its kubeconfig context NAME'
 complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand help; and __fish_seen_subcommand_from deploy" -f -a "kubeflow" -d 'Point a kubeflow-manifests checkout at the clones, build it and apply it to green'
 complete -c kubectl-kf -n "__fish_kubectl_kf_using_subcommand help; and __fish_seen_subcommand_from storage" -f -a "efs" -d 'EFS file system, NFS security group, mount targets, EFS CSI driver and StorageClass efs-sc'

@@ -29,6 +29,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-kf' -ScriptBlock {
             [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Print an EKS ExecCredential for a cluster (used by the kubeconfig entries kf writes)')
             [CompletionResult]::new('version', 'version', [CompletionResultType]::ParameterValue, 'Print the version')
             [CompletionResult]::new('cleanup', 'cleanup', [CompletionResultType]::ParameterValue, 'Delete what only served the copy: DataSync tasks, locations and role, older DB snapshots of blue (plans without --yes)')
+            [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Compare blue and green: every database, bucket, file, profile, claim, notebook and role blue has, carried to green or missing (exit 1 when anything is missing)')
             [CompletionResult]::new('clone', 'clone', [CompletionResultType]::ParameterValue, 'Clone blue''s RDS database, S3 bucket and EFS file system for green, concurrently and resumably')
             [CompletionResult]::new('deploy', 'deploy', [CompletionResultType]::ParameterValue, 'Create green''s EKS cluster shaped like blue, and deploy Kubeflow on it wired to the clones')
             [CompletionResult]::new('storage', 'storage', [CompletionResultType]::ParameterValue, 'EFS, PVCs bound to cloned data, and the default StorageClass on green')
@@ -92,6 +93,26 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-kf' -ScriptBlock {
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of the result')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Longest time to wait for any one operation (e.g. 90s, 20m, 1h)')
             [CompletionResult]::new('--keep-snapshots', '--keep-snapshots', [CompletionResultType]::ParameterName, 'How many of the DB snapshots the clone took of blue to keep, newest first (0: none)')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the plan and change nothing')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Approve steps that replace, delete or redirect')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More logging (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More logging (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'kubectl-kf;verify' {
+            [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'Blue (production) kubeconfig context [default: the current context]')
+            [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'Green (new) kubeconfig context [default: the green recorded for blue]')
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file [default: $KUBECONFIG, then ~/.kube/config]')
+            [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'AWS region [default: from the environment or AWS config]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'AWS named profile')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of the result')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of the result')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Longest time to wait for any one operation (e.g. 90s, 20m, 1h)')
+            [CompletionResult]::new('--sample', '--sample', [CompletionResultType]::ParameterName, 'How many of blue''s objects have their ETags compared with green''s, spread evenly over blue''s keys in order (the same objects every run; 0: none)')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the plan and change nothing')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Approve steps that replace, delete or redirect')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More logging (-v info, -vv debug, -vvv trace)')
@@ -446,6 +467,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-kf' -ScriptBlock {
             [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Print an EKS ExecCredential for a cluster (used by the kubeconfig entries kf writes)')
             [CompletionResult]::new('version', 'version', [CompletionResultType]::ParameterValue, 'Print the version')
             [CompletionResult]::new('cleanup', 'cleanup', [CompletionResultType]::ParameterValue, 'Delete what only served the copy: DataSync tasks, locations and role, older DB snapshots of blue (plans without --yes)')
+            [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Compare blue and green: every database, bucket, file, profile, claim, notebook and role blue has, carried to green or missing (exit 1 when anything is missing)')
             [CompletionResult]::new('clone', 'clone', [CompletionResultType]::ParameterValue, 'Clone blue''s RDS database, S3 bucket and EFS file system for green, concurrently and resumably')
             [CompletionResult]::new('deploy', 'deploy', [CompletionResultType]::ParameterValue, 'Create green''s EKS cluster shaped like blue, and deploy Kubeflow on it wired to the clones')
             [CompletionResult]::new('storage', 'storage', [CompletionResultType]::ParameterValue, 'EFS, PVCs bound to cloned data, and the default StorageClass on green')
@@ -463,6 +485,9 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-kf' -ScriptBlock {
             break
         }
         'kubectl-kf;help;cleanup' {
+            break
+        }
+        'kubectl-kf;help;verify' {
             break
         }
         'kubectl-kf;help;clone' {

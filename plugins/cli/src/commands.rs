@@ -22,6 +22,7 @@ A typical upgrade:
   kubectl kf clone --from blue --to green
   kubectl kf deploy kubeflow --to green --manifests ./kubeflow-manifests
   kubectl kf storage pvc efsclaim -n kubeflow-user-example-com --to green
+  kubectl kf verify --to green
   kubectl kf cutover --to green --yes";
 
 /// `kubectl kf`: the dispatcher.

@@ -72,7 +72,9 @@ impl Report {
 impl Render for Report {
     fn table(&self) -> String {
         let mut s = output::wrapped_table(
-            &["STATUS", "LAYER", "NAME", "DETAIL"],
+            &["STATUS", "LAYER", "ITEM"],
+            // The name leads the wrapped last column: names of claims and bindings in profile
+            // namespaces are too long for a column of their own on 80 columns.
             self.items.iter().map(|i| {
                 [
                     match i.status {
@@ -81,8 +83,7 @@ impl Render for Report {
                     }
                     .to_string(),
                     i.layer.as_str().to_string(),
-                    i.name.clone(),
-                    i.detail.clone(),
+                    format!("{}: {}", i.name, i.detail),
                 ]
             }),
         );
