@@ -46,6 +46,9 @@ _kubectl__kf() {
             kubectl__kf,token)
                 cmd="kubectl__kf__subcmd__token"
                 ;;
+            kubectl__kf,verify)
+                cmd="kubectl__kf__subcmd__verify"
+                ;;
             kubectl__kf,version)
                 cmd="kubectl__kf__subcmd__version"
                 ;;
@@ -121,6 +124,9 @@ _kubectl__kf() {
             kubectl__kf__subcmd__help,token)
                 cmd="kubectl__kf__subcmd__help__subcmd__token"
                 ;;
+            kubectl__kf__subcmd__help,verify)
+                cmd="kubectl__kf__subcmd__help__subcmd__verify"
+                ;;
             kubectl__kf__subcmd__help,version)
                 cmd="kubectl__kf__subcmd__help__subcmd__version"
                 ;;
@@ -179,7 +185,7 @@ _kubectl__kf() {
 
     case "${cmd}" in
         kubectl__kf)
-            opts="-h -V --help --version status token version cleanup abort retire-blue clone deploy storage cutover help"
+            opts="-h -V --help --version status token version verify cleanup abort retire-blue clone deploy storage cutover help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -875,7 +881,7 @@ _kubectl__kf() {
             return 0
             ;;
         kubectl__kf__subcmd__help)
-            opts="status token version cleanup abort retire-blue clone deploy storage cutover help"
+            opts="status token version verify cleanup abort retire-blue clone deploy storage cutover help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1127,6 +1133,20 @@ _kubectl__kf() {
             return 0
             ;;
         kubectl__kf__subcmd__help__subcmd__token)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kubectl__kf__subcmd__help__subcmd__verify)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1552,6 +1572,56 @@ _kubectl__kf() {
                     return 0
                     ;;
                 --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kubectl__kf__subcmd__verify)
+            opts="-o -v -q -h --from --to --kubeconfig --region --profile --output --dry-run --yes --timeout --verbose --quiet --sample --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --region)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sample)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

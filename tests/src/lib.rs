@@ -603,10 +603,185 @@ pub fn ready_for_cutover(setup: impl FnOnce(&Env, &Value)) -> ReadyForCutover {
     }));
     env.apply("green", &docs);
     env.set_ingress_hostname("green", &green_alb_dns);
-    ReadyForCutover {
+    let ready = ReadyForCutover {
         env,
         blue,
         green_alb_dns,
         green_alb_zone,
-    }
+    };
+    carry_user_objects(&ready);
+    ready
+}
+
+/// The profile namespace of blue's seed.
+pub const PROFILE_NS: &str = "kubeflow-user-example-com";
+const GREEN_ROLE: &str = "kf-green-ml-pipeline";
+
+pub fn crd(group: &str, kind: &str, plural: &str, version: &str, scope: &str) -> serde_json::Value {
+    serde_json::json!({
+        "apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+        "metadata": {"name": format!("{plural}.{group}")},
+        "spec": {"group": group, "scope": scope,
+                 "names": {"kind": kind, "listKind": format!("{kind}List"), "plural": plural,
+                           "singular": kind.to_lowercase()},
+                 "versions": [{"name": version, "served": true, "storage": true,
+                               "schema": {"openAPIV3Schema": {"type": "object",
+                                          "x-kubernetes-preserve-unknown-fields": true}}}]}
+    })
+}
+
+/// What users make in a profile namespace, beyond what blue's seed has: a PodDefault (the
+/// central dashboard's "allow access to Kubeflow Pipelines") and a contributor's RoleBinding as
+/// KFAM makes it (annotations `user` and `role`).
+pub fn user_objects() -> Vec<serde_json::Value> {
+    vec![
+        serde_json::json!({"apiVersion": "kubeflow.org/v1alpha1", "kind": "PodDefault",
+               "metadata": {"name": "access-ml-pipeline", "namespace": PROFILE_NS},
+               "spec": {"desc": "Allow access to Kubeflow Pipelines",
+                        "selector": {"matchLabels": {"access-ml-pipeline": "true"}}}}),
+        serde_json::json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+               "metadata": {"name": "user-bob-example-com-clusterrole-edit", "namespace": PROFILE_NS,
+                            "annotations": {"user": "bob@example.com", "role": "edit"}},
+               "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole",
+                           "name": "kubeflow-edit"},
+               "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "User",
+                             "name": "bob@example.com"}]}),
+    ]
+}
+
+/// Blue's objects copied to green as `kf migrate` would: the Profile, the notebook (stopped),
+/// the user objects, and the claim bound to the cloned directory on green's file system.
+fn carry(env: &Env, green_fs: &str, path: &str) {
+    env.apply(
+        "green",
+        &[
+            crd("kubeflow.org", "Profile", "profiles", "v1", "Cluster"),
+            crd("kubeflow.org", "Notebook", "notebooks", "v1", "Namespaced"),
+            crd("kubeflow.org", "PodDefault", "poddefaults", "v1alpha1", "Namespaced"),
+            serde_json::json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": PROFILE_NS}}),
+        ],
+    );
+    let mut docs = vec![
+        serde_json::json!({"apiVersion": "kubeflow.org/v1", "kind": "Profile", "metadata": {"name": PROFILE_NS},
+               "spec": {"owner": {"kind": "User", "name": "user@example.com"}}}),
+        serde_json::json!({"apiVersion": "kubeflow.org/v1", "kind": "Notebook",
+               "metadata": {"name": "my-notebook", "namespace": PROFILE_NS,
+                            "annotations": {"kubeflow-resource-stopped": "2026-12-02T00:00:00Z"}},
+               "spec": {"template": {"spec": {"containers": [{"name": "my-notebook", "image": "x"}]}}}}),
+        serde_json::json!({"apiVersion": "v1", "kind": "PersistentVolume",
+               "metadata": {"name": "efsclaim-green"},
+               "spec": {"capacity": {"storage": "5Gi"}, "accessModes": ["ReadWriteMany"],
+                        "storageClassName": "efs-sc",
+                        "csi": {"driver": "efs.csi.aws.com", "volumeHandle": format!("{green_fs}:{path}")},
+                        "claimRef": {"namespace": PROFILE_NS, "name": "efsclaim"}}}),
+        serde_json::json!({"apiVersion": "v1", "kind": "PersistentVolumeClaim",
+               "metadata": {"name": "efsclaim", "namespace": PROFILE_NS},
+               "spec": {"accessModes": ["ReadWriteMany"], "storageClassName": "efs-sc",
+                        "resources": {"requests": {"storage": "5Gi"}},
+                        "volumeName": "efsclaim-green"}}),
+    ];
+    docs.extend(user_objects());
+    env.apply("green", &docs);
+    // What the PV controller writes once it bound the claim.
+    let out = env.kubectl(&[
+        "--context",
+        "green",
+        "-n",
+        PROFILE_NS,
+        "patch",
+        "pvc",
+        "efsclaim",
+        "--subresource=status",
+        "--type=merge",
+        "-p",
+        r#"{"status": {"phase": "Bound"}}"#,
+    ]);
+    assert_exit(&out, 0);
+}
+
+/// Green's role for blue's ml-pipeline role, as `kf deploy cluster` makes it (blue's policy with
+/// green's bucket), and its line in the record's `greenRoles`.
+fn green_role(env: &Env, blue_role: &str, green_bucket: &str) {
+    let trust = serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+        "Principal": {"Federated": "arn:aws:iam::123456789012:oidc-provider/green"},
+        "Action": "sts:AssumeRoleWithWebIdentity"}]});
+    let role = env.aws(
+        "iam",
+        "create_role",
+        serde_json::json!({"RoleName": GREEN_ROLE, "AssumeRolePolicyDocument": trust.to_string()}),
+    );
+    let policy = serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+        "Action": ["s3:GetObject", "s3:PutObject", "s3:ListBucket"],
+        "Resource": [format!("arn:aws:s3:::{green_bucket}"), format!("arn:aws:s3:::{green_bucket}/*")]}]});
+    env.aws(
+        "iam",
+        "put_role_policy",
+        serde_json::json!({"RoleName": GREEN_ROLE, "PolicyName": "kf-s3", "PolicyDocument": policy.to_string()}),
+    );
+    let cm = env.kubectl_json(
+        "blue",
+        &[
+            "-n",
+            "kubeflow",
+            "get",
+            "configmap",
+            "kf-upgrade-green",
+            "-o",
+            "json",
+        ],
+    );
+    let mut rec: serde_json::Value =
+        serde_yaml::from_str(cm["data"]["record.yaml"].as_str().unwrap()).unwrap();
+    rec["greenRoles"] = serde_json::json!([{"blue": blue_role, "green": role["Role"]["Arn"],
+                                "serviceAccounts": ["kubeflow/ml-pipeline"]}]);
+    let patch = serde_json::json!({"data": {"record.yaml": serde_yaml::to_string(&rec).unwrap()}});
+    let out = env.kubectl(&[
+        "--context",
+        "blue",
+        "-n",
+        "kubeflow",
+        "patch",
+        "configmap",
+        "kf-upgrade-green",
+        "--type=merge",
+        "-p",
+        &patch.to_string(),
+    ]);
+    assert_exit(&out, 0);
+}
+
+/// What `kf migrate` carries (Kubeflow's user objects, which live in blue's etcd, not in
+/// RDS/S3/EFS), made by hand on both sides: blue's seed plus a PodDefault and a contributor,
+/// and on green their copies, the claim bound to the cloned directory, and green's role for
+/// blue's ml-pipeline role in the record's `greenRoles`.
+pub fn carry_user_objects(ready: &ReadyForCutover) {
+    let env = &ready.env;
+    env.apply(
+        "blue",
+        &[crd(
+            "kubeflow.org",
+            "PodDefault",
+            "poddefaults",
+            "v1alpha1",
+            "Namespaced",
+        )],
+    );
+    env.apply("blue", &user_objects());
+    let rec = record(env);
+    let green_fs = rec["clones"]["efs"]["to"].as_str().unwrap();
+    let ap = env.aws(
+        "efs",
+        "describe_access_points",
+        serde_json::json!({"AccessPointId": ready.blue["efs_access_point_id"]}),
+    );
+    let path = ap["AccessPoints"][0]["RootDirectory"]["Path"]
+        .as_str()
+        .unwrap();
+    carry(env, green_fs, path);
+    let blue_role = ready.blue["irsa_role_arn"].as_str().unwrap();
+    green_role(
+        env,
+        blue_role,
+        rec["clones"]["bucket"]["name"].as_str().unwrap(),
+    );
 }

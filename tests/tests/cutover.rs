@@ -95,6 +95,7 @@ fn check_passes_on_a_ready_green_and_reports_each_failure_on_one_line_changing_n
         "green-efs",
         "green-ingress",
         "blue-record",
+        "carried",
     ] {
         assert!(names.contains(&want), "{names:?}");
     }
@@ -782,4 +783,31 @@ fn discarding_green_writes_replaces_green_s_db_only_after_a_final_snapshot() {
         rec["clones"]["db"]["restoredFrom"],
         "kf-green-kubeflow-db-r1"
     );
+}
+
+#[test]
+fn check_fails_when_green_lacks_something_blue_has_and_changes_nothing() {
+    let r = ready();
+    let env = &r.env;
+    let out = env.kubectl(&[
+        "--context",
+        "green",
+        "-n",
+        PROFILE_NS,
+        "delete",
+        "notebook",
+        "my-notebook",
+    ]);
+    assert_exit(&out, 0);
+    let zone = r.blue["hosted_zone_id"].as_str().unwrap();
+    let before = zone_records(env, zone);
+    let out = cutover(env, &["check", "--to", "green"]);
+    assert_exit(&out, 1);
+    let err = stderr(&out);
+    assert!(
+        err.contains("carried: carried ")
+            && err.contains("k8s Notebook/kubeflow-user-example-com/my-notebook"),
+        "{err}"
+    );
+    assert_eq!(zone_records(env, zone), before);
 }

@@ -22,6 +22,7 @@ A typical upgrade:
   kubectl kf clone --from blue --to green
   kubectl kf deploy kubeflow --to green --manifests ./kubeflow-manifests
   kubectl kf storage pvc efsclaim -n kubeflow-user-example-com --to green
+  kubectl kf verify --to green
   kubectl kf cutover --to green --yes";
 
 /// `kubectl kf`: the dispatcher.
@@ -46,6 +47,9 @@ pub enum KfCommand {
         #[command(flatten)]
         global: GlobalArgs,
     },
+    /// Compare blue and green: every database, bucket, file, profile, claim, notebook and
+    /// role blue has, carried to green or missing (exit 1 when anything is missing)
+    Verify(VerifyArgs),
     /// Delete what only served the copy: DataSync tasks, locations and role, older DB
     /// snapshots of blue (plans without --yes)
     Cleanup(CleanupArgs),
@@ -108,6 +112,17 @@ pub struct RetireBlueArgs {
     /// Delete blue's EFS file system and S3 bucket too (otherwise they are listed as kept)
     #[arg(long)]
     pub delete_data: bool,
+}
+
+/// `kubectl kf verify`: blue against green, one line per item.
+#[derive(Args, Debug)]
+pub struct VerifyArgs {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    /// How many of blue's objects have their ETags compared with green's, spread evenly over
+    /// blue's keys in order (the same objects every run; 0: none)
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    pub sample: usize,
 }
 
 #[derive(Args, Debug)]

@@ -29,6 +29,7 @@ pub mod storage;
 pub mod tags;
 pub mod token;
 pub mod upgrade;
+pub mod verify;
 pub mod wait;
 pub use error::{Error, Result};
 

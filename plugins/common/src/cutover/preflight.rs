@@ -470,6 +470,31 @@ async fn green_db_secret(
     })
 }
 
+/// How many of blue's objects preflight compares ETags of (as `kubectl kf verify`'s default).
+const VERIFY_SAMPLE: usize = 100;
+
+/// `kubectl kf verify`'s verdict: a failure naming what blue has and green lacks.
+pub fn carried_check(report: &crate::verify::Report) -> Check {
+    const C: &str = "carried";
+    let missing: Vec<String> = report
+        .missing()
+        .map(|i| format!("{} {}", i.layer.as_str(), i.name))
+        .collect();
+    if missing.is_empty() {
+        pass(C, format!("carried {}/{}", report.carried, report.total))
+    } else {
+        fail(
+            C,
+            format!(
+                "carried {}/{}; missing on green: {} (kubectl kf verify says why)",
+                report.carried,
+                report.total,
+                missing.join(", ")
+            ),
+        )
+    }
+}
+
 /// Runs every check; never changes anything.
 pub async fn run(
     aws: &Aws,
@@ -529,6 +554,20 @@ pub async fn run(
             .filter(|s| !s.is_empty()),
         "kubectl kf storage efs, then kubectl kf clone",
     ));
+
+    let (blue, green) = crate::verify::observe::observe(
+        aws,
+        blue_client,
+        green_client,
+        rec,
+        &crate::record::label_value(inputs.green),
+    )
+    .await?;
+    checks.push(carried_check(&crate::verify::Report::new(
+        inputs.blue,
+        inputs.green,
+        crate::verify::compare(&blue, &green, VERIFY_SAMPLE),
+    )));
 
     // Green's load balancer.
     const GI: &str = "green-ingress";
@@ -793,6 +832,37 @@ mod tests {
         assert_eq!(
             checks(vec![owned, failed, bad]).refusal(),
             Some(Refusal::BadInput)
+        );
+    }
+
+    #[test]
+    fn the_carried_check_names_what_green_lacks() {
+        use crate::verify::compare::{Item, Layer, Status};
+        let item = |status, name: &str| Item {
+            status,
+            layer: Layer::Kubernetes,
+            name: name.into(),
+            detail: "not on green".into(),
+            only_blue: vec![],
+        };
+        let all =
+            crate::verify::Report::new("blue", "green", vec![item(Status::Carried, "Profile/a")]);
+        let c = carried_check(&all);
+        assert!(c.ok && c.detail == "carried 1/1", "{c:?}");
+        let one = crate::verify::Report::new(
+            "blue",
+            "green",
+            vec![
+                item(Status::Carried, "Profile/a"),
+                item(Status::Missing, "Notebook/a/nb"),
+            ],
+        );
+        let c = carried_check(&one);
+        assert!(!c.ok && c.refusal.is_none(), "{c:?}");
+        assert!(
+            c.detail.contains("carried 1/2") && c.detail.contains("k8s Notebook/a/nb"),
+            "{}",
+            c.detail
         );
     }
 }

@@ -126,7 +126,7 @@ pub fn green_volume_handle(green_fs: &str, data: &EfsData, green_ap: Option<&str
 }
 
 /// `fs-1::fsap-2` (access point), `fs-1:/dir` (sub-path) or `fs-1`.
-fn parse_volume_handle(handle: &str) -> (String, Option<String>, Option<String>) {
+pub(crate) fn parse_volume_handle(handle: &str) -> (String, Option<String>, Option<String>) {
     let mut parts = handle.splitn(3, ':');
     let fs = parts.next().unwrap_or_default().to_string();
     let path = parts.next().filter(|s| !s.is_empty()).map(str::to_string);
