@@ -546,7 +546,7 @@ fn green_from_an_eksctl_blue_on_1_33_is_shaped_like_blue_usable_by_all_and_rerun
         "{doc}"
     );
     assert_eq!(
-        attached(&env, &gr["Arn"].as_str().unwrap().to_string()),
+        attached(&env, gr["Arn"].as_str().unwrap()),
         Vec::<String>::new()
     );
     let rec = record(&env);
