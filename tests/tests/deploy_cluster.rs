@@ -494,6 +494,49 @@ fn green_from_an_eksctl_blue_on_1_33_is_shaped_like_blue_usable_by_all_and_rerun
         .unwrap()
         .to_string();
     let blue_bucket = blue["bucket"].as_str().unwrap();
+    // The plan says so first: one create step, on 80 columns, and the same value in JSON.
+    let mut dry: Vec<&str> = args.to_vec();
+    dry.push("--dry-run");
+    env.reset_requests();
+    let out = deploy(&env, &dry);
+    assert_exit(&out, 0);
+    let text = stdout(&out);
+    let table = &text[text.find("KUBEFLOW ROLE OF GREEN").expect(&text)..];
+    let step = text
+        .lines()
+        .skip_while(|l| !l.contains(&format!("IAM role {green_ml} for Kubeflow")))
+        .take(2)
+        .collect::<Vec<_>>()
+        .join("\n");
+    insta::assert_snapshot!(
+        "kubeflow-roles-dry-run-after-clone",
+        format!("{step}\n\n{table}")
+    );
+    assert!(
+        step.lines()
+            .chain(table.lines())
+            .all(|l| l.chars().count() <= 80),
+        "{text}"
+    );
+    dry.extend(["-o", "json"]);
+    let out = deploy(&env, &dry);
+    assert_exit(&out, 0);
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let planned = &json["plan"]["kubeflowRoles"][0];
+    assert_eq!(planned["action"], "create");
+    assert_eq!(planned["name"], green_ml.as_str());
+    assert_eq!(planned["replaced"], 2);
+    assert!(
+        planned["inlinePolicies"]
+            .to_string()
+            .contains(&green_bucket),
+        "{planned}"
+    );
+    assert_eq!(
+        env.mutating_requests().len(),
+        0,
+        "the dry runs change nothing"
+    );
     assert_exit(&deploy(&env, &args), 0);
     let gr = env.aws("iam", "get_role", json!({"RoleName": green_ml}))["Role"].clone();
     let gt = &gr["AssumeRolePolicyDocument"];
