@@ -48,6 +48,11 @@ run kubectl kf clone --to green
 bold "   Run it again: everything is done, nothing is created twice"
 run kubectl kf clone --to green -q
 
+# --- green's own Kubeflow roles (issue 14, permissions for green's bucket) ---
+bold "   Green's own Kubeflow roles, now that green's bucket exists (blue's roles untouched)"
+run kubectl kf deploy cluster green --version 1.33
+# --- end of green's own Kubeflow roles ---
+
 bold "4. Kubeflow on green, wired to the clones"
 cp -r tests/fixtures/kubeflow-manifests "$WORK/kubeflow-manifests"
 run kubectl kf deploy kubeflow --to green --manifests "$WORK/kubeflow-manifests"

@@ -388,7 +388,38 @@ def apply_endpoint(cluster) -> None:
         cluster.certificate_authority = {}
 
 
+def patch_moto_iam_limits() -> None:
+    """IAM's limits moto does not keep (IAM quotas,
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html, and the CreateRole
+    reference, https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html): a role's
+    name is 1 to 64 characters; a role's inline policies hold at most 10,240 characters in all,
+    whitespace not counted (PutRolePolicy answers LimitExceeded)."""
+    from moto.iam import exceptions as iam_exceptions
+    from moto.iam.models import IAMBackend
+
+    @wrap(IAMBackend, "create_role")
+    def create_role(original, backend, role_name, *args, **kwargs):
+        if not 1 <= len(role_name) <= 64:
+            raise iam_exceptions.ValidationError(
+                f"1 validation error detected: Value '{role_name}' at 'roleName' failed to satisfy "
+                "constraint: Member must have length less than or equal to 64"
+            )
+        return original(backend, role_name, *args, **kwargs)
+
+    @wrap(IAMBackend, "put_role_policy")
+    def put_role_policy(original, backend, role_name, policy_name, policy_json):
+        role = backend.get_role(role_name)
+        others = [d for p, d in role.policies.items() if p != policy_name]
+        size = sum(len("".join(str(d).split())) for d in [*others, policy_json])
+        if size > 10240:
+            raise iam_exceptions.LimitExceededException(
+                f"Maximum policy size of 10240 bytes exceeded for role {role_name}"
+            )
+        return original(backend, role_name, policy_name, policy_json)
+
+
 def patch_moto() -> None:
+    patch_moto_iam_limits()
     # ---- EKS ---------------------------------------------------------------
     patch_moto_eks()
     patch_moto_deletions()

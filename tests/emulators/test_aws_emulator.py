@@ -66,6 +66,23 @@ class AwsEmulatorTest(unittest.TestCase):
         assert cls.proc.wait(60) == 0  # exiting with the suite's state takes ~10 s on a loaded machine
         cls.proc.stdout.close()
 
+    def test_iam_keeps_role_name_and_inline_policy_limits(self):
+        # IAM quotas (reference_iam-quotas.html): 64-character role names, 10,240 characters of
+        # inline policies per role.
+        iam = self.client("iam")
+        trust = json.dumps({"Version": "2012-10-17", "Statement": []})
+        with self.assertRaises(ClientError) as e:
+            iam.create_role(RoleName="r" * 65, AssumeRolePolicyDocument=trust)
+        self.assertEqual(e.exception.response["Error"]["Code"], "ValidationError")
+        iam.create_role(RoleName="r" * 64, AssumeRolePolicyDocument=trust)
+        statement = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/" + "k" * 90}
+        doc = json.dumps({"Version": "2012-10-17", "Statement": [statement] * 60})
+        iam.put_role_policy(RoleName="r" * 64, PolicyName="a", PolicyDocument=doc)
+        with self.assertRaises(ClientError) as e:
+            iam.put_role_policy(RoleName="r" * 64, PolicyName="b", PolicyDocument=doc)
+        self.assertEqual(e.exception.response["Error"]["Code"], "LimitExceeded")
+        iam.put_role_policy(RoleName="r" * 64, PolicyName="a", PolicyDocument=doc)
+
     def setUp(self):
         self.kf("DELETE", "/_kf/faults")
         self.set_pending({})

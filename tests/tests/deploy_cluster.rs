@@ -77,6 +77,55 @@ fn attached(env: &Env, arn: &str) -> Vec<String> {
     v
 }
 
+/// Everything IAM says of a role and its policies (the role without `RoleLastUsed`), to show
+/// it is byte-identical before and after.
+fn role_and_policies(env: &Env, name: &str) -> Value {
+    let mut r = env.aws("iam", "get_role", json!({"RoleName": name}))["Role"].clone();
+    r.as_object_mut().unwrap().remove("RoleLastUsed");
+    let inline =
+        env.aws("iam", "list_role_policies", json!({"RoleName": name}))["PolicyNames"].clone();
+    let docs: Vec<Value> = inline
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            env.aws(
+                "iam",
+                "get_role_policy",
+                json!({"RoleName": name, "PolicyName": p}),
+            )["PolicyDocument"]
+                .clone()
+        })
+        .collect();
+    let attached = env.aws(
+        "iam",
+        "list_attached_role_policies",
+        json!({"RoleName": name}),
+    )["AttachedPolicies"]
+        .clone();
+    let versions: Vec<Value> = attached
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| {
+            !a["PolicyArn"]
+                .as_str()
+                .unwrap()
+                .starts_with("arn:aws:iam::aws:")
+        })
+        .map(|a| {
+            let p = &env.aws("iam", "get_policy", json!({"PolicyArn": a["PolicyArn"]}))["Policy"];
+            let v = env.aws(
+                "iam",
+                "get_policy_version",
+                json!({"PolicyArn": a["PolicyArn"], "VersionId": p["DefaultVersionId"]}),
+            );
+            json!([p, v["PolicyVersion"]["Document"]])
+        })
+        .collect();
+    json!({"role": r, "inline": docs, "attached": attached, "managed": versions})
+}
+
 fn issuer_path(c: &Value) -> String {
     c["identity"]["oidc"]["issuer"]
         .as_str()
@@ -133,6 +182,9 @@ fn green_from_an_eksctl_blue_on_1_33_is_shaped_like_blue_usable_by_all_and_rerun
     let b = cluster(&env, "blue");
     let blue_cni_role = blue["vpc_cni_role_arn"].as_str().unwrap().to_string();
     let blue_cni_trust = role(&env, &blue_cni_role)["AssumeRolePolicyDocument"].clone();
+    let ml_role = blue["irsa_role_arn"].as_str().unwrap().to_string();
+    let ml_name = ml_role.rsplit('/').next().unwrap().to_string();
+    let blue_ml_before = role_and_policies(&env, &ml_name);
     assert!(
         b["tags"]
             .as_object()
@@ -360,15 +412,18 @@ fn green_from_an_eksctl_blue_on_1_33_is_shaped_like_blue_usable_by_all_and_rerun
         )]
     );
 
-    // Blue's Kubeflow IRSA role trusts green's provider for the same service account.
-    let ml_role = blue["irsa_role_arn"].as_str().unwrap();
-    let trust = |env: &Env| role(env, ml_role)["AssumeRolePolicyDocument"].clone();
-    let t = trust(&env);
-    let green_statements = statements_for(&t, &green_issuer);
-    assert_eq!(green_statements.len(), 1, "{t}");
-    assert_eq!(
-        green_statements[0]["Condition"]["StringEquals"][format!("{green_issuer}:sub")],
-        "system:serviceaccount:kubeflow:ml-pipeline"
+    // Blue's Kubeflow role is not changed; green's own waits for green's bucket (kf clone).
+    assert_eq!(role_and_policies(&env, &ml_name), blue_ml_before);
+    let green_ml = format!("{ml_name}-green");
+    assert!(plan.contains(&green_ml), "{plan}");
+    let roles = env.aws("iam", "list_roles", json!({}))["Roles"].clone();
+    assert!(
+        !roles
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["RoleName"] == green_ml.as_str()),
+        "no green role before green's bucket exists"
     );
 
     // The green context: written next to blue's, exec credentials, current-context untouched.
@@ -424,11 +479,135 @@ fn green_from_an_eksctl_blue_on_1_33_is_shaped_like_blue_usable_by_all_and_rerun
     assert_eq!(b_after["tags"], b["tags"]);
     assert_eq!(b_after["version"], "1.32");
 
-    // Again: converges, nothing created or changed in AWS, no duplicate trust statements.
+    // Once kf clone recorded green's bucket, a re-run makes green's role: blue's policies with
+    // green's bucket, trusting green's provider for blue's service account, tagged.
+    assert_exit(
+        &env.plugin(
+            "kubectl-kf_clone",
+            &["--to", "green", "--only", "bucket", "-q"],
+        ),
+        0,
+    );
+    let rec = record(&env);
+    let green_bucket = rec["clones"]["bucket"]["name"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let blue_bucket = blue["bucket"].as_str().unwrap();
+    // The plan says so first: one create step, on 80 columns, and the same value in JSON.
+    let mut dry: Vec<&str> = args.to_vec();
+    dry.push("--dry-run");
+    env.reset_requests();
+    let out = deploy(&env, &dry);
+    assert_exit(&out, 0);
+    let text = stdout(&out);
+    let table = &text[text.find("KUBEFLOW ROLE OF GREEN").expect(&text)..];
+    let step = text
+        .lines()
+        .skip_while(|l| !l.contains(&format!("IAM role {green_ml} for Kubeflow")))
+        .take(2)
+        .collect::<Vec<_>>()
+        .join("\n");
+    insta::assert_snapshot!(
+        "kubeflow-roles-dry-run-after-clone",
+        format!("{step}\n\n{table}")
+    );
+    assert!(
+        step.lines()
+            .chain(table.lines())
+            .all(|l| l.chars().count() <= 80),
+        "{text}"
+    );
+    dry.extend(["-o", "json"]);
+    let out = deploy(&env, &dry);
+    assert_exit(&out, 0);
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let planned = &json["plan"]["kubeflowRoles"][0];
+    assert_eq!(planned["action"], "create");
+    assert_eq!(planned["name"], green_ml.as_str());
+    assert_eq!(planned["replaced"], 2);
+    assert!(
+        planned["inlinePolicies"]
+            .to_string()
+            .contains(&green_bucket),
+        "{planned}"
+    );
+    assert_eq!(
+        env.mutating_requests().len(),
+        0,
+        "the dry runs change nothing"
+    );
+    assert_exit(&deploy(&env, &args), 0);
+    let gr = env.aws("iam", "get_role", json!({"RoleName": green_ml}))["Role"].clone();
+    let gt = &gr["AssumeRolePolicyDocument"];
+    assert_eq!(statements_for(gt, &green_issuer).len(), 1, "{gt}");
+    assert_eq!(gt["Statement"].as_array().unwrap().len(), 1, "{gt}");
+    assert_eq!(
+        gt["Statement"][0]["Condition"]["StringEquals"][format!("{green_issuer}:sub")],
+        json!(["system:serviceaccount:kubeflow:ml-pipeline"])
+    );
+    let tags: Vec<(String, String)> = gr["Tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["Key"].as_str().unwrap().into(),
+                t["Value"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert!(
+        tags.contains(&("kubeflow.org/upgrade".into(), "green".into())),
+        "{tags:?}"
+    );
+    assert!(
+        tags.contains(&(
+            "kubeflow.org/step".into(),
+            format!("cluster.kubeflow-role.{ml_name}")
+        )),
+        "{tags:?}"
+    );
+    let names =
+        env.aws("iam", "list_role_policies", json!({"RoleName": green_ml}))["PolicyNames"].clone();
+    assert_eq!(names, json!([format!("kf-blue-ml-pipeline-s3")]));
+    let doc = env.aws(
+        "iam",
+        "get_role_policy",
+        json!({"RoleName": green_ml, "PolicyName": "kf-blue-ml-pipeline-s3"}),
+    )["PolicyDocument"]
+        .clone();
+    assert_eq!(
+        doc["Statement"][0]["Resource"],
+        json!([
+            format!("arn:aws:s3:::{green_bucket}"),
+            format!("arn:aws:s3:::{green_bucket}/*")
+        ])
+    );
+    assert!(
+        !doc.to_string().contains(&format!("{blue_bucket}\"")),
+        "{doc}"
+    );
+    assert_eq!(
+        attached(&env, gr["Arn"].as_str().unwrap()),
+        Vec::<String>::new()
+    );
+    let rec = record(&env);
+    assert_eq!(
+        rec["greenRoles"],
+        json!([{"blue": ml_role, "green": gr["Arn"], "serviceAccounts": ["kubeflow/ml-pipeline"]}])
+    );
+    assert_eq!(
+        rec["resources"][format!("cluster.kubeflow-role.{ml_name}")]["phase"],
+        "Completed"
+    );
+    assert_eq!(role_and_policies(&env, &ml_name), blue_ml_before);
+
+    // Again: converges, nothing created or changed in AWS.
     env.reset_requests();
     assert_exit(&deploy(&env, &args), 0);
     assert_eq!(env.mutating_requests(), Vec::<String>::new());
-    assert_eq!(trust(&env), t);
+    assert_eq!(role_and_policies(&env, &ml_name), blue_ml_before);
 }
 
 fn crate_backup(env: &Env) -> std::path::PathBuf {

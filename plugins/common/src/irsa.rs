@@ -156,127 +156,6 @@ pub async fn ensure_role(aws: &Aws, r: &IrsaRole<'_>) -> Result<String> {
     Ok(arn)
 }
 
-/// What extending a role's trust to another cluster did.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
-pub enum TrustChange {
-    /// Statements for the new cluster were added.
-    Added(usize),
-    /// The role already trusted the new cluster the same way.
-    Present,
-    /// The role does not trust the old cluster's provider: nothing to copy.
-    NotTrusted,
-}
-
-/// Adds to `doc` (a trust policy), for each statement trusting `from` (provider ARN, issuer),
-/// the same statement for `to`, conditions rewritten to the new issuer. Pure; returns how many
-/// statements were added and whether the old provider was trusted at all.
-pub fn extend_trust_doc(
-    doc: &mut serde_json::Value,
-    from: (&str, &str),
-    to: (&str, &str),
-) -> TrustChange {
-    let (from_arn, from_issuer) = (from.0, issuer_path(from.1));
-    let (to_arn, to_issuer) = (to.0, issuer_path(to.1));
-    let statements = match doc.get("Statement") {
-        Some(serde_json::Value::Array(a)) => a.clone(),
-        Some(one) => vec![one.clone()],
-        None => Vec::new(),
-    };
-    let mut trusted = false;
-    let mut added = Vec::new();
-    for st in &statements {
-        if st["Principal"]["Federated"].as_str() != Some(from_arn) {
-            continue;
-        }
-        trusted = true;
-        let mut copy = st.clone();
-        copy["Principal"]["Federated"] = serde_json::Value::from(to_arn);
-        if let Some(cond) = copy.get_mut("Condition").and_then(|c| c.as_object_mut()) {
-            for (_, clause) in cond.iter_mut() {
-                if let Some(map) = clause.as_object_mut() {
-                    let rewritten: serde_json::Map<String, serde_json::Value> = map
-                        .iter()
-                        .map(|(k, v)| (k.replacen(from_issuer, to_issuer, 1), v.clone()))
-                        .collect();
-                    *map = rewritten;
-                }
-            }
-        }
-        if let Some(sid) = copy.get("Sid").and_then(|s| s.as_str()).map(str::to_string) {
-            copy["Sid"] = serde_json::Value::from(format!("{sid}Green"));
-        }
-        let present = statements
-            .iter()
-            .chain(added.iter())
-            .any(|s| same_statement(s, &copy));
-        if !present {
-            added.push(copy);
-        }
-    }
-    if !trusted {
-        return TrustChange::NotTrusted;
-    }
-    if added.is_empty() {
-        return TrustChange::Present;
-    }
-    let n = added.len();
-    let mut all = statements;
-    all.extend(added);
-    doc["Statement"] = serde_json::Value::Array(all);
-    TrustChange::Added(n)
-}
-
-/// Equal but for the Sid.
-fn same_statement(a: &serde_json::Value, b: &serde_json::Value) -> bool {
-    let strip = |v: &serde_json::Value| {
-        let mut v = v.clone();
-        if let Some(o) = v.as_object_mut() {
-            o.remove("Sid");
-        }
-        v
-    };
-    strip(a) == strip(b)
-}
-
-/// Extends the trust policy of role `name` from one cluster's OIDC provider to another's.
-pub async fn extend_trust(
-    aws: &Aws,
-    name: &str,
-    from: (&str, &str),
-    to: (&str, &str),
-) -> Result<TrustChange> {
-    let iam = aws.iam();
-    let role = iam
-        .get_role()
-        .role_name(name)
-        .send()
-        .await
-        .map_err(|e| Error::aws(&format!("GetRole {name}"), e))?;
-    let doc = role
-        .role()
-        .and_then(|r| r.assume_role_policy_document())
-        .map(percent_decode)
-        .ok_or_else(|| Error::failed(format!("role {name} has no trust policy")))?;
-    let text = doc;
-    let mut doc: serde_json::Value = serde_json::from_str(&text)
-        .map_err(|e| Error::failed(format!("trust policy of {name}: {e}")))?;
-    let change = extend_trust_doc(&mut doc, from, to);
-    if let TrustChange::Added(n) = change {
-        // The role's own text kept byte for byte, the statements appended to it, so removing
-        // them (`kf abort`) gives back exactly what the role had.
-        let all = doc["Statement"].as_array().cloned().unwrap_or_default();
-        let added = &all[all.len().saturating_sub(n)..];
-        let text = append_statements(&text, added).unwrap_or_else(|| doc.to_string());
-        iam.update_assume_role_policy()
-            .role_name(name)
-            .policy_document(text)
-            .send()
-            .await
-            .map_err(|e| Error::aws("UpdateAssumeRolePolicy", e))?;
-    }
-    Ok(change)
-}
-
 /// The `Statement` array of a policy document's text: each element's byte span and value, and
 /// where the array closes. None when the text is not an object with a `Statement` array.
 struct StatementSpans {
@@ -345,7 +224,8 @@ fn statement_spans(t: &str) -> Option<StatementSpans> {
 }
 
 /// `text` (a policy document) with `added` appended to its `Statement` array, every other byte
-/// as it was. None when the text has no `Statement` array.
+/// as it was. None when the text has no `Statement` array. (Versions before 0.2 extended
+/// blue's trust this way; what they added comes off with [`remove_statements`].)
 pub fn append_statements(text: &str, added: &[serde_json::Value]) -> Option<String> {
     let spans = statement_spans(text)?;
     let added: Vec<String> = added.iter().map(|v| v.to_string()).collect();
@@ -462,43 +342,6 @@ mod tests {
         assert_eq!(
             empty,
             r#"{"Statement": [{"Effect":"Allow","Principal":{"Service":"x"}}]}"#
-        );
-    }
-
-    #[test]
-    fn trust_is_extended_once_with_the_same_subject() {
-        let blue = (
-            "arn:aws:iam::1:oidc-provider/oidc.eks.r.amazonaws.com/id/BLUE",
-            "https://oidc.eks.r.amazonaws.com/id/BLUE",
-        );
-        let green = (
-            "arn:aws:iam::1:oidc-provider/oidc.eks.r.amazonaws.com/id/GREEN",
-            "https://oidc.eks.r.amazonaws.com/id/GREEN",
-        );
-        let mut doc = serde_json::json!({"Version": "2012-10-17", "Statement": [
-            trust_statement(blue.0, blue.1, "kubeflow", "ml-pipeline"),
-            {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}
-        ]});
-        assert_eq!(
-            extend_trust_doc(&mut doc, blue, green),
-            TrustChange::Added(1)
-        );
-        let st = &doc["Statement"][2];
-        assert_eq!(st["Principal"]["Federated"], green.0);
-        assert_eq!(
-            st["Condition"]["StringEquals"]["oidc.eks.r.amazonaws.com/id/GREEN:sub"],
-            "system:serviceaccount:kubeflow:ml-pipeline"
-        );
-        assert_eq!(
-            extend_trust_doc(&mut doc, blue, green),
-            TrustChange::Present
-        );
-        assert_eq!(doc["Statement"].as_array().unwrap().len(), 3);
-        let mut other =
-            serde_json::json!({"Statement": [{"Effect": "Allow", "Principal": {"Service": "x"}}]});
-        assert_eq!(
-            extend_trust_doc(&mut other, blue, green),
-            TrustChange::NotTrusted
         );
     }
 

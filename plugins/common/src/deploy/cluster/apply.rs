@@ -739,6 +739,10 @@ pub async fn all(ctx: &Ctx, g: &GlobalArgs, plan: &Plan, progress: &Progress) ->
         stream.set(&format!("IAM role {} for {}", r.name, r.addon));
         roles.insert(r.name.clone(), role(ctx, &provider, &issuer, r).await?);
     }
+    for r in &plan.kubeflow_roles {
+        stream.set(&format!("IAM role {} for Kubeflow", r.name));
+    }
+    super::kubeflow_roles::apply(ctx, &provider, &issuer, &plan.kubeflow_roles).await?;
     stream.set("access entries");
     access_entries(ctx, name, &plan.access_entries).await?;
 

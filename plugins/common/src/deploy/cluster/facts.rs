@@ -198,6 +198,8 @@ pub struct BlueFacts {
     pub offered_versions: Vec<String>,
     /// IAM roles annotated on blue's service accounts (role name -> `ns/sa`).
     pub irsa: BTreeMap<String, Vec<String>>,
+    /// Those roles with their policies (what green's own roles are made from).
+    pub kubeflow_roles: Vec<super::kubeflow_roles::BlueRole>,
 }
 
 /// What already exists of green (nothing on a first run).
@@ -209,4 +211,8 @@ pub struct GreenFacts {
     pub addons: BTreeSet<String>,
     pub access_entries: BTreeMap<String, Vec<String>>,
     pub pod_identities: BTreeSet<(String, String)>,
+    /// Green's OIDC provider ARN and issuer, when both exist.
+    pub oidc: Option<(String, String)>,
+    /// Green's Kubeflow roles that exist, by name.
+    pub kubeflow_roles: BTreeMap<String, super::kubeflow_roles::GreenRoleState>,
 }

@@ -9,11 +9,13 @@
 //! Bottlerocket where EKS has no AL2); its add-ons with their configuration values, Pod Identity
 //! associations, and roles of green's own (blue's copied, trusting green's OIDC provider; blue's
 //! are not changed); blue's access entries and aws-auth mappings; the green context; and
-//! blue's Kubeflow IRSA roles trusting green too.
+//! Kubeflow roles of green's own (`kubeflow_roles`: blue's policies with green's bucket, once
+//! `kf clone` recorded it; blue's roles are only read).
 
 pub mod access;
 pub mod apply;
 pub mod facts;
+pub mod kubeflow_roles;
 pub mod observe;
 pub mod plan;
 
@@ -25,22 +27,12 @@ use crate::aws::Aws;
 use crate::cli::GlobalArgs;
 use crate::context::Blue;
 use crate::error::{Error, Result};
-use crate::irsa::{self, TrustChange};
 use crate::output::{self, Render};
 use crate::progress::Progress;
-use crate::record::{Phase, RecordStore};
+use crate::record::RecordStore;
 use crate::upgrade::Ctx;
 
 pub use plan::{AmiFamily, Overrides, Plan};
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct RoleTrust {
-    pub role: String,
-    pub service_accounts: Vec<String>,
-    /// None in a dry run: IAM is not asked.
-    pub change: Option<TrustChange>,
-}
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -48,7 +40,6 @@ pub struct ClusterReport {
     pub green: String,
     pub dry_run: bool,
     pub plan: Plan,
-    pub irsa: Vec<RoleTrust>,
     pub resources: BTreeMap<String, crate::record::Resource>,
 }
 
@@ -117,6 +108,12 @@ impl ClusterReport {
                     ),
                     None => format!("IAM role {} for {}", r.name, r.addon),
                 },
+            ]);
+        }
+        for r in &p.kubeflow_roles {
+            out.push([
+                r.action.as_str().into(),
+                format!("IAM role {} for Kubeflow: {}", r.name, r.reason),
             ]);
         }
         for e in &p.access_entries {
@@ -189,22 +186,21 @@ impl Render for ClusterReport {
                 self.steps(),
             ));
         }
-        if !self.irsa.is_empty() {
+        if !self.plan.kubeflow_roles.is_empty() {
             s.push('\n');
             s.push_str(&output::wrapped_table(
-                &["KUBEFLOW IAM ROLE", "SERVICE ACCOUNTS", "TRUST FOR GREEN"],
-                self.irsa.iter().map(|r| {
+                &[
+                    "KUBEFLOW ROLE OF GREEN",
+                    "FROM BLUE'S",
+                    "SERVICE ACCOUNTS",
+                    "ACTION",
+                ],
+                self.plan.kubeflow_roles.iter().map(|r| {
                     [
-                        r.role.clone(),
-                        r.service_accounts.join(","),
-                        match r.change {
-                            Some(TrustChange::Added(n)) => format!("added {n} statement(s)"),
-                            Some(TrustChange::Present) => "already trusted".into(),
-                            Some(TrustChange::NotTrusted) => {
-                                "not trusted by blue's provider: left alone".into()
-                            }
-                            None => "to extend".into(),
-                        },
+                        r.name.clone(),
+                        r.blue.clone(),
+                        r.service_accounts.join("\n"),
+                        r.action.as_str().to_string(),
                     ]
                 }),
             ));
@@ -265,8 +261,19 @@ pub async fn run(g: &GlobalArgs, name: &str, o: &Overrides) -> Result<()> {
         .cloned()
         .ok_or_else(|| Error::failed("blue's cluster is not described"))?;
     let blue_facts = observe::blue(&aws, &blue_client, &blue_cluster).await?;
-    let green_facts = observe::green(&aws, name).await?;
+    let mut green_facts = observe::green(&aws, name).await?;
     let tag = crate::record::label_value(name);
+    let names: Vec<String> = blue_facts
+        .kubeflow_roles
+        .iter()
+        .map(|r| kubeflow_roles::green_role_name(&tag, &r.name))
+        .collect();
+    green_facts.kubeflow_roles = kubeflow_roles::observe_green(&aws, &names).await?;
+    let bucket = recorded
+        .as_ref()
+        .and_then(|r| r.clones.bucket.as_ref())
+        .filter(|b| !b.from.is_empty() && !b.name.is_empty())
+        .map(|b| (b.from.clone(), b.name.clone()));
     let plan = plan::plan(
         &blue_facts,
         &green_facts,
@@ -274,25 +281,16 @@ pub async fn run(g: &GlobalArgs, name: &str, o: &Overrides) -> Result<()> {
             name,
             tag: &tag,
             overrides: o,
+            bucket: bucket.as_ref().map(|(b, g)| (b.as_str(), g.as_str())),
         },
     )?;
     if g.dry_run {
-        let irsa = blue_facts
-            .irsa
-            .into_iter()
-            .map(|(role, sas)| RoleTrust {
-                role,
-                service_accounts: sas,
-                change: None,
-            })
-            .collect();
         return output::print(
             g.output,
             &ClusterReport {
                 green: name.to_string(),
                 dry_run: true,
                 plan,
-                irsa,
                 resources: BTreeMap::new(),
             },
         );
@@ -308,14 +306,12 @@ pub async fn run(g: &GlobalArgs, name: &str, o: &Overrides) -> Result<()> {
         .await?;
     let ctx = Ctx::new(aws.clone(), record, name, g.timeout);
     let progress = Progress::new(g.quiet);
-    let green = apply::all(&ctx, g, &plan, &progress).await?;
-    let irsa_report = extend_kubeflow_trust(&ctx, &blue_info, &green, blue_facts.irsa).await?;
+    apply::all(&ctx, g, &plan, &progress).await?;
     let rec = ctx.record.snapshot().await;
     let report = ClusterReport {
         green: name.to_string(),
         dry_run: false,
         plan,
-        irsa: irsa_report,
         resources: rec
             .resources
             .into_iter()
@@ -323,48 +319,4 @@ pub async fn run(g: &GlobalArgs, name: &str, o: &Overrides) -> Result<()> {
             .collect(),
     };
     output::print(g.output, &report)
-}
-
-/// Blue's Kubeflow service accounts' roles trust green's provider too (same subject). Blue's
-/// own provider is only looked up: without one, no role can trust blue, and nothing is copied.
-async fn extend_kubeflow_trust(
-    ctx: &Ctx,
-    blue: &crate::eks::ClusterInfo,
-    green: &aws_sdk_eks::types::Cluster,
-    roles: BTreeMap<String, Vec<String>>,
-) -> Result<Vec<RoleTrust>> {
-    let issuer = green
-        .identity()
-        .and_then(|i| i.oidc())
-        .and_then(|o| o.issuer())
-        .unwrap_or_default()
-        .to_string();
-    let provider = irsa::ensure_oidc_provider(&ctx.aws, &issuer, &ctx.tag).await?;
-    let blue_issuer = blue.oidc_issuer.clone().unwrap_or_default();
-    let blue_provider = irsa::find_oidc_provider(&ctx.aws, &blue_issuer).await?;
-    let mut out = Vec::new();
-    for (role, sas) in roles {
-        let change = match &blue_provider {
-            Some(bp) => {
-                irsa::extend_trust(&ctx.aws, &role, (bp, &blue_issuer), (&provider, &issuer))
-                    .await?
-            }
-            None => TrustChange::NotTrusted,
-        };
-        ctx.record
-            .mark(
-                &format!("cluster.irsa.{role}"),
-                "IAMRoleTrust",
-                &role,
-                Phase::Completed,
-                Some(format!("{change:?}")),
-            )
-            .await?;
-        out.push(RoleTrust {
-            role,
-            service_accounts: sas,
-            change: Some(change),
-        });
-    }
-    Ok(out)
 }

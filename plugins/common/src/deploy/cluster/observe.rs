@@ -510,8 +510,10 @@ pub async fn blue(aws: &Aws, client: &kube::Client, cluster: &Cluster) -> Result
             .iter()
             .any(|a| a.role.as_ref().is_some_and(|r| &r.name == role))
     });
+    let kubeflow_roles = super::kubeflow_roles::observe_blue(aws, &irsa).await?;
     Ok(BlueFacts {
         irsa,
+        kubeflow_roles,
         nodegroups,
         addons,
         pod_identities: associations
@@ -585,7 +587,18 @@ pub async fn green(aws: &Aws, name: &str) -> Result<GreenFacts> {
         .into_iter()
         .map(|(_, p)| (p.namespace, p.service_account))
         .collect();
+    let issuer = c
+        .identity()
+        .and_then(|i| i.oidc())
+        .and_then(|o| o.issuer())
+        .map(str::to_string);
+    let oidc = match issuer {
+        Some(i) => irsa::find_oidc_provider(aws, &i).await?.map(|p| (p, i)),
+        None => None,
+    };
     Ok(GreenFacts {
+        oidc,
+        kubeflow_roles: BTreeMap::new(),
         cluster: Some((version, tag)),
         nodegroups,
         addons,

@@ -290,6 +290,8 @@ pub struct Plan {
     pub roles: Vec<RoleSpec>,
     pub addons: Vec<AddonSpec>,
     pub pod_identities: Vec<PodIdentity>,
+    /// Green's own roles for Kubeflow's service accounts (blue's with green's bucket).
+    pub kubeflow_roles: Vec<super::kubeflow_roles::RoleStep>,
     pub access_entries: Vec<EntrySpec>,
     /// Mappings of blue's aws-auth that no access entry can hold, carried to green's aws-auth.
     pub aws_auth: AwsAuth,
@@ -308,6 +310,8 @@ pub struct Input<'a> {
     /// Green as a tag value and name part.
     pub tag: &'a str,
     pub overrides: &'a Overrides,
+    /// (blue's bucket, green's bucket) from the record's `clones.bucket`, once cloned.
+    pub bucket: Option<(&'a str, &'a str)>,
 }
 
 /// Green's plan, or why it cannot be made as asked (exit 2, nothing created).
@@ -413,6 +417,18 @@ pub fn plan(blue: &BlueFacts, green: &GreenFacts, input: &Input) -> Result<Plan>
     notes.extend(carried.notes);
 
     let pod_identities = blue.pod_identities.clone();
+    let kubeflow_roles = super::kubeflow_roles::plan(
+        &blue.kubeflow_roles,
+        &green.kubeflow_roles,
+        &super::kubeflow_roles::RolesInput {
+            tag: input.tag,
+            bucket: input.bucket,
+            oidc: green.oidc.as_ref().map(|(a, i)| (a.as_str(), i.as_str())),
+        },
+    )?;
+    for s in &kubeflow_roles {
+        notes.extend(s.notes.iter().cloned());
+    }
     let mut plan = Plan {
         cluster,
         tags_left_out,
@@ -420,6 +436,7 @@ pub fn plan(blue: &BlueFacts, green: &GreenFacts, input: &Input) -> Result<Plan>
         roles,
         addons,
         pod_identities,
+        kubeflow_roles,
         access_entries: entries,
         aws_auth: carried.configmap,
         notes,
@@ -1040,6 +1057,7 @@ mod tests {
             name: "green",
             tag: "green",
             overrides: o,
+            bucket: None,
         }
     }
 
