@@ -18,6 +18,7 @@ pub mod irsa;
 pub mod kube_wait;
 pub mod kubeconfig;
 pub mod logging;
+pub mod migrate;
 pub mod output;
 pub mod progress;
 pub mod record;
