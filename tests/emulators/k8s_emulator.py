@@ -402,6 +402,17 @@ def is_dns1123_subdomain(value: str) -> bool:
     return len(value) <= 253 and DNS1123_SUBDOMAIN.fullmatch(value) is not None
 
 
+def parse_quantity(text: str) -> float:
+    """A resource quantity (`5Gi`, `500M`, `1`) in bytes, as the API's resource.Quantity reads
+    binary and decimal suffixes (kubernetes.io/docs/reference/kubernetes-api/common-definitions/quantity/)."""
+    units = {'Ki': 2**10, 'Mi': 2**20, 'Gi': 2**30, 'Ti': 2**40, 'Pi': 2**50, 'Ei': 2**60,
+             'k': 1e3, 'M': 1e6, 'G': 1e9, 'T': 1e12, 'P': 1e15, 'E': 1e18, 'm': 1e-3}
+    for suffix in sorted(units, key=len, reverse=True):
+        if text.endswith(suffix):
+            return float(text[:-len(suffix)]) * units[suffix]
+    return float(text)
+
+
 def get_path(obj: JSON, dotted: str) -> Any:
     val: Any = obj
     for step in dotted.strip('.').split('.'):
@@ -2084,12 +2095,58 @@ class KfKubernetesEmulator(kmock.KubernetesEmulator):
             self._register_crd(new)
         elif gp == ('kubeflow.org', 'notebooks'):
             self._notebook_controller(new)
+        elif gp in (('', 'persistentvolumeclaims'), ('', 'persistentvolumes')):
+            asyncio.get_running_loop().call_soon(self._bind_volumes)
         elif gp == ('apps', 'deployments') and not self._deployment_is_ready(new.get('status') or {}):
             if old is None or old['metadata'].get('generation') != meta.get('generation') or key not in self.timers:
                 if (timer := self.timers.pop(key, None)) is not None:
                     timer.cancel()
                 delay = max(self.deployment_ready_seconds, 0)
                 self.timers[key] = asyncio.get_running_loop().call_later(delay, self._deployment_ready, res, key)
+
+    # The PersistentVolume controller of kube-controller-manager binds a claim that names its
+    # volume (spec.volumeName) to that volume when the volume is free or pre-bound to the claim
+    # (spec.claimRef), and sets both phases to Bound: "A control loop in the control plane
+    # watches for new PVCs, finds a matching PV (if possible), and binds them together" and
+    # "the control plane still checks that storage class, access modes, and requested storage
+    # size are valid" (kubernetes.io/docs/concepts/storage/persistent-volumes/#binding and
+    # #reserving-a-persistentvolume; pkg/controller/volume/persistentvolume/pv_controller.go
+    # syncBoundClaim/bind). Only pre-bound (static) claims are bound here: dynamic provisioning
+    # is a CSI driver's, which the emulator has none of.
+    def _bind_volumes(self) -> None:
+        pvc_res, pv_res = self._preferred('', 'persistentvolumeclaims'), self._preferred('', 'persistentvolumes')
+        if pvc_res is None or pv_res is None:
+            return
+        for claim in self._list(pvc_res, None):
+            cmeta, cspec = claim['metadata'], claim.get('spec') or {}
+            volume = cspec.get('volumeName')
+            if not volume or (claim.get('status') or {}).get('phase') == 'Bound' or cmeta.get('deletionTimestamp'):
+                continue
+            pv = self._get(pv_res, None, volume)
+            if pv is None:
+                continue
+            ref = (pv.get('spec') or {}).get('claimRef') or {}
+            if ref and (ref.get('namespace'), ref.get('name')) != (cmeta.get('namespace'), cmeta['name']):
+                continue  # the volume is reserved for another claim: this one stays Pending
+            pspec = pv.get('spec') or {}
+            want = ((cspec.get('resources') or {}).get('requests') or {}).get('storage')
+            have = (pspec.get('capacity') or {}).get('storage')
+            if (cspec.get('storageClassName') or '') != (pspec.get('storageClassName') or '') or (
+                    want and have and parse_quantity(want) > parse_quantity(have)) or not set(
+                    cspec.get('accessModes') or []) <= set(pspec.get('accessModes') or []):
+                continue
+            new_pv = copy.deepcopy(pv)
+            new_pv['spec']['claimRef'] = {'kind': 'PersistentVolumeClaim', 'apiVersion': 'v1',
+                                          'namespace': cmeta.get('namespace'), 'name': cmeta['name'],
+                                          'uid': cmeta.get('uid'), 'resourceVersion': cmeta.get('resourceVersion')}
+            pv = self._commit_update(pv_res, pv, new_pv, None, 'kube-controller-manager', 'Update', {}, False)
+            new_pv = copy.deepcopy(pv)
+            new_pv['status'] = {'phase': 'Bound'}
+            self._commit_update(pv_res, pv, new_pv, 'status', 'kube-controller-manager', 'Update', {}, False)
+            new_claim = copy.deepcopy(claim)
+            new_claim['status'] = {'phase': 'Bound', 'accessModes': pspec.get('accessModes') or [],
+                                   'capacity': pspec.get('capacity') or {}}
+            self._commit_update(pvc_res, claim, new_claim, 'status', 'kube-controller-manager', 'Update', {}, False)
 
     # Kubeflow's notebook controller runs each Notebook as a StatefulSet of the same name and
     # stops it with an annotation: "In case of Notebooks, the controller will reduce the replicas

@@ -228,6 +228,30 @@ class KubectlTest(EmulatorTestCase):
         self.kubectl('patch', 'profile', 'alice', '--subresource=status', '--type=merge', '-p', '{"status":{"ok":1}}')
         self.assertEqual(self.kjson('get', 'profile', 'alice')['status'], {'ok': 1})
 
+    def test_04b_static_volumes_are_bound_like_the_pv_controller_binds_them(self) -> None:
+        self.kubectl('create', 'namespace', 'vols')
+        pv = lambda name, ref: {'apiVersion': 'v1', 'kind': 'PersistentVolume', 'metadata': {'name': name},
+                                'spec': {'capacity': {'storage': '5Gi'}, 'accessModes': ['ReadWriteMany'],
+                                         'storageClassName': 'efs-sc', 'csi': {'driver': 'efs.csi.aws.com', 'volumeHandle': 'fs-1'},
+                                         **({'claimRef': {'namespace': 'vols', 'name': ref}} if ref else {})}}
+        pvc = lambda name, volume, size='5Gi': {
+            'apiVersion': 'v1', 'kind': 'PersistentVolumeClaim', 'metadata': {'name': name, 'namespace': 'vols'},
+            'spec': {'accessModes': ['ReadWriteMany'], 'storageClassName': 'efs-sc', 'volumeName': volume,
+                     'resources': {'requests': {'storage': size}}}}
+        docs = [pv('pv-a', 'a'), pvc('a', 'pv-a'), pv('pv-b', 'someone-else'), pvc('b', 'pv-b'),
+                pv('pv-c', None), pvc('c', 'pv-c', '10Gi')]
+        self.kubectl('apply', '--validate=false', '-f', '-', stdin=json.dumps({'apiVersion': 'v1', 'kind': 'List', 'items': docs}))
+        phase = lambda *a: (self.kjson('get', *a).get('status') or {}).get('phase')
+        deadline = time.time() + 5
+        while phase('pvc', 'a', '-n', 'vols') != 'Bound' and time.time() < deadline:
+            time.sleep(0.1)
+        self.assertEqual(phase('pvc', 'a', '-n', 'vols'), 'Bound')
+        self.assertEqual(phase('pv', 'pv-a'), 'Bound')
+        self.assertEqual(self.kjson('get', 'pv', 'pv-a')['spec']['claimRef']['name'], 'a')
+        # Reserved for another claim, or too small: the claim stays Pending.
+        self.assertNotEqual(phase('pvc', 'b', '-n', 'vols'), 'Bound')
+        self.assertNotEqual(phase('pvc', 'c', '-n', 'vols'), 'Bound')
+
     def test_05_deployment_available_and_scale(self) -> None:
         self.kubectl('wait', '--for=condition=Available', 'deployment/web', '-n', 'kf', '--timeout=15s')
         dep = self.kjson('get', 'deployment', 'web', '-n', 'kf')

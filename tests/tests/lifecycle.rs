@@ -367,6 +367,52 @@ fn retire_blue_after_cutover_deletes_blue_keeps_its_final_snapshot_and_failback_
     let mut settings = insta::Settings::clone_current();
     settings.add_filter(r"\bfs-[0-9a-f]{8,17}\b", "fs-[ID]");
     settings.bind(|| insta::assert_snapshot!("retire-blue-dry-run", stdout(&out)));
+    // Green lost something blue has: refused, naming it, nothing changed; carried again, it goes on.
+    let poddefault = ["-n", PROFILE_NS, "poddefault", "access-ml-pipeline"];
+    let saved = env.kubectl_json(
+        "green",
+        &[
+            "get",
+            poddefault[0],
+            poddefault[1],
+            poddefault[2],
+            poddefault[3],
+        ],
+    );
+    assert_exit(
+        &env.kubectl(&[
+            "--context",
+            "green",
+            "delete",
+            poddefault[0],
+            poddefault[1],
+            poddefault[2],
+            poddefault[3],
+        ]),
+        0,
+    );
+    env.reset_requests();
+    let out = env.kf(&[&args[..], &["--yes"]].concat());
+    assert_exit(&out, 2);
+    assert!(
+        stderr(&out).contains("access-ml-pipeline") && stderr(&out).contains("kubectl kf verify"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(env.mutating_requests().is_empty());
+    assert!(!rec(env)["cutover"].to_string().contains("blueRetired"));
+    let mut again = saved.clone();
+    for k in [
+        "resourceVersion",
+        "uid",
+        "creationTimestamp",
+        "managedFields",
+        "generation",
+    ] {
+        again["metadata"].as_object_mut().unwrap().remove(k);
+    }
+    env.apply("green", &[again]);
+
     // No terminal and no --yes: refused with the fix.
     env.reset_requests();
     let out = env.kf(&args);

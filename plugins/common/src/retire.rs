@@ -139,11 +139,23 @@ pub fn final_snapshot_name(instance: &str) -> String {
     format!("{}-final-retire", base.trim_end_matches('-'))
 }
 
-/// VERIFY: the one place where `kubectl kf verify`'s result is to be checked, once it lands
-/// (another change builds it). Until then retire-blue requires a complete cutover with
-/// production traffic on green, which `plan` checks.
-pub fn verified(_rec: &UpgradeRecord) -> Result<()> {
-    Ok(())
+/// Blue is retired only while green has everything blue has: `kubectl kf verify`'s comparison,
+/// run before the first deletion. A re-run after retirement began skips it (blue's side is
+/// partly gone by then, and what it compared has not changed).
+async fn verified(session: &Session, rec: &UpgradeRecord) -> Result<()> {
+    let started = CutoverState::from_record(rec).is_ok_and(|s| s.blue_retired.is_some());
+    if started {
+        return Ok(());
+    }
+    let report = crate::verify::report(session, crate::verify::DEFAULT_SAMPLE).await?;
+    match report.error() {
+        None => Ok(()),
+        Some(missing) => Err(Error::refused(
+            format!("blue cannot be retired: {missing}"),
+            "carry what is missing to green (kubectl kf migrate, kubectl kf clone), until \
+             kubectl kf verify says carried M/M, then run retire-blue again",
+        )),
+    }
 }
 
 fn item(kind: Kind, id: &str, action: Action, reason: impl Into<String>) -> Item {
@@ -414,7 +426,7 @@ pub async fn run(args: RetireBlueArgs) -> Result<()> {
         return output::print(g.output, &plan);
     }
     let ctx = &session.ctx;
-    verified(&ctx.record.snapshot().await)?;
+    verified(&session, &ctx.record.snapshot().await).await?;
     if !g.yes {
         confirm(plan.cluster.as_deref().unwrap_or(&plan.blue))?;
     }

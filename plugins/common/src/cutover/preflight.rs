@@ -470,9 +470,6 @@ async fn green_db_secret(
     })
 }
 
-/// How many of blue's objects preflight compares ETags of (as `kubectl kf verify`'s default).
-const VERIFY_SAMPLE: usize = 100;
-
 /// `kubectl kf verify`'s verdict: a failure naming what blue has and green lacks.
 pub fn carried_check(report: &crate::verify::Report) -> Check {
     const C: &str = "carried";
@@ -566,7 +563,7 @@ pub async fn run(
     checks.push(carried_check(&crate::verify::Report::new(
         inputs.blue,
         inputs.green,
-        crate::verify::compare(&blue, &green, VERIFY_SAMPLE),
+        crate::verify::compare(&blue, &green, crate::verify::DEFAULT_SAMPLE),
     )));
 
     // Green's load balancer.

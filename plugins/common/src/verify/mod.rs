@@ -92,6 +92,10 @@ impl Render for Report {
     }
 }
 
+/// How many objects' ETags are compared when no `--sample` is given (verify, cutover check,
+/// retire-blue).
+pub const DEFAULT_SAMPLE: usize = 100;
+
 /// Observes both sides and compares them.
 pub async fn report(session: &Session, sample: usize) -> Result<Report> {
     let green_client = session.green_client().await?;
