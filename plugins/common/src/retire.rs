@@ -285,7 +285,9 @@ pub fn plan(o: &Observed, delete_data: bool, yes: bool) -> Result<Vec<Item>> {
             " with every object version",
         ));
     }
-    items.sort_by_key(|i| i.kind);
+    // Blue's cluster holds the upgrade record (and retire-blue needs it: blue's resources carry
+    // no upgrade tag), so it goes last: a run stopped before that still finds everything again.
+    items.sort_by_key(|i| (matches!(i.kind, Kind::Nodegroup | Kind::EksCluster), i.kind));
     Ok(items)
 }
 
@@ -568,6 +570,9 @@ mod tests {
         assert!(items.iter().all(|i| i.action == Action::Delete));
         let pos = |k| items.iter().position(|i| i.kind == k).unwrap();
         assert!(pos(Kind::Nodegroup) < pos(Kind::EksCluster));
+        // The cluster holding the record goes last.
+        assert!(pos(Kind::DbInstance) < pos(Kind::Nodegroup));
+        assert!(pos(Kind::FileSystem) < pos(Kind::Nodegroup));
         assert!(pos(Kind::MountTarget) < pos(Kind::FileSystem));
     }
 }
