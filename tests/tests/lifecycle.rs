@@ -367,6 +367,9 @@ fn retire_blue_after_cutover_deletes_blue_keeps_its_final_snapshot_and_failback_
     let mut settings = insta::Settings::clone_current();
     settings.add_filter(r"\bfs-[0-9a-f]{8,17}\b", "fs-[ID]");
     settings.bind(|| insta::assert_snapshot!("retire-blue-dry-run", stdout(&out)));
+    for line in stdout(&out).lines() {
+        assert!(line.chars().count() <= 80, "wider than 80 columns: {line}");
+    }
     // Green lost something blue has: refused, naming it, nothing changed; carried again, it goes on.
     let poddefault = ["-n", PROFILE_NS, "poddefault", "access-ml-pipeline"];
     let saved = env.kubectl_json(

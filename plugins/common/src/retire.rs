@@ -62,12 +62,13 @@ pub struct Plan {
 
 impl Render for Plan {
     fn table(&self) -> String {
+        // The dry-run note on a line of its own: the plan reads on 80 columns.
         let mut s = format!(
             "Plan: retire blue (context {}); production is on {}{}\n\n",
             self.blue,
             self.green,
             if self.dry_run {
-                " (dry run: nothing is changed)"
+                "\n(dry run: nothing is changed)"
             } else {
                 ""
             }
