@@ -47,6 +47,22 @@ where
     render(header, rows)
 }
 
+/// A plan of deletions as cleanup, abort and retire-blue print it: `delete` or `keep`, then the
+/// resource's kind and id with the reason wrapped beneath (reads on 80 columns).
+pub fn deletions_table<'a>(
+    rows: impl IntoIterator<Item = (bool, &'a str, String, &'a str)>,
+) -> String {
+    wrapped_table(
+        &["ACTION", "WHAT AND WHY"],
+        rows.into_iter().map(|(delete, kind, id, reason)| {
+            [
+                if delete { "delete" } else { "keep" }.to_string(),
+                format!("{kind} {id}\n  {reason}"),
+            ]
+        }),
+    )
+}
+
 /// Plans and other tables whose last column is prose: the last column wraps at spaces (never
 /// inside a word, so names and ARNs stay whole and copyable) to fit the terminal, or 80 columns
 /// when stdout is not one. Newlines in a cell start new lines.

@@ -77,18 +77,14 @@ impl Render for Plan {
             s.push_str("Nothing to retire: blue's resources are gone.\n");
             return s;
         }
-        s.push_str(&output::wrapped_table(
-            &["ACTION", "WHAT AND WHY"],
-            self.items.iter().map(|i| {
-                [
-                    match i.action {
-                        Action::Delete => "delete".to_string(),
-                        Action::Keep => "keep".to_string(),
-                    },
-                    format!("{} {}\n  {}", i.kind.as_str(), i.id, i.reason),
-                ]
-            }),
-        ));
+        s.push_str(&output::deletions_table(self.items.iter().map(|i| {
+            (
+                i.action == Action::Delete,
+                i.kind.as_str(),
+                i.id.clone(),
+                i.reason.as_str(),
+            )
+        })));
         s
     }
 }
