@@ -98,6 +98,8 @@ PENDING_KEYS = (
     # "CANCELLING" after CancelTaskExecution, before "ERROR".
     "datasync_cancelling",
     "efs",
+    # An EBS snapshot's "pending" before "completed".
+    "ec2_snapshot",
 )
 
 STATE_LOCK = threading.RLock()
@@ -418,8 +420,37 @@ def patch_moto_iam_limits() -> None:
         return original(backend, role_name, policy_name, policy_json)
 
 
+def patch_moto_ebs() -> None:
+    """EBS snapshots take time: CreateSnapshot answers State "pending", and the snapshot is
+    "completed" only once its data is copied ("Snapshots occur asynchronously ... the snapshot
+    status is pending until the snapshot is complete", EC2 user guide, "Create Amazon EBS
+    snapshots"; DescribeSnapshots State: pending | completed | error). moto completes at once.
+    A volume cannot be made from a pending snapshot: CreateVolume answers IncorrectState
+    "Snapshot is in invalid state - pending" (velero-io/velero#1799)."""
+    from moto.ec2.exceptions import EC2ClientError
+    from moto.ec2.models.elastic_block_store import EBSBackend, Snapshot
+
+    pending_status(Snapshot, "status", "pending")
+
+    @wrap(EBSBackend, "create_snapshot")
+    def create_snapshot(original, backend, *args, **kwargs):
+        snapshot = original(backend, *args, **kwargs)
+        mark_pending(snapshot, "ec2_snapshot")
+        return snapshot
+
+    @wrap(EBSBackend, "create_volume")
+    def create_volume(original, backend, *args, **kwargs):
+        snapshot_id = kwargs.get("snapshot_id") or (args[2] if len(args) > 2 else None)
+        if snapshot_id:
+            snapshot = backend.get_snapshot(snapshot_id)
+            if snapshot.status != "completed":
+                raise EC2ClientError("IncorrectState", f"Snapshot is in invalid state - {snapshot.status}")
+        return original(backend, *args, **kwargs)
+
+
 def patch_moto() -> None:
     patch_moto_iam_limits()
+    patch_moto_ebs()
     # ---- EKS ---------------------------------------------------------------
     patch_moto_eks()
     patch_moto_deletions()

@@ -2095,6 +2095,9 @@ class KfKubernetesEmulator(kmock.KubernetesEmulator):
             self._register_crd(new)
         elif gp == ('kubeflow.org', 'notebooks'):
             self._notebook_controller(new)
+        elif gp == ('kubeflow.org', 'profiles'):
+            # The profile controller reconciles after the write, not inside it.
+            asyncio.get_running_loop().call_soon(self._profile_controller, meta['name'])
         elif gp in (('', 'persistentvolumeclaims'), ('', 'persistentvolumes')):
             asyncio.get_running_loop().call_soon(self._bind_volumes)
         elif gp == ('apps', 'deployments') and not self._deployment_is_ready(new.get('status') or {}):
@@ -2178,6 +2181,87 @@ class KfKubernetesEmulator(kmock.KubernetesEmulator):
         new['spec']['replicas'] = replicas
         self._commit_update(sts_res, old, new, None, 'notebook-controller', 'Update',
                             {'spec': {'replicas': replicas}}, False)
+
+    # Kubeflow's profile controller (kubeflow/kubeflow components/profile-controller/controllers/
+    # profile_controller.go, Reconcile) makes a Profile's namespace, named as the Profile, annotated
+    # `owner: <spec.owner.name>`, with the controller's reference to the Profile and the default
+    # namespace labels (config/base/namespace-labels.yaml). An existing namespace is adopted only
+    # when its `owner` annotation names the Profile's owner; otherwise the controller changes
+    # nothing and appends an error condition: "namespace already exist, but not owned by profile
+    # creator <owner>" (appendErrorConditionAndReturn). It then makes the AuthorizationPolicy
+    # ns-owner-access-istio (updateIstioAuthorizationPolicy), the service accounts default-editor
+    # and default-viewer with their RoleBindings (updateServiceAccount), the owner's RoleBinding
+    # namespaceAdmin to kubeflow-admin (updateRoleBinding) and, with spec.resourceQuotaSpec, the
+    # ResourceQuota kf-resource-quota (updateResourceQuota). GAP: the emulator acts as if the
+    # controller is deployed on every cluster that serves Profiles.
+    PROFILE_NAMESPACE_LABELS = {
+        'app.kubernetes.io/part-of': 'kubeflow-profile',
+        'istio-injection': 'enabled',
+        'katib.kubeflow.org/metrics-collector-injection': 'enabled',
+        'pipelines.kubeflow.org/enabled': 'true',
+        'serving.kubeflow.org/inferenceservice': 'enabled',
+    }
+
+    def _profile_controller(self, name: str) -> None:
+        profiles = self._preferred('kubeflow.org', 'profiles')
+        if profiles is None or (profile := self._get(profiles, None, name)) is None:
+            return
+        if profile['metadata'].get('deletionTimestamp'):
+            return
+        owner = ((profile.get('spec') or {}).get('owner') or {}).get('name')
+        if not owner:
+            return
+        ns_res = self._res('', 'v1', 'namespaces')
+        found = self._get(ns_res, None, name)
+        ref = {'apiVersion': profile['apiVersion'], 'kind': 'Profile', 'name': name,
+               'uid': profile['metadata']['uid'], 'controller': True, 'blockOwnerDeletion': True}
+        if found is None:
+            self._store_new(ns_res, None, {'metadata': {
+                'name': name, 'annotations': {'owner': owner}, 'labels': dict(self.PROFILE_NAMESPACE_LABELS),
+                'ownerReferences': [ref]}}, 'profile-controller')
+        elif (found['metadata'].get('annotations') or {}).get('owner') != owner:
+            message = f'namespace already exist, but not owned by profile creator {owner}'
+            conditions = list((profile.get('status') or {}).get('conditions') or [])
+            if any(c.get('message') == message for c in conditions):
+                return
+            new = copy.deepcopy(profile)
+            new['status'] = {**(profile.get('status') or {}),
+                             'conditions': conditions + [{'type': 'Failed', 'status': 'True', 'message': message}]}
+            self._commit_update(profiles, profile, new, 'status', 'profile-controller', 'Update', {}, False)
+            return
+        else:
+            labels = found['metadata'].get('labels') or {}
+            if any(labels.get(k) != v for k, v in self.PROFILE_NAMESPACE_LABELS.items()):
+                new = copy.deepcopy(found)
+                new['metadata']['labels'] = {**labels, **self.PROFILE_NAMESPACE_LABELS}
+                self._commit_update(ns_res, found, new, None, 'profile-controller', 'Update', {}, False)
+
+        def ensure(group: str, plural: str, obj: JSON) -> None:
+            res = self._preferred(group, plural)
+            if res is not None and self._get(res, name, obj['metadata']['name']) is None:
+                obj['metadata']['namespace'] = name
+                obj['metadata']['ownerReferences'] = [ref]
+                self._store_new(res, name, obj, 'profile-controller')
+
+        def binding(bname: str, role: str, subject: JSON, annotations: JSON | None = None) -> JSON:
+            return {'metadata': {'name': bname, **({'annotations': annotations} if annotations else {})},
+                    'roleRef': {'apiGroup': 'rbac.authorization.k8s.io', 'kind': 'ClusterRole', 'name': role},
+                    'subjects': [subject]}
+
+        ensure('security.istio.io', 'authorizationpolicies', {
+            'metadata': {'name': 'ns-owner-access-istio'},
+            'spec': {'rules': [{'when': [{'key': 'request.headers[kubeflow-userid]', 'values': [owner]}]}]}})
+        for sa, role in (('default-editor', 'kubeflow-edit'), ('default-viewer', 'kubeflow-view')):
+            ensure('', 'serviceaccounts', {'metadata': {'name': sa}})
+            ensure('rbac.authorization.k8s.io', 'rolebindings',
+                   binding(sa, role, {'kind': 'ServiceAccount', 'name': sa, 'namespace': name}))
+        ensure('rbac.authorization.k8s.io', 'rolebindings',
+               binding('namespaceAdmin', 'kubeflow-admin',
+                       {'apiGroup': 'rbac.authorization.k8s.io', 'kind': 'User', 'name': owner},
+                       {'user': owner, 'role': 'admin'}))
+        quota = (profile.get('spec') or {}).get('resourceQuotaSpec')
+        if quota:
+            ensure('', 'resourcequotas', {'metadata': {'name': 'kf-resource-quota'}, 'spec': copy.deepcopy(quota)})
 
     def _deployment_ready(self, res: Res, key: tuple[Any, ...]) -> None:
         self.timers.pop(key, None)

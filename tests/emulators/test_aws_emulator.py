@@ -109,7 +109,7 @@ class AwsEmulatorTest(unittest.TestCase):
         pending = {k: 0 for k in ("rds_instance", "rds_snapshot", "rds_backing_up", "rds_modifying",
                                   "eks_cluster", "eks_nodegroup", "eks_addon", "datasync_execution",
                                   "datasync_execution_s3", "datasync_execution_efs", "datasync_cancelling",
-                                  "efs")}
+                                  "efs", "ec2_snapshot")}
         pending.update(values)
         self.kf("POST", "/_kf/config", {"pending": pending, "eks_date": eks_date})
 
@@ -857,6 +857,21 @@ class AwsEmulatorTest(unittest.TestCase):
         self.wait_for(state, "available")
         mt = efs.create_mount_target(FileSystemId=fs["FileSystemId"], SubnetId=self.subnets[1])
         self.assertEqual(mt["AvailabilityZoneName"], f"{REGION}b")
+
+    def test_ebs_snapshot_is_pending_and_no_volume_is_made_from_it_until_completed(self):
+        self.set_pending({"ec2_snapshot": 1})
+        ec2 = self.client("ec2")
+        vol = ec2.create_volume(AvailabilityZone=f"{REGION}a", Size=20, VolumeType="gp3")["VolumeId"]
+        snap = ec2.create_snapshot(VolumeId=vol)
+        self.assertEqual(snap["State"], "pending")
+        with self.assertRaises(ClientError) as e:
+            ec2.create_volume(AvailabilityZone=f"{REGION}b", SnapshotId=snap["SnapshotId"])
+        self.assertEqual(e.exception.response["Error"]["Code"], "IncorrectState")
+        state = lambda: ec2.describe_snapshots(SnapshotIds=[snap["SnapshotId"]])["Snapshots"][0]["State"]
+        self.wait_for(state, "completed")
+        copy = ec2.create_volume(AvailabilityZone=f"{REGION}b", SnapshotId=snap["SnapshotId"])
+        self.assertEqual((copy["Size"], copy["AvailabilityZone"]), (20, f"{REGION}b"))
+        self.set_pending({})
 
     def test_datasync(self):
         s3, ds, efs, ec2 = self.client("s3"), self.client("datasync"), self.client("efs"), self.client("ec2")

@@ -252,6 +252,34 @@ class KubectlTest(EmulatorTestCase):
         self.assertNotEqual(phase('pvc', 'b', '-n', 'vols'), 'Bound')
         self.assertNotEqual(phase('pvc', 'c', '-n', 'vols'), 'Bound')
 
+    def test_04c_the_profile_controller_makes_the_namespace_and_refuses_one_it_does_not_own(self) -> None:
+        def eventually(f):
+            deadline = time.time() + 5
+            while not (v := f()) and time.time() < deadline:
+                time.sleep(0.05)
+            return v
+        profile = lambda name, owner: json.dumps({'apiVersion': 'kubeflow.org/v1', 'kind': 'Profile',
+                                                  'metadata': {'name': name},
+                                                  'spec': {'owner': {'kind': 'User', 'name': owner},
+                                                           'resourceQuotaSpec': {'hard': {'requests.cpu': '4'}}}})
+        self.kubectl('apply', '-f', '-', stdin=profile('carol', 'carol@example.com'))
+        ns = eventually(lambda: self.kubectl('get', 'namespace', 'carol', '-o', 'json', check=False).stdout)
+        ns = json.loads(ns)
+        self.assertEqual(ns['metadata']['annotations']['owner'], 'carol@example.com')
+        self.assertEqual(ns['metadata']['ownerReferences'][0]['kind'], 'Profile')
+        self.assertEqual(ns['metadata']['labels']['app.kubernetes.io/part-of'], 'kubeflow-profile')
+        for kind, name in (('serviceaccount', 'default-editor'), ('rolebinding', 'namespaceAdmin'),
+                           ('resourcequota', 'kf-resource-quota')):
+            self.assertEqual(self.kjson('get', kind, name, '-n', 'carol')['metadata']['ownerReferences'][0]['name'],
+                             'carol')
+        # A namespace made first, not annotated with the owner: refused, not adopted.
+        self.kubectl('create', 'namespace', 'dave')
+        self.kubectl('apply', '-f', '-', stdin=profile('dave', 'dave@example.com'))
+        conditions = eventually(lambda: (self.kjson('get', 'profile', 'dave').get('status') or {}).get('conditions'))
+        self.assertEqual(conditions[0]['message'], 'namespace already exist, but not owned by profile creator dave@example.com')
+        self.assertNotIn('ownerReferences', self.kjson('get', 'namespace', 'dave')['metadata'])
+        self.assertNotEqual(self.kubectl('get', 'serviceaccount', 'default-editor', '-n', 'dave', check=False).returncode, 0)
+
     def test_05_deployment_available_and_scale(self) -> None:
         self.kubectl('wait', '--for=condition=Available', 'deployment/web', '-n', 'kf', '--timeout=15s')
         dep = self.kjson('get', 'deployment', 'web', '-n', 'kf')
