@@ -21,7 +21,7 @@ A typical upgrade:
   kubectl kf storage efs --to green
   kubectl kf clone --from blue --to green
   kubectl kf deploy kubeflow --to green --manifests ./kubeflow-manifests
-  kubectl kf storage pvc efsclaim -n kubeflow-user-example-com --to green
+  kubectl kf migrate --to green
   kubectl kf verify --to green
   kubectl kf cutover --to green --yes";
 
@@ -47,6 +47,9 @@ pub enum KfCommand {
         #[command(flatten)]
         global: GlobalArgs,
     },
+    /// Carry every user's Profile, the objects they made in its namespace and their volumes
+    /// (EFS claims bound to the cloned data, EBS claims by snapshot) from blue to green
+    Migrate(MigrateArgs),
     /// Compare blue and green: every database, bucket, file, profile, claim, notebook and
     /// role blue has, carried to green or missing (exit 1 when anything is missing)
     Verify(VerifyArgs),
@@ -112,6 +115,32 @@ pub struct RetireBlueArgs {
     /// Delete blue's EFS file system and S3 bucket too (otherwise they are listed as kept)
     #[arg(long)]
     pub delete_data: bool,
+}
+
+/// What `kubectl kf migrate` does with claims on EBS.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum EbsMode {
+    /// Snapshot each volume and make a copy in a zone green's nodegroups use
+    #[default]
+    Snapshot,
+    /// Leave them: listed as not carried, with size and namespace
+    Skip,
+}
+
+/// `kubectl kf migrate`: Profiles, then each profile namespace's user objects and every claim.
+#[derive(Args, Debug)]
+pub struct MigrateArgs {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    /// Only this profile namespace (repeatable; default: every profile of blue)
+    #[arg(long = "namespace", value_name = "NS")]
+    pub namespaces: Vec<String>,
+    /// Leave this profile namespace out (repeatable)
+    #[arg(long = "exclude-namespace", value_name = "NS")]
+    pub exclude_namespaces: Vec<String>,
+    /// Claims on EBS: copy them by snapshot, or skip them
+    #[arg(long, value_enum, value_name = "MODE", default_value_t = EbsMode::Snapshot)]
+    pub ebs: EbsMode,
 }
 
 /// `kubectl kf verify`: blue against green, one line per item.

@@ -1,4 +1,4 @@
-//! `kubectl kf`: status, verify, cleanup, abort, retire-blue, token and version here; the other subcommands exec `kubectl-kf_<name>`.
+//! `kubectl kf`: status, migrate, verify, cleanup, abort, retire-blue, token and version here; the other subcommands exec `kubectl-kf_<name>`.
 //!
 //! kubectl resolves `kubectl kf clone` to `kubectl-kf` (it would look for `kubectl-kf-clone`, not
 //! `kubectl-kf_clone`), so this binary finds `kubectl-kf_clone` next to itself or on PATH.
@@ -31,6 +31,10 @@ pub async fn run(cli: KfCli) -> Result<()> {
         KfCommand::RetireBlue(args) => {
             crate::logging::init_for(&args.global);
             crate::retire::run(args).await
+        }
+        KfCommand::Migrate(args) => {
+            crate::logging::init_for(&args.global);
+            crate::migrate::run(args).await
         }
         KfCommand::Verify(args) => {
             crate::logging::init_for(&args.global);

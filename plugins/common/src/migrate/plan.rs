@@ -2,12 +2,13 @@
 //! left alone and why. Pure: it reads an [`Observed`] and returns a [`Plan`].
 //!
 //! Order (as Velero users learnt it, and as the profile controller demands): every Profile
-//! first; then, per profile, a wait for the profile controller to make the namespace (a bare
-//! namespace made before its Profile is refused by the controller: "namespace already exist, but
-//! not owned by profile", kubeflow/kubeflow `components/profile-controller/controllers/
-//! profile_controller.go`); then the namespace's objects; then its claims.
+//! first; then, per profile, a wait for the profile controller to make the namespace (a
+//! namespace made before its Profile, without the `owner` annotation naming the Profile's owner,
+//! is refused by the controller: "namespace already exist, but not owned by profile creator
+//! <owner>", kubeflow/kubeflow `components/profile-controller/controllers/profile_controller.go`);
+//! then the namespace's objects; then its claims.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
@@ -24,11 +25,13 @@ pub const UNUSED_COMPONENT_CLAIMS: [&str; 2] = ["mysql-pv-claim", "minio-pvc"];
 
 /// Objects the profile controller (or Kubernetes) makes in every profile namespace itself:
 /// copying them would race the controller, so they are never carried.
-const MADE_BY_CONTROLLERS: [(ObjKind, &str); 6] = [
+const MADE_BY_CONTROLLERS: [(ObjKind, &str); 8] = [
     (ObjKind::ServiceAccount, "default"),
     (ObjKind::ServiceAccount, "default-editor"),
     (ObjKind::ServiceAccount, "default-viewer"),
     (ObjKind::RoleBinding, "namespaceAdmin"),
+    (ObjKind::RoleBinding, "default-editor"),
+    (ObjKind::RoleBinding, "default-viewer"),
     (ObjKind::AuthorizationPolicy, "ns-owner-access-istio"),
     (ObjKind::ConfigMap, "kube-root-ca.crt"),
 ];
@@ -64,8 +67,11 @@ pub struct ProfileObs {
     pub name: String,
     pub owner: String,
     pub on_green: bool,
-    /// Green has a namespace of this name that no Profile owns.
+    /// Green has a namespace of this name whose `owner` annotation does not name this
+    /// Profile's owner: the profile controller will not adopt it.
     pub bare_namespace_on_green: bool,
+    /// The IAM roles its plugins name (`AwsIamForServiceAccount`'s `awsIamRole`).
+    pub iam_roles: Vec<String>,
 }
 
 /// A namespaced object on blue, in a profile namespace.
@@ -85,12 +91,17 @@ pub struct ObjectObs {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase", tag = "type")]
 pub enum Backing {
-    /// A path on blue's EFS, copied to the same path on green's.
-    Efs { path: String },
+    /// A path on blue's EFS, copied to the same path on green's (`cloned`: the file system is
+    /// the one `kf clone` copied).
+    Efs {
+        filesystem: String,
+        path: String,
+        cloned: bool,
+    },
     /// An EBS volume.
     Ebs { volume_id: String, size_gib: i64 },
-    /// Anything else (hostPath, a local volume): not carried.
-    Other { driver: String },
+    /// Anything else (hostPath, a local volume, an unbound claim): not carried, and why.
+    Other { why: String },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -187,6 +198,9 @@ pub struct Step {
     /// For an EBS claim: the zone of green's volume.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub zone: Option<String>,
+    /// For a Profile: blue's role named by its plugins -> green's.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub profile_roles: BTreeMap<String, String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -246,6 +260,15 @@ fn made_by_controllers(kind: ObjKind, name: &str) -> bool {
         || (kind == ObjKind::Secret && name.starts_with("default-token-"))
 }
 
+/// The key of a step: `migrate.<kind>.<namespace>/<name>` (`migrate.profile.<name>`).
+pub fn step_key(kind: &str, ns: &str, name: &str) -> String {
+    if ns.is_empty() {
+        format!("migrate.{}.{name}", kind.to_lowercase())
+    } else {
+        format!("migrate.{}.{ns}/{name}", kind.to_lowercase())
+    }
+}
+
 /// The zone a claim's EBS volume goes to on green: the first of green's zones (sorted), so a
 /// re-run picks the same one.
 fn ebs_zone(zones: &[String]) -> Option<&str> {
@@ -279,10 +302,10 @@ pub fn plan(o: &Observed, filter: &Filter, ebs: EbsMode, dry_run: bool) -> Resul
     {
         return Err(Error::refused(
             format!(
-                "green already has a namespace {} that no Profile owns: the profile controller \
-                 refuses to adopt it (\"namespace already exist, but not owned by profile\"); \
-                 nothing was changed",
-                p.name
+                "green already has a namespace {} not annotated as {}'s: the profile controller \
+                 refuses to adopt it (\"namespace already exist, but not owned by profile creator \
+                 {}\"); nothing was changed",
+                p.name, p.owner, p.owner
             ),
             format!(
                 "delete it on green if it holds nothing (`kubectl delete namespace {}`), or \
@@ -292,11 +315,7 @@ pub fn plan(o: &Observed, filter: &Filter, ebs: EbsMode, dry_run: bool) -> Resul
         ));
     }
     let step = |kind: &str, ns: &str, name: &str, action, reason: String| Step {
-        key: if ns.is_empty() {
-            format!("migrate.{}.{name}", kind.to_lowercase())
-        } else {
-            format!("migrate.{}.{ns}/{name}", kind.to_lowercase())
-        },
+        key: step_key(kind, ns, name),
         kind: kind.to_string(),
         namespace: ns.to_string(),
         name: name.to_string(),
@@ -304,6 +323,7 @@ pub fn plan(o: &Observed, filter: &Filter, ebs: EbsMode, dry_run: bool) -> Resul
         reason,
         irsa_role: None,
         zone: None,
+        profile_roles: BTreeMap::new(),
     };
     let mut steps = Vec::new();
     for p in &selected {
@@ -316,13 +336,27 @@ pub fn plan(o: &Observed, filter: &Filter, ebs: EbsMode, dry_run: bool) -> Resul
                 "already on green, left alone".into(),
             )
         } else {
-            step(
+            let mut s = step(
                 "Profile",
                 "",
                 &p.name,
                 Action::Create,
                 format!("owner {}", p.owner),
-            )
+            );
+            for blue_role in &p.iam_roles {
+                match o.green_roles.iter().find(|r| &r.blue == blue_role) {
+                    Some(g) => {
+                        s.reason
+                            .push_str(&format!("; IRSA role {} (green's)", short_role(&g.green)));
+                        s.profile_roles.insert(blue_role.clone(), g.green.clone());
+                    }
+                    None => s.reason.push_str(&format!(
+                        "; IRSA role {} kept: no green role recorded for it",
+                        short_role(blue_role)
+                    )),
+                }
+            }
+            s
         });
     }
     for p in &selected {
@@ -440,7 +474,25 @@ pub fn plan(o: &Observed, filter: &Filter, ebs: EbsMode, dry_run: bool) -> Resul
             continue;
         }
         steps.push(match &c.backing {
-            Backing::Efs { path } => step(
+            Backing::Efs {
+                cloned: false,
+                filesystem,
+                ..
+            } => {
+                return Err(Error::refused(
+                    format!(
+                        "claim {}/{} is on blue's file system {filesystem}, which kf clone has \
+                         not copied; nothing was changed",
+                        c.namespace, c.name
+                    ),
+                    format!(
+                        "run `kubectl kf clone` first, or leave the namespace out with \
+                         --exclude-namespace {}",
+                        c.namespace
+                    ),
+                ));
+            }
+            Backing::Efs { path, .. } => step(
                 k,
                 &c.namespace,
                 &c.name,
@@ -478,12 +530,12 @@ pub fn plan(o: &Observed, filter: &Filter, ebs: EbsMode, dry_run: bool) -> Resul
                 s.zone = Some(zone.to_string());
                 s
             }
-            Backing::Other { driver } => step(
+            Backing::Other { why } => step(
                 k,
                 &c.namespace,
                 &c.name,
                 Action::Skip,
-                format!("on {driver}, neither EFS nor EBS: not carried"),
+                format!("{why}: not carried"),
             ),
         });
     }
@@ -505,6 +557,7 @@ mod tests {
             owner: format!("{name}@example.com"),
             on_green: false,
             bare_namespace_on_green: false,
+            iam_roles: vec![],
         }
     }
 
@@ -524,7 +577,9 @@ mod tests {
             namespace: ns.into(),
             name: name.into(),
             backing: Backing::Efs {
+                filesystem: "fs-blue".into(),
                 path: format!("/{ns}/{name}"),
+                cloned: true,
             },
             on_green: false,
         }
@@ -701,6 +756,21 @@ mod tests {
             exclude: vec![],
         };
         assert!(plan(&observed(), &f, EbsMode::Snapshot, false).is_err());
+    }
+
+    #[test]
+    fn a_claim_on_a_file_system_kf_clone_did_not_copy_is_refused() {
+        let mut o = observed();
+        if let Backing::Efs { cloned, .. } = &mut o.claims[0].backing {
+            *cloned = false;
+        }
+        let e = plan(&o, &Filter::default(), EbsMode::Snapshot, false).unwrap_err();
+        assert!(e.to_string().contains("kubectl kf clone"), "{e}");
+        let f = Filter {
+            namespaces: vec![],
+            exclude: vec!["alice".into()],
+        };
+        assert!(plan(&o, &f, EbsMode::Snapshot, false).is_ok());
     }
 
     #[test]

@@ -187,6 +187,13 @@ async fn blue_efs_data(
     let Some(pv) = pvs.get_opt(&volume).await? else {
         return Ok(None);
     };
+    Ok(efs_data(&session.ctx.aws, &pv).await?.map(|d| (d, pv)))
+}
+
+/// Where an EFS volume keeps its data (None when the volume is not on EFS): the file system,
+/// the directory (the access point's root directory, the sub-path, or `/`), and the access
+/// point it reads it through with its POSIX identity (DescribeAccessPoints).
+pub async fn efs_data(aws: &crate::aws::Aws, pv: &PersistentVolume) -> Result<Option<EfsData>> {
     let Some(csi) = pv
         .spec
         .as_ref()
@@ -198,9 +205,7 @@ async fn blue_efs_data(
     let (fs, sub_path, access_point) = parse_volume_handle(&csi.volume_handle);
     let (path, access_point) = match (access_point, sub_path) {
         (Some(ap), _) => {
-            let out = session
-                .ctx
-                .aws
+            let out = aws
                 .efs()
                 .describe_access_points()
                 .access_point_id(&ap)
@@ -226,14 +231,11 @@ async fn blue_efs_data(
         (None, Some(p)) => (p, None),
         (None, None) => ("/".to_string(), None),
     };
-    Ok(Some((
-        EfsData {
-            filesystem: fs,
-            path,
-            access_point,
-        },
-        pv,
-    )))
+    Ok(Some(EfsData {
+        filesystem: fs,
+        path,
+        access_point,
+    }))
 }
 
 /// Green's copy of blue's access point, if an earlier run made it.
@@ -267,22 +269,24 @@ async fn find_green_access_point(
 /// system, tagged with the upgrade and blue's access point; waits until it is available.
 async fn create_green_access_point(
     session: &Session,
-    key: &str,
+    key: Option<&str>,
     green_fs: &str,
     data: &EfsData,
     blue: &AccessPointIdentity,
 ) -> Result<String> {
     use aws_sdk_efs::types::{CreationInfo, LifeCycleState, PosixUser, RootDirectory};
     let ctx = &session.ctx;
-    ctx.record
-        .mark(
-            key,
-            "AccessPoint",
-            "",
-            crate::record::Phase::InProgress,
-            Some(format!("{green_fs}:{} as {}", data.path, blue.id)),
-        )
-        .await?;
+    if let Some(key) = key {
+        ctx.record
+            .mark(
+                key,
+                "AccessPoint",
+                "",
+                crate::record::Phase::InProgress,
+                Some(format!("{green_fs}:{} as {}", data.path, blue.id)),
+            )
+            .await?;
+    }
     let posix_user = match &blue.posix_user {
         Some((uid, gid, secondary)) => Some(
             PosixUser::builder()
@@ -357,15 +361,17 @@ async fn create_green_access_point(
         }
         tokio::time::sleep(std::time::Duration::from_secs(1)).await;
     }
-    ctx.record
-        .mark(
-            key,
-            "AccessPoint",
-            &id,
-            crate::record::Phase::Completed,
-            Some(format!("{green_fs}:{} as {}", data.path, blue.id)),
-        )
-        .await?;
+    if let Some(key) = key {
+        ctx.record
+            .mark(
+                key,
+                "AccessPoint",
+                &id,
+                crate::record::Phase::Completed,
+                Some(format!("{green_fs}:{} as {}", data.path, blue.id)),
+            )
+            .await?;
+    }
     Ok(id)
 }
 
@@ -432,10 +438,9 @@ pub async fn run(session: &Session, g: &crate::cli::GlobalArgs, a: &PvcArgs<'_>)
         }
         _ => None,
     };
-    let pv_name = cloned.as_ref().map(|_| {
-        let n = format!("kf-{}-{}", a.namespace, a.claim);
-        n.chars().take(253).collect::<String>()
-    });
+    let pv_name = cloned
+        .as_ref()
+        .map(|_| static_volume_name(a.namespace, a.claim));
     let claim = claim_manifest(
         a.claim,
         a.namespace,
@@ -524,22 +529,9 @@ pub async fn run(session: &Session, g: &crate::cli::GlobalArgs, a: &PvcArgs<'_>)
             )
             .await?;
     }
-    if let Some(mut pv) = pv {
-        let pvs: Api<PersistentVolume> = Api::all(green.clone());
-        if pvs
-            .get_opt(pv_name.as_deref().unwrap_or_default())
-            .await?
-            .is_none()
-        {
-            if let (Some((blue_ap, None)), Some((data, green_fs, _))) = (&green_ap, &cloned) {
-                let id =
-                    create_green_access_point(session, &ap_key, green_fs, data, blue_ap).await?;
-                if let Some(csi) = pv.spec.as_mut().and_then(|s| s.csi.as_mut()) {
-                    csi.volume_handle = green_volume_handle(green_fs, data, Some(&id));
-                }
-            }
-            pvs.create(&PostParams::default(), &pv).await?;
-        }
+    if let (Some(pv), Some((data, green_fs, _))) = (pv, &cloned) {
+        let found = green_ap.as_ref().and_then(|(_, f)| f.as_deref());
+        ensure_static_volume(session, &green, pv, Some(&ap_key), green_fs, data, found).await?;
     }
     let claims: Api<PersistentVolumeClaim> = Api::namespaced(green, a.namespace);
     report.result = match claims.get_opt(a.claim).await? {
@@ -565,6 +557,110 @@ pub async fn run(session: &Session, g: &crate::cli::GlobalArgs, a: &PvcArgs<'_>)
         }
     };
     output::print(g.output, &report)
+}
+
+/// Green's PersistentVolume for the cloned directory, made when missing; through a copy of
+/// blue's access point when blue's claim read its directory through one (`green_ap`: the copy
+/// an earlier run made; else it is made first, recorded under `ap_key` when given).
+async fn ensure_static_volume(
+    session: &Session,
+    green: &kube::Client,
+    mut pv: PersistentVolume,
+    ap_key: Option<&str>,
+    green_fs: &str,
+    data: &EfsData,
+    green_ap: Option<&str>,
+) -> Result<()> {
+    let pvs: Api<PersistentVolume> = Api::all(green.clone());
+    if pvs
+        .get_opt(pv.metadata.name.as_deref().unwrap_or_default())
+        .await?
+        .is_some()
+    {
+        return Ok(());
+    }
+    if let (Some(blue_ap), None) = (&data.access_point, green_ap) {
+        let id = create_green_access_point(session, ap_key, green_fs, data, blue_ap).await?;
+        if let Some(csi) = pv.spec.as_mut().and_then(|s| s.csi.as_mut()) {
+            csi.volume_handle = green_volume_handle(green_fs, data, Some(&id));
+        }
+    }
+    pvs.create(&PostParams::default(), &pv).await?;
+    Ok(())
+}
+
+/// The name of green's static volume for a claim.
+pub fn static_volume_name(namespace: &str, claim: &str) -> String {
+    format!("kf-{namespace}-{claim}").chars().take(253).collect()
+}
+
+/// Green's access points that copy one of blue's, by blue's id (CLONED_FROM_TAG): read once
+/// by `kf migrate` for all its claims.
+pub async fn green_access_points(
+    aws: &crate::aws::Aws,
+    green_fs: &str,
+) -> Result<std::collections::BTreeMap<String, String>> {
+    let pages = crate::aws::all(
+        "DescribeAccessPoints",
+        aws.efs()
+            .describe_access_points()
+            .file_system_id(green_fs)
+            .into_paginator()
+            .send(),
+    )
+    .await?;
+    Ok(pages
+        .iter()
+        .flat_map(|p| p.access_points())
+        .filter_map(|ap| {
+            let blue = ap.tags().iter().find(|t| t.key() == CLONED_FROM_TAG)?;
+            Some((blue.value().to_string(), ap.access_point_id()?.to_string()))
+        })
+        .collect())
+}
+
+/// Blue's claim made on green, bound to a static volume at the cloned directory on green's file
+/// system (`kf storage pvc` for one claim, `kf migrate` for all): the access point copied
+/// (`green_ap`: found earlier), the volume, then the claim, each only when missing. True when
+/// the claim was created.
+pub async fn bind_cloned(
+    session: &Session,
+    green: &kube::Client,
+    green_fs: &str,
+    a: &PvcArgs<'_>,
+    data: &EfsData,
+    blue_pv: &PersistentVolume,
+    green_ap: Option<&str>,
+) -> Result<bool> {
+    let pv_name = static_volume_name(a.namespace, a.claim);
+    let pv = static_volume(
+        &pv_name,
+        a,
+        data,
+        &green_volume_handle(green_fs, data, green_ap),
+        blue_pv,
+    );
+    ensure_static_volume(session, green, pv, None, green_fs, data, green_ap).await?;
+    let claims: Api<PersistentVolumeClaim> = Api::namespaced(green.clone(), a.namespace);
+    if claims.get_opt(a.claim).await?.is_some() {
+        return Ok(false);
+    }
+    let claim = claim_manifest(
+        a.claim,
+        a.namespace,
+        a.size,
+        a.storage_class,
+        Some(&pv_name),
+        None,
+    )?;
+    let pvc: PersistentVolumeClaim =
+        serde_json::from_value(claim).map_err(|e| Error::failed(e.to_string()))?;
+    match claims.create(&PostParams::default(), &pvc).await {
+        Ok(_) => Ok(true),
+        // Made meanwhile (a concurrent run): left as it is.
+        Err(kube::Error::Api(s)) if s.code == 409 => Ok(false),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// A PersistentVolume for the cloned directory, reserved for the claim, never deleting the data.

@@ -28,14 +28,14 @@ const ROLE_ANNOTATION: &str = "eks.amazonaws.com/role-arn";
 const KFAM_USER: &str = "user";
 const KFAM_ROLE: &str = "role";
 
-fn api_resource(group: &str, version: &str, kind: &str, plural: &str) -> ApiResource {
+pub(crate) fn api_resource(group: &str, version: &str, kind: &str, plural: &str) -> ApiResource {
     let mut ar = ApiResource::from_gvk(&GroupVersionKind::gvk(group, version, kind));
     ar.plural = plural.to_string();
     ar
 }
 
 /// A list that is empty when the kind is not served (its CRD is not installed).
-async fn list_dynamic(
+pub(crate) async fn list_dynamic(
     client: &Client,
     ns: Option<&str>,
     ar: &ApiResource,
@@ -51,7 +51,7 @@ async fn list_dynamic(
     }
 }
 
-fn name_of(m: &kube::api::ObjectMeta) -> String {
+pub(crate) fn name_of(m: &kube::api::ObjectMeta) -> String {
     m.name.clone().unwrap_or_default()
 }
 
