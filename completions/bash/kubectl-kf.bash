@@ -34,6 +34,9 @@ _kubectl__kf() {
             kubectl__kf,help)
                 cmd="kubectl__kf__subcmd__help"
                 ;;
+            kubectl__kf,migrate)
+                cmd="kubectl__kf__subcmd__migrate"
+                ;;
             kubectl__kf,retire-blue)
                 cmd="kubectl__kf__subcmd__retire__subcmd__blue"
                 ;;
@@ -112,6 +115,9 @@ _kubectl__kf() {
             kubectl__kf__subcmd__help,help)
                 cmd="kubectl__kf__subcmd__help__subcmd__help"
                 ;;
+            kubectl__kf__subcmd__help,migrate)
+                cmd="kubectl__kf__subcmd__help__subcmd__migrate"
+                ;;
             kubectl__kf__subcmd__help,retire-blue)
                 cmd="kubectl__kf__subcmd__help__subcmd__retire__subcmd__blue"
                 ;;
@@ -185,7 +191,7 @@ _kubectl__kf() {
 
     case "${cmd}" in
         kubectl__kf)
-            opts="-h -V --help --version status token version verify cleanup abort retire-blue clone deploy storage cutover help"
+            opts="-h -V --help --version status token version migrate verify cleanup abort retire-blue clone deploy storage cutover help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -881,7 +887,7 @@ _kubectl__kf() {
             return 0
             ;;
         kubectl__kf__subcmd__help)
-            opts="status token version verify cleanup abort retire-blue clone deploy storage cutover help"
+            opts="status token version migrate verify cleanup abort retire-blue clone deploy storage cutover help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1048,6 +1054,20 @@ _kubectl__kf() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        kubectl__kf__subcmd__help__subcmd__migrate)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         kubectl__kf__subcmd__help__subcmd__retire__subcmd__blue)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1167,6 +1187,64 @@ _kubectl__kf() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kubectl__kf__subcmd__migrate)
+            opts="-o -v -q -h --from --to --kubeconfig --region --profile --output --dry-run --yes --timeout --verbose --quiet --namespace --exclude-namespace --ebs --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --region)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --exclude-namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ebs)
+                    COMPREPLY=($(compgen -W "snapshot skip" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

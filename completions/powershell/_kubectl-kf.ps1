@@ -28,6 +28,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-kf' -ScriptBlock {
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show the upgrade recorded for blue: steps, resources and their phases')
             [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Print an EKS ExecCredential for a cluster (used by the kubeconfig entries kf writes)')
             [CompletionResult]::new('version', 'version', [CompletionResultType]::ParameterValue, 'Print the version')
+            [CompletionResult]::new('migrate', 'migrate', [CompletionResultType]::ParameterValue, 'Carry every user''s Profile, the objects they made in its namespace and their volumes (EFS claims bound to the cloned data, EBS claims by snapshot) from blue to green')
             [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Compare blue and green: every database, bucket, file, profile, claim, notebook and role blue has, carried to green or missing (exit 1 when anything is missing)')
             [CompletionResult]::new('cleanup', 'cleanup', [CompletionResultType]::ParameterValue, 'Delete what only served the copy: DataSync tasks, locations and role, older DB snapshots of blue (plans without --yes)')
             [CompletionResult]::new('abort', 'abort', [CompletionResultType]::ParameterValue, 'Remove the whole green attempt and leave blue as it was: green''s cluster, DB (a final snapshot kept), EFS, roles, secrets; its bucket only with --delete-data (plans without --yes)')
@@ -83,6 +84,28 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-kf' -ScriptBlock {
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'kubectl-kf;migrate' {
+            [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'Blue (production) kubeconfig context [default: the current context]')
+            [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'Green (new) kubeconfig context [default: the green recorded for blue]')
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file [default: $KUBECONFIG, then ~/.kube/config]')
+            [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'AWS region [default: from the environment or AWS config]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'AWS named profile')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of the result')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of the result')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Longest time to wait for any one operation (e.g. 90s, 20m, 1h)')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Only this profile namespace (repeatable; default: every profile of blue)')
+            [CompletionResult]::new('--exclude-namespace', '--exclude-namespace', [CompletionResultType]::ParameterName, 'Leave this profile namespace out (repeatable)')
+            [CompletionResult]::new('--ebs', '--ebs', [CompletionResultType]::ParameterName, 'Claims on EBS: copy them by snapshot, or skip them')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the plan and change nothing')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Approve steps that replace, delete or redirect')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More logging (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More logging (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'kubectl-kf;verify' {
@@ -509,6 +532,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-kf' -ScriptBlock {
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show the upgrade recorded for blue: steps, resources and their phases')
             [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Print an EKS ExecCredential for a cluster (used by the kubeconfig entries kf writes)')
             [CompletionResult]::new('version', 'version', [CompletionResultType]::ParameterValue, 'Print the version')
+            [CompletionResult]::new('migrate', 'migrate', [CompletionResultType]::ParameterValue, 'Carry every user''s Profile, the objects they made in its namespace and their volumes (EFS claims bound to the cloned data, EBS claims by snapshot) from blue to green')
             [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Compare blue and green: every database, bucket, file, profile, claim, notebook and role blue has, carried to green or missing (exit 1 when anything is missing)')
             [CompletionResult]::new('cleanup', 'cleanup', [CompletionResultType]::ParameterValue, 'Delete what only served the copy: DataSync tasks, locations and role, older DB snapshots of blue (plans without --yes)')
             [CompletionResult]::new('abort', 'abort', [CompletionResultType]::ParameterValue, 'Remove the whole green attempt and leave blue as it was: green''s cluster, DB (a final snapshot kept), EFS, roles, secrets; its bucket only with --delete-data (plans without --yes)')
@@ -527,6 +551,9 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-kf' -ScriptBlock {
             break
         }
         'kubectl-kf;help;version' {
+            break
+        }
+        'kubectl-kf;help;migrate' {
             break
         }
         'kubectl-kf;help;verify' {

@@ -169,3 +169,102 @@ def trial_job(trial_uid: str) -> dict:
         "spec": {"template": {"spec": {"restartPolicy": "Never", "containers": [
             {"name": "training-container", "image": "docker.io/kubeflowkatib/mxnet-mnist:v0.15.0"}]}}},
     }
+
+
+# ---- More users: the profiles a platform serving several teams has ------------------------------
+# Shapes: a contributor's RoleBinding and AuthorizationPolicy as KFAM makes them (kubeflow/kubeflow
+# components/access-management/kfam/bindings.go: name `user-<email, - for @ and .>-clusterrole-<role>`,
+# annotations `user` and `role`); a PodDefault as the central dashboard's "Allow access to Kubeflow
+# Pipelines" (components/admission-webhook); kfp-launcher as KFP's profile controller writes it
+# (defaultPipelineRoot); a pipeline-runner service account with the IRSA annotation (EKS user guide,
+# "Associate an IAM role to a service account").
+
+TEAM_NAMES = ["team-vision", "team-nlp"]
+
+
+def team_name(i: int) -> str:
+    return TEAM_NAMES[i] if i < len(TEAM_NAMES) else f"team-{i:03d}"
+
+
+def extra_crds() -> list[dict]:
+    return [
+        crd("kubeflow.org", "PodDefault", "poddefaults", ["v1alpha1"]),
+        crd("security.istio.io", "AuthorizationPolicy", "authorizationpolicies", ["v1beta1", "v1"]),
+    ]
+
+
+def team_profile(i: int) -> dict:
+    return {"apiVersion": "kubeflow.org/v1", "kind": "Profile", "metadata": {"name": team_name(i)},
+            "spec": {"owner": {"kind": "User", "name": f"lead{i}@example.com"},
+                     "resourceQuotaSpec": {"hard": {"requests.cpu": "16", "requests.memory": "64Gi"}}}}
+
+
+def team_objects(i: int, bucket: str, irsa_role: str) -> list[dict]:
+    ns = team_name(i)
+    contributor = f"dev{i}@example.com"
+    kfam = f"user-{contributor.replace('@', '-').replace('.', '-')}-clusterrole-edit"
+    return [
+        {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+         "metadata": {"name": kfam, "namespace": ns, "annotations": {"user": contributor, "role": "edit"}},
+         "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "kubeflow-edit"},
+         "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": contributor}]},
+        {"apiVersion": "security.istio.io/v1beta1", "kind": "AuthorizationPolicy",
+         "metadata": {"name": kfam, "namespace": ns, "annotations": {"user": contributor, "role": "edit"}},
+         "spec": {"rules": [{"when": [{"key": "request.headers[kubeflow-userid]", "values": [contributor]}]}]}},
+        {"apiVersion": "kubeflow.org/v1alpha1", "kind": "PodDefault",
+         "metadata": {"name": "access-ml-pipeline", "namespace": ns},
+         "spec": {"desc": "Allow access to Kubeflow Pipelines",
+                  "selector": {"matchLabels": {"access-ml-pipeline": "true"}},
+                  "volumes": [{"name": "volume-kf-pipeline-token", "projected": {"sources": [
+                      {"serviceAccountToken": {"path": "token", "expirationSeconds": 7200,
+                                               "audience": "pipelines.kubeflow.org"}}]}}]}},
+        {"apiVersion": "v1", "kind": "ServiceAccount",
+         "metadata": {"name": "pipeline-runner", "namespace": ns,
+                      "annotations": {"eks.amazonaws.com/role-arn": irsa_role}}},
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "kfp-launcher", "namespace": ns},
+         "data": {"defaultPipelineRoot": f"s3://{bucket}/v2/artifacts/{ns}"}},
+        {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "hf-token", "namespace": ns},
+         "type": "Opaque", "stringData": {"token": f"hf_not_a_real_token_{i}"}},
+        {"apiVersion": "kubeflow.org/v1", "kind": "Notebook",
+         "metadata": {"name": "workbench", "namespace": ns, "labels": {"app": "workbench"}},
+         "spec": {"template": {"spec": {
+             "containers": [{"name": "workbench", "image": "kubeflownotebookswg/jupyter-scipy:v1.7.0",
+                             "volumeMounts": [{"name": "workspace", "mountPath": "/home/jovyan"}]}],
+             "volumes": [{"name": "workspace", "persistentVolumeClaim": {"claimName": "workspace"}}]}}}},
+    ]
+
+
+def efs_claim(ns: str, claim: str, pv_name: str, handle: str, size: str = "10Gi") -> list[dict]:
+    """A claim bound to an EFS volume (`fs::fsap` as the CSI driver's efs-ap mode provisions
+    them, or `fs:/dir` for a static one)."""
+    return [
+        {"apiVersion": "v1", "kind": "PersistentVolume",
+         "metadata": {"name": pv_name, "annotations": {"pv.kubernetes.io/provisioned-by": "efs.csi.aws.com"}},
+         "spec": {"capacity": {"storage": size}, "accessModes": ["ReadWriteMany"],
+                  "persistentVolumeReclaimPolicy": "Delete", "storageClassName": "efs-sc",
+                  "volumeMode": "Filesystem", "csi": {"driver": "efs.csi.aws.com", "volumeHandle": handle},
+                  "claimRef": {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "namespace": ns, "name": claim}}},
+        {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": claim, "namespace": ns},
+         "spec": {"accessModes": ["ReadWriteMany"], "storageClassName": "efs-sc",
+                  "resources": {"requests": {"storage": size}}, "volumeName": pv_name, "volumeMode": "Filesystem"}},
+    ]
+
+
+def ebs_claim(ns: str, claim: str, pv_name: str, volume_id: str, zone: str, size: str = "20Gi") -> list[dict]:
+    """A claim on a gp2 volume of the in-tree provisioner (kubernetes.io/aws-ebs, the default
+    class of eksctl clusters before 1.30): the PV names `aws://<zone>/<vol>` and is pinned to the
+    zone (Kubernetes docs, "awsElasticBlockStore"; CSI migration keeps such PVs as they are)."""
+    return [
+        {"apiVersion": "v1", "kind": "PersistentVolume",
+         "metadata": {"name": pv_name, "labels": {"topology.kubernetes.io/zone": zone},
+                      "annotations": {"pv.kubernetes.io/provisioned-by": "kubernetes.io/aws-ebs"}},
+         "spec": {"capacity": {"storage": size}, "accessModes": ["ReadWriteOnce"],
+                  "persistentVolumeReclaimPolicy": "Delete", "storageClassName": "gp2", "volumeMode": "Filesystem",
+                  "awsElasticBlockStore": {"volumeID": f"aws://{zone}/{volume_id}", "fsType": "ext4"},
+                  "nodeAffinity": {"required": {"nodeSelectorTerms": [{"matchExpressions": [
+                      {"key": "topology.kubernetes.io/zone", "operator": "In", "values": [zone]}]}]}},
+                  "claimRef": {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "namespace": ns, "name": claim}}},
+        {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": claim, "namespace": ns},
+         "spec": {"accessModes": ["ReadWriteOnce"], "storageClassName": "gp2",
+                  "resources": {"requests": {"storage": size}}, "volumeName": pv_name, "volumeMode": "Filesystem"}},
+    ]

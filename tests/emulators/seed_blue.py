@@ -808,12 +808,69 @@ class Seeder:
         log(f"Kubernetes objects applied to context {context}")
 
 
+    def teams(self, kubeconfig: str, context: str, count: int) -> None:
+        """`count` more profiles, each with a contributor, a PodDefault, a notebook, an IRSA service
+        account, kfp-launcher, a user Secret, a claim on EFS through its own access point (as the
+        CSI driver's efs-ap mode makes them) and one on a static EFS directory; the first team also
+        has a claim on EBS (a gp2 volume of the in-tree provisioner)."""
+        kubectl = ["kubectl", "--kubeconfig", kubeconfig, "--context", context]
+
+        def apply(objects: list[dict]) -> None:
+            subprocess.run(kubectl + ["apply", "--server-side", "--field-manager=seed-blue", "-f", "-"],
+                           input=yaml.safe_dump_all(objects, sort_keys=False), text=True, check=True,
+                           stdout=subprocess.DEVNULL)
+
+        apply(kubeflow_objects.extra_crds())
+        names = [kubeflow_objects.team_name(i) for i in range(count)]
+        apply([kubeflow_objects.team_profile(i) for i in range(count)])
+        # The profile controller makes each namespace.
+        deadline = time.time() + 60
+        while True:
+            have = set(subprocess.run(kubectl + ["get", "namespaces", "-o", "name"], check=True,
+                                      capture_output=True, text=True).stdout.split())
+            if all(f"namespace/{n}" in have for n in names):
+                break
+            if time.time() > deadline:
+                raise SystemExit("the profile controller did not make the team namespaces")
+            time.sleep(0.2)
+        efs, ec2 = self.aws("efs"), self.aws("ec2")
+        fs_id = self.facts["efs_id"]
+        objects: list[dict] = []
+        for i, ns in enumerate(names):
+            objects += kubeflow_objects.team_objects(i, self.facts["bucket"], self.facts["irsa_role_arn"])
+            pv = f"pvc-{uuid.uuid4()}"
+            ap = efs.create_access_point(
+                ClientToken=pv, FileSystemId=fs_id, PosixUser={"Uid": 1000, "Gid": 100},
+                RootDirectory={"Path": f"/dynamic_provisioning/{pv}",
+                               "CreationInfo": {"OwnerUid": 1000, "OwnerGid": 100, "Permissions": "700"}},
+                Tags=tag_list({"efs.csi.aws.com/cluster": "true"}))["AccessPointId"]
+            objects += kubeflow_objects.efs_claim(ns, "workspace", pv, f"{fs_id}::{ap}")
+            objects += kubeflow_objects.efs_claim(ns, "datasets", f"{ns}-datasets", f"{fs_id}:/datasets/{ns}", "50Gi")
+        if names:
+            zone = f"{self.region}a"
+            pv = f"pvc-{uuid.uuid4()}"
+            volume = ec2.create_volume(
+                AvailabilityZone=zone, Size=20, VolumeType="gp2",
+                TagSpecifications=[{"ResourceType": "volume", "Tags": tag_list({
+                    "KubernetesCluster": self.cluster, f"kubernetes.io/cluster/{self.cluster}": "owned",
+                    "kubernetes.io/created-for/pvc/name": "scratch",
+                    "kubernetes.io/created-for/pvc/namespace": names[0],
+                    "kubernetes.io/created-for/pv/name": pv})}])["VolumeId"]
+            objects += kubeflow_objects.ebs_claim(names[0], "scratch", pv, volume, zone)
+            self.facts.update(ebs_volume_id=volume, ebs_zone=zone)
+        apply(objects)
+        self.facts["teams"] = names
+        log(f"{count} more profiles with their objects and {2 * count + (1 if names else 0)} claims")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description="Seed a blue Kubeflow on AWS into the emulators.")
     parser.add_argument("--endpoint", required=True, help="emulated AWS endpoint, e.g. http://127.0.0.1:4566")
     parser.add_argument("--kubeconfig", required=True)
     parser.add_argument("--context", required=True)
     parser.add_argument("--region", default="us-east-1")
+    parser.add_argument("--teams", type=int, default=0,
+                        help="this many more profiles, each with its objects and claims (EFS; EBS for the first)")
     parser.add_argument("--cluster-name", default="blue")
     parser.add_argument("--db-secret-name", default="rds-secret",
                         help="name of blue's Secrets Manager secret with the DB credentials")
@@ -829,6 +886,8 @@ def main() -> int:
     seeder.efs()
     seeder.ingress()
     seeder.kubernetes(args.kubeconfig, args.context)
+    if args.teams:
+        seeder.teams(args.kubeconfig, args.context, args.teams)
     print(json.dumps(seeder.facts, indent=2), flush=True)
     return 0
 

@@ -540,9 +540,26 @@ impl Env {
 /// on green pointing at the clones, and green's ALB behind green's Ingress: what cutover
 /// expects to find.
 pub fn ready_for_cutover(setup: impl FnOnce(&Env, &Value)) -> ReadyForCutover {
+    let ready = ready_to_migrate(&[], setup);
+    let out = migrate(&ready.env, &[]);
+    assert_exit(&out, 0);
+    ready
+}
+
+/// `kubectl kf migrate --from blue --to green` with more arguments.
+pub fn migrate(env: &Env, args: &[&str]) -> Output {
+    let mut all = vec!["migrate", "--from", "blue", "--to", "green"];
+    all.extend_from_slice(args);
+    env.kf(&all)
+}
+
+/// [`ready_for_cutover`] before `kf migrate`: blue seeded (with `seed_args` for
+/// `seed_blue.py`, e.g. `--teams 2`) and cloned, Kubeflow's CRDs and deployments on green,
+/// green's role for blue's recorded; blue's users not carried yet.
+pub fn ready_to_migrate(seed_args: &[&str], setup: impl FnOnce(&Env, &Value)) -> ReadyForCutover {
     use serde_json::json;
     let env = Env::start();
-    let blue = env.seed_blue();
+    let blue = env.seed_blue_with(seed_args);
     let green = env.seed_green();
     setup(&env, &blue);
     let out = env.plugin("kubectl-kf_clone", &["--to", "green"]);
@@ -609,7 +626,7 @@ pub fn ready_for_cutover(setup: impl FnOnce(&Env, &Value)) -> ReadyForCutover {
         green_alb_dns,
         green_alb_zone,
     };
-    carry_user_objects(&ready);
+    user_objects_and_green_role(&ready);
     ready
 }
 
@@ -649,54 +666,29 @@ pub fn user_objects() -> Vec<serde_json::Value> {
     ]
 }
 
-/// Blue's objects copied to green as `kf migrate` would: the Profile, the notebook (stopped),
-/// the user objects, and the claim bound to the cloned directory on green's file system.
-fn carry(env: &Env, green_fs: &str, path: &str) {
+/// The CRDs of Kubeflow's user objects on green, as `kf deploy kubeflow` installs them.
+fn green_crds(env: &Env) {
     env.apply(
         "green",
         &[
             crd("kubeflow.org", "Profile", "profiles", "v1", "Cluster"),
             crd("kubeflow.org", "Notebook", "notebooks", "v1", "Namespaced"),
-            crd("kubeflow.org", "PodDefault", "poddefaults", "v1alpha1", "Namespaced"),
-            serde_json::json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": PROFILE_NS}}),
+            crd(
+                "kubeflow.org",
+                "PodDefault",
+                "poddefaults",
+                "v1alpha1",
+                "Namespaced",
+            ),
+            crd(
+                "security.istio.io",
+                "AuthorizationPolicy",
+                "authorizationpolicies",
+                "v1beta1",
+                "Namespaced",
+            ),
         ],
     );
-    let mut docs = vec![
-        serde_json::json!({"apiVersion": "kubeflow.org/v1", "kind": "Profile", "metadata": {"name": PROFILE_NS},
-               "spec": {"owner": {"kind": "User", "name": "user@example.com"}}}),
-        serde_json::json!({"apiVersion": "kubeflow.org/v1", "kind": "Notebook",
-               "metadata": {"name": "my-notebook", "namespace": PROFILE_NS,
-                            "annotations": {"kubeflow-resource-stopped": "2026-12-02T00:00:00Z"}},
-               "spec": {"template": {"spec": {"containers": [{"name": "my-notebook", "image": "x"}]}}}}),
-        serde_json::json!({"apiVersion": "v1", "kind": "PersistentVolume",
-               "metadata": {"name": "efsclaim-green"},
-               "spec": {"capacity": {"storage": "5Gi"}, "accessModes": ["ReadWriteMany"],
-                        "storageClassName": "efs-sc",
-                        "csi": {"driver": "efs.csi.aws.com", "volumeHandle": format!("{green_fs}:{path}")},
-                        "claimRef": {"namespace": PROFILE_NS, "name": "efsclaim"}}}),
-        serde_json::json!({"apiVersion": "v1", "kind": "PersistentVolumeClaim",
-               "metadata": {"name": "efsclaim", "namespace": PROFILE_NS},
-               "spec": {"accessModes": ["ReadWriteMany"], "storageClassName": "efs-sc",
-                        "resources": {"requests": {"storage": "5Gi"}},
-                        "volumeName": "efsclaim-green"}}),
-    ];
-    docs.extend(user_objects());
-    env.apply("green", &docs);
-    // What the PV controller writes once it bound the claim.
-    let out = env.kubectl(&[
-        "--context",
-        "green",
-        "-n",
-        PROFILE_NS,
-        "patch",
-        "pvc",
-        "efsclaim",
-        "--subresource=status",
-        "--type=merge",
-        "-p",
-        r#"{"status": {"phase": "Bound"}}"#,
-    ]);
-    assert_exit(&out, 0);
 }
 
 /// Green's role for blue's ml-pipeline role, as `kf deploy cluster` makes it (blue's policy with
@@ -750,11 +742,10 @@ fn green_role(env: &Env, blue_role: &str, green_bucket: &str) {
     assert_exit(&out, 0);
 }
 
-/// What `kf migrate` carries (Kubeflow's user objects, which live in blue's etcd, not in
-/// RDS/S3/EFS), made by hand on both sides: blue's seed plus a PodDefault and a contributor,
-/// and on green their copies, the claim bound to the cloned directory, and green's role for
-/// blue's ml-pipeline role in the record's `greenRoles`.
-pub fn carry_user_objects(ready: &ReadyForCutover) {
+/// What users made on blue beyond the seed (a PodDefault and a contributor), Kubeflow's CRDs
+/// on green, and green's role for blue's ml-pipeline role in the record's `greenRoles` (as
+/// `kf deploy cluster` leaves it): what `kf migrate` starts from.
+pub fn user_objects_and_green_role(ready: &ReadyForCutover) {
     let env = &ready.env;
     env.apply(
         "blue",
@@ -767,17 +758,8 @@ pub fn carry_user_objects(ready: &ReadyForCutover) {
         )],
     );
     env.apply("blue", &user_objects());
+    green_crds(env);
     let rec = record(env);
-    let green_fs = rec["clones"]["efs"]["to"].as_str().unwrap();
-    let ap = env.aws(
-        "efs",
-        "describe_access_points",
-        serde_json::json!({"AccessPointId": ready.blue["efs_access_point_id"]}),
-    );
-    let path = ap["AccessPoints"][0]["RootDirectory"]["Path"]
-        .as_str()
-        .unwrap();
-    carry(env, green_fs, path);
     let blue_role = ready.blue["irsa_role_arn"].as_str().unwrap();
     green_role(
         env,

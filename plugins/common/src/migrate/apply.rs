@@ -86,7 +86,7 @@ pub fn manifest_for_green(
     }
     if step.kind == "Profile" {
         // A Profile's IRSA plugin names blue's role: green's stands in for it.
-        if let Some(plugins) = v["spec"]["plugins"].as_array_mut() {
+        if let Some(plugins) = v.pointer_mut("/spec/plugins").and_then(Value::as_array_mut) {
             for p in plugins {
                 if let Some(role) = p["spec"]["awsIamRole"].as_str()
                     && let Some(green) = step.profile_roles.get(role)
@@ -222,7 +222,10 @@ pub async fn apply(
             Ok(m) => create(green, s, m).await,
             Err(e) => Err(e),
         };
-        (s.key.clone(), r.map(str::to_string).unwrap_or_else(|e| failed(&e)))
+        (
+            s.key.clone(),
+            r.map(str::to_string).unwrap_or_else(|e| failed(&e)),
+        )
     }))
     .buffer_unordered(PARALLEL)
     .collect()
@@ -259,7 +262,10 @@ pub async fn apply(
         by_ns.entry(s.namespace.as_str()).or_default().push(s);
     }
     let total: usize = by_ns.values().map(Vec::len).sum();
-    progress.set(&format!("creating {total} object(s) in {} namespace(s)", by_ns.len()));
+    progress.set(&format!(
+        "creating {total} object(s) in {} namespace(s)",
+        by_ns.len()
+    ));
     let done: Vec<Vec<(String, String)>> =
         futures::stream::iter(by_ns.into_values().map(|steps| async move {
             let mut out = Vec::new();
@@ -268,7 +274,10 @@ pub async fn apply(
                     Ok(m) => create(green, s, m).await,
                     Err(e) => Err(e),
                 };
-                out.push((s.key.clone(), r.map(str::to_string).unwrap_or_else(|e| failed(&e))));
+                out.push((
+                    s.key.clone(),
+                    r.map(str::to_string).unwrap_or_else(|e| failed(&e)),
+                ));
             }
             out
         }))
@@ -393,7 +402,13 @@ mod tests {
     fn a_notebook_is_stopped_and_says_where_it_came_from() {
         let m = json!({"apiVersion": "kubeflow.org/v1", "kind": "Notebook",
                        "metadata": {"name": "nb", "namespace": "alice"}, "spec": {}});
-        let v = manifest_for_green(&step("Notebook", "nb", Action::CreateStopped), &m, "blue", None, "T");
+        let v = manifest_for_green(
+            &step("Notebook", "nb", Action::CreateStopped),
+            &m,
+            "blue",
+            None,
+            "T",
+        );
         assert_eq!(v["metadata"]["annotations"][NOTEBOOK_STOPPED], "T");
         assert_eq!(v["metadata"]["annotations"][MIGRATED_FROM], "blue");
     }
@@ -415,12 +430,30 @@ mod tests {
         let m = json!({"apiVersion": "v1", "kind": "ConfigMap",
                        "metadata": {"name": "kfp-launcher", "namespace": "alice"},
                        "data": {"defaultPipelineRoot": "s3://blue-bkt/v2/artifacts"}});
-        let v = manifest_for_green(&step("ConfigMap", "kfp-launcher", Action::Create), &m, "blue", Some(&buckets), "T");
-        assert_eq!(v["data"]["defaultPipelineRoot"], "s3://green-bkt/v2/artifacts");
+        let v = manifest_for_green(
+            &step("ConfigMap", "kfp-launcher", Action::Create),
+            &m,
+            "blue",
+            Some(&buckets),
+            "T",
+        );
+        assert_eq!(
+            v["data"]["defaultPipelineRoot"],
+            "s3://green-bkt/v2/artifacts"
+        );
         let mut mine = m.clone();
         mine["metadata"]["name"] = json!("my-settings");
-        let v = manifest_for_green(&step("ConfigMap", "my-settings", Action::Create), &mine, "blue", Some(&buckets), "T");
-        assert_eq!(v["data"]["defaultPipelineRoot"], "s3://blue-bkt/v2/artifacts");
+        let v = manifest_for_green(
+            &step("ConfigMap", "my-settings", Action::Create),
+            &mine,
+            "blue",
+            Some(&buckets),
+            "T",
+        );
+        assert_eq!(
+            v["data"]["defaultPipelineRoot"],
+            "s3://blue-bkt/v2/artifacts"
+        );
     }
 
     #[test]
@@ -431,8 +464,14 @@ mod tests {
                                              "spec": {"awsIamRole": "arn:blue"}}]}});
         let mut s = step("Profile", "alice", Action::Create);
         s.namespace.clear();
-        s.profile_roles.insert("arn:blue".into(), "arn:green".into());
+        s.profile_roles
+            .insert("arn:blue".into(), "arn:green".into());
         let v = manifest_for_green(&s, &m, "blue", None, "T");
         assert_eq!(v["spec"]["plugins"][0]["spec"]["awsIamRole"], "arn:green");
+        // A Profile without plugins gets none (not `plugins: null`).
+        let mut bare = m.clone();
+        bare["spec"].as_object_mut().unwrap().remove("plugins");
+        let v = manifest_for_green(&s, &bare, "blue", None, "T");
+        assert_eq!(v["spec"].get("plugins"), None);
     }
 }

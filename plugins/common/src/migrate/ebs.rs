@@ -39,7 +39,11 @@ fn tag_filters(tag: &str, blue_volume: &str) -> Vec<Filter> {
     ]
 }
 
-async fn find_or_create_snapshot(session: &Session, blue_volume: &str, what: &str) -> Result<String> {
+async fn find_or_create_snapshot(
+    session: &Session,
+    blue_volume: &str,
+    what: &str,
+) -> Result<String> {
     let ctx = &session.ctx;
     let ec2 = ctx.aws.ec2();
     let found = ec2
@@ -297,7 +301,9 @@ pub async fn carry(
             "EbsCopy",
             &volume,
             Phase::Completed,
-            Some(format!("{volume} in {zone} from snapshot {snapshot} of {blue_volume}")),
+            Some(format!(
+                "{volume} in {zone} from snapshot {snapshot} of {blue_volume}"
+            )),
         )
         .await?;
     Ok(created)
@@ -328,8 +334,13 @@ mod tests {
 
     #[test]
     fn greens_volume_is_pinned_to_its_zone_and_keeps_the_data() {
-        let pv = serde_json::to_value(ebs_volume("kf-bob-scratch", &source(), "vol-2", "us-east-1a"))
-            .unwrap();
+        let pv = serde_json::to_value(ebs_volume(
+            "kf-bob-scratch",
+            &source(),
+            "vol-2",
+            "us-east-1a",
+        ))
+        .unwrap();
         assert_eq!(pv["spec"]["csi"]["volumeHandle"], "vol-2");
         assert_eq!(pv["spec"]["csi"]["fsType"], "xfs");
         assert_eq!(pv["spec"]["persistentVolumeReclaimPolicy"], "Retain");

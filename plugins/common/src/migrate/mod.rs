@@ -138,7 +138,11 @@ pub async fn run(args: MigrateArgs) -> Result<()> {
         namespaces: args.namespaces.clone(),
         exclude: args.exclude_namespaces.clone(),
     };
-    if let Some(both) = filter.namespaces.iter().find(|n| filter.exclude.contains(n)) {
+    if let Some(both) = filter
+        .namespaces
+        .iter()
+        .find(|n| filter.exclude.contains(n))
+    {
         return Err(Error::usage(
             format!("--namespace {both} and --exclude-namespace {both} contradict each other"),
             "pass one of them",
@@ -161,8 +165,14 @@ pub async fn run(args: MigrateArgs) -> Result<()> {
         Report {
             blue: session.blue.context.clone(),
             green: session.green.clone(),
-            steps: apply::apply(&session, &green, &plan, &src, &Progress::new(true).stream(KEY))
-                .await?,
+            steps: apply::apply(
+                &session,
+                &green,
+                &plan,
+                &src,
+                &Progress::new(true).stream(KEY),
+            )
+            .await?,
         }
     } else {
         let ctx = &session.ctx;

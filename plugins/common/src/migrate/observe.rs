@@ -25,9 +25,19 @@ const PARALLEL: usize = 16;
 
 /// The kinds carried from a profile namespace, and where each is served.
 pub const KINDS: [(ObjKind, &str, &str, &str); 7] = [
-    (ObjKind::PodDefault, "kubeflow.org", "v1alpha1", "poddefaults"),
+    (
+        ObjKind::PodDefault,
+        "kubeflow.org",
+        "v1alpha1",
+        "poddefaults",
+    ),
     (ObjKind::ServiceAccount, "", "v1", "serviceaccounts"),
-    (ObjKind::RoleBinding, "rbac.authorization.k8s.io", "v1", "rolebindings"),
+    (
+        ObjKind::RoleBinding,
+        "rbac.authorization.k8s.io",
+        "v1",
+        "rolebindings",
+    ),
     (
         ObjKind::AuthorizationPolicy,
         "security.istio.io",
@@ -155,9 +165,13 @@ pub fn ebs_volume_id(pv: &PersistentVolume) -> Option<String> {
     if let Some(csi) = spec.csi.as_ref().filter(|c| c.driver == EBS_DRIVER) {
         return Some(csi.volume_handle.clone());
     }
-    spec.aws_elastic_block_store
-        .as_ref()
-        .map(|e| e.volume_id.rsplit('/').next().unwrap_or_default().to_string())
+    spec.aws_elastic_block_store.as_ref().map(|e| {
+        e.volume_id
+            .rsplit('/')
+            .next()
+            .unwrap_or_default()
+            .to_string()
+    })
 }
 
 pub const EBS_DRIVER: &str = "ebs.csi.aws.com";
@@ -235,9 +249,7 @@ pub async fn observe(
 ) -> Result<(Observed, Source)> {
     let blue = &session.blue_client;
     let (bc, gc) = (&session.blue.context, &session.green);
-    let profiles = list_dynamic(blue, None, &profile_resource())
-        .await
-        .on(bc)?;
+    let profiles = list_dynamic(blue, None, &profile_resource()).await.on(bc)?;
     let mut o = Observed {
         green_roles: rec.green_roles.clone(),
         ..Default::default()
@@ -257,7 +269,9 @@ pub async fn observe(
     }
     let Some(green_profiles) = list_all(green, &profile_resource()).await.on(gc)? else {
         return Err(Error::refused(
-            format!("{gc} does not serve Profiles (kubeflow.org/v1): Kubeflow is not deployed there; nothing was changed"),
+            format!(
+                "{gc} does not serve Profiles (kubeflow.org/v1): Kubeflow is not deployed there; nothing was changed"
+            ),
             format!("run `kubectl kf deploy kubeflow --to {gc}` first"),
         ));
     };
@@ -391,20 +405,19 @@ pub async fn observe(
                 || super::plan::UNUSED_COMPONENT_CLAIMS.contains(&name_of(&c.metadata).as_str())
         })
         .collect();
-    let green_claims: BTreeSet<(String, String)> =
-        Api::<PersistentVolumeClaim>::all(green.clone())
-            .list(&ListParams::default())
-            .await
-            .on(gc)?
-            .items
-            .iter()
-            .map(|c| {
-                (
-                    c.metadata.namespace.clone().unwrap_or_default(),
-                    name_of(&c.metadata),
-                )
-            })
-            .collect();
+    let green_claims: BTreeSet<(String, String)> = Api::<PersistentVolumeClaim>::all(green.clone())
+        .list(&ListParams::default())
+        .await
+        .on(gc)?
+        .items
+        .iter()
+        .map(|c| {
+            (
+                c.metadata.namespace.clone().unwrap_or_default(),
+                name_of(&c.metadata),
+            )
+        })
+        .collect();
     let aws = &session.ctx.aws;
     let efs_of: Vec<Option<EfsData>> = futures::stream::iter(claims.iter().map(|c| {
         let pv = c
@@ -532,15 +545,21 @@ mod tests {
                 .unwrap()
         };
         assert_eq!(
-            ebs_volume_id(&pv(serde_json::json!({"csi": {"driver": EBS_DRIVER, "volumeHandle": "vol-1"}}))),
+            ebs_volume_id(&pv(
+                serde_json::json!({"csi": {"driver": EBS_DRIVER, "volumeHandle": "vol-1"}})
+            )),
             Some("vol-1".into())
         );
         assert_eq!(
-            ebs_volume_id(&pv(serde_json::json!({"awsElasticBlockStore": {"volumeID": "aws://us-east-1a/vol-2"}}))),
+            ebs_volume_id(&pv(
+                serde_json::json!({"awsElasticBlockStore": {"volumeID": "aws://us-east-1a/vol-2"}})
+            )),
             Some("vol-2".into())
         );
         assert_eq!(
-            ebs_volume_id(&pv(serde_json::json!({"csi": {"driver": "efs.csi.aws.com", "volumeHandle": "fs-1"}}))),
+            ebs_volume_id(&pv(
+                serde_json::json!({"csi": {"driver": "efs.csi.aws.com", "volumeHandle": "fs-1"}})
+            )),
             None
         );
     }

@@ -591,7 +591,10 @@ async fn ensure_static_volume(
 
 /// The name of green's static volume for a claim.
 pub fn static_volume_name(namespace: &str, claim: &str) -> String {
-    format!("kf-{namespace}-{claim}").chars().take(253).collect()
+    format!("kf-{namespace}-{claim}")
+        .chars()
+        .take(253)
+        .collect()
 }
 
 /// Green's access points that copy one of blue's, by blue's id (CLONED_FROM_TAG): read once
