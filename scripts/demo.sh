@@ -11,13 +11,13 @@ bold() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 run() { printf '\n\033[36m$ %s\033[0m\n' "$*"; "$@"; }
 
 bold "Starting emulated AWS and two emulated Kubernetes API servers (blue = production, green = for the new cluster)"
-kf_emulators rds_snapshot=3,rds_instance=4,datasync_execution=4,eks_cluster=2,eks_nodegroup=2,eks_addon=1
+kf_emulators rds_snapshot=3,rds_instance=4,datasync_execution=4,eks_cluster=2,eks_nodegroup=2,eks_addon=1,ec2_snapshot=2
 kf_eks_endpoints
 kf_kubeconfig blue        # production only: green does not exist yet
 echo "AWS $AWS   blue $BLUE   green $GREEN"
 
-bold "Seeding production: EKS + Kubeflow on RDS, S3 and EFS, behind an ALB and Route 53"
-kf_seed_blue
+bold "Seeding production: EKS + Kubeflow on RDS, S3 and EFS, behind an ALB and Route 53; three teams"
+kf_seed_blue --teams 2
 for k in cluster_name db_instance_identifier bucket efs_id dns_name alb_dns_name; do
   echo "  $k: $(kf_fact blue "$k")"
 done
@@ -63,43 +63,47 @@ bold "4b. Today's Kubeflow on green: a Kubeflow 26.03-shaped community checkout,
 echo "   Blue runs the AWS distribution's 1.7 layout; green gets the community distribution 26.03."
 echo "   The command writes an overlay of its own into the checkout (nothing secret in it):"
 cp -r tests/fixtures/community-26.03 "$WORK/kubeflow-26.03"
-kubectl --context green create namespace kubeflow-user-example-com >/dev/null 2>&1 || true
 run kubectl kf deploy kubeflow --to green --manifests "$WORK/kubeflow-26.03" --dry-run
 run kubectl kf deploy kubeflow --to green --manifests "$WORK/kubeflow-26.03"
 run ls "$WORK/kubeflow-26.03/kubectl-kf/green"
 run kubectl --context green -n kubeflow get configmap pipeline-install-config \
   -o custom-columns=DBHOST:.data.dbHost,MYSQLHOST:.data.mysqlHost,BUCKET:.data.bucketName
-run kubectl --context green -n kubeflow-user-example-com get configmap kfp-launcher \
-  -o jsonpath='{.data.defaultPipelineRoot}{"\n"}'
 # --- end of issue 14's block ---------------------------------------------------------------------
 
-bold "5. The user's volume on green, bound to the cloned data; efs-sc the default class"
-run kubectl kf storage pvc efsclaim -n kubeflow-user-example-com --to green --create-namespace
-echo "   Green reads it through an access point with blue's root directory and POSIX user:"
-run "$PY" tests/emulators/awsq.py efs describe_access_points "{\"FileSystemId\": \"$(kubectl --context green get sc efs-sc -o jsonpath='{.parameters.fileSystemId}')\"}"
+# --- migrate (issue 15) -------------------------------------------------------------------
+bold "5. Every user onto green: Profiles, their objects and every claim (kubectl kf migrate)"
+echo "   Kubeflow's user objects live in blue's etcd, not in RDS/S3/EFS. The plan first:"
+run kubectl kf migrate --to green --dry-run
+run kubectl kf migrate --to green
+echo "   Green's profile controller made each namespace (a namespace made first would be refused):"
+run kubectl --context green get namespaces -l app.kubernetes.io/part-of=kubeflow-profile \
+  -o custom-columns='NAMESPACE:.metadata.name,OWNER:.metadata.annotations.owner,OWNED BY:.metadata.ownerReferences[0].kind'
+echo "   Each claim on EFS is bound to the cloned directory (through a copy of blue's access point),"
+echo "   the claim on EBS to a volume made from a tagged snapshot in a zone green's nodes use:"
+run kubectl --context green get pvc -A -o custom-columns='NAMESPACE:.metadata.namespace,CLAIM:.metadata.name,STATUS:.status.phase,VOLUME:.spec.volumeName'
+run kubectl --context green get pv -o custom-columns='VOLUME:.metadata.name,DRIVER:.spec.csi.driver,HANDLE:.spec.csi.volumeHandle'
+echo "   Notebooks are stopped on green until cutover; kfp-launcher names green's bucket:"
+run kubectl --context green get notebooks -A -o custom-columns='NAMESPACE:.metadata.namespace,NOTEBOOK:.metadata.name,STOPPED:.metadata.annotations.kubeflow-resource-stopped'
+run kubectl --context green -n team-vision get configmap kfp-launcher -o jsonpath='{.data.defaultPipelineRoot}{"\n"}'
+echo "   Run again: nothing left to do"
+run kubectl kf migrate --to green
 run kubectl kf storage default-class efs-sc --to green
+# --- end migrate ---------------------------------------------------------------------------
 
 bold "The upgrade record (ConfigMap kubeflow/kf-upgrade-green on blue)"
 run kubectl kf status
 
 # --- verify (issue 15) --------------------------------------------------------------------
 bold "   Everything blue has, on green? (kubectl kf verify: one line per item, carried N/M)"
-# Exit 1 names what is missing: Kubeflow's user objects (Profiles, notebooks, claims, ...) live
-# in blue's etcd, not in RDS/S3/EFS, and reach green only with kubectl kf migrate.
-run kubectl kf verify --to green --sample 20 || echo "  (verify exited $?: what it lists as MISSING is not on green yet)"
-echo "   kubectl kf migrate is not built yet (issue 15: only its plan exists), so the demo carries"
-echo "   the notebook by hand, stopped until cutover, as users do today; verify then finds it:"
-kubectl --context blue -n kubeflow-user-example-com get notebooks -o json | "$PY" -c '
-import json, sys
-items = json.load(sys.stdin)["items"]
-for o in items:
-    meta = o["metadata"]
-    o["metadata"] = {"name": meta["name"], "namespace": meta["namespace"], "labels": meta.get("labels", {}),
-                     "annotations": {**meta.get("annotations", {}), "kubeflow-resource-stopped": "true"}}
-    o.pop("status", None)
-print(json.dumps({"apiVersion": "v1", "kind": "List", "items": items}))' |
-  kubectl --context green apply --validate=false -f - > /dev/null
 run kubectl kf verify --to green --sample 20
+echo "   A user's PodDefault lost on green: verify names it and exits 1; migrate puts it back"
+kubectl --context green -n team-nlp delete poddefault access-ml-pipeline > /dev/null
+printf '\n\033[36m$ %s\033[0m\n' "kubectl kf verify --to green --sample 20 -o json"
+kubectl kf verify --to green --sample 20 -o json > "$WORK/verify.json" 2> /dev/null || echo "   (exit $?)"
+"$PY" -c 'import json,sys; v=json.load(open(sys.argv[1])); print("   carried %d/%d; missing: %s" % (v["carried"], v["total"], [i["name"] for i in v["items"] if i["status"] == "missing"]))' "$WORK/verify.json"
+run kubectl kf migrate --to green --namespace team-nlp -q
+kubectl kf verify --to green --sample 20 -q -o json > "$WORK/verify.json"
+"$PY" -c 'import json,sys; v=json.load(open(sys.argv[1])); print("   carried %d/%d" % (v["carried"], v["total"]))' "$WORK/verify.json"
 # --- end verify ----------------------------------------------------------------------------
 
 bold "6. Traffic to green: preflight checks first"

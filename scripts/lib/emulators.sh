@@ -69,15 +69,16 @@ kf_kubeconfig() {
   chmod 600 "$KUBECONFIG"
 }
 
-# kf_seed_blue: production (blue) into AWS and the blue cluster.
+# kf_seed_blue [ARGS...]: production (blue) into AWS and the blue cluster (ARGS for seed_blue.py,
+# e.g. --teams 2).
 kf_seed_blue() {
-  "$PY" "$ROOT/tests/emulators/seed_blue.py" --endpoint "$AWS" --kubeconfig "$KUBECONFIG" --context blue \
+  "$PY" "$ROOT/tests/emulators/seed_blue.py" --endpoint "$AWS" --kubeconfig "$KUBECONFIG" --context blue "$@" \
     > "$WORK/blue.json" 2> "$WORK/seed.log"
 }
 
 # kf_seed: production, and an empty green EKS cluster in its own VPC (instead of `kf deploy cluster`).
 kf_seed() {
-  kf_seed_blue
+  kf_seed_blue "$@"
   "$PY" "$ROOT/tests/emulators/seed_green.py" --endpoint "$AWS" --cluster-name green > "$WORK/green.json"
 }
 

@@ -23,6 +23,11 @@ pub const IRSA_ANNOTATION: &str = "eks.amazonaws.com/role-arn";
 /// Claims of in-cluster components green does not use (its DB is RDS, its artifacts S3).
 pub const UNUSED_COMPONENT_CLAIMS: [&str; 2] = ["mysql-pv-claim", "minio-pvc"];
 
+/// Why an object with ownerReferences is not copied.
+const OWNED: &str = "owned by a controller, which makes it again";
+/// Why an object the profile controller makes in every profile namespace is not copied.
+const MADE_BY_PROFILE_CONTROLLER: &str = "the profile controller makes it";
+
 /// Objects the profile controller (or Kubernetes) makes in every profile namespace itself:
 /// copying them would race the controller, so they are never carried.
 const MADE_BY_CONTROLLERS: [(ObjKind, &str); 8] = [
@@ -230,20 +235,36 @@ impl Render for Plan {
             s.push_str("Nothing to migrate: no profile matches.\n");
             return s;
         }
+        // Objects green's controllers make themselves are counted, not listed (`-o json` lists
+        // them): in every profile namespace there are several.
+        let by_controllers = |st: &&Step| {
+            st.action == Action::Skip
+                && [OWNED, MADE_BY_PROFILE_CONTROLLER].contains(&st.reason.as_str())
+        };
         s.push_str(&output::wrapped_table(
             &["ACTION", "WHAT AND WHY"],
-            self.steps.iter().map(|st| {
-                let what = if st.namespace.is_empty() {
-                    format!("{} {}", st.kind, st.name)
-                } else {
-                    format!("{} {}/{}", st.kind, st.namespace, st.name)
-                };
-                [
-                    st.action.as_str().to_string(),
-                    format!("{what}: {}", st.reason),
-                ]
-            }),
+            self.steps
+                .iter()
+                .filter(|st| !by_controllers(st))
+                .map(|st| {
+                    let what = if st.namespace.is_empty() {
+                        format!("{} {}", st.kind, st.name)
+                    } else {
+                        format!("{} {}/{}", st.kind, st.namespace, st.name)
+                    };
+                    [
+                        st.action.as_str().to_string(),
+                        format!("{what}: {}", st.reason),
+                    ]
+                }),
         ));
+        let made = self.steps.iter().filter(by_controllers).count();
+        if made > 0 {
+            s.push_str(&format!(
+                "\n{made} object(s) that controllers make themselves (service accounts,\n\
+                 bindings, policies of each profile) are not copied; -o json lists them.\n"
+            ));
+        }
         let n = self.changes().count();
         s.push_str(&format!("\n{n} change(s).\n"));
         s
@@ -382,7 +403,7 @@ pub fn plan(o: &Observed, filter: &Filter, ebs: EbsMode, dry_run: bool) -> Resul
                     &x.namespace,
                     &x.name,
                     Action::Skip,
-                    "owned by a controller, which makes it again".into(),
+                    OWNED.into(),
                 ));
                 continue;
             }
@@ -392,7 +413,7 @@ pub fn plan(o: &Observed, filter: &Filter, ebs: EbsMode, dry_run: bool) -> Resul
                     &x.namespace,
                     &x.name,
                     Action::Skip,
-                    "the profile controller makes it".into(),
+                    MADE_BY_PROFILE_CONTROLLER.into(),
                 ));
                 continue;
             }
@@ -805,5 +826,12 @@ mod tests {
             assert!(line.chars().count() <= 80, "{line}");
         }
         assert!(t.contains("data not shown"));
+        // What controllers make is counted, not listed.
+        assert!(!t.contains("default-editor"), "{t}");
+        assert!(!t.contains("nb-token"), "{t}");
+        assert!(
+            t.contains("2 object(s) that controllers make themselves"),
+            "{t}"
+        );
     }
 }
