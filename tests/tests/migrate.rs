@@ -357,3 +357,57 @@ fn ebs_skip_lists_the_claim_not_carried_with_size_and_namespace() {
     // Only the namespace asked for.
     assert!(!env.k8s_exists("green", &["profile", PROFILE_NS]));
 }
+
+#[test]
+fn abort_deletes_the_ebs_snapshot_migrate_made_and_its_volume_only_with_delete_data() {
+    let ready = ready_to_migrate(&["--teams", "1"], |_, _| {});
+    let env = &ready.env;
+    let out = migrate(env, &["--namespace", TEAM]);
+    assert_exit(&out, 0);
+    let ours = |op: &str, key: &str| -> usize {
+        env.aws(
+            "ec2",
+            op,
+            json!({"Filters": [{"Name": "tag:kubeflow.org/upgrade", "Values": ["green"]}]}),
+        )[key]
+            .as_array()
+            .map(Vec::len)
+            .unwrap_or(0)
+    };
+    assert_eq!(
+        (
+            ours("describe_volumes", "Volumes"),
+            ours("describe_snapshots", "Snapshots")
+        ),
+        (1, 1)
+    );
+    let out = env.kf(&["abort", "--from", "blue", "--to", "green", "--yes"]);
+    assert_exit(&out, 0);
+    assert!(stdout(&out).contains("EBSVolume"), "{}", stdout(&out));
+    assert_eq!(
+        (
+            ours("describe_volumes", "Volumes"),
+            ours("describe_snapshots", "Snapshots")
+        ),
+        (1, 0)
+    );
+    let out = env.kf(&[
+        "abort",
+        "--from",
+        "blue",
+        "--to",
+        "green",
+        "--yes",
+        "--delete-data",
+    ]);
+    assert_exit(&out, 0);
+    assert_eq!(ours("describe_volumes", "Volumes"), 0);
+    // Blue's volume is blue's.
+    let blue_volume = ready.blue["ebs_volume_id"].as_str().unwrap();
+    let v = env.aws(
+        "ec2",
+        "describe_volumes",
+        json!({"VolumeIds": [blue_volume]}),
+    );
+    assert_eq!(v["Volumes"].as_array().map(Vec::len), Some(1));
+}

@@ -50,6 +50,10 @@ pub enum Kind {
     Nodegroup,
     Addon,
     EksCluster,
+    /// The EBS volumes `kf migrate` made for claims on EBS (green's nodes are gone first, so
+    /// none is attached), then the snapshots they were made from.
+    EbsVolume,
+    EbsSnapshot,
     RoleTrust,
     OidcProvider,
     IamRole,
@@ -72,6 +76,8 @@ impl Kind {
             Kind::Nodegroup => "Nodegroup",
             Kind::Addon => "Addon",
             Kind::EksCluster => "EKSCluster",
+            Kind::EbsVolume => "EBSVolume",
+            Kind::EbsSnapshot => "EBSSnapshot",
             Kind::RoleTrust => "IAMRoleTrust",
             Kind::OidcProvider => "OIDCProvider",
             Kind::IamRole => "IAMRole",
@@ -126,6 +132,8 @@ pub struct Observed {
     pub subnet_groups: Vec<Found>,
     pub buckets: Vec<Found>,
     pub secrets: Vec<Found>,
+    pub ebs_volumes: Vec<Found>,
+    pub ebs_snapshots: Vec<Found>,
     /// Green's kubeconfig context, when it is the one `deploy cluster` wrote for green's cluster.
     pub context: Option<String>,
 }
@@ -527,6 +535,31 @@ pub fn plan(o: &Observed, delete_data: bool) -> Result<Vec<Item>> {
             )
         });
     }
+    for f in &o.ebs_volumes {
+        items.push(if delete_data {
+            item(
+                Kind::EbsVolume,
+                f,
+                Action::Delete,
+                "a user's claim on green, copied from blue's volume (--delete-data)",
+            )
+        } else {
+            item(
+                Kind::EbsVolume,
+                f,
+                Action::Keep,
+                "a user's claim on green holds data: kept without --delete-data",
+            )
+        });
+    }
+    for f in &o.ebs_snapshots {
+        items.push(item(
+            Kind::EbsSnapshot,
+            f,
+            Action::Delete,
+            "the snapshot of blue's volume migrate copied it through",
+        ));
+    }
     for f in &o.secrets {
         items.push(item(
             Kind::Secret,
@@ -895,6 +928,64 @@ pub async fn observe(session: &Session) -> Result<Observed> {
         }
     }
 
+    // EBS: what `kf migrate` made for claims on EBS, found from the tag.
+    let ec2 = ctx.aws.ec2();
+    let by_tag = aws_sdk_ec2::types::Filter::builder()
+        .name(format!("tag:{UPGRADE_TAG}"))
+        .values(tag)
+        .build();
+    let ec2_step = |tags: &[aws_sdk_ec2::types::Tag]| {
+        let tags: Vec<(String, String)> = tags
+            .iter()
+            .map(|t| {
+                (
+                    t.key().unwrap_or_default().to_string(),
+                    t.value().unwrap_or_default().to_string(),
+                )
+            })
+            .collect();
+        step_of(&tags)
+    };
+    let mut ebs_volumes = Vec::new();
+    for v in crate::aws::all(
+        "DescribeVolumes",
+        ec2.describe_volumes()
+            .filters(by_tag.clone())
+            .into_paginator()
+            .items()
+            .send(),
+    )
+    .await?
+    {
+        if let Some(id) = v.volume_id() {
+            ebs_volumes.push(Found {
+                id: id.to_string(),
+                step: ec2_step(v.tags()),
+                parent: None,
+            });
+        }
+    }
+    let mut ebs_snapshots = Vec::new();
+    for v in crate::aws::all(
+        "DescribeSnapshots",
+        ec2.describe_snapshots()
+            .owner_ids("self")
+            .filters(by_tag)
+            .into_paginator()
+            .items()
+            .send(),
+    )
+    .await?
+    {
+        if let Some(id) = v.snapshot_id() {
+            ebs_snapshots.push(Found {
+                id: id.to_string(),
+                step: ec2_step(v.tags()),
+                parent: None,
+            });
+        }
+    }
+
     // The kubeconfig context for green, when it is an EKS context of green's cluster (tagged
     // with the upgrade, or recorded as written by `deploy cluster`).
     let kc = &session.blue.kubeconfig;
@@ -927,8 +1018,19 @@ pub async fn observe(session: &Session) -> Result<Observed> {
         subnet_groups,
         buckets,
         secrets,
+        ebs_volumes,
+        ebs_snapshots,
         context,
     })
+}
+
+/// Already gone (`not_found` is the service's code for it), or the error.
+fn gone_or(e: Error, not_found: &str) -> Result<bool> {
+    if e.aws_code() == Some(not_found) {
+        Ok(true)
+    } else {
+        Err(e)
+    }
 }
 
 async fn rds_tags(ctx: &Ctx, arn: &str) -> Result<Vec<(String, String)>> {
@@ -1275,6 +1377,32 @@ async fn delete(
             }
         }
         Kind::Bucket => delete_bucket(ctx, &item.id).await,
+        Kind::EbsVolume => {
+            match ctx
+                .aws
+                .ec2()
+                .delete_volume()
+                .volume_id(&item.id)
+                .send()
+                .await
+            {
+                Ok(_) => Ok(false),
+                Err(e) => gone_or(Error::aws("DeleteVolume", e), "InvalidVolume.NotFound"),
+            }
+        }
+        Kind::EbsSnapshot => {
+            match ctx
+                .aws
+                .ec2()
+                .delete_snapshot()
+                .snapshot_id(&item.id)
+                .send()
+                .await
+            {
+                Ok(_) => Ok(false),
+                Err(e) => gone_or(Error::aws("DeleteSnapshot", e), "InvalidSnapshot.NotFound"),
+            }
+        }
         Kind::Secret => {
             match ctx
                 .aws
@@ -1698,6 +1826,8 @@ mod tests {
             subnet_groups: vec![found("kf-green-db-subnets", None, None)],
             buckets: vec![found("kf-green-artifacts", None, None)],
             secrets: vec![found("kf-green-rds-secret", None, None)],
+            ebs_volumes: vec![],
+            ebs_snapshots: vec![],
             context: Some("green".into()),
             ..Default::default()
         }
@@ -1708,6 +1838,22 @@ mod tests {
             .iter()
             .position(|i| i.kind == kind)
             .unwrap_or_else(|| panic!("{kind:?} not in {items:?}"))
+    }
+
+    #[test]
+    fn migrates_ebs_copies_the_snapshot_goes_and_the_volume_only_with_delete_data() {
+        let mut o = observed();
+        o.ebs_volumes = vec![found("vol-green", Some("migrate"), None)];
+        o.ebs_snapshots = vec![found("snap-green", Some("migrate"), None)];
+        let action = |items: &[Item], id: &str| items.iter().find(|i| i.id == id).unwrap().action;
+        let items = plan(&o, false).unwrap();
+        assert_eq!(action(&items, "vol-green"), Action::Keep);
+        assert_eq!(action(&items, "snap-green"), Action::Delete);
+        let items = plan(&o, true).unwrap();
+        assert_eq!(action(&items, "vol-green"), Action::Delete);
+        // A volume is deleted once green's nodes (and so any attachment) are gone.
+        assert!(position(&items, Kind::Nodegroup) < position(&items, Kind::EbsVolume));
+        assert!(position(&items, Kind::EbsVolume) < position(&items, Kind::EbsSnapshot));
     }
 
     #[test]
