@@ -359,11 +359,26 @@ fn ebs_skip_lists_the_claim_not_carried_with_size_and_namespace() {
 }
 
 #[test]
-fn abort_deletes_the_ebs_snapshot_migrate_made_and_its_volume_only_with_delete_data() {
+fn a_failed_claim_stops_nothing_else_a_rerun_finishes_it_and_abort_removes_what_migrate_made() {
     let ready = ready_to_migrate(&["--teams", "1"], |_, _| {});
     let env = &ready.env;
+    // CreateVolume refused once, after the snapshot was taken: that claim fails, named; the
+    // rest is carried.
+    env.inject_fault("CreateVolume", 1, 400, "UnauthorizedOperation");
+    let out = migrate(env, &["--namespace", TEAM]);
+    assert_exit(&out, 1);
+    assert!(
+        stderr(&out).contains("migrate.persistentvolumeclaim.team-vision/scratch"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(env.k8s_exists("green", &["-n", TEAM, "pvc", "workspace"]));
+    assert!(!env.k8s_exists("green", &["-n", TEAM, "pvc", "scratch"]));
+    assert_eq!(record(env)["resources"]["migrate"]["phase"], "Failed");
+    // Run again: only the claim is done, from the snapshot already taken.
     let out = migrate(env, &["--namespace", TEAM]);
     assert_exit(&out, 0);
+    assert!(stdout(&out).contains("1 created"), "{}", stdout(&out));
     let ours = |op: &str, key: &str| -> usize {
         env.aws(
             "ec2",
