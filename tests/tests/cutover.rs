@@ -57,6 +57,23 @@ fn blue_replicas(env: &Env) -> Vec<(String, i64)> {
     v
 }
 
+/// The replicas the notebook controller runs green's copy of blue's notebook with (0: stopped).
+fn green_notebook_replicas(env: &Env) -> i64 {
+    let sts = env.kubectl_json(
+        "green",
+        &[
+            "-n",
+            PROFILE_NS,
+            "get",
+            "statefulset",
+            "my-notebook",
+            "-o",
+            "json",
+        ],
+    );
+    sts["spec"]["replicas"].as_i64().unwrap()
+}
+
 fn kubeconfig(env: &Env) -> serde_yaml::Value {
     serde_yaml::from_str(&std::fs::read_to_string(&env.kubeconfig).unwrap()).unwrap()
 }
@@ -192,6 +209,8 @@ fn cutover_moves_the_alias_to_green_freezes_blue_and_failback_restores_everythin
     let before_zone = zone_records(env, zone);
     let before_replicas = blue_replicas(env);
     let before_kc = kubeconfig(env);
+    // kf migrate made green's copy of blue's notebook stopped.
+    assert_eq!(green_notebook_replicas(env), 0);
 
     let out = cutover(
         env,
@@ -211,6 +230,8 @@ fn cutover_moves_the_alias_to_green_freezes_blue_and_failback_restores_everythin
         r.green_alb_zone.as_str()
     );
     assert!(a[0].get("SetIdentifier").is_none());
+    // The notebook kf migrate stopped on green runs now (blue's is stopped by the freeze).
+    assert_eq!(green_notebook_replicas(env), 1);
     // Blue frozen; the kubeconfig now on green.
     assert!(
         blue_replicas(env).iter().all(|(_, n)| *n == 0),
@@ -262,6 +283,8 @@ fn cutover_moves_the_alias_to_green_freezes_blue_and_failback_restores_everythin
     assert_eq!(blue_replicas(env), before_replicas);
     assert_eq!(kubeconfig(env), before_kc);
     assert_eq!(cutover_section(env)["stage"], "FailedBack");
+    // Green's notebook is stopped again: a user's files are written on one side only.
+    assert_eq!(green_notebook_replicas(env), 0);
 
     // Twice is harmless.
     env.reset_requests();

@@ -667,6 +667,77 @@ pub fn settled(d: &Deployment, want: i32) -> bool {
     crate::kube_wait::deployment_available(d) && status.ready_replicas.unwrap_or(0) >= want
 }
 
+/// The annotation `kf migrate` puts beside [`STOP_ANNOTATION`] on the green copy of a notebook
+/// that ran on blue: the notebook is stopped until cutover, and cutover starts it.
+pub const STOPPED_BY: &str = "kubeflow.org/stopped-by";
+/// [`STOPPED_BY`]'s value.
+pub const STOPPED_BY_MIGRATE: &str = "kubectl-kf-migrate";
+/// What cutover leaves on the notebooks it started, so a failback stops exactly those again.
+pub const STARTED_BY: &str = "kubeflow.org/started-by";
+pub const STARTED_BY_CUTOVER: &str = "kubectl-kf-cutover";
+
+/// Green's notebooks with `annotation: value` (`namespace/name`).
+pub async fn notebooks_marked(
+    client: &Client,
+    annotation: &str,
+    value: &str,
+) -> Result<Vec<String>> {
+    let mut out: Vec<String> = list(client, Kind::Notebook)
+        .await?
+        .iter()
+        .filter(|o| {
+            o.metadata
+                .annotations
+                .as_ref()
+                .and_then(|a| a.get(annotation))
+                .is_some_and(|v| v == value)
+        })
+        .map(key)
+        .collect();
+    out.sort();
+    Ok(out)
+}
+
+/// Starts the notebooks `kf migrate` stopped on green (the stop annotation removed, marked as
+/// started by cutover); returns how many.
+pub async fn start_migrated_notebooks(client: &Client) -> Result<usize> {
+    let keys = notebooks_marked(client, STOPPED_BY, STOPPED_BY_MIGRATE).await?;
+    let Some(ar) = resource(client, Kind::Notebook).await? else {
+        return Ok(0);
+    };
+    for k in &keys {
+        merge_patch(
+            client,
+            &ar,
+            k,
+            json!({"metadata": {"annotations": {STOP_ANNOTATION: null, STOPPED_BY: null,
+                                                STARTED_BY: STARTED_BY_CUTOVER}}}),
+        )
+        .await?;
+    }
+    Ok(keys.len())
+}
+
+/// Stops again the notebooks cutover started on green (a failback); returns how many.
+pub async fn stop_started_notebooks(client: &Client) -> Result<usize> {
+    let keys = notebooks_marked(client, STARTED_BY, STARTED_BY_CUTOVER).await?;
+    let Some(ar) = resource(client, Kind::Notebook).await? else {
+        return Ok(0);
+    };
+    let now = crate::record::now();
+    for k in &keys {
+        merge_patch(
+            client,
+            &ar,
+            k,
+            json!({"metadata": {"annotations": {STOP_ANNOTATION: now, STOPPED_BY: STOPPED_BY_MIGRATE,
+                                                STARTED_BY: null}}}),
+        )
+        .await?;
+    }
+    Ok(keys.len())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

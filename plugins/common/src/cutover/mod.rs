@@ -432,6 +432,13 @@ pub fn cutover_plan(i: &CutoverPlanInput<'_>) -> Vec<Step> {
             describe_changes(i.batch)
         ),
     );
+    if i.sends_to_green && i.weight.is_none() {
+        step(
+            &mut plan,
+            "green-notebooks",
+            "start the notebooks kf migrate stopped on green (kubeflow.org/stopped-by)",
+        );
+    }
     if i.sends_to_green && i.green_traffic_since.is_none() {
         step(
             &mut plan,
@@ -726,6 +733,19 @@ async fn execute(
         dns::wait_insync(&session.ctx.aws, &id, &stream, g.timeout).await?;
     }
     stream.finish(&format!("{} now points at green", loc.name));
+    if to_green && cli.weight.is_none() {
+        // All traffic on green: the notebooks `kf migrate` stopped there start.
+        let green = session.green_client().await?;
+        let started = freeze::start_migrated_notebooks(&green)
+            .await
+            .on(&session.green)?;
+        if started > 0 {
+            progress.println(&format!(
+                "started {started} notebook(s) on {} that kf migrate had stopped",
+                session.green
+            ));
+        }
+    }
     if kubeconfig.current_context().as_deref() != Some(session.green.as_str()) {
         let path = kubeconfig.set_current_context(&session.green)?;
         progress.println(&format!(
@@ -957,6 +977,11 @@ async fn failback(g: &GlobalArgs, sync_back: bool) -> Result<()> {
             },
         );
     }
+    step(
+        &mut plan,
+        "green-notebooks",
+        "stop the notebooks cutover started on green (users' notebooks run on one side only)",
+    );
     if !changes {
         return print_plan(g, &session, "failback", plan);
     }
@@ -968,6 +993,17 @@ async fn failback(g: &GlobalArgs, sync_back: bool) -> Result<()> {
         ));
     }
 
+    // Green's notebooks stop before blue's start: a user's files are written on one side only.
+    let green = session.green_client().await?;
+    let stopped = freeze::stop_started_notebooks(&green)
+        .await
+        .on(&session.green)?;
+    if stopped > 0 {
+        progress.println(&format!(
+            "stopped {stopped} notebook(s) on {} that cutover had started",
+            session.green
+        ));
+    }
     // Blue's pods first, so traffic moved back finds them serving.
     if let Some(f) = &state.freeze {
         let stream = progress.stream("blue");
@@ -1288,6 +1324,7 @@ mod tests {
                 "suspend-runs",
                 "resync",
                 "dns",
+                "green-notebooks",
                 "green-writes",
                 "kubeconfig"
             ]
@@ -1303,6 +1340,8 @@ mod tests {
         // A weighted move says its split; a weight of 0 sends nothing to green.
         let mut w = input(&loc, &[]);
         w.weight = Some(10);
+        // A canary starts no notebook on green: a user's notebook runs on one side only.
+        assert!(!cutover_plan(&w).iter().any(|s| s.step == "green-notebooks"));
         assert!(
             cutover_plan(&w)[1]
                 .action

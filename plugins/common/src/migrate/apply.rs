@@ -22,8 +22,9 @@ use crate::upgrade::Session;
 /// How many objects or claims are written at once.
 pub const PARALLEL: usize = 16;
 /// The annotation that stops a notebook (its controller scales it to 0) until cutover
-/// (kubeflow/kubeflow components/notebook-controller/pkg/culler/culler.go, STOP_ANNOTATION).
-pub const NOTEBOOK_STOPPED: &str = "kubeflow-resource-stopped";
+/// (kubeflow/kubeflow components/notebook-controller/pkg/culler/culler.go, STOP_ANNOTATION);
+/// beside it, [`freeze::STOPPED_BY`] tells cutover to start it.
+use crate::cutover::freeze::{self, STOP_ANNOTATION as NOTEBOOK_STOPPED};
 /// Where green's copy came from.
 pub const MIGRATED_FROM: &str = "kubeflow.org/migrated-from";
 
@@ -70,8 +71,10 @@ pub fn manifest_for_green(
     if let Some(role) = &step.irsa_role {
         a[IRSA_ANNOTATION] = Value::String(role.clone());
     }
+    // A notebook stopped on blue stays stopped; one that ran is stopped until cutover starts it.
     if step.action == Action::CreateStopped && a.get(NOTEBOOK_STOPPED).is_none() {
         a[NOTEBOOK_STOPPED] = Value::String(now.to_string());
+        a[freeze::STOPPED_BY] = Value::String(freeze::STOPPED_BY_MIGRATE.to_string());
     }
     if step.kind == "ConfigMap"
         && ["kfp-launcher", "artifact-repositories"].contains(&step.name.as_str())
