@@ -440,6 +440,20 @@ pub fn record(env: &Env) -> Value {
 }
 
 /// Whether blue holds the upgrade record ConfigMap of green.
+/// An AWS resource's tags (`[{Key, Value}]`) as pairs.
+pub fn tag_pairs(tags: &Value) -> Vec<(String, String)> {
+    tags.as_array()
+        .into_iter()
+        .flatten()
+        .map(|t| {
+            (
+                t["Key"].as_str().unwrap_or_default().to_string(),
+                t["Value"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
 pub fn record_exists(env: &Env) -> bool {
     env.k8s_exists("blue", &["configmap", "kf-upgrade-green", "-n", "kubeflow"])
 }

@@ -225,17 +225,7 @@ fn migrate_carries_every_profile_object_and_claim_then_verify_says_m_of_m_and_na
     )["Snapshots"][0]
         .clone();
     assert_eq!(s["VolumeId"], blue_volume);
-    let tags: Vec<(String, String)> = s["Tags"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| {
-            (
-                t["Key"].as_str().unwrap().to_string(),
-                t["Value"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect();
+    let tags = tag_pairs(&s["Tags"]);
     assert!(
         tags.contains(&("kubeflow.org/upgrade".into(), "green".into())),
         "{tags:?}"

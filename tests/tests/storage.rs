@@ -352,17 +352,7 @@ fn pvc_is_bound_to_the_cloned_directory_when_blue_had_it() {
     assert_eq!(green_ap["RootDirectory"]["Path"], root);
     assert_eq!(green_ap["PosixUser"], blue_ap["PosixUser"]);
     assert_eq!(green_ap["PosixUser"]["Uid"], 1000);
-    let tags: Vec<(String, String)> = green_ap["Tags"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| {
-            (
-                t["Key"].as_str().unwrap().to_string(),
-                t["Value"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect();
+    let tags = tag_pairs(&green_ap["Tags"]);
     assert!(
         tags.contains(&("kubeflow.org/upgrade".into(), "green".into())),
         "{tags:?}"

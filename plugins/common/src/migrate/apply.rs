@@ -297,7 +297,7 @@ pub async fn apply(
         .collect();
     progress.set(&format!("carrying {} claim(s)", claims.len()));
     let done: Vec<(String, String)> = futures::stream::iter(claims.iter().map(|s| async {
-        let r = carry_claim(session, green, s, src).await;
+        let r = carry_claim(session, green, s, src, progress).await;
         let r = match r {
             Ok(true) => "created".to_string(),
             Ok(false) => "exists".to_string(),
@@ -327,7 +327,13 @@ pub async fn apply(
         .collect())
 }
 
-async fn carry_claim(session: &Session, green: &Client, s: &Step, src: &Source) -> Result<bool> {
+async fn carry_claim(
+    session: &Session,
+    green: &Client,
+    s: &Step,
+    src: &Source,
+    progress: &Stream,
+) -> Result<bool> {
     let c = src
         .claims
         .get(&s.key)
@@ -375,6 +381,7 @@ async fn carry_claim(session: &Session, green: &Client, s: &Step, src: &Source) 
                 c,
                 &volume,
                 zone,
+                progress,
             )
             .await
         }

@@ -7,8 +7,6 @@
 //! snapshot ("IncorrectState: Snapshot is in invalid state - pending", velero-io/velero#1799);
 //! a new volume is `creating` before `available` (EC2 DescribeVolumes, State).
 
-use std::time::{Duration, Instant};
-
 use aws_sdk_ec2::types::{Filter, ResourceType, SnapshotState, VolumeState};
 use k8s_openapi::api::core::v1::{PersistentVolume, PersistentVolumeClaim};
 use kube::Client;
@@ -17,14 +15,15 @@ use serde_json::json;
 
 use super::observe::{ClaimSource, EBS_DRIVER};
 use crate::error::{Error, Result};
+use crate::progress::Stream;
 use crate::record::{Phase, UPGRADE_TAG};
 use crate::storage::pvc::{CLONED_FROM_TAG, static_volume_name};
 use crate::upgrade::Session;
+use crate::wait::{self, Poll};
 
 /// The node label a zonal volume's PV is pinned with (the well-known label every node
 /// carries; aws-ebs-csi-driver `examples/kubernetes/static-provisioning`).
 const ZONE_LABEL: &str = "topology.kubernetes.io/zone";
-const POLL: Duration = Duration::from_secs(1);
 
 fn tag_filters(tag: &str, blue_volume: &str) -> Vec<Filter> {
     vec![
@@ -77,39 +76,35 @@ async fn find_or_create_snapshot(
     Ok(out.snapshot_id().unwrap_or_default().to_string())
 }
 
-async fn wait_snapshot(session: &Session, id: &str) -> Result<()> {
+async fn wait_snapshot(session: &Session, id: &str, progress: &Stream) -> Result<()> {
     let ctx = &session.ctx;
-    let deadline = Instant::now() + ctx.timeout;
-    loop {
-        let out = ctx
-            .aws
-            .ec2()
-            .describe_snapshots()
-            .snapshot_ids(id)
-            .send()
-            .await
-            .map_err(|e| Error::aws("DescribeSnapshots", e))?;
-        let s = out.snapshots().first();
-        match s.and_then(|s| s.state()) {
-            Some(SnapshotState::Completed) => return Ok(()),
-            Some(SnapshotState::Error) => {
-                return Err(Error::failed(format!(
+    wait::until(
+        &format!("EBS snapshot {id} to complete"),
+        ctx.timeout,
+        progress,
+        || async {
+            let out = ctx
+                .aws
+                .ec2()
+                .describe_snapshots()
+                .snapshot_ids(id)
+                .send()
+                .await
+                .map_err(|e| Error::aws("DescribeSnapshots", e))?;
+            let s = out.snapshots().first();
+            match s.and_then(|s| s.state()) {
+                Some(SnapshotState::Completed) => Ok(Poll::Ready(())),
+                Some(SnapshotState::Error) => Err(Error::failed(format!(
                     "EBS snapshot {id} failed: {}",
                     s.and_then(|s| s.state_message()).unwrap_or("no message")
-                )));
+                ))),
+                state => Ok(Poll::Pending(
+                    state.map(|s| s.as_str().to_string()).unwrap_or_default(),
+                )),
             }
-            state => {
-                if Instant::now() > deadline {
-                    return Err(Error::Timeout {
-                        what: format!("EBS snapshot {id} to complete"),
-                        after: ctx.timeout,
-                        last: state.map(|s| s.as_str().to_string()).unwrap_or_default(),
-                    });
-                }
-            }
-        }
-        tokio::time::sleep(POLL).await;
-    }
+        },
+    )
+    .await
 }
 
 async fn find_or_create_volume(
@@ -161,35 +156,31 @@ async fn find_or_create_volume(
     Ok(out.volume_id().unwrap_or_default().to_string())
 }
 
-async fn wait_volume(session: &Session, id: &str) -> Result<()> {
+async fn wait_volume(session: &Session, id: &str, progress: &Stream) -> Result<()> {
     let ctx = &session.ctx;
-    let deadline = Instant::now() + ctx.timeout;
-    loop {
-        let out = ctx
-            .aws
-            .ec2()
-            .describe_volumes()
-            .volume_ids(id)
-            .send()
-            .await
-            .map_err(|e| Error::aws("DescribeVolumes", e))?;
-        match out.volumes().first().and_then(|v| v.state()) {
-            Some(VolumeState::Available | VolumeState::InUse) => return Ok(()),
-            Some(VolumeState::Error) => {
-                return Err(Error::failed(format!("EBS volume {id} failed")));
+    wait::until(
+        &format!("EBS volume {id} to be available"),
+        ctx.timeout,
+        progress,
+        || async {
+            let out = ctx
+                .aws
+                .ec2()
+                .describe_volumes()
+                .volume_ids(id)
+                .send()
+                .await
+                .map_err(|e| Error::aws("DescribeVolumes", e))?;
+            match out.volumes().first().and_then(|v| v.state()) {
+                Some(VolumeState::Available | VolumeState::InUse) => Ok(Poll::Ready(())),
+                Some(VolumeState::Error) => Err(Error::failed(format!("EBS volume {id} failed"))),
+                state => Ok(Poll::Pending(
+                    state.map(|s| s.as_str().to_string()).unwrap_or_default(),
+                )),
             }
-            state => {
-                if Instant::now() > deadline {
-                    return Err(Error::Timeout {
-                        what: format!("EBS volume {id} to be available"),
-                        after: ctx.timeout,
-                        last: state.map(|s| s.as_str().to_string()).unwrap_or_default(),
-                    });
-                }
-            }
-        }
-        tokio::time::sleep(POLL).await;
-    }
+        },
+    )
+    .await
 }
 
 /// Green's volume for the copy: blue's capacity, access modes, class and file system type,
@@ -253,6 +244,7 @@ pub async fn carry(
     src: &ClaimSource,
     blue_volume: &str,
     zone: &str,
+    progress: &Stream,
 ) -> Result<bool> {
     let ns = src.claim.metadata.namespace.clone().unwrap_or_default();
     let name = src.claim.metadata.name.clone().unwrap_or_default();
@@ -273,9 +265,9 @@ pub async fn carry(
             Some(format!("snapshot {snapshot} of {blue_volume}")),
         )
         .await?;
-    wait_snapshot(session, &snapshot).await?;
+    wait_snapshot(session, &snapshot, progress).await?;
     let volume = find_or_create_volume(session, blue_volume, &snapshot, zone).await?;
-    wait_volume(session, &volume).await?;
+    wait_volume(session, &volume, progress).await?;
     let pv_name = static_volume_name(&ns, &name);
     let pvs: Api<PersistentVolume> = Api::all(green.clone());
     if pvs.get_opt(&pv_name).await?.is_none() {
