@@ -698,10 +698,13 @@ pub async fn notebooks_marked(
     Ok(out)
 }
 
-/// Starts the notebooks `kf migrate` stopped on green (the stop annotation removed, marked as
-/// started by cutover); returns how many.
-pub async fn start_migrated_notebooks(client: &Client) -> Result<usize> {
-    let keys = notebooks_marked(client, STOPPED_BY, STOPPED_BY_MIGRATE).await?;
+/// Merge-patches each notebook marked `annotation: value` with `annotations`; how many.
+async fn repatch_notebooks(
+    client: &Client,
+    (annotation, value): (&str, &str),
+    annotations: Value,
+) -> Result<usize> {
+    let keys = notebooks_marked(client, annotation, value).await?;
     let Some(ar) = resource(client, Kind::Notebook).await? else {
         return Ok(0);
     };
@@ -710,32 +713,32 @@ pub async fn start_migrated_notebooks(client: &Client) -> Result<usize> {
             client,
             &ar,
             k,
-            json!({"metadata": {"annotations": {STOP_ANNOTATION: null, STOPPED_BY: null,
-                                                STARTED_BY: STARTED_BY_CUTOVER}}}),
+            json!({"metadata": {"annotations": annotations}}),
         )
         .await?;
     }
     Ok(keys.len())
 }
 
+/// Starts the notebooks `kf migrate` stopped on green (the stop annotation removed, marked as
+/// started by cutover); returns how many.
+pub async fn start_migrated_notebooks(client: &Client) -> Result<usize> {
+    repatch_notebooks(
+        client,
+        (STOPPED_BY, STOPPED_BY_MIGRATE),
+        json!({STOP_ANNOTATION: null, STOPPED_BY: null, STARTED_BY: STARTED_BY_CUTOVER}),
+    )
+    .await
+}
+
 /// Stops again the notebooks cutover started on green (a failback); returns how many.
 pub async fn stop_started_notebooks(client: &Client) -> Result<usize> {
-    let keys = notebooks_marked(client, STARTED_BY, STARTED_BY_CUTOVER).await?;
-    let Some(ar) = resource(client, Kind::Notebook).await? else {
-        return Ok(0);
-    };
-    let now = crate::record::now();
-    for k in &keys {
-        merge_patch(
-            client,
-            &ar,
-            k,
-            json!({"metadata": {"annotations": {STOP_ANNOTATION: now, STOPPED_BY: STOPPED_BY_MIGRATE,
-                                                STARTED_BY: null}}}),
-        )
-        .await?;
-    }
-    Ok(keys.len())
+    repatch_notebooks(
+        client,
+        (STARTED_BY, STARTED_BY_CUTOVER),
+        json!({STOP_ANNOTATION: crate::record::now(), STOPPED_BY: STOPPED_BY_MIGRATE, STARTED_BY: null}),
+    )
+    .await
 }
 
 #[cfg(test)]

@@ -430,21 +430,11 @@ fn refuse_built_secrets(c: &Clones, objects: &[serde_json::Value]) -> Result<()>
     }
 }
 
-/// `kubectl kustomize <root>/deployments/<option>`.
-pub async fn build(root: &Path, option: &str) -> Result<String> {
-    let dir = root.join("deployments").join(option);
-    if !dir.is_dir() {
-        return Err(Error::usage(
-            format!(
-                "{} does not exist: --option {option} is not a deployment option of this checkout",
-                dir.display()
-            ),
-            "pass --option with a directory under deployments/",
-        ));
-    }
+/// `kubectl kustomize DIR`: the build, or what kustomize said.
+async fn kustomize(dir: &Path) -> Result<String> {
     let out = tokio::process::Command::new("kubectl")
         .arg("kustomize")
-        .arg(&dir)
+        .arg(dir)
         .output()
         .await
         .map_err(|e| {
@@ -469,6 +459,21 @@ pub async fn build(root: &Path, option: &str) -> Result<String> {
             "fix the manifests",
         )
     })
+}
+
+/// `kubectl kustomize <root>/deployments/<option>`.
+pub async fn build(root: &Path, option: &str) -> Result<String> {
+    let dir = root.join("deployments").join(option);
+    if !dir.is_dir() {
+        return Err(Error::usage(
+            format!(
+                "{} does not exist: --option {option} is not a deployment option of this checkout",
+                dir.display()
+            ),
+            "pass --option with a directory under deployments/",
+        ));
+    }
+    kustomize(&dir).await
 }
 
 /// Green's Kubeflow reads green's clones, not blue's storage.
@@ -700,33 +705,7 @@ pub async fn build_dir(root: &Path, rel: &Path) -> Result<String> {
             "name a directory holding a kustomization.yaml, relative to --manifests",
         ));
     }
-    let out = tokio::process::Command::new("kubectl")
-        .arg("kustomize")
-        .arg(&dir)
-        .output()
-        .await
-        .map_err(|e| {
-            Error::usage(
-                format!("running kubectl kustomize: {e}"),
-                "is kubectl on PATH?",
-            )
-        })?;
-    if !out.status.success() {
-        return Err(Error::usage(
-            format!(
-                "kubectl kustomize {} failed: {}",
-                dir.display(),
-                String::from_utf8_lossy(&out.stderr).trim()
-            ),
-            "fix the kustomization (try `kubectl kustomize` on it)",
-        ));
-    }
-    String::from_utf8(out.stdout).map_err(|e| {
-        Error::usage(
-            format!("kustomize output is not UTF-8: {e}"),
-            "fix the manifests",
-        )
-    })
+    kustomize(&dir).await
 }
 
 /// The fields of green's DB secret in Secrets Manager (read here, never printed).
