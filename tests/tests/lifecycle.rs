@@ -431,6 +431,21 @@ fn retire_blue_after_cutover_deletes_blue_keeps_its_final_snapshot_and_failback_
     assert!(stderr(&out).contains("pass --yes"), "{}", stderr(&out));
     assert!(env.mutating_requests().is_empty());
 
+    // What a run stopped between its two writes of the move leaves: a copy on green marked
+    // moved, blue's not. Blue's is still the record; the next run moves it over that copy.
+    let mut stale = env.kubectl_json(
+        "blue",
+        &["get", "configmap", "kf-upgrade-green", "-n", "kubeflow"],
+    );
+    let mut text: Value =
+        serde_yaml::from_str(stale["data"]["record.yaml"].as_str().unwrap()).unwrap();
+    text["movedTo"] = json!("green");
+    stale["data"]["record.yaml"] = json!(serde_yaml::to_string(&text).unwrap());
+    let meta = stale["metadata"].as_object_mut().unwrap();
+    meta.retain(|k, _| ["name", "namespace", "labels"].contains(&k.as_str()));
+    env.apply("green", &[stale]);
+    assert!(rec(env).get("movedTo").is_none());
+
     // A run stopped after the record moved to green (blue's DB cannot go yet): the record is on
     // green, blue's copy says so, nothing of blue's cluster is gone; run again, it finishes.
     env.inject_fault("DeleteDBInstance", 1, 400, "InvalidDBInstanceState");
