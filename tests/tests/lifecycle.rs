@@ -517,6 +517,21 @@ fn retire_blue_after_cutover_deletes_blue_keeps_its_final_snapshot_and_failback_
         stderr(&out)
     );
     assert!(env.mutating_requests().is_empty());
+    // Without --from/--to (the current context is green since the cutover): the same.
+    let out = env.plugin("kubectl-kf_cutover", &["failback", "--yes"]);
+    assert_exit(&out, 2);
+    assert!(
+        stderr(&out).contains("blue was retired"),
+        "{}",
+        stderr(&out)
+    );
+    let out = env.kf(&["status", "-o", "json"]);
+    assert_exit(&out, 0);
+    let shown: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (&shown["blue"], &shown["green"]),
+        (&json!("blue"), &json!("green"))
+    );
 
     // Again: nothing of blue's left to delete, the record untouched but for its time.
     let out = env.kf(&[&args[..], &["--yes"]].concat());

@@ -397,16 +397,33 @@ fn no_kubeflow(blue: &str) -> Error {
 
 /// Reads every upgrade record kept in blue's cluster, newest first.
 pub async fn list(client: &Client, blue: &str) -> Result<Vec<UpgradeRecord>> {
+    list_where(client, blue, |r| r.blue == blue).await
+}
+
+/// The records `kf retire-blue` moved into the cluster of `green` (of upgrades to it, their
+/// blue retired), newest first.
+pub async fn moved_here(client: &Client, green: &str) -> Result<Vec<UpgradeRecord>> {
+    list_where(client, green, |r| {
+        r.green == green && r.moved_to.as_deref() == Some(green)
+    })
+    .await
+}
+
+async fn list_where(
+    client: &Client,
+    context: &str,
+    keep: impl Fn(&UpgradeRecord) -> bool,
+) -> Result<Vec<UpgradeRecord>> {
     let api: Api<ConfigMap> = Api::namespaced(client.clone(), NAMESPACE);
     let lp =
         ListParams::default().labels(&format!("{LABEL_MANAGED_BY}={MANAGED_BY},{UPGRADE_TAG}"));
     let cms = match api.list(&lp).await {
         Ok(l) => l.items,
-        Err(e) if namespace_missing(&e) => return Err(no_kubeflow(blue)),
-        Err(e) => return Err(Error::from(e).on(blue)),
+        Err(e) if namespace_missing(&e) => return Err(no_kubeflow(context)),
+        Err(e) => return Err(Error::from(e).on(context)),
     };
     let mut records: Vec<UpgradeRecord> = cms.iter().map(parse).collect::<Result<_>>()?;
-    records.retain(|r| r.blue == blue);
+    records.retain(keep);
     records.sort_by(|a, b| b.updated.cmp(&a.updated));
     Ok(records)
 }

@@ -66,10 +66,18 @@ pub async fn run(args: &GlobalArgs) -> Result<()> {
                 Err(e) => return Err(e),
             }
         }
-        None => record::list(&client, &blue.context)
+        // Blue's record, else (the current context being green) one `kf retire-blue` moved here.
+        None => match record::list(&client, &blue.context)
             .await?
             .into_iter()
-            .next(),
+            .next()
+        {
+            Some(rec) => Some(rec),
+            None => record::moved_here(&client, &blue.context)
+                .await?
+                .into_iter()
+                .next(),
+        },
     };
     match found {
         Some(rec) => output::print(args.output, &rec),
