@@ -390,6 +390,28 @@ def apply_endpoint(cluster) -> None:
         cluster.certificate_authority = {}
 
 
+def stop_endpoint(name: str) -> None:
+    """DeleteCluster "Deletes an Amazon EKS cluster control plane" (EKS API Reference,
+    https://docs.aws.amazon.com/eks/latest/APIReference/API_DeleteCluster.html; EKS User Guide,
+    "Delete a cluster", https://docs.aws.amazon.com/eks/latest/userguide/delete-cluster.html): the
+    API server behind the cluster's endpoint goes with it, and with it everything kept in the
+    cluster. When the endpoint is an emulated API server (EKS_ENDPOINTS), that server is told to
+    stop serving (k8s_emulator.py, POST /_kf/config {"cluster_deleted": true})."""
+    import urllib.request
+
+    with STATE_LOCK:
+        url = EKS_ENDPOINTS.get(name)
+    if not url:
+        return
+    req = urllib.request.Request(url.rstrip("/") + "/_kf/config", data=json.dumps({"cluster_deleted": True}).encode(),
+                                 method="POST", headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            resp.read()
+    except OSError as e:  # the emulated API server is gone already: nothing serves the endpoint
+        print(f"EKS DeleteCluster {name}: {url} did not answer ({e})", file=sys.stderr)
+
+
 def patch_moto_iam_limits() -> None:
     """IAM's limits moto does not keep (IAM quotas,
     https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html, and the CreateRole
@@ -2152,6 +2174,7 @@ def patch_moto_eks() -> None:
             )
         except Exception:
             pass
+        stop_endpoint(name)
         return cluster
 
     @wrap(EKSBackend, "create_nodegroup")

@@ -13,8 +13,10 @@ a JSON body of any of ``deployment_ready_seconds`` (Deployments become Available
 ``namespace_terminating_seconds`` (a deleted namespace stays Terminating this long; default 5, the
 namespace controller's grace period), ``register_apiservice`` ({group, version, service: {namespace,
 name, port}, backend: bool}; defaults: v1beta1.metrics.k8s.io served by kube-system/metrics-server;
-``backend`` also creates that Service and Deployment) and ``unregister_apiservice`` (an APIService
-name); the answer is the current config, with each APIService's Available condition.
+``backend`` also creates that Service and Deployment), ``unregister_apiservice`` (an APIService
+name) and ``cluster_deleted`` (true: the EKS cluster was deleted, the API server serves no more,
+see ``_kf_delete_cluster``); the answer is the current config, with each APIService's Available
+condition.
 
 Built on kmock (https://github.com/nolar/kmock, pinned kmock==0.8). What comes from kmock:
 
@@ -568,6 +570,7 @@ class KfKubernetesEmulator(kmock.KubernetesEmulator):
         self.applied: dict[tuple[Any, ...], JSON] = {}  # (key, manager) -> last applied config
         self.timers: dict[tuple[Any, ...], asyncio.TimerHandle] = {}
         self.closing = False
+        self.cluster_deleted = False  # set by POST /_kf/config {"cluster_deleted": true}
         # Indexes of the few kinds consulted on every write (kept by _put/_remove), so that a write
         # does not scan the whole store: webhook configurations by (plural, name), APIServices by name.
         self.webhook_configs: dict[tuple[str, str], JSON] = {}
@@ -700,6 +703,8 @@ class KfKubernetesEmulator(kmock.KubernetesEmulator):
         try:
             if path.startswith('/_kf/'):
                 return await self._serve_kf(raw, path)
+            if self.cluster_deleted:
+                return self._kf_unreachable(raw)
             if path in ('/healthz', '/livez', '/readyz'):
                 return aiohttp.web.Response(text='ok')
             if path == '/openapi/v3' or path.startswith('/openapi/v3/'):
@@ -754,11 +759,35 @@ class KfKubernetesEmulator(kmock.KubernetesEmulator):
                 if body.get('register_apiservice'):
                     spec = body['register_apiservice']
                     self._kf_register_apiservice(spec if isinstance(spec, dict) else {})
+                if body.get('cluster_deleted'):
+                    self._kf_delete_cluster()
             return self._json(self._kf_config())
         raise ApiError(404, 'NotFound', 'the server could not find the requested resource')
 
+    def _kf_delete_cluster(self) -> None:
+        """Test control (the AWS emulator's EKS DeleteCluster of a cluster whose endpoint is this
+        server): "Deletes an Amazon EKS cluster control plane" (EKS API Reference, DeleteCluster,
+        https://docs.aws.amazon.com/eks/latest/APIReference/API_DeleteCluster.html; EKS User Guide,
+        "Delete a cluster", https://docs.aws.amazon.com/eks/latest/userguide/delete-cluster.html).
+        The control plane runs the API server, so from now on the cluster's endpoint answers
+        nothing: open watches end and every Kubernetes request has its connection closed without
+        a response ([`_kf_unreachable`]); only /_kf/ still answers, for the tests."""
+        self.cluster_deleted = True
+        for queue in list(self.watchers):
+            queue.put_nowait(None)
+
+    @staticmethod
+    def _kf_unreachable(raw: aiohttp.web.BaseRequest) -> aiohttp.web.StreamResponse:
+        """A deleted cluster's endpoint: the connection is closed without an answer (clients see
+        "connection closed before message completed" / RemoteDisconnected, as they see a refused
+        or unresolvable endpoint: no HTTP status, no Kubernetes Status)."""
+        if raw.transport is not None:
+            raw.transport.close()
+        return aiohttp.web.Response(status=503)  # never written: the connection is gone
+
     def _kf_config(self) -> JSON:
-        return {'deployment_ready_seconds': self.deployment_ready_seconds,
+        return {'cluster_deleted': self.cluster_deleted,
+                'deployment_ready_seconds': self.deployment_ready_seconds,
                 'namespace_terminating_seconds': self.namespace_terminating_seconds,
                 'apiservices': {name: self._apiservice_available(svc)[1]
                                 for name, svc in sorted(self.apiservices.items())}}

@@ -139,8 +139,13 @@ fn diff(a: &Value, b: &Value) -> String {
 /// The record as blue holds it (read with kubectl: `kf status --to green` needs green's
 /// context, which abort removes).
 fn rec(env: &Env) -> Value {
+    rec_on(env, "blue")
+}
+
+/// The copy of the record the cluster of `context` holds (green's, once retire-blue moved it).
+fn rec_on(env: &Env, context: &str) -> Value {
     let cm = env.kubectl_json(
-        "blue",
+        context,
         &["get", "configmap", "kf-upgrade-green", "-n", "kubeflow"],
     );
     let y: serde_yaml::Value =
@@ -344,6 +349,9 @@ fn abort_refuses_while_traffic_is_on_green() {
 fn retire_blue_after_cutover_deletes_blue_keeps_its_final_snapshot_and_failback_refuses() {
     let r = ready_for_cutover(|_, _| {});
     let env = &r.env;
+    // Blue's EKS cluster is the blue API server: deleting the cluster takes it (and the record
+    // it holds) down, as on EKS.
+    env.aws_control("config", json!({"eks_endpoints": {"blue": env.blue.url}}));
     let blue_bucket = r.blue["bucket"].as_str().unwrap().to_string();
     let blue_efs = r.blue["efs_id"].as_str().unwrap().to_string();
     let args = ["retire-blue", "--from", "blue", "--to", "green"];
@@ -423,11 +431,46 @@ fn retire_blue_after_cutover_deletes_blue_keeps_its_final_snapshot_and_failback_
     assert!(stderr(&out).contains("pass --yes"), "{}", stderr(&out));
     assert!(env.mutating_requests().is_empty());
 
+    // What a run stopped between its two writes of the move leaves: a copy on green marked
+    // moved, blue's not. Blue's is still the record; the next run moves it over that copy.
+    let mut stale = env.kubectl_json(
+        "blue",
+        &["get", "configmap", "kf-upgrade-green", "-n", "kubeflow"],
+    );
+    let mut text: Value =
+        serde_yaml::from_str(stale["data"]["record.yaml"].as_str().unwrap()).unwrap();
+    text["movedTo"] = json!("green");
+    stale["data"]["record.yaml"] = json!(serde_yaml::to_string(&text).unwrap());
+    let meta = stale["metadata"].as_object_mut().unwrap();
+    meta.retain(|k, _| ["name", "namespace", "labels"].contains(&k.as_str()));
+    env.apply("green", &[stale]);
+    assert!(rec(env).get("movedTo").is_none());
+
+    // A run stopped after the record moved to green (blue's DB cannot go yet): the record is on
+    // green, blue's copy says so, nothing of blue's cluster is gone; run again, it finishes.
+    env.inject_fault("DeleteDBInstance", 1, 400, "InvalidDBInstanceState");
+    let out = env.kf(&[&args[..], &["--yes"]].concat());
+    assert_exit(&out, 1);
+    let moved = rec_on(env, "green");
+    assert_eq!(moved["movedTo"], "green", "{moved}");
+    assert_eq!(moved["retireBlue"]["stage"], "InProgress", "{moved}");
+    assert_eq!(rec(env)["movedTo"], "green");
+    assert!(
+        names(&env.aws("eks", "list_clusters", json!({})), "clusters").contains(&"blue".into())
+    );
+
     let out = env.kf(&[&args[..], &["--yes"]].concat());
     assert_exit(&out, 0);
     assert!(
         stdout(&out).contains("kubeflow-db-final-retire"),
         "{}",
+        stdout(&out)
+    );
+    // Blue's API server went with its cluster.
+    let out = env.kubectl(&["--context", "blue", "get", "namespaces"]);
+    assert!(
+        !out.status.success(),
+        "blue still answers: {}",
         stdout(&out)
     );
     let s = env.aws_state();
@@ -445,11 +488,23 @@ fn retire_blue_after_cutover_deletes_blue_keeps_its_final_snapshot_and_failback_
     // Blue's data without --delete-data: kept.
     assert!(names(&s, "buckets").contains(&blue_bucket), "{s}");
     assert!(names(&s, "file_systems").contains(&blue_efs), "{s}");
-    let r2 = rec(env);
+    // The record lives on in green's cluster, its final write done there.
+    let r2 = rec_on(env, "green");
     assert_eq!(r2["retireBlue"]["stage"], "Retired", "{r2}");
+    assert!(r2["retireBlue"]["finished"].is_string(), "{r2}");
     assert_eq!(r2["cutover"]["dns"]["previous"], json!([]), "{r2}");
+    assert_eq!(
+        (&r2["blue"], &r2["movedTo"]),
+        (&json!("blue"), &json!("green"))
+    );
+    // `kf status` still shows the upgrade (from green's copy).
+    let shown = record(env);
+    assert_eq!(shown["retireBlue"]["stage"], "Retired", "{shown}");
+    let out = env.kf(&["status", "--from", "blue", "--to", "green"]);
+    assert_exit(&out, 0);
+    assert!(stdout(&out).contains("blue -> green"), "{}", stdout(&out));
 
-    // Failback can no longer go back.
+    // Failback can no longer go back, and says so (not that blue does not answer).
     env.reset_requests();
     let out = env.plugin(
         "kubectl-kf_cutover",
@@ -457,9 +512,34 @@ fn retire_blue_after_cutover_deletes_blue_keeps_its_final_snapshot_and_failback_
     );
     assert_exit(&out, 2);
     assert!(
-        stderr(&out).contains("nothing to go back to"),
+        stderr(&out).contains("blue was retired") && stderr(&out).contains("nothing to go back to"),
         "{}",
         stderr(&out)
     );
     assert!(env.mutating_requests().is_empty());
+    // Without --from/--to (the current context is green since the cutover): the same.
+    let out = env.plugin("kubectl-kf_cutover", &["failback", "--yes"]);
+    assert_exit(&out, 2);
+    assert!(
+        stderr(&out).contains("blue was retired"),
+        "{}",
+        stderr(&out)
+    );
+    let out = env.kf(&["status", "-o", "json"]);
+    assert_exit(&out, 0);
+    let shown: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (&shown["blue"], &shown["green"]),
+        (&json!("blue"), &json!("green"))
+    );
+
+    // Again: nothing of blue's left to delete, the record untouched but for its time.
+    let out = env.kf(&[&args[..], &["--yes"]].concat());
+    assert_exit(&out, 0);
+    assert!(
+        env.mutating_requests().is_empty(),
+        "{:?}",
+        env.mutating_requests()
+    );
+    assert_eq!(rec_on(env, "green")["retireBlue"]["stage"], "Retired");
 }

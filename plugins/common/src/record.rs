@@ -4,6 +4,11 @@
 //! resource the suite created (id and phase), and what cutover changed with the previous values.
 //! Writes are read-modify-write with the ConfigMap's resourceVersion, retried on conflict, so
 //! concurrent steps (and concurrent runs) never lose each other's updates.
+//!
+//! `kubectl kf retire-blue` deletes blue's cluster, and the record with it, so before that it
+//! moves the record to green's cluster (same namespace and name) and marks both copies
+//! `movedTo: <green>`: from then on green's copy is the record ([`authority`] decides which copy
+//! a command reads; [`RecordStore::move_to_green`] moves it).
 
 use std::collections::BTreeMap;
 
@@ -88,6 +93,10 @@ pub struct UpgradeRecord {
     /// `kf deploy cluster`; read by `deploy kubeflow`, `migrate`, `verify`, `abort`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub green_roles: Vec<GreenRole>,
+    /// Set by `kf retire-blue` (once blue is recorded retired, before it deletes blue's
+    /// cluster) on both copies: green's context, whose cluster holds the record from then on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub moved_to: Option<String>,
     /// Sections written by later steps (cluster, cutover, ...), kept as they are.
     #[serde(flatten)]
     pub other: BTreeMap<String, serde_json::Value>,
@@ -388,16 +397,33 @@ fn no_kubeflow(blue: &str) -> Error {
 
 /// Reads every upgrade record kept in blue's cluster, newest first.
 pub async fn list(client: &Client, blue: &str) -> Result<Vec<UpgradeRecord>> {
+    list_where(client, blue, |r| r.blue == blue).await
+}
+
+/// The records `kf retire-blue` moved into the cluster of `green` (of upgrades to it, their
+/// blue retired), newest first.
+pub async fn moved_here(client: &Client, green: &str) -> Result<Vec<UpgradeRecord>> {
+    list_where(client, green, |r| {
+        r.green == green && r.moved_to.as_deref() == Some(green)
+    })
+    .await
+}
+
+async fn list_where(
+    client: &Client,
+    context: &str,
+    keep: impl Fn(&UpgradeRecord) -> bool,
+) -> Result<Vec<UpgradeRecord>> {
     let api: Api<ConfigMap> = Api::namespaced(client.clone(), NAMESPACE);
     let lp =
         ListParams::default().labels(&format!("{LABEL_MANAGED_BY}={MANAGED_BY},{UPGRADE_TAG}"));
     let cms = match api.list(&lp).await {
         Ok(l) => l.items,
-        Err(e) if namespace_missing(&e) => return Err(no_kubeflow(blue)),
-        Err(e) => return Err(Error::from(e).on(blue)),
+        Err(e) if namespace_missing(&e) => return Err(no_kubeflow(context)),
+        Err(e) => return Err(Error::from(e).on(context)),
     };
     let mut records: Vec<UpgradeRecord> = cms.iter().map(parse).collect::<Result<_>>()?;
-    records.retain(|r| r.blue == blue);
+    records.retain(keep);
     records.sort_by(|a, b| b.updated.cmp(&a.updated));
     Ok(records)
 }
@@ -411,54 +437,322 @@ pub async fn get(client: &Client, green: &str) -> Result<Option<UpgradeRecord>> 
     }
 }
 
+/// What blue's cluster said when asked for the record.
+#[derive(Clone, Copy, Debug)]
+pub enum BlueCopy<'a> {
+    Found(&'a UpgradeRecord),
+    /// Blue answers and holds no record (or not the namespace for one).
+    Missing,
+    /// Blue's API server does not answer (its cluster deleted by `kf retire-blue`, or down).
+    Unreachable,
+}
+
+/// Which copy of the record a command reads and writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Authority {
+    /// Blue's: the record has not moved.
+    Blue,
+    /// Green's: `kf retire-blue` moved the record there (its copy says `movedTo: <green>`).
+    Green,
+    /// No record anywhere yet: a new one, in blue's cluster.
+    New,
+    /// Blue's copy says it moved to green, and green holds no such copy.
+    Lost,
+    /// Blue does not answer, and green holds no copy moved there.
+    Unreachable,
+}
+
+impl BlueCopy<'_> {
+    /// Whether green's copy is needed to decide: not while blue holds a record that has not
+    /// moved to `green` (a copy a stopped retire-blue left on green before marking blue's is
+    /// not the record yet; the re-run moves it again).
+    pub fn needs_green(&self, green: &str) -> bool {
+        !matches!(self, BlueCopy::Found(r) if r.moved_to.as_deref() != Some(green))
+    }
+}
+
+/// The authoritative copy of the record of `blue` -> `green`, from blue's answer and green's
+/// copy (when [`BlueCopy::needs_green`]). Green's copy counts only when it is the one
+/// retire-blue moved there: of this blue, marked `movedTo: <green>`.
+pub fn authority(
+    blue_copy: BlueCopy<'_>,
+    green_copy: Option<&UpgradeRecord>,
+    blue: &str,
+    green: &str,
+) -> Authority {
+    let moved_here =
+        green_copy.is_some_and(|r| r.blue == blue && r.moved_to.as_deref() == Some(green));
+    match blue_copy {
+        BlueCopy::Found(r) if r.moved_to.as_deref() != Some(green) => Authority::Blue,
+        BlueCopy::Found(_) if moved_here => Authority::Green,
+        BlueCopy::Found(_) => Authority::Lost,
+        _ if moved_here => Authority::Green,
+        BlueCopy::Missing => Authority::New,
+        BlueCopy::Unreachable => Authority::Unreachable,
+    }
+}
+
+/// A Kubernetes error that says the API server did not answer at all (no HTTP status): the
+/// connection refused or closed, the name not resolved.
+fn unreachable(e: &kube::Error) -> bool {
+    matches!(e, kube::Error::HyperError(_) | kube::Error::Service(_))
+}
+
+/// The record ConfigMap in one cluster; `Ok(None)` also when the namespace is missing.
+async fn read_copy(
+    client: &Client,
+    name: &str,
+) -> std::result::Result<Option<ConfigMap>, kube::Error> {
+    let api: Api<ConfigMap> = Api::namespaced(client.clone(), NAMESPACE);
+    match api.get_opt(name).await {
+        Err(e) if namespace_missing(&e) => Ok(None),
+        other => other,
+    }
+}
+
+/// Writes `rec` to `api`: a replace at `rv`, or a create without one.
+async fn write(
+    api: &Api<ConfigMap>,
+    rec: &UpgradeRecord,
+    rv: Option<String>,
+) -> Result<std::result::Result<ConfigMap, kube::Error>> {
+    let create = rv.is_none();
+    let cm = to_configmap(rec, rv)?;
+    Ok(if create {
+        api.create(&PostParams::default(), &cm).await
+    } else {
+        api.replace(&configmap_name(&rec.green), &PostParams::default(), &cm)
+            .await
+    })
+}
+
+/// The copy of the record a store reads and writes, and where it is.
+struct Copy {
+    rec: UpgradeRecord,
+    resource_version: Option<String>,
+    api: Api<ConfigMap>,
+    /// The context whose cluster holds it (blue's, or green's once moved).
+    at: String,
+}
+
 /// A handle on one record for a run: every update is written through at once.
 pub struct RecordStore {
-    api: Api<ConfigMap>,
     blue: String,
     green: String,
-    state: Mutex<(UpgradeRecord, Option<String>)>,
+    state: Mutex<Copy>,
 }
 
 impl RecordStore {
-    /// Opens the record of `blue` -> `green`. Nothing is written here: a record that does not
-    /// exist yet is created by the first step that records something, so a command refused for
-    /// its input leaves no record behind. Blue must have the namespace the record lives in.
+    /// Opens the record of `blue` -> `green` in blue's cluster (a record moved to green's is
+    /// refused: open it with [`RecordStore::open_moved`]). Nothing is written here: a record
+    /// that does not exist yet is created by the first step that records something, so a
+    /// command refused for its input leaves no record behind. Blue must have the namespace the
+    /// record lives in.
     pub async fn open(client: &Client, blue: &str, green: &str) -> Result<Self> {
-        let namespaces: Api<k8s_openapi::api::core::v1::Namespace> = Api::all(client.clone());
-        if namespaces.get_opt(NAMESPACE).await.on(blue)?.is_none() {
-            return Err(no_kubeflow(blue));
-        }
-        let api: Api<ConfigMap> = Api::namespaced(client.clone(), NAMESPACE);
+        Self::open_moved(client, None, blue, green).await
+    }
+
+    /// [`RecordStore::open`], reading green's copy (with `green_client`) when blue's record
+    /// says it moved there, or when blue's cluster holds none or does not answer: see
+    /// [`authority`].
+    pub async fn open_moved(
+        client: &Client,
+        green_client: Option<&Client>,
+        blue: &str,
+        green: &str,
+    ) -> Result<Self> {
         let name = configmap_name(green);
-        let state = match api.get_opt(&name).await {
-            Ok(Some(cm)) => {
-                let rec = parse(&cm)?;
-                if rec.blue != blue {
-                    return Err(Error::usage(
-                        format!(
-                            "{NAMESPACE}/{name} records an upgrade of \"{}\" to \"{green}\", not of \"{blue}\"",
-                            rec.blue
-                        ),
-                        "pass the matching --from",
-                    ));
+        let namespaces: Api<k8s_openapi::api::core::v1::Namespace> = Api::all(client.clone());
+        // Blue's answer: its record (and resourceVersion), none, no namespace, or silence.
+        let (blue_read, has_namespace) = match namespaces.get_opt(NAMESPACE).await {
+            Ok(None) => (Ok(None), false),
+            Ok(Some(_)) => match read_copy(client, &name).await {
+                Ok(Some(cm)) => (Ok(Some((parse(&cm)?, cm.metadata.resource_version))), true),
+                Ok(None) => (Ok(None), true),
+                Err(e) => (Err(e), true),
+            },
+            Err(e) => (Err(e), true),
+        };
+        let blue_read = match blue_read {
+            Err(e) if !unreachable(&e) => return Err(Error::from(e).on(blue)),
+            other => other,
+        };
+        let blue_copy = match &blue_read {
+            Ok(Some((rec, _))) => BlueCopy::Found(rec),
+            Ok(None) => BlueCopy::Missing,
+            Err(_) => BlueCopy::Unreachable,
+        };
+        if let BlueCopy::Found(rec) = blue_copy
+            && rec.blue != blue
+        {
+            return Err(Error::usage(
+                format!(
+                    "{NAMESPACE}/{name} records an upgrade of \"{}\" to \"{green}\", not of \"{blue}\"",
+                    rec.blue
+                ),
+                "pass the matching --from",
+            ));
+        }
+        let green_read = match green_client {
+            Some(c) if blue_copy.needs_green(green) => read_copy(c, &name).await.on(green),
+            _ => Ok(None),
+        };
+        let green_copy = match &green_read {
+            Ok(Some(cm)) => Some((parse(cm)?, cm.metadata.resource_version.clone())),
+            _ => None,
+        };
+        let decided = authority(blue_copy, green_copy.as_ref().map(|(r, _)| r), blue, green);
+        let blue_api = Api::namespaced(client.clone(), NAMESPACE);
+        let state = match (decided, blue_read, green_copy, green_client) {
+            (Authority::Blue, Ok(Some((rec, rv))), _, _) => Copy {
+                rec,
+                resource_version: rv,
+                api: blue_api,
+                at: blue.to_string(),
+            },
+            (Authority::Green, _, Some((rec, rv)), Some(c)) => {
+                tracing::info!(
+                    "the upgrade record {NAMESPACE}/{name} is in {green}'s cluster (moved by \
+                     kubectl kf retire-blue)"
+                );
+                Copy {
+                    rec,
+                    resource_version: rv,
+                    api: Api::namespaced(c.clone(), NAMESPACE),
+                    at: green.to_string(),
                 }
-                (rec, cm.metadata.resource_version)
             }
-            Ok(None) => (UpgradeRecord::new(blue, green), None),
-            Err(e) if namespace_missing(&e) => return Err(no_kubeflow(blue)),
-            Err(e) => return Err(Error::from(e).on(blue)),
+            (Authority::New, ..) if !has_namespace => return Err(no_kubeflow(blue)),
+            (Authority::New, ..) => Copy {
+                rec: UpgradeRecord::new(blue, green),
+                resource_version: None,
+                api: blue_api,
+                at: blue.to_string(),
+            },
+            (Authority::Lost, ..) => {
+                green_read?;
+                return Err(Error::failed(format!(
+                    "the upgrade record {NAMESPACE}/{name} of {blue} moved to {green}'s cluster \
+                     (kubectl kf retire-blue){}",
+                    if green_client.is_some() {
+                        ", which holds no copy of it; restore it there (blue's copy holds it as \
+                         of the move)"
+                    } else {
+                        "; this command reads only blue's"
+                    }
+                )));
+            }
+            (_, Err(e), _, _) => return Err(Error::from(e).on(blue)),
+            (decided, ..) => {
+                return Err(Error::failed(format!(
+                    "the upgrade record {NAMESPACE}/{name} of {blue}: no copy to read ({decided:?})"
+                )));
+            }
         };
         Ok(Self {
-            api,
             blue: blue.to_string(),
             green: green.to_string(),
             state: Mutex::new(state),
         })
     }
 
-    /// Whether the record exists in blue's cluster (it is created by the first recorded step).
+    /// Whether the record exists (it is created by the first recorded step).
     pub async fn exists(&self) -> bool {
-        self.state.lock().await.1.is_some()
+        self.state.lock().await.resource_version.is_some()
+    }
+
+    /// The context whose cluster holds the record: blue's, or green's once moved.
+    pub async fn location(&self) -> String {
+        self.state.lock().await.at.clone()
+    }
+
+    /// Moves the record to green's cluster (`kf retire-blue`, before it deletes blue's): writes
+    /// it there marked `movedTo: <green>` (creating the namespace if green has none), then marks
+    /// blue's copy so, and from then on reads and writes green's. In that order, so that a run
+    /// stopped half way finds the record again (blue's, unmarked: this moves it again, over the
+    /// copy the stopped run left; or green's); a moved record stays where it is.
+    pub async fn move_to_green(&self, green_client: &Client) -> Result<()> {
+        let mut state = self.state.lock().await;
+        if state.at == self.green {
+            return Ok(());
+        }
+        let name = configmap_name(&self.green);
+        let green_api: Api<ConfigMap> = Api::namespaced(green_client.clone(), NAMESPACE);
+        let namespaces: Api<k8s_openapi::api::core::v1::Namespace> = Api::all(green_client.clone());
+        if namespaces
+            .get_opt(NAMESPACE)
+            .await
+            .on(&self.green)?
+            .is_none()
+        {
+            let ns = k8s_openapi::api::core::v1::Namespace {
+                metadata: ObjectMeta {
+                    name: Some(NAMESPACE.to_string()),
+                    ..Default::default()
+                },
+                ..Default::default()
+            };
+            match namespaces.create(&PostParams::default(), &ns).await {
+                Err(kube::Error::Api(s)) if s.code == 409 => {}
+                other => {
+                    other.on(&self.green)?;
+                }
+            }
+        }
+        for _ in 0..8 {
+            let mut rec = state.rec.clone();
+            rec.moved_to = Some(self.green.clone());
+            rec.updated = now();
+            let there = green_api.get_opt(&name).await.on(&self.green)?;
+            if let Some(cm) = &there {
+                let other = parse(cm)?;
+                if other.blue != self.blue {
+                    return Err(Error::refused(
+                        format!(
+                            "{}'s cluster already holds {NAMESPACE}/{name}, the record of an \
+                             upgrade of \"{}\", not of \"{}\"; nothing of blue's was deleted",
+                            self.green, other.blue, self.blue
+                        ),
+                        format!(
+                            "move that ConfigMap away in {}'s cluster, then run again",
+                            self.green
+                        ),
+                    ));
+                }
+            }
+            let copied = match write(
+                &green_api,
+                &rec,
+                there.and_then(|c| c.metadata.resource_version),
+            )
+            .await?
+            {
+                Ok(cm) => cm,
+                Err(kube::Error::Api(s)) if s.code == 409 => continue,
+                Err(e) => return Err(Error::from(e).on(&self.green)),
+            };
+            match write(&state.api, &rec, state.resource_version.clone()).await? {
+                Ok(_) => {
+                    *state = Copy {
+                        rec,
+                        resource_version: copied.metadata.resource_version,
+                        api: green_api,
+                        at: self.green.clone(),
+                    };
+                    return Ok(());
+                }
+                Err(kube::Error::Api(s)) if s.code == 409 => {
+                    let fresh = state.api.get(&name).await.on(&self.blue)?;
+                    state.rec = parse(&fresh)?;
+                    state.resource_version = fresh.metadata.resource_version;
+                }
+                Err(e) => return Err(Error::from(e).on(&self.blue)),
+            }
+        }
+        Err(Error::failed(format!(
+            "the upgrade record {NAMESPACE}/{name} of {} kept changing under us; try again",
+            self.blue
+        )))
     }
 
     /// Records the state of one step or resource.
@@ -517,11 +811,11 @@ impl RecordStore {
 
     /// The recorded state of one step, if any.
     pub async fn get(&self, key: &str) -> Option<Resource> {
-        self.state.lock().await.0.resources.get(key).cloned()
+        self.state.lock().await.rec.resources.get(key).cloned()
     }
 
     pub async fn snapshot(&self) -> UpgradeRecord {
-        self.state.lock().await.0.clone()
+        self.state.lock().await.rec.clone()
     }
 
     /// Applies `change` and writes the record; on a conflict re-reads and applies it again.
@@ -530,37 +824,27 @@ impl RecordStore {
         F: Fn(&mut UpgradeRecord),
     {
         let mut state = self.state.lock().await;
+        let name = configmap_name(&self.green);
         for _ in 0..8 {
-            let mut rec = state.0.clone();
+            let mut rec = state.rec.clone();
             change(&mut rec);
             rec.updated = now();
-            let cm = to_configmap(&rec, state.1.clone())?;
-            let result = if state.1.is_some() {
-                self.api
-                    .replace(&configmap_name(&self.green), &PostParams::default(), &cm)
-                    .await
-            } else {
-                self.api.create(&PostParams::default(), &cm).await
-            };
-            match result {
+            match write(&state.api, &rec, state.resource_version.clone()).await? {
                 Ok(written) => {
-                    *state = (rec.clone(), written.metadata.resource_version);
+                    state.rec = rec.clone();
+                    state.resource_version = written.metadata.resource_version;
                     return Ok(rec);
                 }
                 Err(kube::Error::Api(s)) if s.code == 409 => {
-                    let fresh = self
-                        .api
-                        .get(&configmap_name(&self.green))
-                        .await
-                        .on(&self.blue)?;
-                    *state = (parse(&fresh)?, fresh.metadata.resource_version);
+                    let fresh = state.api.get(&name).await.on(&state.at)?;
+                    state.rec = parse(&fresh)?;
+                    state.resource_version = fresh.metadata.resource_version;
                 }
-                Err(e) => return Err(Error::from(e).on(&self.blue)),
+                Err(e) => return Err(Error::from(e).on(&state.at)),
             }
         }
         Err(Error::failed(format!(
-            "the upgrade record {NAMESPACE}/{} of {} kept changing under us; try again",
-            configmap_name(&self.green),
+            "the upgrade record {NAMESPACE}/{name} of {} kept changing under us; try again",
             self.blue
         )))
     }
@@ -602,6 +886,90 @@ mod tests {
         assert_eq!(db.secret.unwrap().from, "rds-secret");
         assert_eq!(c.bucket.unwrap().name, "b-green");
         assert_eq!(c.efs.unwrap().to, "fs-g");
+    }
+
+    fn moved(blue: &str, to: Option<&str>) -> UpgradeRecord {
+        UpgradeRecord {
+            moved_to: to.map(str::to_string),
+            ..UpgradeRecord::new(blue, "green")
+        }
+    }
+
+    #[test]
+    fn blues_copy_is_the_record_until_it_says_it_moved_to_green() {
+        let here = moved("blue", None);
+        // Not moved: blue's, whatever green holds (a stopped retire-blue's copy is redone).
+        let b = BlueCopy::Found(&here);
+        assert!(!b.needs_green("green"));
+        for g in [None, Some(&here), Some(&moved("blue", Some("green")))] {
+            assert_eq!(authority(b, g, "blue", "green"), Authority::Blue);
+        }
+        // Moved to another green than this one: still this upgrade's blue copy.
+        let elsewhere = moved("blue", Some("green-2"));
+        assert_eq!(
+            authority(BlueCopy::Found(&elsewhere), None, "blue", "green"),
+            Authority::Blue
+        );
+    }
+
+    #[test]
+    fn greens_copy_is_the_record_once_moved_there_also_when_blue_is_gone() {
+        let there = moved("blue", Some("green"));
+        let marked = moved("blue", Some("green"));
+        for b in [
+            BlueCopy::Found(&marked),
+            BlueCopy::Missing,
+            BlueCopy::Unreachable,
+        ] {
+            assert!(b.needs_green("green"));
+            assert_eq!(
+                authority(b, Some(&there), "blue", "green"),
+                Authority::Green
+            );
+        }
+        // A copy on green that retire-blue did not move there is not the record: unmarked, of
+        // another blue, or marked for another green.
+        for other in [
+            moved("blue", None),
+            moved("other", Some("green")),
+            moved("blue", Some("green-2")),
+        ] {
+            assert_eq!(
+                authority(BlueCopy::Missing, Some(&other), "blue", "green"),
+                Authority::New
+            );
+            assert_eq!(
+                authority(BlueCopy::Unreachable, Some(&other), "blue", "green"),
+                Authority::Unreachable
+            );
+            assert_eq!(
+                authority(BlueCopy::Found(&marked), Some(&other), "blue", "green"),
+                Authority::Lost
+            );
+        }
+        assert_eq!(
+            authority(BlueCopy::Missing, None, "blue", "green"),
+            Authority::New
+        );
+        assert_eq!(
+            authority(BlueCopy::Unreachable, None, "blue", "green"),
+            Authority::Unreachable
+        );
+        assert_eq!(
+            authority(BlueCopy::Found(&marked), None, "blue", "green"),
+            Authority::Lost
+        );
+    }
+
+    #[test]
+    fn moved_to_round_trips_and_is_absent_until_set() {
+        let r = moved("blue", Some("green"));
+        let text = serde_yaml::to_string(&r).unwrap();
+        assert!(text.contains("movedTo: green"), "{text}");
+        let back = parse(&to_configmap(&r, None).unwrap()).unwrap();
+        assert_eq!(back.moved_to.as_deref(), Some("green"));
+        let plain = serde_yaml::to_string(&moved("blue", None)).unwrap();
+        assert!(!plain.contains("movedTo"), "{plain}");
     }
 
     #[test]

@@ -10,6 +10,11 @@
 //! passes: see [`verified`]). On a terminal it asks for blue's cluster name unless `--yes`.
 //! Observe ([`observe`]) / [`plan`] (pure, unit-tested) / apply (the steps of
 //! [`crate::abort::apply`], recorded in the record's `retireBlue` section).
+//!
+//! The record lives in blue's cluster, which retire-blue deletes (its API server with it): once
+//! blue is recorded retired and before anything is deleted, the record moves to green's cluster
+//! ([`crate::record::RecordStore::move_to_green`]), where it is written from then on and where
+//! `kf status` and `kf cutover failback` find it.
 
 use std::io::IsTerminal;
 
@@ -85,6 +90,12 @@ impl Render for Plan {
                 i.reason.as_str(),
             )
         })));
+        if self.cluster.is_some() {
+            s.push_str(&format!(
+                "\nThe upgrade record moves to {}'s cluster before blue's is deleted.\n",
+                self.green
+            ));
+        }
         s
     }
 }
@@ -97,6 +108,8 @@ pub struct Report {
     pub final_snapshots: Vec<String>,
     pub deleted: Vec<Item>,
     pub kept: Vec<Item>,
+    /// The context whose cluster holds the upgrade record now (green's).
+    pub record_in: String,
 }
 
 impl Render for Report {
@@ -125,6 +138,10 @@ impl Render for Report {
             "Blue {} is retired; {} serves production. `kubectl kf cutover failback` can no \
              longer go back.\n",
             self.blue, self.green
+        ));
+        s.push_str(&format!(
+            "The upgrade record is kept in {}'s cluster now.\n",
+            self.record_in
         ));
         s
     }
@@ -450,6 +467,11 @@ pub async fn run(args: RetireBlueArgs) -> Result<()> {
             }
         })
         .await?;
+    // Blue's cluster holds the record and goes (its API server with it): the record moves to
+    // green's cluster first, and is written there from now on.
+    ctx.record
+        .move_to_green(&session.green_client().await?)
+        .await?;
     let as_abort = abort::Plan {
         blue: plan.blue.clone(),
         green: plan.green.clone(),
@@ -491,6 +513,7 @@ pub async fn run(args: RetireBlueArgs) -> Result<()> {
                 .cloned()
                 .collect(),
             deleted,
+            record_in: ctx.record.location().await,
         },
     )
 }

@@ -2,7 +2,7 @@
 
 use crate::cli::GlobalArgs;
 use crate::context::Blue;
-use crate::error::{OnContext, Result};
+use crate::error::Result;
 use crate::output::{self, OutputFormat, Render};
 use crate::record::{self, UpgradeRecord};
 
@@ -45,14 +45,39 @@ pub async fn run(args: &GlobalArgs) -> Result<()> {
     let blue = Blue::resolve(args)?;
     let client = blue.client().await?;
     let found = match &args.to {
-        Some(green) => record::get(&client, green)
+        // Blue's copy, or green's once `kf retire-blue` moved it there (blue's cluster may be
+        // gone by then).
+        Some(green) => {
+            let green_client = crate::context::client_for(&blue.kubeconfig, green)
+                .await
+                .ok();
+            match record::RecordStore::open_moved(
+                &client,
+                green_client.as_ref(),
+                &blue.context,
+                green,
+            )
             .await
-            .on(&blue.context)?
-            .filter(|r| r.blue == blue.context),
-        None => record::list(&client, &blue.context)
+            {
+                Ok(store) if store.exists().await => Some(store.snapshot().await),
+                Ok(_) => None,
+                // The namespace is missing, or the copy names another blue: no record of it.
+                Err(e) if e.exit_code() == 2 => None,
+                Err(e) => return Err(e),
+            }
+        }
+        // Blue's record, else (the current context being green) one `kf retire-blue` moved here.
+        None => match record::list(&client, &blue.context)
             .await?
             .into_iter()
-            .next(),
+            .next()
+        {
+            Some(rec) => Some(rec),
+            None => record::moved_here(&client, &blue.context)
+                .await?
+                .into_iter()
+                .next(),
+        },
     };
     match found {
         Some(rec) => output::print(args.output, &rec),

@@ -59,13 +59,19 @@ pub struct Session {
 
 impl Session {
     /// Resolves the contexts, loads AWS and opens the record (which the first recorded step
-    /// creates: nothing is written here).
+    /// creates: nothing is written here): blue's copy, or green's once `kf retire-blue` moved it
+    /// there ([`record::authority`]; blue's cluster may be gone by then).
     pub async fn open(g: &crate::cli::GlobalArgs) -> crate::error::Result<Self> {
         let blue = crate::context::Blue::resolve(g)?;
         let blue_client = blue.client().await?;
         let green = blue.green(g, &blue_client).await?;
         let aws = Aws::load(g).await?;
-        let record = RecordStore::open(&blue_client, &blue.context, &green).await?;
+        let green_client = crate::context::client_for(&blue.kubeconfig, &green)
+            .await
+            .ok();
+        let record =
+            RecordStore::open_moved(&blue_client, green_client.as_ref(), &blue.context, &green)
+                .await?;
         let mut ctx = Ctx::new(aws, record, &green, g.timeout);
         ctx.yes = g.yes;
         Ok(Self {

@@ -162,13 +162,28 @@ async fn locate(g: &GlobalArgs) -> Result<GlobalArgs> {
     let limit = std::time::Duration::from_secs(15);
     let is_blue = async {
         let c = client_for(&kc, &current).await?;
-        record::list(&c, &current).await
+        Ok::<_, Error>((
+            record::list(&c, &current).await?,
+            record::moved_here(&c, &current).await?,
+        ))
     };
-    if let Ok(Ok(found)) = tokio::time::timeout(limit, is_blue).await
-        && !found.is_empty()
-        && g.to.is_none()
-    {
+    let (found, moved) = match tokio::time::timeout(limit, is_blue).await {
+        Ok(Ok(lists)) => lists,
+        _ => Default::default(),
+    };
+    if !found.is_empty() && g.to.is_none() {
         return Ok(g.clone());
+    }
+    // Blue retired (its cluster may be gone): retire-blue moved the record here, to green.
+    if let Some(rec) = moved.first() {
+        tracing::info!(
+            "current context {current} is green of the upgrade of {} (record moved here)",
+            rec.blue
+        );
+        let mut out = g.clone();
+        out.from = Some(rec.blue.clone());
+        out.to = Some(current);
+        return Ok(out);
     }
     for other in kc.context_names().into_iter().filter(|c| *c != current) {
         let probe = async {
