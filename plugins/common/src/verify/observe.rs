@@ -213,6 +213,14 @@ async fn profiles(client: &Client) -> Result<Vec<String>> {
     Ok(names)
 }
 
+/// A time as RFC 3339 to the second (AWS answers with or without fractions; the table keeps
+/// one width).
+fn whole_seconds(secs: i64) -> String {
+    aws_smithy_types::DateTime::from_secs(secs)
+        .fmt(aws_smithy_types::date_time::Format::DateTime)
+        .unwrap_or_default()
+}
+
 /// Every object of a bucket (ListObjectsV2, every page); None when it does not exist.
 async fn listing(aws: &Aws, bucket: &str) -> Result<Listing> {
     let pages = crate::aws::all(
@@ -279,7 +287,7 @@ async fn blue_snapshots(aws: &Aws, instance: &str, tag: &str) -> Result<Vec<(Str
         }
         let created = s
             .snapshot_create_time()
-            .and_then(|t| t.fmt(aws_smithy_types::date_time::Format::DateTime).ok())
+            .map(|t| whole_seconds(t.secs()))
             .unwrap_or_default();
         out.push((id.to_string(), created));
     }
@@ -312,9 +320,7 @@ async fn green_db(
             Ok(out) => {
                 if let Some(s) = out.db_snapshots().first() {
                     g.snapshot_source = s.db_instance_identifier().map(str::to_string);
-                    g.snapshot_time = s
-                        .snapshot_create_time()
-                        .and_then(|t| t.fmt(aws_smithy_types::date_time::Format::DateTime).ok());
+                    g.snapshot_time = s.snapshot_create_time().map(|t| whole_seconds(t.secs()));
                 }
             }
             Err(e)
