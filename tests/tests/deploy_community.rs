@@ -144,7 +144,7 @@ fn deploy_community(fixture_name: &str, green_role: bool) {
     assert_exit(&out, 0);
     let plan: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(plan["community"]["installConfig"]["mysqlHost"], db.as_str());
-    let steps = plan["community"]["steps"].as_array().unwrap();
+    let steps = plan["steps"].as_array().unwrap();
     let step = |kind: &str, name: &str| {
         steps
             .iter()
@@ -392,7 +392,7 @@ fn deploy_community(fixture_name: &str, green_role: bool) {
     );
     assert_exit(&out, 0);
     let again: Value = serde_json::from_slice(&out.stdout).unwrap();
-    for s in again["community"]["steps"].as_array().unwrap() {
+    for s in again["steps"].as_array().unwrap() {
         if s["kind"] == "File" {
             assert_eq!(s["action"], "keep", "{s}");
         }

@@ -412,89 +412,11 @@ pub fn plan(i: &Inputs, base: &[Value]) -> std::result::Result<Overlay, String> 
     })
 }
 
-/// One step of the community deploy, as `-o json|yaml` and the record show it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Step {
-    pub key: String,
-    pub kind: String,
-    pub name: String,
-    pub action: String,
-    pub reason: String,
-}
-
-/// The steps, in the order apply takes them: the overlay written, built and applied, the DB
-/// Secrets made, each profile namespace's launcher, the checks. `existing` holds the overlay
-/// files' current text (absent: not written yet); `on_green` the profile namespaces green has.
-pub fn steps(
-    o: &Overlay,
-    existing: &BTreeMap<String, String>,
-    profile_namespaces: &std::collections::BTreeSet<String>,
-    on_green: &std::collections::BTreeSet<String>,
-) -> Vec<Step> {
-    let step = |key: &str, kind: &str, name: &str, action: &str, reason: &str| Step {
-        key: key.into(),
-        kind: kind.into(),
-        name: name.into(),
-        action: action.into(),
-        reason: reason.into(),
-    };
-    let mut out = Vec::new();
-    for f in &o.files {
-        let action = match existing.get(&f.path) {
-            Some(t) if *t == f.text => "keep",
-            Some(_) => "update",
-            None => "create",
-        };
-        out.push(step(
-            "kubeflow.params",
-            "File",
-            &f.path,
-            action,
-            "the overlay, nothing secret",
-        ));
-    }
-    out.push(step(
-        "kubeflow.apply",
-        "Kustomization",
-        &o.dir,
-        "apply",
-        "server-side apply to green, CRDs and namespaces first",
-    ));
-    for s in &o.secrets {
-        out.push(step(
-            "kubeflow.apply",
-            "Secret",
-            &format!("{}/{}", s.namespace, s.name),
-            "apply",
-            "from green's DB secret, through the API",
-        ));
-    }
-    for ns in profile_namespaces {
-        let (action, reason) = if on_green.contains(ns) {
-            (
-                "apply",
-                "kfp-launcher and artifact-repositories on green's bucket",
-            )
-        } else {
-            ("wait", "not on green yet: a later run applies it")
-        };
-        out.push(step("kubeflow.apply", "Namespace", ns, action, reason));
-    }
-    out.push(step(
-        "kubeflow.apply",
-        "Check",
-        "readers",
-        "check",
-        "each reader's DB host and bucket are green's clones",
-    ));
-    out
-}
-
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn inputs() -> Inputs {
+    pub(crate) fn inputs() -> Inputs {
         Inputs {
             green: "green".into(),
             kustomization: "example".into(),
@@ -527,7 +449,7 @@ mod tests {
         }
     }
 
-    fn base() -> Vec<Value> {
+    pub(crate) fn base() -> Vec<Value> {
         let dep = |name: &str, c: &str, env: Value| {
             json!({"apiVersion": "apps/v1", "kind": "Deployment",
                 "metadata": {"name": name, "namespace": "kubeflow"},
@@ -627,29 +549,6 @@ mod tests {
                 .unwrap()
                 .contains("fromEnv: true")
         );
-    }
-
-    #[test]
-    fn steps_say_what_is_written_applied_and_waited_for() {
-        let o = plan(&inputs(), &base()).unwrap();
-        let mut existing = BTreeMap::new();
-        existing.insert(o.files[0].path.clone(), o.files[0].text.clone());
-        existing.insert(o.files[1].path.clone(), "old".to_string());
-        let nss: std::collections::BTreeSet<String> =
-            ["a".to_string(), "b".to_string()].into_iter().collect();
-        let on: std::collections::BTreeSet<String> = ["a".to_string()].into_iter().collect();
-        let s = steps(&o, &existing, &nss, &on);
-        assert_eq!(s[0].action, "keep");
-        assert_eq!(s[1].action, "update");
-        assert_eq!(s[2].action, "create");
-        let ns: Vec<(&str, &str)> = s
-            .iter()
-            .filter(|x| x.kind == "Namespace")
-            .map(|x| (x.name.as_str(), x.action.as_str()))
-            .collect();
-        assert_eq!(ns, [("a", "apply"), ("b", "wait")]);
-        assert_eq!(s.iter().filter(|x| x.kind == "Secret").count(), 2);
-        assert_eq!(s.last().unwrap().kind, "Check");
     }
 
     #[test]

@@ -7,15 +7,23 @@
 //! `MYSQL_HOST`, the cache server `DBCONFIG_HOST_NAME`, Katib's DB manager
 //! `KATIB_MYSQL_DB_HOST` (default `katib-mysql` when unset).
 
+use serde::Serialize;
 use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::kubeflow::Check;
+/// One thing read back from green after the apply, and whether it names the clones.
+#[derive(Clone, Debug, Serialize)]
+pub struct Check {
+    pub check: String,
+    pub ok: bool,
+    pub detail: String,
+}
 
 /// `namespace/name` -> key -> value.
 pub type Data = BTreeMap<String, BTreeMap<String, String>>;
 
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Want {
     pub db_host: String,
     pub bucket: String,

@@ -70,22 +70,30 @@ pub struct FileEdit {
     pub edits: Vec<Edit>,
 }
 
-/// Reads one file and computes its edits (nothing is written); a missing file is a usage error
-/// naming it.
-pub fn edit_file(
-    root: &Path,
-    rel: &str,
-    f: impl FnOnce(&str, &str) -> Result<(String, Vec<Edit>)>,
-) -> Result<FileEdit> {
+/// The text of a file of the checkout; a missing file is a usage error naming it.
+pub fn read(root: &Path, rel: &str) -> Result<String> {
     let path = root.join(rel);
-    let text = std::fs::read_to_string(&path).map_err(|e| {
+    std::fs::read_to_string(&path).map_err(|e| {
         Error::usage(
             format!("{}: {e}", path.display()),
             "is --manifests a kubeflow-manifests checkout (awslabs/kubeflow-manifests)?",
         )
-    })?;
-    let (text, edits) = f(&text, rel)?;
-    Ok(FileEdit { path, text, edits })
+    })
+}
+
+/// Computes the edits of one file from its text (nothing is read or written).
+pub fn edit_text(
+    root: &Path,
+    rel: &str,
+    text: &str,
+    f: impl FnOnce(&str, &str) -> Result<(String, Vec<Edit>)>,
+) -> Result<FileEdit> {
+    let (text, edits) = f(text, rel)?;
+    Ok(FileEdit {
+        path: root.join(rel),
+        text,
+        edits,
+    })
 }
 
 /// Writes the files that change (a temporary file renamed over each).
