@@ -781,3 +781,43 @@ pub fn user_objects_and_green_role(ready: &ReadyForCutover) {
         rec["clones"]["bucket"]["name"].as_str().unwrap(),
     );
 }
+
+/// Snapshot settings for what users read: identifiers the emulators make up at random (ids,
+/// ARNs, zones, times, ports, paths) are redacted.
+pub fn view_settings(env: &Env) -> insta::Settings {
+    let mut s = insta::Settings::clone_current();
+    let dir = env.dir.path().display().to_string();
+    let filters: Vec<(String, String)> = vec![
+        (regex_escape(&dir), "[TMP]".into()),
+        (r"http://127\.0\.0\.1:\d+".into(), "[URL]".into()),
+        (r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ".into(), "[TIME]".into()),
+        (
+            r"\b(fs|fsmt|fsap|vpc|subnet|sg|igw|loc|task|exec)-[0-9a-f]{8,17}\b".into(),
+            "$1-[ID]".into(),
+        ),
+        (r"\b[0-9A-Z]{14,32}\b".into(), "[ZONE-OR-HEX]".into()),
+        (r"\b[0-9a-f]{16,32}\b".into(), "[HEX]".into()),
+        (r"pvc-[0-9a-f-]{36}".into(), "pvc-[UUID]".into()),
+        (r"\blt-[0-9a-f]{17}\b".into(), "lt-[ID]".into()),
+        (
+            r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}".into(),
+            "[UUID]".into(),
+        ),
+    ];
+    for (re, with) in filters {
+        s.add_filter(&re, with);
+    }
+    s
+}
+
+fn regex_escape(s: &str) -> String {
+    s.chars()
+        .flat_map(|c| {
+            if "\\.+*?()|[]{}^$".contains(c) {
+                vec!['\\', c]
+            } else {
+                vec![c]
+            }
+        })
+        .collect()
+}

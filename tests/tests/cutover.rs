@@ -188,6 +188,14 @@ fn without_yes_or_with_dry_run_it_prints_the_plan_and_changes_nothing() {
         );
         assert!(plan.contains(&r.green_alb_dns), "{plan}");
         assert!(plan.contains("current-context blue -> green"), "{plan}");
+        for line in plan.lines() {
+            let long_word = line.split_whitespace().any(|w| w.chars().count() > 30);
+            assert!(line.chars().count() <= 80 || long_word, "{line}");
+        }
+        if args.contains(&"--dry-run") {
+            // What users read, reviewed when it changes.
+            view_settings(env).bind(|| insta::assert_snapshot!("cutover-dry-run", plan));
+        }
     }
     let out = cutover(env, &["--to", "green", "-o", "json"]);
     assert_exit(&out, 0);

@@ -92,6 +92,7 @@ fn migrate_carries_every_profile_object_and_claim_then_verify_says_m_of_m_and_na
     assert!(plan.contains("create stopped"), "{plan}");
     assert!(plan.contains("clone EBS"), "{plan}");
     assert!(!plan.contains("hf_not_a_real_token"), "{plan}");
+    view_settings(env).bind(|| insta::assert_snapshot!("migrate-dry-run", plan));
     assert_eq!(env.mutating_requests(), Vec::<String>::new());
     assert!(!env.k8s_exists("green", &["namespace", TEAM]));
     let out = migrate(env, &["--dry-run", "-o", "json"]);

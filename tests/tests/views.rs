@@ -4,44 +4,6 @@
 
 use kf_e2e::*;
 
-fn settings(env: &Env) -> insta::Settings {
-    let mut s = insta::Settings::clone_current();
-    let dir = env.dir.path().display().to_string();
-    let filters: Vec<(String, String)> = vec![
-        (regex_escape(&dir), "[TMP]".into()),
-        (r"http://127\.0\.0\.1:\d+".into(), "[URL]".into()),
-        (r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ".into(), "[TIME]".into()),
-        (
-            r"\b(fs|fsmt|fsap|vpc|subnet|sg|igw|loc|task|exec)-[0-9a-f]{8,17}\b".into(),
-            "$1-[ID]".into(),
-        ),
-        (r"\b[0-9A-Z]{14,32}\b".into(), "[ZONE-OR-HEX]".into()),
-        (r"\b[0-9a-f]{16,32}\b".into(), "[HEX]".into()),
-        (r"pvc-[0-9a-f-]{36}".into(), "pvc-[UUID]".into()),
-        (r"\blt-[0-9a-f]{17}\b".into(), "lt-[ID]".into()),
-        (
-            r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}".into(),
-            "[UUID]".into(),
-        ),
-    ];
-    for (re, with) in filters {
-        s.add_filter(&re, with);
-    }
-    s
-}
-
-fn regex_escape(s: &str) -> String {
-    s.chars()
-        .flat_map(|c| {
-            if "\\.+*?()|[]{}^$".contains(c) {
-                vec!['\\', c]
-            } else {
-                vec![c]
-            }
-        })
-        .collect()
-}
-
 fn run(env: &Env, bin: &str, args: &[&str]) -> String {
     let out = env.plugin(bin, args);
     assert_exit(&out, 0);
@@ -53,7 +15,8 @@ fn plans_and_the_record_read_as_snapshotted() {
     let env = Env::start();
     env.seed_blue();
     env.seed_green();
-    let s = settings(&env);
+    let s = view_settings(&env);
+    let dir = manifests_copy(&env);
     s.bind(|| {
         insta::assert_snapshot!(
             "clone-dry-run",
@@ -76,7 +39,6 @@ fn plans_and_the_record_read_as_snapshotted() {
             )
         );
         assert_exit(&env.plugin("kubectl-kf_clone", &["--to", "green", "-q"]), 0);
-        let dir = manifests_copy(&env);
         insta::assert_snapshot!(
             "deploy-kubeflow-dry-run",
             run(
@@ -117,7 +79,7 @@ fn plans_and_the_record_read_as_snapshotted() {
             )
         );
     });
-    // Every plan reads on an 80-column terminal.
+    // Every plan, and the record's table, reads on an 80-column terminal.
     for (args, bin) in [
         (vec!["--to", "green", "--dry-run"], "kubectl-kf_clone"),
         (
@@ -128,6 +90,18 @@ fn plans_and_the_record_read_as_snapshotted() {
             vec!["cluster", "green-2", "--version", "1.33", "--dry-run"],
             "kubectl-kf_deploy",
         ),
+        (
+            vec![
+                "kubeflow",
+                "--to",
+                "green",
+                "--manifests",
+                dir.to_str().unwrap(),
+                "--dry-run",
+            ],
+            "kubectl-kf_deploy",
+        ),
+        (vec!["status", "--to", "green"], "kubectl-kf"),
     ] {
         let text = run(&env, bin, &args);
         for line in text.lines() {

@@ -20,17 +20,15 @@ impl Render for UpgradeRecord {
         if self.resources.is_empty() {
             s.push_str("No steps recorded yet.\n");
         } else {
-            s.push_str(&output::table(
-                &["STEP", "KIND", "ID", "PHASE", "UPDATED", "MESSAGE"],
+            // Reads on 80 columns: the resource and its message wrap beneath its kind.
+            s.push_str(&output::wrapped_table(
+                &["STEP", "PHASE", "RESOURCE"],
                 self.resources.iter().map(|(k, r)| {
-                    [
-                        k.clone(),
-                        r.kind.clone(),
-                        r.id.clone(),
-                        r.phase.to_string(),
-                        r.updated.clone(),
-                        r.message.clone().unwrap_or_default(),
-                    ]
+                    let mut what = format!("{} {}\n  updated {}", r.kind, r.id, r.updated);
+                    if let Some(m) = r.message.as_deref().filter(|m| !m.is_empty()) {
+                        what.push_str(&format!("\n  {m}"));
+                    }
+                    [k.clone(), r.phase.to_string(), what]
                 }),
             ));
         }
