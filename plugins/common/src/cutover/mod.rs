@@ -473,6 +473,129 @@ pub fn cutover_plan(i: &CutoverPlanInput<'_>) -> Vec<Step> {
     plan
 }
 
+/// What failback's plan is made of (everything observed and asked).
+pub struct FailbackPlanInput<'a> {
+    pub state: &'a CutoverState,
+    /// The Route 53 changes that put the record sets back as they were.
+    pub batch: &'a [(Action, RecordSet)],
+    pub current_context: Option<&'a str>,
+    /// What green gained while it took traffic (none: it never took any).
+    pub writes: Option<&'a GreenWrites>,
+    pub sync_back: bool,
+}
+
+/// Refuses (exit 2, before anything is read from AWS or changed) a failback with nothing to go
+/// back to (blue retired), and `--sync-back` when green never took traffic.
+fn refuse_failback(
+    state: &CutoverState,
+    green_took_traffic: bool,
+    sync_back: bool,
+    green: &str,
+) -> Result<()> {
+    if let Some(at) = &state.blue_retired {
+        return Err(Error::refused(
+            format!(
+                "blue was retired at {at} (`kubectl kf retire-blue`): its cluster is deleted and \
+                 its Route 53 record sets are no longer recorded, so there is nothing to go back \
+                 to; nothing was changed"
+            ),
+            format!("keep {green} serving production; a later upgrade starts from it as blue"),
+        ));
+    }
+    if sync_back && !green_took_traffic {
+        return Err(Error::usage(
+            format!(
+                "--sync-back copies back what green gained while it took production traffic, \
+                 but {green} never took any (no cutover sent traffic to it)"
+            ),
+            "fail back without --sync-back",
+        ));
+    }
+    Ok(())
+}
+
+/// Failback's steps, in the order the run takes them. Pure: `--dry-run` prints it, the run
+/// does it.
+pub fn failback_plan(i: &FailbackPlanInput<'_>) -> Vec<Step> {
+    let mut plan = Vec::new();
+    if let Some(f) = &i.state.freeze {
+        step(
+            &mut plan,
+            "thaw-blue",
+            format!(
+                "scale blue's Deployments back: {}",
+                f.replicas
+                    .iter()
+                    .map(|(n, r)| format!("{n}={r}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        );
+        let others = f.count() - f.replicas.len();
+        if others > 0 {
+            step(
+                &mut plan,
+                "thaw-workloads",
+                format!(
+                    "put {others} notebook(s), pipeline run(s), recurring run(s) and trial(s) back as they were"
+                ),
+            );
+        }
+    }
+    if let Some(d) = &i.state.dns {
+        step(
+            &mut plan,
+            "dns",
+            format!(
+                "{} in hosted zone {}: {}",
+                d.location.name,
+                d.location.zone_id,
+                describe_changes(i.batch)
+            ),
+        );
+    }
+    if let Some(k) = &i.state.kubeconfig {
+        step(
+            &mut plan,
+            "kubeconfig",
+            format!(
+                "current-context {} -> {}",
+                i.current_context.unwrap_or("(none)"),
+                k.previous_context
+                    .as_deref()
+                    .unwrap_or("(unchanged: none was set)")
+            ),
+        );
+    }
+    if let Some(w) = i.writes {
+        step(&mut plan, "green-writes", w.describe());
+        if let Some(snap) = &w.db_snapshot {
+            step(
+                &mut plan,
+                "green-db-snapshot",
+                format!(
+                    "snapshot green's DB as {snap} (kept): what green's DB gained is not copied back to blue's (no relational reverse sync)"
+                ),
+            );
+        }
+        step(
+            &mut plan,
+            "sync-back",
+            if i.sync_back {
+                "DataSync green -> blue for the bucket and EFS: changed files only, nothing deleted, blue's files never overwritten"
+            } else {
+                "not asked: pass --sync-back to copy green's new files back to blue"
+            },
+        );
+    }
+    step(
+        &mut plan,
+        "green-notebooks",
+        "stop the notebooks cutover started on green (users' notebooks run on one side only)",
+    );
+    plan
+}
+
 /// Refuses (exit 2, before anything is read from AWS or changed) a resync that would destroy
 /// data: one of a blue still written to, and one after green took production traffic.
 fn refuse_unsafe_resync(
@@ -866,33 +989,16 @@ async fn failback(g: &GlobalArgs, sync_back: bool) -> Result<()> {
     let aws = &session.ctx.aws;
     let rec = store.snapshot().await;
     let state = CutoverState::from_record(&rec)?;
-    if let Some(at) = &state.blue_retired {
-        return Err(Error::refused(
-            format!(
-                "blue was retired at {at} (`kubectl kf retire-blue`): its cluster is deleted and \
-                 its Route 53 record sets are no longer recorded, so there is nothing to go back \
-                 to; nothing was changed"
-            ),
-            format!(
-                "keep {} serving production; a later upgrade starts from it as blue",
-                session.green
-            ),
-        ));
-    }
+    refuse_failback(
+        &state,
+        rec.green_traffic_since.is_some(),
+        sync_back,
+        &session.green,
+    )?;
     let mut writes = match rec.green_traffic_since.as_deref() {
         Some(since) => Some(green_writes(&session, &rec, since).await?),
         None => None,
     };
-    if sync_back && writes.is_none() {
-        return Err(Error::usage(
-            format!(
-                "--sync-back copies back what green gained while it took production traffic, but {} \
-             never took any (no cutover sent traffic to it)",
-                session.green
-            ),
-            "fail back without --sync-back",
-        ));
-    }
     if !state.has_changes() && !sync_back {
         Progress::new(g.quiet).println(&format!(
             "nothing to restore: no cutover of {} -> {} is recorded{}",
@@ -921,82 +1027,13 @@ async fn failback(g: &GlobalArgs, sync_back: bool) -> Result<()> {
         .as_ref()
         .and_then(|k| k.previous_context.clone());
 
-    let mut plan = Vec::new();
-    if let Some(f) = &state.freeze {
-        step(
-            &mut plan,
-            "thaw-blue",
-            format!(
-                "scale blue's Deployments back: {}",
-                f.replicas
-                    .iter()
-                    .map(|(n, r)| format!("{n}={r}"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        );
-        let others = f.count() - f.replicas.len();
-        if others > 0 {
-            step(
-                &mut plan,
-                "thaw-workloads",
-                format!(
-                    "put {others} notebook(s), pipeline run(s), recurring run(s) and trial(s) back as they were"
-                ),
-            );
-        }
-    }
-    if let Some(d) = &state.dns {
-        step(
-            &mut plan,
-            "dns",
-            format!(
-                "{} in hosted zone {}: {}",
-                d.location.name,
-                d.location.zone_id,
-                describe_changes(&batch)
-            ),
-        );
-    }
-    if let Some(k) = &state.kubeconfig {
-        step(
-            &mut plan,
-            "kubeconfig",
-            format!(
-                "current-context {} -> {}",
-                kubeconfig.current_context().as_deref().unwrap_or("(none)"),
-                k.previous_context
-                    .as_deref()
-                    .unwrap_or("(unchanged: none was set)")
-            ),
-        );
-    }
-    if let Some(w) = &writes {
-        step(&mut plan, "green-writes", w.describe());
-        if let Some(snap) = &w.db_snapshot {
-            step(
-                &mut plan,
-                "green-db-snapshot",
-                format!(
-                    "snapshot green's DB as {snap} (kept): what green's DB gained is not copied back to blue's (no relational reverse sync)"
-                ),
-            );
-        }
-        step(
-            &mut plan,
-            "sync-back",
-            if sync_back {
-                "DataSync green -> blue for the bucket and EFS: changed files only, nothing deleted, blue's files never overwritten"
-            } else {
-                "not asked: pass --sync-back to copy green's new files back to blue"
-            },
-        );
-    }
-    step(
-        &mut plan,
-        "green-notebooks",
-        "stop the notebooks cutover started on green (users' notebooks run on one side only)",
-    );
+    let plan = failback_plan(&FailbackPlanInput {
+        state: &state,
+        batch: &batch,
+        current_context: kubeconfig.current_context().as_deref(),
+        writes: writes.as_ref(),
+        sync_back,
+    });
     if !changes {
         return print_plan(g, &session, "failback", plan);
     }
@@ -1369,6 +1406,108 @@ mod tests {
                 .action
                 .ends_with("none: the record is already as asked")
         );
+    }
+
+    #[test]
+    fn failback_undoes_each_recorded_change_and_says_what_green_gained() {
+        let loc = Location {
+            zone_id: "Z1".into(),
+            zone_name: "example.com.".into(),
+            name: "kf.example.com.".into(),
+        };
+        let green = Target {
+            dns_name: "green-alb.example.".into(),
+            zone_id: "ZALB".into(),
+            arn: String::new(),
+        };
+        let state = CutoverState {
+            stage: Stage::CutOver,
+            freeze: Some(FreezeState {
+                replicas: BTreeMap::from([("ml-pipeline".into(), 2)]),
+                notebooks: BTreeMap::from([("ns/nb".into(), None)]),
+                ..Default::default()
+            }),
+            dns: Some(DnsState {
+                location: loc,
+                previous: Vec::new(),
+                applied: Vec::new(),
+                weight: None,
+                blue: None,
+                green,
+                change_id: None,
+            }),
+            kubeconfig: Some(KubeconfigState {
+                previous_context: Some("blue".into()),
+                switched: None,
+            }),
+            ..Default::default()
+        };
+        let writes = GreenWrites {
+            since: "2026-12-01T00:00:00Z".into(),
+            bucket: None,
+            efs: None,
+            db_snapshot: Some("kf-green-failback".into()),
+            synced_back: Vec::new(),
+        };
+        let mut i = FailbackPlanInput {
+            state: &state,
+            batch: &[],
+            current_context: Some("green"),
+            writes: Some(&writes),
+            sync_back: false,
+        };
+        let plan = failback_plan(&i);
+        let steps: Vec<&str> = plan.iter().map(|s| s.step.as_str()).collect();
+        assert_eq!(
+            steps,
+            [
+                "thaw-blue",
+                "thaw-workloads",
+                "dns",
+                "kubeconfig",
+                "green-writes",
+                "green-db-snapshot",
+                "sync-back",
+                "green-notebooks"
+            ]
+        );
+        assert_eq!(
+            plan[0].action,
+            "scale blue's Deployments back: ml-pipeline=2"
+        );
+        assert_eq!(plan[3].action, "current-context green -> blue");
+        assert!(
+            plan[6].action.starts_with("not asked"),
+            "{}",
+            plan[6].action
+        );
+        i.sync_back = true;
+        assert!(
+            failback_plan(&i)[6]
+                .action
+                .starts_with("DataSync green -> blue")
+        );
+        // Green never took traffic: nothing to say about its writes, no snapshot.
+        i.writes = None;
+        let quiet: Vec<String> = failback_plan(&i).into_iter().map(|s| s.step).collect();
+        assert!(
+            !quiet
+                .iter()
+                .any(|s| s.starts_with("green-") && s != "green-notebooks")
+        );
+
+        // Refused before anything is read: a retired blue, a sync-back of no traffic.
+        assert!(refuse_failback(&state, true, true, "green").is_ok());
+        let e = refuse_failback(&state, false, true, "green").unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        assert!(e.to_string().contains("never took any"), "{e}");
+        let retired = CutoverState {
+            blue_retired: Some("2026-12-02T00:00:00Z".into()),
+            ..state.clone()
+        };
+        let e = refuse_failback(&retired, true, false, "green").unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        assert!(e.to_string().contains("nothing to go back"), "{e}");
     }
 
     #[test]
