@@ -791,6 +791,8 @@ pub fn view_settings(env: &Env) -> insta::Settings {
         (regex_escape(&dir), "[TMP]".into()),
         (r"http://127\.0\.0\.1:\d+".into(), "[URL]".into()),
         (r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ".into(), "[TIME]".into()),
+        // A time in a name (green's failback snapshot: `...-failback-20261203t081233z`).
+        (r"\b\d{8}t\d{6}z\b".into(), "[STAMP]".into()),
         (
             r"\b(fs|fsmt|fsap|vpc|subnet|sg|igw|loc|task|exec)-[0-9a-f]{8,17}\b".into(),
             "$1-[ID]".into(),

@@ -284,6 +284,18 @@ fn cutover_moves_the_alias_to_green_freezes_blue_and_failback_restores_everythin
     );
     assert_eq!(cutover_section(env)["freeze"]["replicas"]["ml-pipeline"], 2);
 
+    // Its plan first: each recorded change, undone in order; nothing changed by it.
+    env.reset_requests();
+    let out = cutover(env, &["failback", "--dry-run", "--yes"]);
+    assert_exit(&out, 0);
+    let plan = stdout(&out);
+    for line in plan.lines() {
+        let long_word = line.split_whitespace().any(|w| w.chars().count() > 30);
+        assert!(line.chars().count() <= 80 || long_word, "{line}");
+    }
+    view_settings(env).bind(|| insta::assert_snapshot!("failback-dry-run", plan));
+    assert_eq!(env.mutating_requests(), Vec::<String>::new());
+
     // Failback (run from green's current context, without --from) restores all of it.
     let out = cutover(env, &["failback", "--yes"]);
     assert_exit(&out, 0);

@@ -159,12 +159,15 @@ pub async fn apply(
         Ok(())
     } else {
         Err(Error::failed(format!(
-            "green's Kubeflow does not use the clones: {}",
+            "green's Kubeflow does not use the clones: {}. Point what is named at green's clones \
+             (a patch of the checkout can override the edits) and run `kubectl kf deploy \
+             kubeflow --to {}` again; do not cut over before it passes",
             failed
                 .iter()
                 .map(|c| format!("{}: {}", c.check, c.detail))
                 .collect::<Vec<_>>()
-                .join("; ")
+                .join("; "),
+            o.green
         )))
     }
 }
