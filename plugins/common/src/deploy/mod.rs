@@ -40,11 +40,18 @@ pub async fn run(cli: DeployCli) -> Result<()> {
             kustomization,
         } => {
             // The layout is checked before anything is opened: a wrong directory is exit 2.
-            layout::detect(manifests)?;
+            let layout = layout::detect(manifests)?;
             let session = crate::upgrade::Session::open(g).await?;
-            kubeflow::run(&session, g, manifests, option, kustomization.as_deref())
-                .await
-                .on(&session.green)
+            kubeflow::run(
+                &session,
+                g,
+                manifests,
+                &layout,
+                option,
+                kustomization.as_deref(),
+            )
+            .await
+            .on(&session.green)
         }
     }
 }

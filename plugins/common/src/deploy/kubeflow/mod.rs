@@ -19,7 +19,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use super::community;
-use super::layout::{self, Layout};
+use super::layout::Layout;
 use super::params::Edit;
 use crate::error::{Error, Result};
 use crate::output::{self, Render};
@@ -217,11 +217,11 @@ pub async fn run(
     session: &Session,
     g: &crate::cli::GlobalArgs,
     manifests: &Path,
+    layout: &Layout,
     option: &str,
     kustomization: Option<&Path>,
 ) -> Result<()> {
-    let layout = layout::detect(manifests)?;
-    let observed = observe::observe(session, manifests, &layout, option, kustomization).await?;
+    let observed = observe::observe(session, manifests, layout, option, kustomization).await?;
     let plan = plan::plan(&observed)?;
     let report = plan.report(&observed, g.dry_run);
     if g.dry_run {
