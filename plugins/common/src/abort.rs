@@ -19,7 +19,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::cleanup::{self, Deleted};
+use crate::aws;
+use crate::cleanup;
 use crate::clone::{rds, s3};
 use crate::commands::AbortArgs;
 use crate::cutover::Stage;
@@ -28,9 +29,10 @@ use crate::irsa::{self, percent_decode};
 use crate::output::{self, Render};
 use crate::progress::{Progress, Stream};
 use crate::record::{Phase, UPGRADE_TAG};
-use crate::tags::STEP_TAG;
+pub use crate::teardown::Action;
+use crate::teardown::{self, Deleted};
 use crate::upgrade::{Ctx, Session};
-use crate::wait::{self, Poll};
+use crate::wait;
 
 /// The key of abort's section in the upgrade record.
 pub const SECTION: &str = "abort";
@@ -138,13 +140,6 @@ pub struct Observed {
     pub context: Option<String>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub enum Action {
-    Delete,
-    Keep,
-}
-
 /// One resource and what abort does with it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -178,57 +173,40 @@ pub struct Plan {
     pub items: Vec<Item>,
 }
 
+impl Item {
+    pub(crate) fn row(&self) -> teardown::Row<'_> {
+        teardown::Row {
+            action: self.action,
+            kind: self.kind.as_str(),
+            id: &self.id,
+            reason: &self.reason,
+        }
+    }
+}
+
 impl Plan {
     pub fn deletions(&self) -> impl Iterator<Item = &Item> {
         self.items.iter().filter(|i| i.action == Action::Delete)
     }
 }
 
-/// An ARN's resource part for tables that must read on 80 columns, its middle elided when
-/// long (an OIDC provider's issuer path); other ids as they are. `-o json` keeps the whole id.
-fn short_id(id: &str) -> String {
-    let part = if id.starts_with("arn:") {
-        id.splitn(6, ':').nth(5).unwrap_or(id)
-    } else {
-        id
-    };
-    match (part.len() > 60, part.split_once('/'), part.rsplit_once('/')) {
-        (true, Some((first, _)), Some((_, last))) => format!("{first}/.../{last}"),
-        _ => part.to_string(),
-    }
-}
-
 impl Render for Plan {
     fn table(&self) -> String {
-        let mut s = format!(
-            "Plan: abort the upgrade {} -> {}{}\n",
-            self.blue,
-            self.green,
-            if self.dry_run {
-                " (dry run: nothing is changed)"
-            } else {
-                ""
-            }
-        );
-        if self.record_lost {
-            s.push_str(&format!(
-                "The upgrade record is gone: resources found from their {UPGRADE_TAG} tags.\n"
-            ));
-        }
-        s.push('\n');
-        if self.items.is_empty() {
-            s.push_str("Nothing to abort: no resource of this upgrade is left.\n");
-            return s;
-        }
-        s.push_str(&output::deletions_table(self.items.iter().map(|i| {
-            (
-                i.action == Action::Delete,
-                i.kind.as_str(),
-                short_id(&i.id).to_string(),
-                i.reason.as_str(),
-            )
-        })));
-        s
+        teardown::plan_table(
+            &format!(
+                "Plan: abort the upgrade {} -> {}{}",
+                self.blue,
+                self.green,
+                if self.dry_run {
+                    " (dry run: nothing is changed)"
+                } else {
+                    ""
+                }
+            ),
+            self.record_lost,
+            "Nothing to abort: no resource of this upgrade is left.",
+            self.items.iter().map(Item::row),
+        )
     }
 }
 
@@ -262,14 +240,7 @@ impl AbortState {
 
     /// The same shape under another key (`retireBlue`).
     pub fn from_section(rec: &crate::record::UpgradeRecord, section: &str) -> Result<Self> {
-        match rec.other.get(section) {
-            None | Some(serde_json::Value::Null) => Ok(Self::default()),
-            Some(v) => serde_json::from_value(v.clone()).map_err(|e| {
-                Error::failed(format!(
-                    "the {section} section of the upgrade record is unreadable: {e}"
-                ))
-            }),
-        }
+        rec.section(section)
     }
 }
 
@@ -287,32 +258,14 @@ pub struct Report {
 
 impl Render for Report {
     fn table(&self) -> String {
-        let mut s = String::new();
-        if self.record_lost {
-            s.push_str(&format!(
-                "The upgrade record was gone: resources found from their {UPGRADE_TAG} tags.\n"
-            ));
-        }
-        if self.deleted.is_empty() {
-            s.push_str("Nothing to abort: no resource of this upgrade is left.\n");
-        } else {
-            s.push_str(&output::table(
-                &["KIND", "ID", "DELETED"],
-                self.deleted
-                    .iter()
-                    .map(|i| [i.kind.as_str().to_string(), short_id(&i.id), "yes".into()]),
-            ));
-        }
+        let mut s = teardown::report_table(
+            self.record_lost,
+            "Nothing to abort: no resource of this upgrade is left.",
+            self.deleted.iter().map(Item::row),
+            self.kept.iter().map(Item::row),
+        );
         for f in &self.final_snapshots {
             s.push_str(&format!("kept the final snapshot of green's DB: {f}\n"));
-        }
-        for k in &self.kept {
-            s.push_str(&format!(
-                "kept {} {}: {}\n",
-                k.kind.as_str(),
-                short_id(&k.id),
-                k.reason
-            ));
         }
         s.push_str(&format!(
             "The upgrade to {} is aborted; {} is as it was before it began.\n",
@@ -381,10 +334,7 @@ pub fn plan(o: &Observed, delete_data: bool) -> Result<Vec<Item>> {
             // Roles are abort's own (every role of the upgrade goes).
             cleanup::Kind::IamRole => continue,
         };
-        let action = match c.action {
-            cleanup::Action::Delete => Action::Delete,
-            cleanup::Action::Keep => Action::Keep,
-        };
+        let action = c.action;
         items.push(Item {
             kind,
             id: c.id,
@@ -585,16 +535,6 @@ pub fn plan(o: &Observed, delete_data: bool) -> Result<Vec<Item>> {
     Ok(items)
 }
 
-fn tagged(tags: &[(String, String)], tag: &str) -> bool {
-    tags.iter().any(|(k, v)| k == UPGRADE_TAG && v == tag)
-}
-
-fn step_of(tags: &[(String, String)]) -> Option<String> {
-    tags.iter()
-        .find(|(k, _)| k == STEP_TAG)
-        .map(|(_, v)| v.clone())
-}
-
 /// Every read abort needs; nothing is written.
 pub async fn observe(session: &Session) -> Result<Observed> {
     let ctx = &session.ctx;
@@ -612,50 +552,28 @@ pub async fn observe(session: &Session) -> Result<Observed> {
     let mut clusters = Vec::new();
     let (mut nodegroups, mut addons) = (Vec::new(), Vec::new());
     for name in names {
-        let c = match eks.describe_cluster().name(&name).send().await {
-            Ok(c) => c,
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|s| s.is_resource_not_found_exception()) =>
-            {
-                continue;
-            }
-            Err(e) => return Err(Error::aws("DescribeCluster", e)),
+        let answer = eks.describe_cluster().name(&name).send().await;
+        let Some(c) = aws::found("DescribeCluster", answer, |e| {
+            e.is_resource_not_found_exception()
+        })?
+        .and_then(|c| c.cluster) else {
+            continue;
         };
-        let Some(c) = c.cluster else { continue };
         let tags: Vec<(String, String)> = c
             .tags()
             .map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
             .unwrap_or_default();
-        if !tagged(&tags, tag) {
+        if !crate::tags::has(&tags, UPGRADE_TAG, tag) {
             continue;
         }
-        for ng in crate::aws::all(
-            "ListNodegroups",
-            eks.list_nodegroups()
-                .cluster_name(&name)
-                .into_paginator()
-                .items()
-                .send(),
-        )
-        .await?
-        {
+        for ng in crate::eks::nodegroup_names(&eks, &name).await? {
             nodegroups.push(Found {
                 id: ng,
                 step: None,
                 parent: Some(name.clone()),
             });
         }
-        for a in crate::aws::all(
-            "ListAddons",
-            eks.list_addons()
-                .cluster_name(&name)
-                .into_paginator()
-                .items()
-                .send(),
-        )
-        .await?
-        {
+        for a in crate::eks::addon_names(&eks, &name).await? {
             addons.push(Found {
                 id: a,
                 step: None,
@@ -664,45 +582,22 @@ pub async fn observe(session: &Session) -> Result<Observed> {
         }
         clusters.push(Found {
             id: name,
-            step: step_of(&tags),
+            step: crate::tags::step_of(&tags),
             parent: None,
         });
     }
 
     // IAM: the OIDC providers and roles tagged with the upgrade; blue's roles trusting them.
     let iam = ctx.aws.iam();
-    let mut providers = Vec::new();
-    let list = iam
-        .list_open_id_connect_providers()
-        .send()
-        .await
-        .map_err(|e| Error::aws("ListOpenIDConnectProviders", e))?;
-    for arn in list
-        .open_id_connect_provider_list()
-        .iter()
-        .filter_map(|p| p.arn())
-    {
-        let tags = crate::aws::all(
-            "ListOpenIDConnectProviderTags",
-            iam.list_open_id_connect_provider_tags()
-                .open_id_connect_provider_arn(arn)
-                .into_paginator()
-                .items()
-                .send(),
-        )
-        .await?;
-        let tags: Vec<(String, String)> = tags
-            .iter()
-            .map(|t| (t.key().to_string(), t.value().to_string()))
-            .collect();
-        if tagged(&tags, tag) {
-            providers.push(Found {
-                id: arn.to_string(),
-                step: Some(crate::deploy::cluster::apply::OIDC.into()),
-                parent: None,
-            });
-        }
-    }
+    let providers: Vec<Found> = green_providers(ctx)
+        .await?
+        .into_iter()
+        .map(|arn| Found {
+            id: arn,
+            step: Some(crate::deploy::cluster::apply::OIDC.into()),
+            parent: None,
+        })
+        .collect();
     let all_roles = crate::aws::all(
         "ListRoles",
         iam.list_roles().into_paginator().items().send(),
@@ -752,12 +647,12 @@ pub async fn observe(session: &Session) -> Result<Observed> {
                 )
             })
             .collect();
-        if tagged(&tags, tag)
+        if crate::tags::has(&tags, UPGRADE_TAG, tag)
             && let Some(id) = i.db_instance_identifier()
         {
             db_instances.push(Found {
                 id: id.to_string(),
-                step: step_of(&tags),
+                step: crate::tags::step_of(&tags),
                 parent: None,
             });
         }
@@ -775,11 +670,11 @@ pub async fn observe(session: &Session) -> Result<Observed> {
         let (Some(name), Some(arn)) = (g.db_subnet_group_name(), g.db_subnet_group_arn()) else {
             continue;
         };
-        let tags = rds_tags(ctx, arn).await?;
-        if tagged(&tags, tag) {
+        let tags = crate::tags::of_rds(&ctx.aws.rds(), arn).await?;
+        if crate::tags::has(&tags, UPGRADE_TAG, tag) {
             subnet_groups.push(Found {
                 id: name.to_string(),
-                step: step_of(&tags),
+                step: crate::tags::step_of(&tags),
                 parent: None,
             });
         }
@@ -799,7 +694,7 @@ pub async fn observe(session: &Session) -> Result<Observed> {
             .iter()
             .map(|t| (t.key().to_string(), t.value().to_string()))
             .collect();
-        if !tagged(&tags, tag) {
+        if !crate::tags::has(&tags, UPGRADE_TAG, tag) {
             continue;
         }
         let id = f.file_system_id().to_string();
@@ -818,7 +713,7 @@ pub async fn observe(session: &Session) -> Result<Observed> {
         }
         file_systems.push(Found {
             id,
-            step: step_of(&tags),
+            step: crate::tags::step_of(&tags),
             parent: None,
         });
     }
@@ -851,9 +746,9 @@ pub async fn observe(session: &Session) -> Result<Observed> {
                     )
                 })
                 .collect();
-            tagged(&tags, tag).then(|| Found {
+            crate::tags::has(&tags, UPGRADE_TAG, tag).then(|| Found {
                 id: g.group_id().unwrap_or_default().to_string(),
-                step: step_of(&tags),
+                step: crate::tags::step_of(&tags),
                 parent: None,
             })
         })
@@ -878,10 +773,10 @@ pub async fn observe(session: &Session) -> Result<Observed> {
             .iter()
             .map(|t| (t.key().to_string(), t.value().to_string()))
             .collect();
-        if tagged(&tags, tag) {
+        if crate::tags::has(&tags, UPGRADE_TAG, tag) {
             buckets.push(Found {
                 id: name.to_string(),
-                step: step_of(&tags).or_else(|| Some(s3::BUCKET.into())),
+                step: crate::tags::step_of(&tags).or_else(|| Some(s3::BUCKET.into())),
                 parent: None,
             });
         }
@@ -916,13 +811,13 @@ pub async fn observe(session: &Session) -> Result<Observed> {
                 )
             })
             .collect();
-        if tagged(&tags, tag)
+        if crate::tags::has(&tags, UPGRADE_TAG, tag)
             && s.deleted_date().is_none()
             && let Some(name) = s.name()
         {
             secrets.push(Found {
                 id: name.to_string(),
-                step: step_of(&tags).or_else(|| Some(rds::SECRET.into())),
+                step: crate::tags::step_of(&tags).or_else(|| Some(rds::SECRET.into())),
                 parent: None,
             });
         }
@@ -944,7 +839,7 @@ pub async fn observe(session: &Session) -> Result<Observed> {
                 )
             })
             .collect();
-        step_of(&tags)
+        crate::tags::step_of(&tags)
     };
     let mut ebs_volumes = Vec::new();
     for v in crate::aws::all(
@@ -1033,26 +928,6 @@ fn gone_or(e: Error, not_found: &str) -> Result<bool> {
     }
 }
 
-async fn rds_tags(ctx: &Ctx, arn: &str) -> Result<Vec<(String, String)>> {
-    Ok(ctx
-        .aws
-        .rds()
-        .list_tags_for_resource()
-        .resource_name(arn)
-        .send()
-        .await
-        .map_err(|e| Error::aws("ListTagsForResource", e))?
-        .tag_list()
-        .iter()
-        .map(|t| {
-            (
-                t.key().unwrap_or_default().to_string(),
-                t.value().unwrap_or_default().to_string(),
-            )
-        })
-        .collect())
-}
-
 /// Deletes one planned resource (waiting until it is gone where what follows needs that);
 /// true when it was already gone.
 async fn delete(
@@ -1077,7 +952,7 @@ async fn delete(
                     kind,
                     id: item.id.clone(),
                     step: item.step.clone(),
-                    action: cleanup::Action::Delete,
+                    action: Action::Delete,
                     reason: item.reason.clone(),
                     inline_policies: item.inline_policies.clone(),
                     attached_policies: item.attached_policies.clone(),
@@ -1088,120 +963,83 @@ async fn delete(
         Kind::Nodegroup => {
             let eks = ctx.aws.eks();
             let cluster = item.parent.clone().unwrap_or_default();
-            let gone = match eks
+            let answer = eks
                 .delete_nodegroup()
                 .cluster_name(&cluster)
                 .nodegroup_name(&item.id)
                 .send()
-                .await
+                .await;
+            // Already DELETING (a re-run): wait for it like a fresh delete.
+            let deleting = matches!(&answer, Err(e) if e.as_service_error()
+                .is_some_and(|s| s.is_resource_in_use_exception()));
+            if !deleting
+                && aws::deleted("DeleteNodegroup", answer, |e| {
+                    e.is_resource_not_found_exception()
+                })?
             {
-                Ok(_) => false,
-                Err(e)
-                    if e.as_service_error()
-                        .is_some_and(|s| s.is_resource_not_found_exception()) =>
-                {
-                    return Ok(true);
-                }
-                // Already DELETING (a re-run): wait for it like a fresh delete.
-                Err(e)
-                    if e.as_service_error()
-                        .is_some_and(|s| s.is_resource_in_use_exception()) =>
-                {
-                    false
-                }
-                Err(e) => return Err(Error::aws("DeleteNodegroup", e)),
-            };
-            wait::until(
+                return Ok(true);
+            }
+            wait::until_gone(
                 &format!("nodegroup {} to be deleted", item.id),
                 timeout,
                 stream,
-                || {
-                    let eks = eks.clone();
-                    let (c, n) = (cluster.clone(), item.id.clone());
-                    async move {
-                        match eks
-                            .describe_nodegroup()
-                            .cluster_name(&c)
-                            .nodegroup_name(&n)
-                            .send()
-                            .await
-                        {
-                            Ok(o) => Ok(Poll::Pending(
-                                o.nodegroup()
-                                    .and_then(|n| n.status())
-                                    .map(|s| s.as_str().to_string())
-                                    .unwrap_or_default(),
-                            )),
-                            Err(e)
-                                if e.as_service_error()
-                                    .is_some_and(|s| s.is_resource_not_found_exception()) =>
-                            {
-                                Ok(Poll::Ready(()))
-                            }
-                            Err(e) => Err(Error::aws("DescribeNodegroup", e)),
-                        }
-                    }
+                || async {
+                    let seen = eks
+                        .describe_nodegroup()
+                        .cluster_name(&cluster)
+                        .nodegroup_name(&item.id)
+                        .send()
+                        .await;
+                    Ok(aws::found("DescribeNodegroup", seen, |e| {
+                        e.is_resource_not_found_exception()
+                    })?
+                    .map(|o| {
+                        o.nodegroup()
+                            .and_then(|n| n.status())
+                            .map(|s| s.as_str().to_string())
+                            .unwrap_or_default()
+                    }))
                 },
             )
             .await?;
-            Ok(gone)
+            Ok(false)
         }
         Kind::Addon => {
-            match ctx
+            let answer = ctx
                 .aws
                 .eks()
                 .delete_addon()
                 .cluster_name(item.parent.clone().unwrap_or_default())
                 .addon_name(&item.id)
                 .send()
-                .await
-            {
-                Ok(_) => Ok(false),
-                Err(e)
-                    if e.as_service_error()
-                        .is_some_and(|s| s.is_resource_not_found_exception()) =>
-                {
-                    Ok(true)
-                }
-                Err(e) => Err(Error::aws("DeleteAddon", e)),
-            }
+                .await;
+            aws::deleted("DeleteAddon", answer, |e| {
+                e.is_resource_not_found_exception()
+            })
         }
         Kind::EksCluster => {
             let eks = ctx.aws.eks();
-            match eks.delete_cluster().name(&item.id).send().await {
-                Ok(_) => {}
-                Err(e)
-                    if e.as_service_error()
-                        .is_some_and(|s| s.is_resource_not_found_exception()) =>
-                {
-                    return Ok(true);
-                }
-                Err(e) => return Err(Error::aws("DeleteCluster", e)),
+            let answer = eks.delete_cluster().name(&item.id).send().await;
+            if aws::deleted("DeleteCluster", answer, |e| {
+                e.is_resource_not_found_exception()
+            })? {
+                return Ok(true);
             }
-            wait::until(
+            wait::until_gone(
                 &format!("cluster {} to be deleted", item.id),
                 timeout,
                 stream,
-                || {
-                    let eks = eks.clone();
-                    let n = item.id.clone();
-                    async move {
-                        match eks.describe_cluster().name(&n).send().await {
-                            Ok(o) => Ok(Poll::Pending(
-                                o.cluster()
-                                    .and_then(|c| c.status())
-                                    .map(|s| s.as_str().to_string())
-                                    .unwrap_or_default(),
-                            )),
-                            Err(e)
-                                if e.as_service_error()
-                                    .is_some_and(|s| s.is_resource_not_found_exception()) =>
-                            {
-                                Ok(Poll::Ready(()))
-                            }
-                            Err(e) => Err(Error::aws("DescribeCluster", e)),
-                        }
-                    }
+                || async {
+                    let seen = eks.describe_cluster().name(&item.id).send().await;
+                    Ok(aws::found("DescribeCluster", seen, |e| {
+                        e.is_resource_not_found_exception()
+                    })?
+                    .map(|o| {
+                        o.cluster()
+                            .and_then(|c| c.status())
+                            .map(|s| s.as_str().to_string())
+                            .unwrap_or_default()
+                    }))
                 },
             )
             .await?;
@@ -1209,15 +1047,10 @@ async fn delete(
         }
         Kind::RoleTrust => {
             let iam = ctx.aws.iam();
-            let role = match iam.get_role().role_name(&item.id).send().await {
-                Ok(r) => r,
-                Err(e)
-                    if e.as_service_error()
-                        .is_some_and(|s| s.is_no_such_entity_exception()) =>
-                {
-                    return Ok(true);
-                }
-                Err(e) => return Err(Error::aws("GetRole", e)),
+            let answer = iam.get_role().role_name(&item.id).send().await;
+            let Some(role) = aws::found("GetRole", answer, |e| e.is_no_such_entity_exception())?
+            else {
+                return Ok(true);
             };
             let doc = role
                 .role()
@@ -1242,94 +1075,59 @@ async fn delete(
             Ok(false)
         }
         Kind::OidcProvider => {
-            match ctx
+            let answer = ctx
                 .aws
                 .iam()
                 .delete_open_id_connect_provider()
                 .open_id_connect_provider_arn(&item.id)
                 .send()
-                .await
-            {
-                Ok(_) => Ok(false),
-                Err(e)
-                    if e.as_service_error()
-                        .is_some_and(|s| s.is_no_such_entity_exception()) =>
-                {
-                    Ok(true)
-                }
-                Err(e) => Err(Error::aws("DeleteOpenIDConnectProvider", e)),
-            }
+                .await;
+            aws::deleted("DeleteOpenIDConnectProvider", answer, |e| {
+                e.is_no_such_entity_exception()
+            })
         }
         Kind::DbInstance => delete_db(ctx, item, stream).await,
         Kind::MountTarget => {
-            let efs = ctx.aws.efs();
-            let gone = match efs
+            let answer = ctx
+                .aws
+                .efs()
                 .delete_mount_target()
                 .mount_target_id(&item.id)
                 .send()
-                .await
-            {
-                Ok(_) => false,
-                Err(e)
-                    if e.as_service_error()
-                        .is_some_and(|s| s.is_mount_target_not_found()) =>
-                {
-                    true
-                }
-                Err(e) => return Err(Error::aws("DeleteMountTarget", e)),
-            };
-            Ok(gone)
+                .await;
+            aws::deleted("DeleteMountTarget", answer, |e| {
+                e.is_mount_target_not_found()
+            })
         }
         Kind::FileSystem => {
             let efs = ctx.aws.efs();
             // EFS refuses to delete a file system until its mount targets are gone
             // (DeleteFileSystem: FileSystemInUse), and deleting one takes a while.
-            wait::until(
+            wait::until_gone(
                 &format!("the mount targets of {} to be deleted", item.id),
                 timeout,
                 stream,
-                || {
-                    let efs = efs.clone();
-                    let id = item.id.clone();
-                    async move {
-                        match efs
-                            .describe_mount_targets()
-                            .file_system_id(&id)
-                            .send()
-                            .await
-                        {
-                            Ok(o) if o.mount_targets().is_empty() => Ok(Poll::Ready(())),
-                            Ok(o) => Ok(Poll::Pending(format!(
-                                "{} mount target(s)",
-                                o.mount_targets().len()
-                            ))),
-                            Err(e)
-                                if e.as_service_error()
-                                    .is_some_and(|s| s.is_file_system_not_found()) =>
-                            {
-                                Ok(Poll::Ready(()))
-                            }
-                            Err(e) => Err(Error::aws("DescribeMountTargets", e)),
-                        }
-                    }
+                || async {
+                    let seen = efs
+                        .describe_mount_targets()
+                        .file_system_id(&item.id)
+                        .send()
+                        .await;
+                    Ok(aws::found("DescribeMountTargets", seen, |e| {
+                        e.is_file_system_not_found()
+                    })?
+                    .map(|o| o.mount_targets().len())
+                    .filter(|n| *n > 0)
+                    .map(|n| format!("{n} mount target(s)")))
                 },
             )
             .await?;
-            match efs
+            let answer = efs
                 .delete_file_system()
                 .file_system_id(&item.id)
                 .send()
-                .await
-            {
-                Ok(_) => Ok(false),
-                Err(e)
-                    if e.as_service_error()
-                        .is_some_and(|s| s.is_file_system_not_found()) =>
-                {
-                    Ok(true)
-                }
-                Err(e) => Err(Error::aws("DeleteFileSystem", e)),
-            }
+                .await;
+            aws::deleted("DeleteFileSystem", answer, |e| e.is_file_system_not_found())
         }
         Kind::SecurityGroup => {
             let ec2 = ctx.aws.ec2();
@@ -1358,23 +1156,16 @@ async fn delete(
             Ok(false)
         }
         Kind::DbSubnetGroup => {
-            match ctx
+            let answer = ctx
                 .aws
                 .rds()
                 .delete_db_subnet_group()
                 .db_subnet_group_name(&item.id)
                 .send()
-                .await
-            {
-                Ok(_) => Ok(false),
-                Err(e)
-                    if e.as_service_error()
-                        .is_some_and(|s| s.is_db_subnet_group_not_found_fault()) =>
-                {
-                    Ok(true)
-                }
-                Err(e) => Err(Error::aws("DeleteDBSubnetGroup", e)),
-            }
+                .await;
+            aws::deleted("DeleteDBSubnetGroup", answer, |e| {
+                e.is_db_subnet_group_not_found_fault()
+            })
         }
         Kind::Bucket => delete_bucket(ctx, &item.id).await,
         Kind::EbsVolume => {
@@ -1404,24 +1195,17 @@ async fn delete(
             }
         }
         Kind::Secret => {
-            match ctx
+            let answer = ctx
                 .aws
                 .secrets()
                 .delete_secret()
                 .secret_id(&item.id)
                 .recovery_window_in_days(7)
                 .send()
-                .await
-            {
-                Ok(_) => Ok(false),
-                Err(e)
-                    if e.as_service_error()
-                        .is_some_and(|s| s.is_resource_not_found_exception()) =>
-                {
-                    Ok(true)
-                }
-                Err(e) => Err(Error::aws("DeleteSecret", e)),
-            }
+                .await;
+            aws::deleted("DeleteSecret", answer, |e| {
+                e.is_resource_not_found_exception()
+            })
         }
         Kind::KubeconfigContext => {
             let mut kc = crate::kubeconfig::Kubeconfigs::load(kubeconfig)?;
@@ -1477,27 +1261,29 @@ pub(crate) async fn delete_db(ctx: &Ctx, item: &Item, stream: &Stream) -> Result
         .final_snapshot
         .clone()
         .unwrap_or_else(|| final_snapshot_name(&item.id));
-    let status = match rdsc
-        .describe_db_instances()
-        .db_instance_identifier(&item.id)
-        .send()
-        .await
-    {
-        Ok(o) => o
-            .db_instances()
-            .first()
-            .and_then(|i| i.db_instance_status())
-            .unwrap_or_default()
-            .to_string(),
-        Err(e)
-            if e.as_service_error()
-                .is_some_and(|s| s.is_db_instance_not_found_fault()) =>
-        {
-            return Ok(true);
-        }
-        Err(e) => return Err(Error::aws("DescribeDBInstances", e)),
+    let status = || async {
+        let seen = rdsc
+            .describe_db_instances()
+            .db_instance_identifier(&item.id)
+            .send()
+            .await;
+        Ok::<_, Error>(
+            aws::found("DescribeDBInstances", seen, |e| {
+                e.is_db_instance_not_found_fault()
+            })?
+            .map(|o| {
+                o.db_instances()
+                    .first()
+                    .and_then(|i| i.db_instance_status())
+                    .unwrap_or_default()
+                    .to_string()
+            }),
+        )
     };
-    if status != "deleting" {
+    let Some(now) = status().await? else {
+        return Ok(true);
+    };
+    if now != "deleting" {
         rdsc.modify_db_instance()
             .db_instance_identifier(&item.id)
             .deletion_protection(false)
@@ -1514,55 +1300,24 @@ pub(crate) async fn delete_db(ctx: &Ctx, item: &Item, stream: &Stream) -> Result
                 Some(format!("final snapshot of DB {}", item.id)),
             )
             .await?;
-        match rdsc
+        let answer = rdsc
             .delete_db_instance()
             .db_instance_identifier(&item.id)
             .skip_final_snapshot(false)
             .final_db_snapshot_identifier(&snapshot)
             .send()
-            .await
-        {
-            Ok(_) => {}
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|s| s.is_db_instance_not_found_fault()) =>
-            {
-                return Ok(true);
-            }
-            Err(e) => return Err(Error::aws("DeleteDBInstance", e)),
+            .await;
+        if aws::deleted("DeleteDBInstance", answer, |e| {
+            e.is_db_instance_not_found_fault()
+        })? {
+            return Ok(true);
         }
     }
-    wait::until(
+    wait::until_gone(
         &format!("DB instance {} to be deleted", item.id),
         ctx.timeout,
         stream,
-        || {
-            let rdsc = rdsc.clone();
-            let id = item.id.clone();
-            async move {
-                match rdsc
-                    .describe_db_instances()
-                    .db_instance_identifier(&id)
-                    .send()
-                    .await
-                {
-                    Ok(o) => Ok(Poll::Pending(
-                        o.db_instances()
-                            .first()
-                            .and_then(|i| i.db_instance_status())
-                            .unwrap_or_default()
-                            .to_string(),
-                    )),
-                    Err(e)
-                        if e.as_service_error()
-                            .is_some_and(|s| s.is_db_instance_not_found_fault()) =>
-                    {
-                        Ok(Poll::Ready(()))
-                    }
-                    Err(e) => Err(Error::aws("DescribeDBInstances", e)),
-                }
-            }
-        },
+        status,
     )
     .await?;
     ctx.record
@@ -1629,27 +1384,19 @@ async fn delete_bucket(ctx: &Ctx, bucket: &str) -> Result<bool> {
 
 /// Records one deletion in the record's `abort` section.
 async fn record_deleted(ctx: &Ctx, section: &str, item: &Item, already_gone: bool) -> Result<()> {
-    let at = crate::record::now();
     ctx.record
         .update(|r| {
-            let mut state = AbortState::from_section(r, section).unwrap_or_default();
-            state.deleted.insert(
-                format!("{}/{}", item.kind.as_str(), item.id),
-                Deleted {
-                    kind: item.kind.as_str().to_string(),
-                    step: item.step.clone(),
-                    at: at.clone(),
-                    already_gone,
-                },
-            );
-            if let Some(s) = &item.final_snapshot
-                && !state.final_snapshots.contains(s)
-            {
-                state.final_snapshots.push(s.clone());
-            }
-            if let Ok(v) = serde_json::to_value(&state) {
-                r.other.insert(section.to_string(), v);
-            }
+            r.change_section(section, |state: &mut AbortState| {
+                state.deleted.insert(
+                    format!("{}/{}", item.kind.as_str(), item.id),
+                    Deleted::now(item.kind.as_str(), &item.step, already_gone),
+                );
+                if let Some(s) = &item.final_snapshot
+                    && !state.final_snapshots.contains(s)
+                {
+                    state.final_snapshots.push(s.clone());
+                }
+            });
         })
         .await
         .map(|_| ())
@@ -1678,11 +1425,7 @@ pub async fn apply(
 async fn save_state(ctx: &Ctx, change: impl Fn(&mut AbortState)) -> Result<()> {
     ctx.record
         .update(|r| {
-            let mut state = AbortState::from_record(r).unwrap_or_default();
-            change(&mut state);
-            if let Ok(v) = serde_json::to_value(&state) {
-                r.other.insert(SECTION.to_string(), v);
-            }
+            r.change_section(SECTION, &change);
         })
         .await
         .map(|_| ())

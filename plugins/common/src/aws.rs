@@ -106,3 +106,46 @@ where
 {
     items.try_collect().await.map_err(|e| Error::aws(op, e))
 }
+
+/// A call's answer, or `None` when the service says the resource is not there; `absent` tells
+/// that error apart by its modelled type (`|e| e.is_resource_not_found_exception()`), and any
+/// other error is `op`'s.
+pub fn found<T, E>(
+    op: &str,
+    answer: std::result::Result<
+        T,
+        aws_smithy_runtime_api::client::result::SdkError<
+            E,
+            aws_smithy_runtime_api::client::orchestrator::HttpResponse,
+        >,
+    >,
+    absent: impl FnOnce(&E) -> bool,
+) -> Result<Option<T>>
+where
+    E: std::error::Error + aws_smithy_types::error::metadata::ProvideErrorMetadata + 'static,
+{
+    match answer {
+        Ok(v) => Ok(Some(v)),
+        Err(e) if e.as_service_error().is_some_and(absent) => Ok(None),
+        Err(e) => Err(Error::aws(op, e)),
+    }
+}
+
+/// A delete call's answer: `true` when the resource was already gone (`absent`, as in
+/// [`found`]), `false` when this call deleted it (or began to).
+pub fn deleted<T, E>(
+    op: &str,
+    answer: std::result::Result<
+        T,
+        aws_smithy_runtime_api::client::result::SdkError<
+            E,
+            aws_smithy_runtime_api::client::orchestrator::HttpResponse,
+        >,
+    >,
+    absent: impl FnOnce(&E) -> bool,
+) -> Result<bool>
+where
+    E: std::error::Error + aws_smithy_types::error::metadata::ProvideErrorMetadata + 'static,
+{
+    Ok(found(op, answer, absent)?.is_none())
+}

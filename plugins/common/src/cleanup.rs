@@ -17,6 +17,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::aws;
 use crate::clone::{datasync, efs as clone_efs, rds, s3};
 use crate::commands::CleanupArgs;
 use crate::cutover::{CutoverState, Stage};
@@ -25,7 +26,8 @@ use crate::output::{self, Render};
 use crate::progress::Progress;
 use crate::record::UPGRADE_TAG;
 use crate::storage::efs as storage_efs;
-use crate::tags::STEP_TAG;
+use crate::teardown;
+pub use crate::teardown::{Action, Deleted};
 use crate::upgrade::{Ctx, Session, fit_name};
 
 /// The key of cleanup's section in the upgrade record.
@@ -118,13 +120,6 @@ pub struct Observed {
     pub snapshots: Vec<SnapshotFound>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub enum Action {
-    Delete,
-    Keep,
-}
-
 /// One resource and what cleanup does with it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -154,6 +149,20 @@ pub struct Plan {
     pub items: Vec<Item>,
 }
 
+impl Item {
+    fn row(&self) -> teardown::Row<'_> {
+        teardown::Row {
+            action: self.action,
+            kind: self.kind.as_str(),
+            id: &self.id,
+            reason: &self.reason,
+        }
+    }
+}
+
+/// What the plan and the report say when nothing is left to delete.
+const NOTHING: &str = "Nothing to clean up: every resource that served the copy is gone.";
+
 impl Plan {
     pub fn deletions(&self) -> impl Iterator<Item = &Item> {
         self.items.iter().filter(|i| i.action == Action::Delete)
@@ -162,35 +171,21 @@ impl Plan {
 
 impl Render for Plan {
     fn table(&self) -> String {
-        let mut s = format!(
-            "Plan: cleanup of the upgrade {} -> {}{}\n",
-            self.blue,
-            self.green,
-            if self.dry_run {
-                " (dry run: nothing is changed)"
-            } else {
-                ""
-            }
-        );
-        if self.record_lost {
-            s.push_str(&format!(
-                "The upgrade record is gone: resources found from their {UPGRADE_TAG} tags.\n"
-            ));
-        }
-        s.push('\n');
-        if self.items.is_empty() {
-            s.push_str("Nothing to clean up: every resource that served the copy is gone.\n");
-            return s;
-        }
-        s.push_str(&output::deletions_table(self.items.iter().map(|i| {
-            (
-                i.action == Action::Delete,
-                i.kind.as_str(),
-                short_id(&i.id).to_string(),
-                i.reason.as_str(),
-            )
-        })));
-        s
+        teardown::plan_table(
+            &format!(
+                "Plan: cleanup of the upgrade {} -> {}{}",
+                self.blue,
+                self.green,
+                if self.dry_run {
+                    " (dry run: nothing is changed)"
+                } else {
+                    ""
+                }
+            ),
+            self.record_lost,
+            NOTHING,
+            self.items.iter().map(Item::row),
+        )
     }
 }
 
@@ -210,27 +205,9 @@ pub struct CleanupState {
     pub deleted: BTreeMap<String, Deleted>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Deleted {
-    pub kind: String,
-    pub step: String,
-    pub at: String,
-    /// It was already gone when cleanup came to delete it.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub already_gone: bool,
-}
-
 impl CleanupState {
     pub fn from_record(rec: &crate::record::UpgradeRecord) -> Result<Self> {
-        match rec.other.get(SECTION) {
-            None | Some(serde_json::Value::Null) => Ok(Self::default()),
-            Some(v) => serde_json::from_value(v.clone()).map_err(|e| {
-                Error::failed(format!(
-                    "the cleanup section of the upgrade record is unreadable: {e}"
-                ))
-            }),
-        }
+        rec.section(SECTION)
     }
 }
 
@@ -247,45 +224,12 @@ pub struct Report {
 
 impl Render for Report {
     fn table(&self) -> String {
-        let mut s = String::new();
-        if self.record_lost {
-            s.push_str(&format!(
-                "The upgrade record was gone: resources found from their {UPGRADE_TAG} tags.\n"
-            ));
-        }
-        if self.deleted.is_empty() {
-            s.push_str("Nothing to clean up: every resource that served the copy is gone.\n");
-        } else {
-            s.push_str(&output::table(
-                &["KIND", "ID", "DELETED"],
-                self.deleted.iter().map(|i| {
-                    [
-                        i.kind.as_str().to_string(),
-                        short_id(&i.id).to_string(),
-                        "yes".into(),
-                    ]
-                }),
-            ));
-        }
-        for k in &self.kept {
-            s.push_str(&format!(
-                "kept {} {}: {}\n",
-                k.kind.as_str(),
-                short_id(&k.id),
-                k.reason
-            ));
-        }
-        s
-    }
-}
-
-/// An ARN's resource part (`task/task-0123…`) for tables that must read on 80 columns; other
-/// ids as they are. `-o json` keeps the whole ARN.
-fn short_id(id: &str) -> &str {
-    if id.starts_with("arn:") {
-        id.splitn(6, ':').nth(5).unwrap_or(id)
-    } else {
-        id
+        teardown::report_table(
+            self.record_lost,
+            NOTHING,
+            self.deleted.iter().map(Item::row),
+            self.kept.iter().map(Item::row),
+        )
     }
 }
 
@@ -481,37 +425,6 @@ fn is_running(s: &aws_sdk_datasync::types::TaskExecutionStatus) -> bool {
     )
 }
 
-fn has_tag(tags: &[(String, String)], k: &str, v: &str) -> bool {
-    tags.iter().any(|(tk, tv)| tk == k && tv == v)
-}
-
-fn step_tag(tags: &[(String, String)]) -> Option<String> {
-    tags.iter()
-        .find(|(k, _)| k == STEP_TAG)
-        .map(|(_, v)| v.clone())
-}
-
-async fn datasync_tags(ctx: &Ctx, arn: &str) -> Result<Vec<(String, String)>> {
-    let out = ctx
-        .aws
-        .datasync()
-        .list_tags_for_resource()
-        .resource_arn(arn)
-        .send()
-        .await
-        .map_err(|e| Error::aws("ListTagsForResource", e))?;
-    Ok(out
-        .tags()
-        .iter()
-        .map(|t| {
-            (
-                t.key().to_string(),
-                t.value().unwrap_or_default().to_string(),
-            )
-        })
-        .collect())
-}
-
 /// The DataSync resources among `arns` this upgrade's clone made: tagged with the upgrade, and
 /// with a clone step or recorded under one (`recorded`: arn -> record key).
 async fn datasync_of_upgrade(
@@ -521,7 +434,7 @@ async fn datasync_of_upgrade(
 ) -> Result<Vec<DataSyncFound>> {
     let mut found = Vec::new();
     for arn in arns {
-        let tags = datasync_tags(ctx, &arn).await?;
+        let tags = crate::tags::of_datasync(&ctx.aws.datasync(), &arn).await?;
         found.extend(of_upgrade(arn, &tags, &ctx.tag, recorded));
     }
     Ok(found)
@@ -536,10 +449,10 @@ fn of_upgrade(
     tag: &str,
     recorded: &BTreeMap<String, String>,
 ) -> Option<DataSyncFound> {
-    if !has_tag(tags, UPGRADE_TAG, tag) {
+    if !crate::tags::has(tags, UPGRADE_TAG, tag) {
         return None;
     }
-    let step = step_tag(tags).filter(|s| DATASYNC_STEPS.contains(&s.as_str()));
+    let step = crate::tags::step_of(tags).filter(|s| DATASYNC_STEPS.contains(&s.as_str()));
     match (step, recorded.get(&arn)) {
         (Some(step), _) => Some(DataSyncFound {
             arn,
@@ -558,15 +471,9 @@ fn of_upgrade(
 /// Role `name` when it exists and carries this upgrade's tag.
 pub(crate) async fn role_of_upgrade(ctx: &Ctx, name: &str) -> Result<Option<RoleFound>> {
     let iam = ctx.aws.iam();
-    match iam.get_role().role_name(name).send().await {
-        Ok(_) => {}
-        Err(e)
-            if e.as_service_error()
-                .is_some_and(|s| s.is_no_such_entity_exception()) =>
-        {
-            return Ok(None);
-        }
-        Err(e) => return Err(Error::aws("GetRole", e)),
+    let answer = iam.get_role().role_name(name).send().await;
+    if aws::found("GetRole", answer, |e| e.is_no_such_entity_exception())?.is_none() {
+        return Ok(None);
     }
     let tags = crate::aws::all(
         "ListRoleTags",
@@ -583,15 +490,7 @@ pub(crate) async fn role_of_upgrade(ctx: &Ctx, name: &str) -> Result<Option<Role
     {
         return Ok(None);
     }
-    let inline_policies = crate::aws::all(
-        "ListRolePolicies",
-        iam.list_role_policies()
-            .role_name(name)
-            .into_paginator()
-            .items()
-            .send(),
-    )
-    .await?;
+    let inline_policies = crate::irsa::inline_policy_names(&iam, name).await?;
     let attached_policies = crate::aws::all(
         "ListAttachedRolePolicies",
         iam.list_attached_role_policies()
@@ -689,24 +588,20 @@ async fn green_cluster_exists(session: &Session, recorded: Option<&str>) -> Resu
     }) else {
         return Ok(None);
     };
-    match session
+    let answer = session
         .ctx
         .aws
         .eks()
         .describe_cluster()
         .name(&name)
         .send()
-        .await
-    {
-        Ok(_) => Ok(Some(true)),
-        Err(e)
-            if e.as_service_error()
-                .is_some_and(|s| s.is_resource_not_found_exception()) =>
-        {
-            Ok(Some(false))
-        }
-        Err(e) => Err(Error::aws("DescribeCluster", e)),
-    }
+        .await;
+    Ok(Some(
+        aws::found("DescribeCluster", answer, |e| {
+            e.is_resource_not_found_exception()
+        })?
+        .is_some(),
+    ))
 }
 
 /// The manual DB snapshots tagged with this upgrade (`recorded`: the snapshot the record holds
@@ -727,27 +622,13 @@ async fn snapshots_of_upgrade(ctx: &Ctx, recorded: Option<&str>) -> Result<Vec<S
         let (Some(id), Some(arn)) = (s.db_snapshot_identifier(), s.db_snapshot_arn()) else {
             continue;
         };
-        let tags: Vec<(String, String)> = rds
-            .list_tags_for_resource()
-            .resource_name(arn)
-            .send()
-            .await
-            .map_err(|e| Error::aws("ListTagsForResource", e))?
-            .tag_list()
-            .iter()
-            .map(|t| {
-                (
-                    t.key().unwrap_or_default().to_string(),
-                    t.value().unwrap_or_default().to_string(),
-                )
-            })
-            .collect();
-        if !has_tag(&tags, UPGRADE_TAG, &ctx.tag) {
+        let tags = crate::tags::of_rds(&rds, arn).await?;
+        if !crate::tags::has(&tags, UPGRADE_TAG, &ctx.tag) {
             continue;
         }
         found.push(SnapshotFound {
             id: id.to_string(),
-            step: step_tag(&tags)
+            step: crate::tags::step_of(&tags)
                 .or_else(|| (recorded == Some(id)).then(|| rds::SNAPSHOT.to_string())),
             created: s
                 .snapshot_create_time()
@@ -761,22 +642,14 @@ async fn snapshots_of_upgrade(ctx: &Ctx, recorded: Option<&str>) -> Result<Vec<S
 
 /// Records one deletion in the record's `cleanup` section.
 async fn record_deleted(ctx: &Ctx, item: &Item, already_gone: bool) -> Result<()> {
-    let at = crate::record::now();
     ctx.record
         .update(|r| {
-            let mut state = CleanupState::from_record(r).unwrap_or_default();
-            state.deleted.insert(
-                item.id.clone(),
-                Deleted {
-                    kind: item.kind.as_str().to_string(),
-                    step: item.step.clone(),
-                    at: at.clone(),
-                    already_gone,
-                },
-            );
-            if let Ok(v) = serde_json::to_value(&state) {
-                r.other.insert(SECTION.to_string(), v);
-            }
+            r.change_section(SECTION, |state: &mut CleanupState| {
+                state.deleted.insert(
+                    item.id.clone(),
+                    Deleted::now(item.kind.as_str(), &item.step, already_gone),
+                );
+            });
         })
         .await
         .map(|_| ())
@@ -830,65 +703,44 @@ pub(crate) async fn delete(ctx: &Ctx, item: &Item) -> Result<bool> {
         }
         Kind::IamRole => {
             let iam = ctx.aws.iam();
+            // A policy already gone (a re-run) is not an error; the role's own answer says
+            // whether it was.
             for p in &item.inline_policies {
-                match iam
+                let answer = iam
                     .delete_role_policy()
                     .role_name(&item.id)
                     .policy_name(p)
                     .send()
-                    .await
-                {
-                    Ok(_) => {}
-                    Err(e)
-                        if e.as_service_error()
-                            .is_some_and(|s| s.is_no_such_entity_exception()) => {}
-                    Err(e) => return Err(Error::aws("DeleteRolePolicy", e)),
-                }
+                    .await;
+                aws::deleted("DeleteRolePolicy", answer, |e| {
+                    e.is_no_such_entity_exception()
+                })?;
             }
             for p in &item.attached_policies {
-                match iam
+                let answer = iam
                     .detach_role_policy()
                     .role_name(&item.id)
                     .policy_arn(p)
                     .send()
-                    .await
-                {
-                    Ok(_) => {}
-                    Err(e)
-                        if e.as_service_error()
-                            .is_some_and(|s| s.is_no_such_entity_exception()) => {}
-                    Err(e) => return Err(Error::aws("DetachRolePolicy", e)),
-                }
+                    .await;
+                aws::deleted("DetachRolePolicy", answer, |e| {
+                    e.is_no_such_entity_exception()
+                })?;
             }
-            match iam.delete_role().role_name(&item.id).send().await {
-                Ok(_) => Ok(false),
-                Err(e)
-                    if e.as_service_error()
-                        .is_some_and(|s| s.is_no_such_entity_exception()) =>
-                {
-                    Ok(true)
-                }
-                Err(e) => Err(Error::aws("DeleteRole", e)),
-            }
+            let answer = iam.delete_role().role_name(&item.id).send().await;
+            aws::deleted("DeleteRole", answer, |e| e.is_no_such_entity_exception())
         }
         Kind::DbSnapshot => {
-            match ctx
+            let answer = ctx
                 .aws
                 .rds()
                 .delete_db_snapshot()
                 .db_snapshot_identifier(&item.id)
                 .send()
-                .await
-            {
-                Ok(_) => Ok(false),
-                Err(e)
-                    if e.as_service_error()
-                        .is_some_and(|s| s.is_db_snapshot_not_found_fault()) =>
-                {
-                    Ok(true)
-                }
-                Err(e) => Err(Error::aws("DeleteDBSnapshot", e)),
-            }
+                .await;
+            aws::deleted("DeleteDBSnapshot", answer, |e| {
+                e.is_db_snapshot_not_found_fault()
+            })
         }
     }
 }
@@ -949,13 +801,11 @@ pub async fn run(args: CleanupArgs) -> Result<()> {
         let from_tags = plan.record_lost;
         ctx.record
             .update(|r| {
-                let mut state = CleanupState::from_record(r).unwrap_or_default();
-                state.started = Some(started.clone());
-                state.finished = None;
-                state.from_tags |= from_tags;
-                if let Ok(v) = serde_json::to_value(&state) {
-                    r.other.insert(SECTION.to_string(), v);
-                }
+                r.change_section(SECTION, |state: &mut CleanupState| {
+                    state.started = Some(started.clone());
+                    state.finished = None;
+                    state.from_tags |= from_tags;
+                });
             })
             .await?;
     }
@@ -964,11 +814,9 @@ pub async fn run(args: CleanupArgs) -> Result<()> {
         let finished = crate::record::now();
         ctx.record
             .update(|r| {
-                let mut state = CleanupState::from_record(r).unwrap_or_default();
-                state.finished = Some(finished.clone());
-                if let Ok(v) = serde_json::to_value(&state) {
-                    r.other.insert(SECTION.to_string(), v);
-                }
+                r.change_section(SECTION, |state: &mut CleanupState| {
+                    state.finished = Some(finished.clone());
+                });
             })
             .await?;
         // The clone's steps whose resources are gone now read so in `kf status`.
@@ -1008,14 +856,15 @@ pub async fn run(args: CleanupArgs) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tags::STEP_TAG;
 
     #[test]
     fn tables_show_an_arn_by_its_resource_part() {
         assert_eq!(
-            short_id("arn:aws:datasync:us-east-1:123456789012:task/task-0abc"),
+            teardown::short_id("arn:aws:datasync:us-east-1:123456789012:task/task-0abc"),
             "task/task-0abc"
         );
-        assert_eq!(short_id("kf-datasync-green"), "kf-datasync-green");
+        assert_eq!(teardown::short_id("kf-datasync-green"), "kf-datasync-green");
     }
 
     fn snap(id: &str, step: &str, created: &str) -> SnapshotFound {

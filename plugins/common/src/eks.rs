@@ -394,6 +394,32 @@ pub async fn ensure_addon(
     .await
 }
 
+/// The names of `cluster`'s nodegroups, every page.
+pub async fn nodegroup_names(eks: &aws_sdk_eks::Client, cluster: &str) -> Result<Vec<String>> {
+    crate::aws::all(
+        "ListNodegroups",
+        eks.list_nodegroups()
+            .cluster_name(cluster)
+            .into_paginator()
+            .items()
+            .send(),
+    )
+    .await
+}
+
+/// The names of `cluster`'s add-ons, every page.
+pub async fn addon_names(eks: &aws_sdk_eks::Client, cluster: &str) -> Result<Vec<String>> {
+    crate::aws::all(
+        "ListAddons",
+        eks.list_addons()
+            .cluster_name(cluster)
+            .into_paginator()
+            .items()
+            .send(),
+    )
+    .await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

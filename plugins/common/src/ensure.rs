@@ -54,8 +54,35 @@ where
             .await?;
         create().await?;
     }
-    let found = wait::until(
-        &format!("{} {} to be ready", step.kind, step.id),
+    let found = until_ready(
+        ctx,
+        stream,
+        &format!("{} {}", step.kind, step.id),
+        describe,
+        readiness,
+    )
+    .await?;
+    ctx.record
+        .mark(step.key, step.kind, step.id, Phase::Completed, None)
+        .await?;
+    Ok(found)
+}
+
+/// Waits until what `describe` finds (`None`: not there yet) is ready by `readiness`, showing
+/// its status; `what` names it (`EBS snapshot snap-1`) in the wait and in a failure.
+pub async fn until_ready<T, D, DF>(
+    ctx: &Ctx,
+    stream: &Stream,
+    what: &str,
+    describe: D,
+    readiness: impl Fn(&T) -> Readiness,
+) -> Result<T>
+where
+    D: Fn() -> DF,
+    DF: Future<Output = Result<Option<T>>>,
+{
+    wait::until(
+        &format!("{what} to be ready"),
         ctx.timeout,
         stream,
         || async {
@@ -65,16 +92,9 @@ where
             match readiness(&found) {
                 Readiness::Ready => Ok(Poll::Ready(found)),
                 Readiness::Pending(status) => Ok(Poll::Pending(status)),
-                Readiness::Failed(why) => Err(Error::failed(format!(
-                    "{} {} failed: {why}",
-                    step.kind, step.id
-                ))),
+                Readiness::Failed(why) => Err(Error::failed(format!("{what} failed: {why}"))),
             }
         },
     )
-    .await?;
-    ctx.record
-        .mark(step.key, step.kind, step.id, Phase::Completed, None)
-        .await?;
-    Ok(found)
+    .await
 }

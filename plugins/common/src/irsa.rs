@@ -91,39 +91,94 @@ pub struct IrsaRole<'a> {
 }
 
 pub async fn ensure_role(aws: &Aws, r: &IrsaRole<'_>) -> Result<String> {
-    let iam = aws.iam();
     let trust = serde_json::json!({
         "Version": "2012-10-17",
         "Statement": [trust_statement(r.provider_arn, r.issuer, r.namespace, r.service_account)]
     });
-    let arn = match iam.get_role().role_name(r.name).send().await {
-        Ok(out) => {
+    let want: serde_json::Value = serde_json::from_str(r.policy)
+        .map_err(|e| Error::failed(format!("policy {}: {e}", r.policy_name)))?;
+    let role = RoleWant {
+        name: r.name,
+        trust: &trust,
+        description: format!("IRSA for {}/{}", r.namespace, r.service_account),
+        tags: crate::tags::Tags::upgrade(r.tag).iam(),
+        refuse_without_tag: None,
+        managed_policies: &[],
+        inline_policies: &[(r.policy_name.to_string(), want.to_string())],
+    };
+    ensure_role_as(&aws.iam(), &role, || async { Ok(()) }).await
+}
+
+/// An IAM role as it must be: its trust policy, its policies, the tags it is made with.
+pub struct RoleWant<'a> {
+    pub name: &'a str,
+    pub trust: &'a serde_json::Value,
+    pub description: String,
+    pub tags: Vec<aws_sdk_iam::types::Tag>,
+    /// `Some(tag)`: a role of that name without `kubeflow.org/upgrade=<tag>` is someone
+    /// else's and is refused, not taken over.
+    pub refuse_without_tag: Option<&'a str>,
+    /// Managed policies to attach (those attached already stay).
+    pub managed_policies: &'a [String],
+    /// Inline policies (name, document) put where absent or different.
+    pub inline_policies: &'a [(String, String)],
+}
+
+/// Makes the role `want` describes, or brings an existing one to it: its trust policy
+/// replaced when different, the missing managed policies attached, each inline policy put
+/// when absent or different. `before_create` runs just before CreateRole (to record the step
+/// InProgress, so a run killed after the call finds the role again). The role's ARN.
+pub async fn ensure_role_as<F, Fut>(
+    iam: &aws_sdk_iam::Client,
+    want: &RoleWant<'_>,
+    before_create: F,
+) -> Result<String>
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = Result<()>>,
+{
+    let name = want.name;
+    let answer = iam.get_role().role_name(name).send().await;
+    let arn = match crate::aws::found("GetRole", answer, |e| e.is_no_such_entity_exception())? {
+        Some(out) => {
             let role = out
                 .role()
-                .ok_or_else(|| Error::failed(format!("role {} not described", r.name)))?;
+                .ok_or_else(|| Error::failed(format!("role {name} not described")))?;
+            if let Some(tag) = want.refuse_without_tag
+                && !role
+                    .tags()
+                    .iter()
+                    .any(|t| t.key() == crate::record::UPGRADE_TAG && t.value() == tag)
+            {
+                return Err(Error::refused(
+                    format!(
+                        "IAM role {name} exists and is not this upgrade's (no {}={tag} tag)",
+                        crate::record::UPGRADE_TAG
+                    ),
+                    "delete or rename that role, or pick another green NAME",
+                ));
+            }
             let current: Option<serde_json::Value> = role
                 .assume_role_policy_document()
                 .map(percent_decode)
                 .and_then(|d| serde_json::from_str(&d).ok());
-            if current.as_ref() != Some(&trust) {
+            if current.as_ref() != Some(want.trust) {
                 iam.update_assume_role_policy()
-                    .role_name(r.name)
-                    .policy_document(trust.to_string())
+                    .role_name(name)
+                    .policy_document(want.trust.to_string())
                     .send()
                     .await
                     .map_err(|e| Error::aws("UpdateAssumeRolePolicy", e))?;
             }
             role.arn().to_string()
         }
-        Err(e)
-            if e.as_service_error()
-                .is_some_and(|s| s.is_no_such_entity_exception()) =>
-        {
+        None => {
+            before_create().await?;
             iam.create_role()
-                .role_name(r.name)
-                .assume_role_policy_document(trust.to_string())
-                .description(format!("IRSA for {}/{}", r.namespace, r.service_account))
-                .set_tags(Some(crate::tags::Tags::upgrade(r.tag).iam()))
+                .role_name(name)
+                .assume_role_policy_document(want.trust.to_string())
+                .description(&want.description)
+                .set_tags(Some(want.tags.clone()))
                 .send()
                 .await
                 .map_err(|e| Error::aws("CreateRole", e))?
@@ -131,27 +186,42 @@ pub async fn ensure_role(aws: &Aws, r: &IrsaRole<'_>) -> Result<String> {
                 .map(|role| role.arn().to_string())
                 .unwrap_or_default()
         }
-        Err(e) => return Err(Error::aws("GetRole", e)),
     };
-    let want: serde_json::Value = serde_json::from_str(r.policy)
-        .map_err(|e| Error::failed(format!("policy {}: {e}", r.policy_name)))?;
-    let current: Option<serde_json::Value> = iam
-        .get_role_policy()
-        .role_name(r.name)
-        .policy_name(r.policy_name)
-        .send()
-        .await
-        .ok()
-        .map(|p| percent_decode(p.policy_document()))
-        .and_then(|d| serde_json::from_str(&d).ok());
-    if current.as_ref() != Some(&want) {
-        iam.put_role_policy()
-            .role_name(r.name)
-            .policy_name(r.policy_name)
-            .policy_document(want.to_string())
+    if !want.managed_policies.is_empty() {
+        let attached = attached_policy_arns(iam, name).await?;
+        for p in want
+            .managed_policies
+            .iter()
+            .filter(|p| !attached.contains(p))
+        {
+            iam.attach_role_policy()
+                .role_name(name)
+                .policy_arn(p)
+                .send()
+                .await
+                .map_err(|e| Error::aws("AttachRolePolicy", e))?;
+        }
+    }
+    for (policy, doc) in want.inline_policies {
+        let wanted: Option<serde_json::Value> = serde_json::from_str(doc).ok();
+        let current: Option<serde_json::Value> = iam
+            .get_role_policy()
+            .role_name(name)
+            .policy_name(policy)
             .send()
             .await
-            .map_err(|e| Error::aws("PutRolePolicy", e))?;
+            .ok()
+            .map(|p| percent_decode(p.policy_document()))
+            .and_then(|d| serde_json::from_str(&d).ok());
+        if current.is_none() || current != wanted {
+            iam.put_role_policy()
+                .role_name(name)
+                .policy_name(policy)
+                .policy_document(doc)
+                .send()
+                .await
+                .map_err(|e| Error::aws("PutRolePolicy", e))?;
+        }
     }
     Ok(arn)
 }
@@ -305,6 +375,54 @@ pub fn percent_decode(s: &str) -> String {
         i += 1;
     }
     String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The names of `role`'s inline policies, every page.
+pub async fn inline_policy_names(iam: &aws_sdk_iam::Client, role: &str) -> Result<Vec<String>> {
+    crate::aws::all(
+        "ListRolePolicies",
+        iam.list_role_policies()
+            .role_name(role)
+            .into_paginator()
+            .items()
+            .send(),
+    )
+    .await
+}
+
+/// `role`'s inline policies: each name with its document, decoded.
+pub async fn inline_policies(
+    iam: &aws_sdk_iam::Client,
+    role: &str,
+) -> Result<Vec<(String, String)>> {
+    let mut out = Vec::new();
+    for name in inline_policy_names(iam, role).await? {
+        let doc = iam
+            .get_role_policy()
+            .role_name(role)
+            .policy_name(&name)
+            .send()
+            .await
+            .map_err(|e| Error::aws("GetRolePolicy", e))?;
+        out.push((name, percent_decode(doc.policy_document())));
+    }
+    Ok(out)
+}
+
+/// The ARNs of the managed policies attached to `role`, every page.
+pub async fn attached_policy_arns(iam: &aws_sdk_iam::Client, role: &str) -> Result<Vec<String>> {
+    Ok(crate::aws::all(
+        "ListAttachedRolePolicies",
+        iam.list_attached_role_policies()
+            .role_name(role)
+            .into_paginator()
+            .items()
+            .send(),
+    )
+    .await?
+    .into_iter()
+    .filter_map(|p| p.policy_arn)
+    .collect())
 }
 
 #[cfg(test)]

@@ -28,6 +28,7 @@ pub mod secrets_store;
 pub mod status;
 pub mod storage;
 pub mod tags;
+pub mod teardown;
 pub mod token;
 pub mod upgrade;
 pub mod verify;

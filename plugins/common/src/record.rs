@@ -235,6 +235,33 @@ pub fn now() -> String {
 }
 
 impl UpgradeRecord {
+    /// A command's own section of the record (`abort`, `cleanup`, `cutover`, `retireBlue`):
+    /// empty before the command ran; one that does not read as `T` is an error.
+    pub fn section<T: serde::de::DeserializeOwned + Default>(&self, key: &str) -> Result<T> {
+        match self.other.get(key) {
+            None | Some(serde_json::Value::Null) => Ok(T::default()),
+            Some(v) => serde_json::from_value(v.clone()).map_err(|e| {
+                Error::failed(format!(
+                    "the {key} section of the upgrade record is unreadable: {e}"
+                ))
+            }),
+        }
+    }
+
+    /// Changes a command's section in place: read (empty when absent or unreadable), changed,
+    /// written back; the section as written.
+    pub fn change_section<T>(&mut self, key: &str, change: impl FnOnce(&mut T)) -> T
+    where
+        T: serde::de::DeserializeOwned + Serialize + Default,
+    {
+        let mut state: T = self.section(key).unwrap_or_default();
+        change(&mut state);
+        if let Ok(v) = serde_json::to_value(&state) {
+            self.other.insert(key.to_string(), v);
+        }
+        state
+    }
+
     pub fn new(blue: &str, green: &str) -> Self {
         let t = now();
         Self {

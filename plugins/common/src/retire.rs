@@ -21,12 +21,14 @@ use std::io::IsTerminal;
 use serde::Serialize;
 
 use crate::abort::{self, Action, Item, Kind};
+use crate::aws;
 use crate::commands::RetireBlueArgs;
 use crate::cutover::{CutoverState, Stage};
 use crate::error::{Error, Result};
 use crate::output::{self, Render};
 use crate::progress::Progress;
 use crate::record::UpgradeRecord;
+use crate::teardown;
 use crate::upgrade::Session;
 
 /// The key of retire-blue's section in the upgrade record.
@@ -68,29 +70,22 @@ pub struct Plan {
 impl Render for Plan {
     fn table(&self) -> String {
         // The dry-run note on a line of its own: the plan reads on 80 columns.
-        let mut s = format!(
-            "Plan: retire blue (context {}); production is on {}{}\n\n",
-            self.blue,
-            self.green,
-            if self.dry_run {
-                "\n(dry run: nothing is changed)"
-            } else {
-                ""
-            }
+        let mut s = teardown::plan_table(
+            &format!(
+                "Plan: retire blue (context {}); production is on {}{}",
+                self.blue,
+                self.green,
+                if self.dry_run {
+                    "\n(dry run: nothing is changed)"
+                } else {
+                    ""
+                }
+            ),
+            false,
+            "Nothing to retire: blue's resources are gone.",
+            self.items.iter().map(Item::row),
         );
-        if self.items.is_empty() {
-            s.push_str("Nothing to retire: blue's resources are gone.\n");
-            return s;
-        }
-        s.push_str(&output::deletions_table(self.items.iter().map(|i| {
-            (
-                i.action == Action::Delete,
-                i.kind.as_str(),
-                i.id.clone(),
-                i.reason.as_str(),
-            )
-        })));
-        if self.cluster.is_some() {
+        if self.cluster.is_some() && !self.items.is_empty() {
             s.push_str(&format!(
                 "\nThe upgrade record moves to {}'s cluster before blue's is deleted.\n",
                 self.green
@@ -114,25 +109,14 @@ pub struct Report {
 
 impl Render for Report {
     fn table(&self) -> String {
-        let mut s = String::new();
-        if !self.deleted.is_empty() {
-            s.push_str(&output::table(
-                &["KIND", "ID", "DELETED"],
-                self.deleted
-                    .iter()
-                    .map(|i| [i.kind.as_str().to_string(), i.id.clone(), "yes".into()]),
-            ));
-        }
+        let mut s = teardown::report_table(
+            false,
+            "",
+            self.deleted.iter().map(Item::row),
+            self.kept.iter().map(Item::row),
+        );
         for f in &self.final_snapshots {
             s.push_str(&format!("kept the final snapshot of blue's DB: {f}\n"));
-        }
-        for k in &self.kept {
-            s.push_str(&format!(
-                "kept {} {}: {}\n",
-                k.kind.as_str(),
-                k.id,
-                k.reason
-            ));
         }
         s.push_str(&format!(
             "Blue {} is retired; {} serves production. `kubectl kf cutover failback` can no \
@@ -322,67 +306,50 @@ pub async fn observe(session: &Session) -> Result<Observed> {
     });
     let eks = ctx.aws.eks();
     if let Some(name) = name {
-        match eks.describe_cluster().name(&name).send().await {
-            Ok(_) => {
-                o.nodegroups = crate::aws::all(
-                    "ListNodegroups",
-                    eks.list_nodegroups()
-                        .cluster_name(&name)
-                        .into_paginator()
-                        .items()
-                        .send(),
-                )
-                .await?;
-                o.cluster = Some(name);
-            }
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|s| s.is_resource_not_found_exception()) => {}
-            Err(e) => return Err(Error::aws("DescribeCluster", e)),
+        let answer = eks.describe_cluster().name(&name).send().await;
+        if aws::found("DescribeCluster", answer, |e| {
+            e.is_resource_not_found_exception()
+        })?
+        .is_some()
+        {
+            o.nodegroups = crate::eks::nodegroup_names(&eks, &name).await?;
+            o.cluster = Some(name);
         }
     }
     if let Some(db) = rec.clones.db.as_ref().filter(|d| !d.from.is_empty()) {
-        match ctx
+        let answer = ctx
             .aws
             .rds()
             .describe_db_instances()
             .db_instance_identifier(&db.from)
             .send()
-            .await
-        {
-            Ok(out) => {
-                o.db = out.db_instances().first().map(|i| BlueDb {
-                    id: db.from.clone(),
-                    deletion_protection: i.deletion_protection().unwrap_or(false),
-                })
-            }
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|s| s.is_db_instance_not_found_fault()) => {}
-            Err(e) => return Err(Error::aws("DescribeDBInstances", e)),
+            .await;
+        if let Some(out) = aws::found("DescribeDBInstances", answer, |e| {
+            e.is_db_instance_not_found_fault()
+        })? {
+            o.db = out.db_instances().first().map(|i| BlueDb {
+                id: db.from.clone(),
+                deletion_protection: i.deletion_protection().unwrap_or(false),
+            });
         }
     }
     if let Some(efs) = &rec.clones.efs {
-        match ctx
+        let answer = ctx
             .aws
             .efs()
             .describe_mount_targets()
             .file_system_id(&efs.from)
             .send()
-            .await
-        {
-            Ok(out) => {
-                o.mount_targets = out
-                    .mount_targets()
-                    .iter()
-                    .map(|m| m.mount_target_id().to_string())
-                    .collect();
-                o.file_system = Some(efs.from.clone());
-            }
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|s| s.is_file_system_not_found()) => {}
-            Err(e) => return Err(Error::aws("DescribeMountTargets", e)),
+            .await;
+        if let Some(out) = aws::found("DescribeMountTargets", answer, |e| {
+            e.is_file_system_not_found()
+        })? {
+            o.mount_targets = out
+                .mount_targets()
+                .iter()
+                .map(|m| m.mount_target_id().to_string())
+                .collect();
+            o.file_system = Some(efs.from.clone());
         }
     }
     if let Some(b) = rec.clones.bucket.as_ref().filter(|b| !b.from.is_empty())
@@ -451,20 +418,16 @@ pub async fn run(args: RetireBlueArgs) -> Result<()> {
     // Before anything is deleted: failback can no longer go back (blue's record sets dropped).
     ctx.record
         .update(|r| {
-            let mut s = CutoverState::from_record(r).unwrap_or_default();
-            s.blue_retired.get_or_insert_with(|| started.clone());
-            if let Some(d) = s.dns.as_mut() {
-                d.previous.clear();
-            }
-            if let Ok(v) = serde_json::to_value(&s) {
-                r.other.insert(crate::cutover::SECTION.to_string(), v);
-            }
-            let mut state = abort::AbortState::from_section(r, SECTION).unwrap_or_default();
-            state.stage = Some("InProgress".into());
-            state.started.get_or_insert_with(|| started.clone());
-            if let Ok(v) = serde_json::to_value(&state) {
-                r.other.insert(SECTION.to_string(), v);
-            }
+            r.change_section(crate::cutover::SECTION, |s: &mut CutoverState| {
+                s.blue_retired.get_or_insert_with(|| started.clone());
+                if let Some(d) = s.dns.as_mut() {
+                    d.previous.clear();
+                }
+            });
+            r.change_section(SECTION, |state: &mut abort::AbortState| {
+                state.stage = Some("InProgress".into());
+                state.started.get_or_insert_with(|| started.clone());
+            });
         })
         .await?;
     // Blue's cluster holds the record and goes (its API server with it): the record moves to
@@ -492,12 +455,10 @@ pub async fn run(args: RetireBlueArgs) -> Result<()> {
     let rec = ctx
         .record
         .update(|r| {
-            let mut state = abort::AbortState::from_section(r, SECTION).unwrap_or_default();
-            state.stage = Some("Retired".into());
-            state.finished = Some(finished.clone());
-            if let Ok(v) = serde_json::to_value(&state) {
-                r.other.insert(SECTION.to_string(), v);
-            }
+            r.change_section(SECTION, |state: &mut abort::AbortState| {
+                state.stage = Some("Retired".into());
+                state.finished = Some(finished.clone());
+            });
         })
         .await?;
     output::print(

@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 
+use crate::error::{Error, Result};
 use crate::record::UPGRADE_TAG;
 
 /// The tag naming the step of the upgrade that made a resource.
@@ -126,6 +127,59 @@ impl Tags {
             })
             .collect()
     }
+}
+
+/// The tags RDS holds for `arn` (an instance or a snapshot), as pairs.
+pub async fn of_rds(rds: &aws_sdk_rds::Client, arn: &str) -> Result<Vec<(String, String)>> {
+    Ok(rds
+        .list_tags_for_resource()
+        .resource_name(arn)
+        .send()
+        .await
+        .map_err(|e| Error::aws("ListTagsForResource", e))?
+        .tag_list()
+        .iter()
+        .map(|t| {
+            (
+                t.key().unwrap_or_default().to_string(),
+                t.value().unwrap_or_default().to_string(),
+            )
+        })
+        .collect())
+}
+
+/// The tags DataSync holds for `arn` (a task or a location), as pairs.
+pub async fn of_datasync(
+    ds: &aws_sdk_datasync::Client,
+    arn: &str,
+) -> Result<Vec<(String, String)>> {
+    Ok(ds
+        .list_tags_for_resource()
+        .resource_arn(arn)
+        .send()
+        .await
+        .map_err(|e| Error::aws("ListTagsForResource", e))?
+        .tags()
+        .iter()
+        .map(|t| {
+            (
+                t.key().to_string(),
+                t.value().unwrap_or_default().to_string(),
+            )
+        })
+        .collect())
+}
+
+/// Whether `tags` hold `key=value`.
+pub fn has(tags: &[(String, String)], key: &str, value: &str) -> bool {
+    tags.iter().any(|(k, v)| k == key && v == value)
+}
+
+/// The step a resource's `tags` name ([`STEP_TAG`]).
+pub fn step_of(tags: &[(String, String)]) -> Option<String> {
+    tags.iter()
+        .find(|(k, _)| k == STEP_TAG)
+        .map(|(_, v)| v.clone())
 }
 
 #[cfg(test)]

@@ -59,6 +59,31 @@ where
     }
 }
 
+/// Polls until `status` says the resource is gone (`None`), showing its status meanwhile:
+/// every delete that must finish before the next one (a nodegroup before its cluster, a DB
+/// before its subnet group) waits through this.
+pub async fn until_gone<F, Fut>(
+    what: &str,
+    timeout: Duration,
+    progress: &Stream,
+    mut status: F,
+) -> Result<()>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<Option<String>>>,
+{
+    until(what, timeout, progress, || {
+        let seen = status();
+        async move {
+            Ok(match seen.await? {
+                Some(status) => Poll::Pending(status),
+                None => Poll::Ready(()),
+            })
+        }
+    })
+    .await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -89,6 +114,18 @@ mod tests {
         .await
         .unwrap();
         assert_eq!(v, 7);
+    }
+
+    #[tokio::test]
+    async fn until_gone_returns_once_nothing_is_found() {
+        let n = AtomicU32::new(0);
+        let p = Progress::new(true).stream("t");
+        until_gone("x", Duration::from_secs(10), &p, || async {
+            Ok((n.fetch_add(1, Ordering::SeqCst) < 2).then(|| "deleting".to_string()))
+        })
+        .await
+        .unwrap();
+        assert_eq!(n.load(Ordering::SeqCst), 3);
     }
 
     #[tokio::test]

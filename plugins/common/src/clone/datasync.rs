@@ -212,18 +212,9 @@ pub enum LocationSpec {
 async fn find_tagged(ctx: &Ctx, arns: Vec<String>, step: &str) -> Result<Option<String>> {
     let ds = ctx.aws.datasync();
     for arn in arns {
-        let tags = ds
-            .list_tags_for_resource()
-            .resource_arn(&arn)
-            .send()
-            .await
-            .map_err(|e| Error::aws("ListTagsForResource", e))?;
-        let has = |k: &str, v: &str| {
-            tags.tags()
-                .iter()
-                .any(|t| t.key() == k && t.value() == Some(v))
-        };
-        if has(UPGRADE_TAG, &ctx.tag) && has(STEP_TAG, step) {
+        let tags = crate::tags::of_datasync(&ds, &arn).await?;
+        if crate::tags::has(&tags, UPGRADE_TAG, &ctx.tag) && crate::tags::has(&tags, STEP_TAG, step)
+        {
             return Ok(Some(arn));
         }
     }

@@ -6,6 +6,7 @@ use super::discover::BlueStorage;
 use super::discover::DbSettings;
 use super::plan::{BucketKeys, CopySeen, GroupSeen, KmsKey, Observed, Owner, Seen, Targets};
 use super::{efs, s3};
+use crate::aws;
 use crate::eks::GreenNetwork;
 use crate::error::{Error, Result};
 use crate::record::UPGRADE_TAG;
@@ -89,86 +90,81 @@ pub async fn observe(
     Ok(o)
 }
 
+impl Seen {
+    /// What a describe found: its status (`status` of the answer), or absent.
+    fn of<T>(answer: Option<T>, status: impl FnOnce(&T) -> Option<&str>, default: &str) -> Self {
+        match answer {
+            Some(a) => Seen::Present(status(&a).unwrap_or(default).to_string()),
+            None => Seen::Absent,
+        }
+    }
+}
+
 async fn snapshot(ctx: &Ctx, name: &str) -> Result<Seen> {
-    match ctx
+    let answer = ctx
         .aws
         .rds()
         .describe_db_snapshots()
         .db_snapshot_identifier(name)
         .send()
-        .await
-    {
-        Ok(out) => Ok(Seen::Present(
-            out.db_snapshots()
-                .first()
-                .and_then(|s| s.status())
-                .unwrap_or("unknown")
-                .to_string(),
-        )),
-        Err(e)
-            if e.as_service_error()
-                .is_some_and(|s| s.is_db_snapshot_not_found_fault()) =>
-        {
-            Ok(Seen::Absent)
-        }
-        Err(e) => Err(Error::aws("DescribeDBSnapshots", e)),
-    }
+        .await;
+    let found = aws::found("DescribeDBSnapshots", answer, |e| {
+        e.is_db_snapshot_not_found_fault()
+    })?;
+    Ok(Seen::of(
+        found,
+        |o| o.db_snapshots().first().and_then(|s| s.status()),
+        "unknown",
+    ))
 }
 
 async fn subnet_group(ctx: &Ctx, name: &str) -> Result<Seen> {
-    match ctx
+    let answer = ctx
         .aws
         .rds()
         .describe_db_subnet_groups()
         .db_subnet_group_name(name)
         .send()
-        .await
-    {
-        Ok(out) => Ok(Seen::Present(
-            out.db_subnet_groups()
+        .await;
+    let found = aws::found("DescribeDBSubnetGroups", answer, |e| {
+        e.is_db_subnet_group_not_found_fault()
+    })?;
+    Ok(Seen::of(
+        found,
+        |o| {
+            o.db_subnet_groups()
                 .first()
                 .and_then(|g| g.subnet_group_status())
-                .unwrap_or("Complete")
-                .to_string(),
-        )),
-        Err(e)
-            if e.as_service_error()
-                .is_some_and(|s| s.is_db_subnet_group_not_found_fault()) =>
-        {
-            Ok(Seen::Absent)
-        }
-        Err(e) => Err(Error::aws("DescribeDBSubnetGroups", e)),
-    }
+        },
+        "Complete",
+    ))
 }
 
 async fn instance(ctx: &Ctx, id: &str) -> Result<(Seen, Option<DbSettings>)> {
-    match ctx
+    let answer = ctx
         .aws
         .rds()
         .describe_db_instances()
         .db_instance_identifier(id)
         .send()
-        .await
-    {
-        Ok(out) => {
-            let i = out.db_instances().first();
-            Ok((
-                Seen::Present(
-                    i.and_then(|i| i.db_instance_status())
-                        .unwrap_or("unknown")
-                        .to_string(),
-                ),
-                i.map(DbSettings::of),
-            ))
-        }
-        Err(e)
-            if e.as_service_error()
-                .is_some_and(|s| s.is_db_instance_not_found_fault()) =>
-        {
-            Ok((Seen::Absent, None))
-        }
-        Err(e) => Err(Error::aws("DescribeDBInstances", e)),
-    }
+        .await;
+    let found = aws::found("DescribeDBInstances", answer, |e| {
+        e.is_db_instance_not_found_fault()
+    })?;
+    let settings = found
+        .as_ref()
+        .and_then(|o| o.db_instances().first())
+        .map(DbSettings::of);
+    let seen = Seen::of(
+        found,
+        |o| {
+            o.db_instances()
+                .first()
+                .and_then(|i| i.db_instance_status())
+        },
+        "unknown",
+    );
+    Ok((seen, settings))
 }
 
 /// Green's DB's own security group (by name in green's VPC) and whether it has its rule.
@@ -203,12 +199,13 @@ async fn db_security_group(
 /// run killed right after creating it).
 async fn bucket_owner(ctx: &Ctx, bucket: &str) -> Result<Owner> {
     let s3 = ctx.aws.s3();
-    match s3.head_bucket().bucket(bucket).send().await {
-        Ok(_) => {}
-        Err(e) if e.as_service_error().is_some_and(|s| s.is_not_found()) => {
-            return Ok(Owner::Absent);
-        }
-        Err(e) => return Err(Error::aws(&format!("HeadBucket {bucket}"), e)),
+    let answer = s3.head_bucket().bucket(bucket).send().await;
+    if aws::found(&format!("HeadBucket {bucket}"), answer, |e| {
+        e.is_not_found()
+    })?
+    .is_none()
+    {
+        return Ok(Owner::Absent);
     }
     let tags = s3.get_bucket_tagging().bucket(bucket).send().await;
     let owner = tags.as_ref().ok().and_then(|t| {

@@ -5,6 +5,7 @@ use aws_sdk_ec2::types::{Filter, IpPermission, ResourceType, UserIdGroupPair};
 
 use super::Ctx;
 use super::discover::{BlueDb, DbSettings, PerformanceInsights};
+use crate::aws;
 use crate::eks::GreenNetwork;
 use crate::error::{Error, Result};
 use crate::progress::Stream;
@@ -532,21 +533,15 @@ async fn snapshot(ctx: &Ctx, stream: &Stream, blue: &BlueDb, t: &Targets) -> Res
         stream,
         &step,
         || async {
-            match rds
+            let answer = rds
                 .describe_db_snapshots()
                 .db_snapshot_identifier(&t.snapshot)
                 .send()
-                .await
-            {
-                Ok(out) => Ok(out.db_snapshots().first().cloned()),
-                Err(e)
-                    if e.as_service_error()
-                        .is_some_and(|s| s.is_db_snapshot_not_found_fault()) =>
-                {
-                    Ok(None)
-                }
-                Err(e) => Err(Error::aws("DescribeDBSnapshots", e)),
-            }
+                .await;
+            Ok(aws::found("DescribeDBSnapshots", answer, |e| {
+                e.is_db_snapshot_not_found_fault()
+            })?
+            .and_then(|out| out.db_snapshots().first().cloned()))
         },
         || create_snapshot(ctx, stream, "blue's DB", &blue.id, &t.snapshot, SNAPSHOT),
         |s| match s.status().unwrap_or("unknown") {
@@ -628,33 +623,30 @@ async fn instance_status(ctx: &Ctx, id: &str) -> Result<String> {
 
 async fn subnet_group(ctx: &Ctx, stream: &Stream, green: &GreenNetwork, t: &Targets) -> Result<()> {
     let rds = ctx.aws.rds();
-    match rds
+    let answer = rds
         .describe_db_subnet_groups()
         .db_subnet_group_name(&t.subnet_group)
         .send()
-        .await
+        .await;
+    if aws::found("DescribeDBSubnetGroups", answer, |e| {
+        e.is_db_subnet_group_not_found_fault()
+    })?
+    .is_none()
     {
-        Ok(_) => {}
-        Err(e)
-            if e.as_service_error()
-                .is_some_and(|s| s.is_db_subnet_group_not_found_fault()) =>
-        {
-            stream.set(&format!("DB subnet group {}", t.subnet_group));
-            rds.create_db_subnet_group()
-                .db_subnet_group_name(&t.subnet_group)
-                .db_subnet_group_description(format!(
-                    "Kubeflow upgrade to {}: private subnets of EKS cluster {}",
-                    ctx.green, green.cluster.name
-                ))
-                .set_subnet_ids(Some(
-                    green.private_subnets.iter().map(|s| s.id.clone()).collect(),
-                ))
-                .set_tags(Some(tags(ctx, SUBNET_GROUP)))
-                .send()
-                .await
-                .map_err(|e| Error::aws("CreateDBSubnetGroup", e))?;
-        }
-        Err(e) => return Err(Error::aws("DescribeDBSubnetGroups", e)),
+        stream.set(&format!("DB subnet group {}", t.subnet_group));
+        rds.create_db_subnet_group()
+            .db_subnet_group_name(&t.subnet_group)
+            .db_subnet_group_description(format!(
+                "Kubeflow upgrade to {}: private subnets of EKS cluster {}",
+                ctx.green, green.cluster.name
+            ))
+            .set_subnet_ids(Some(
+                green.private_subnets.iter().map(|s| s.id.clone()).collect(),
+            ))
+            .set_tags(Some(tags(ctx, SUBNET_GROUP)))
+            .send()
+            .await
+            .map_err(|e| Error::aws("CreateDBSubnetGroup", e))?;
     }
     ctx.record
         .mark(
@@ -688,21 +680,20 @@ async fn instance(
     final_snapshot: Option<&(String, String)>,
 ) -> Result<(String, aws_sdk_rds::types::DbInstance)> {
     let rds = ctx.aws.rds();
-    let describe = || {
-        rds.describe_db_instances()
+    let describe = || async {
+        let answer = rds
+            .describe_db_instances()
             .db_instance_identifier(&t.instance)
             .send()
+            .await;
+        Ok::<_, Error>(
+            aws::found("DescribeDBInstances", answer, |e| {
+                e.is_db_instance_not_found_fault()
+            })?
+            .and_then(|out| out.db_instances().first().cloned()),
+        )
     };
-    let existing = match describe().await {
-        Ok(out) => out.db_instances().first().cloned(),
-        Err(e)
-            if e.as_service_error()
-                .is_some_and(|s| s.is_db_instance_not_found_fault()) =>
-        {
-            None
-        }
-        Err(e) => return Err(Error::aws("DescribeDBInstances", e)),
-    };
+    let existing = describe().await?;
     let restored_from = ctx
         .record
         .snapshot()
@@ -794,27 +785,14 @@ async fn instance(
         .await?;
     }
     let existing = if replacing {
-        wait::until(
+        wait::until_gone(
             &format!("old instance {} to be deleted", t.instance),
             ctx.timeout,
             stream,
             || async {
-                match describe().await {
-                    Ok(out) => Ok(Poll::Pending(
-                        out.db_instances()
-                            .first()
-                            .and_then(|i| i.db_instance_status())
-                            .unwrap_or("deleting")
-                            .to_string(),
-                    )),
-                    Err(e)
-                        if e.as_service_error()
-                            .is_some_and(|s| s.is_db_instance_not_found_fault()) =>
-                    {
-                        Ok(Poll::Ready(()))
-                    }
-                    Err(e) => Err(Error::aws("DescribeDBInstances", e)),
-                }
+                Ok(describe()
+                    .await?
+                    .map(|i| i.db_instance_status().unwrap_or("deleting").to_string()))
             },
         )
         .await?;
@@ -874,10 +852,8 @@ async fn instance(
         ctx.timeout,
         stream,
         || async {
-            let out = describe()
-                .await
-                .map_err(|e| Error::aws("DescribeDBInstances", e))?;
-            let i = out.db_instances().first();
+            let found = describe().await?;
+            let i = found.as_ref();
             let status = i
                 .and_then(|i| i.db_instance_status())
                 .unwrap_or("unknown")
@@ -951,33 +927,30 @@ pub async fn snapshot_green_for_failback(ctx: &Ctx, stream: &Stream, since: &str
     let name = failback_snapshot_name(&instance.id, since);
     let key = format!("rds.failback-snapshot.{}", stamp(since));
     let rds = ctx.aws.rds();
-    match rds
+    let answer = rds
         .describe_db_snapshots()
         .db_snapshot_identifier(&name)
         .send()
-        .await
+        .await;
+    if aws::found("DescribeDBSnapshots", answer, |e| {
+        e.is_db_snapshot_not_found_fault()
+    })?
+    .is_none()
     {
-        Ok(_) => {}
-        Err(e)
-            if e.as_service_error()
-                .is_some_and(|s| s.is_db_snapshot_not_found_fault()) =>
-        {
-            stream.set(&format!("snapshot {name} of green's DB {}", instance.id));
-            ctx.record
-                .mark(
-                    &key,
-                    "DBSnapshot",
-                    &name,
-                    Phase::InProgress,
-                    Some(format!(
-                        "green's DB after green took traffic since {since}; kept"
-                    )),
-                )
-                .await?;
-            // Green's DB may still take its first backup (backing-up) after the clone.
-            create_snapshot(ctx, stream, "green's DB", &instance.id, &name, &key).await?;
-        }
-        Err(e) => return Err(Error::aws("DescribeDBSnapshots", e)),
+        stream.set(&format!("snapshot {name} of green's DB {}", instance.id));
+        ctx.record
+            .mark(
+                &key,
+                "DBSnapshot",
+                &name,
+                Phase::InProgress,
+                Some(format!(
+                    "green's DB after green took traffic since {since}; kept"
+                )),
+            )
+            .await?;
+        // Green's DB may still take its first backup (backing-up) after the clone.
+        create_snapshot(ctx, stream, "green's DB", &instance.id, &name, &key).await?;
     }
     confirm_snapshot(ctx, stream, &key, &name).await?;
     stream.finish(&format!("green's DB kept as snapshot {name}"));
@@ -993,23 +966,19 @@ async fn confirm_snapshot(ctx: &Ctx, stream: &Stream, key: &str, name: &str) -> 
         ctx.timeout,
         stream,
         || async {
-            let out = match rds
+            let answer = rds
                 .describe_db_snapshots()
                 .db_snapshot_identifier(name)
                 .send()
-                .await
-            {
-                Ok(out) => out,
-                Err(e)
-                    if e.as_service_error()
-                        .is_some_and(|s| s.is_db_snapshot_not_found_fault()) =>
-                {
-                    return Err(Error::failed(format!(
-                        "the final snapshot {name} of green's replaced DB does not exist"
-                    )));
-                }
-                Err(e) => return Err(Error::aws("DescribeDBSnapshots", e)),
-            };
+                .await;
+            let out = aws::found("DescribeDBSnapshots", answer, |e| {
+                e.is_db_snapshot_not_found_fault()
+            })?
+            .ok_or_else(|| {
+                Error::failed(format!(
+                    "the final snapshot {name} of green's replaced DB does not exist"
+                ))
+            })?;
             let status = out
                 .db_snapshots()
                 .first()

@@ -99,14 +99,7 @@ pub struct KubeconfigState {
 
 impl CutoverState {
     pub fn from_record(rec: &UpgradeRecord) -> Result<Self> {
-        match rec.other.get(SECTION) {
-            None | Some(serde_json::Value::Null) => Ok(Self::default()),
-            Some(v) => serde_json::from_value(v.clone()).map_err(|e| {
-                Error::failed(format!(
-                    "the cutover section of the upgrade record is unreadable: {e}"
-                ))
-            }),
-        }
+        rec.section(SECTION)
     }
 
     /// Whether anything is recorded that failback would restore.
@@ -124,12 +117,7 @@ where
     CutoverState::from_record(&store.snapshot().await)?;
     let rec = store
         .update(|r| {
-            let mut s = CutoverState::from_record(r).unwrap_or_default();
-            change(&mut s);
-            r.other.insert(
-                SECTION.to_string(),
-                serde_json::to_value(&s).unwrap_or(serde_json::Value::Null),
-            );
+            r.change_section::<CutoverState>(SECTION, &change);
         })
         .await?;
     CutoverState::from_record(&rec)

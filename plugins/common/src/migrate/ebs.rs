@@ -14,12 +14,12 @@ use kube::api::{Api, PostParams};
 use serde_json::json;
 
 use super::observe::{ClaimSource, EBS_DRIVER};
+use crate::ensure::{Readiness, until_ready};
 use crate::error::{Error, Result};
 use crate::progress::Stream;
 use crate::record::{Phase, UPGRADE_TAG};
 use crate::storage::pvc::{CLONED_FROM_TAG, static_volume_name};
 use crate::upgrade::Session;
-use crate::wait::{self, Poll};
 
 /// The node label a zonal volume's PV is pinned with (the well-known label every node
 /// carries; aws-ebs-csi-driver `examples/kubernetes/static-provisioning`).
@@ -36,6 +36,19 @@ fn tag_filters(tag: &str, blue_volume: &str) -> Vec<Filter> {
             .values(blue_volume)
             .build(),
     ]
+}
+
+/// The tags of a copy of `blue_volume` (a snapshot or a volume): the upgrade's, the step, and
+/// the volume it copies, which [`tag_filters`] finds it again by.
+fn copy_tags(
+    ctx: &crate::upgrade::Ctx,
+    blue_volume: &str,
+    kind: ResourceType,
+) -> aws_sdk_ec2::types::TagSpecification {
+    ctx.tags()
+        .step("migrate")
+        .with(CLONED_FROM_TAG, blue_volume)
+        .ec2(kind)
 }
 
 async fn find_or_create_snapshot(
@@ -64,12 +77,7 @@ async fn find_or_create_snapshot(
         .create_snapshot()
         .volume_id(blue_volume)
         .description(format!("kubectl kf migrate: {what} for {}", ctx.green))
-        .tag_specifications(
-            ctx.tags()
-                .step("migrate")
-                .with(CLONED_FROM_TAG, blue_volume)
-                .ec2(ResourceType::Snapshot),
-        )
+        .tag_specifications(copy_tags(ctx, blue_volume, ResourceType::Snapshot))
         .send()
         .await
         .map_err(|e| Error::aws("CreateSnapshot", e))?;
@@ -77,34 +85,28 @@ async fn find_or_create_snapshot(
 }
 
 async fn wait_snapshot(session: &Session, id: &str, progress: &Stream) -> Result<()> {
-    let ctx = &session.ctx;
-    wait::until(
-        &format!("EBS snapshot {id} to complete"),
-        ctx.timeout,
-        progress,
-        || async {
-            let out = ctx
-                .aws
-                .ec2()
-                .describe_snapshots()
-                .snapshot_ids(id)
-                .send()
-                .await
-                .map_err(|e| Error::aws("DescribeSnapshots", e))?;
-            let s = out.snapshots().first();
-            match s.and_then(|s| s.state()) {
-                Some(SnapshotState::Completed) => Ok(Poll::Ready(())),
-                Some(SnapshotState::Error) => Err(Error::failed(format!(
-                    "EBS snapshot {id} failed: {}",
-                    s.and_then(|s| s.state_message()).unwrap_or("no message")
-                ))),
-                state => Ok(Poll::Pending(
-                    state.map(|s| s.as_str().to_string()).unwrap_or_default(),
-                )),
+    let ec2 = session.ctx.aws.ec2();
+    let what = format!("EBS snapshot {id}");
+    let describe = || async {
+        let out = ec2
+            .describe_snapshots()
+            .snapshot_ids(id)
+            .send()
+            .await
+            .map_err(|e| Error::aws("DescribeSnapshots", e))?;
+        Ok(out.snapshots().first().cloned())
+    };
+    until_ready(&session.ctx, progress, &what, describe, |s| {
+        match s.state() {
+            Some(SnapshotState::Completed) => Readiness::Ready,
+            Some(SnapshotState::Error) => {
+                Readiness::Failed(s.state_message().unwrap_or("no message").to_string())
             }
-        },
-    )
+            state => Readiness::Pending(state.map(|s| s.as_str().to_string()).unwrap_or_default()),
+        }
+    })
     .await
+    .map(|_| ())
 }
 
 async fn find_or_create_volume(
@@ -144,12 +146,7 @@ async fn find_or_create_volume(
         .set_volume_type(kind)
         .set_iops(b.and_then(|v| v.iops()).filter(|_| provisioned))
         .set_throughput(b.and_then(|v| v.throughput()))
-        .tag_specifications(
-            ctx.tags()
-                .step("migrate")
-                .with(CLONED_FROM_TAG, blue_volume)
-                .ec2(ResourceType::Volume),
-        )
+        .tag_specifications(copy_tags(ctx, blue_volume, ResourceType::Volume))
         .send()
         .await
         .map_err(|e| Error::aws("CreateVolume", e))?;
@@ -157,30 +154,26 @@ async fn find_or_create_volume(
 }
 
 async fn wait_volume(session: &Session, id: &str, progress: &Stream) -> Result<()> {
-    let ctx = &session.ctx;
-    wait::until(
-        &format!("EBS volume {id} to be available"),
-        ctx.timeout,
-        progress,
-        || async {
-            let out = ctx
-                .aws
-                .ec2()
-                .describe_volumes()
-                .volume_ids(id)
-                .send()
-                .await
-                .map_err(|e| Error::aws("DescribeVolumes", e))?;
-            match out.volumes().first().and_then(|v| v.state()) {
-                Some(VolumeState::Available | VolumeState::InUse) => Ok(Poll::Ready(())),
-                Some(VolumeState::Error) => Err(Error::failed(format!("EBS volume {id} failed"))),
-                state => Ok(Poll::Pending(
-                    state.map(|s| s.as_str().to_string()).unwrap_or_default(),
-                )),
-            }
-        },
-    )
+    let ec2 = session.ctx.aws.ec2();
+    let what = format!("EBS volume {id}");
+    let describe = || async {
+        let out = ec2
+            .describe_volumes()
+            .volume_ids(id)
+            .send()
+            .await
+            .map_err(|e| Error::aws("DescribeVolumes", e))?;
+        Ok(out.volumes().first().cloned())
+    };
+    until_ready(&session.ctx, progress, &what, describe, |v| {
+        match v.state() {
+            Some(VolumeState::Available | VolumeState::InUse) => Readiness::Ready,
+            Some(VolumeState::Error) => Readiness::Failed("error".into()),
+            state => Readiness::Pending(state.map(|s| s.as_str().to_string()).unwrap_or_default()),
+        }
+    })
     .await
+    .map(|_| ())
 }
 
 /// Green's volume for the copy: blue's capacity, access modes, class and file system type,

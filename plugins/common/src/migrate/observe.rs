@@ -198,15 +198,7 @@ async fn green_zones(session: &Session) -> Result<Vec<String>> {
     };
     let aws = &session.ctx.aws;
     let eks = aws.eks();
-    let names = crate::aws::all(
-        "ListNodegroups",
-        eks.list_nodegroups()
-            .cluster_name(&cluster.name)
-            .into_paginator()
-            .items()
-            .send(),
-    )
-    .await?;
+    let names = crate::eks::nodegroup_names(&eks, &cluster.name).await?;
     let mut subnets = BTreeSet::new();
     for n in names {
         let d = eks

@@ -21,8 +21,8 @@ use super::access;
 use super::facts::AwsAuth;
 use super::plan::{AddonSpec, ClusterSpec, EntrySpec, NodegroupSpec, Plan, RoleSpec};
 use crate::cli::GlobalArgs;
-use crate::error::{Error, Result};
-use crate::irsa::{self, percent_decode};
+use crate::error::{Error, OnContext, Result};
+use crate::irsa;
 use crate::kubeconfig::Section;
 use crate::progress::{Progress, Stream};
 use crate::record::{Phase, UPGRADE_TAG};
@@ -198,107 +198,25 @@ pub fn trust_policy(provider: &str, issuer: &str, subjects: &[String]) -> serde_
 /// Green's role for an add-on, trusted by green's provider before the add-on exists; its ARN.
 /// A role of that name that this upgrade did not make is refused, not taken over.
 pub async fn role(ctx: &Ctx, provider: &str, issuer: &str, r: &RoleSpec) -> Result<String> {
-    let iam = ctx.aws.iam();
     let key = format!("cluster.role.{}", r.addon);
     let trust = trust_policy(provider, issuer, &r.subjects);
-    let arn = match iam.get_role().role_name(&r.name).send().await {
-        Ok(out) => {
-            let role = out
-                .role()
-                .ok_or_else(|| Error::failed(format!("role {} not described", r.name)))?;
-            let ours = role
-                .tags()
-                .iter()
-                .any(|t| t.key() == UPGRADE_TAG && t.value() == ctx.tag);
-            if !ours {
-                return Err(Error::refused(
-                    format!(
-                        "IAM role {} exists and is not this upgrade's (no {UPGRADE_TAG}={} tag)",
-                        r.name, ctx.tag
-                    ),
-                    "delete or rename that role, or pick another green NAME",
-                ));
-            }
-            let current: Option<serde_json::Value> = role
-                .assume_role_policy_document()
-                .map(percent_decode)
-                .and_then(|d| serde_json::from_str(&d).ok());
-            if current.as_ref() != Some(&trust) {
-                iam.update_assume_role_policy()
-                    .role_name(&r.name)
-                    .policy_document(trust.to_string())
-                    .send()
-                    .await
-                    .map_err(|e| Error::aws("UpdateAssumeRolePolicy", e))?;
-            }
-            role.arn().to_string()
-        }
-        Err(e)
-            if e.as_service_error()
-                .is_some_and(|s| s.is_no_such_entity_exception()) =>
-        {
-            ctx.record
-                .mark(&key, "IAMRole", &r.name, Phase::InProgress, None)
-                .await?;
-            let description = match &r.copied_from {
-                Some(b) => format!("{} on green: a copy of {b}", r.addon),
-                None => format!("{} on green", r.addon),
-            };
-            iam.create_role()
-                .role_name(&r.name)
-                .assume_role_policy_document(trust.to_string())
-                .description(description)
-                .set_tags(Some(ctx.tags().iam()))
-                .send()
-                .await
-                .map_err(|e| Error::aws("CreateRole", e))?
-                .role()
-                .map(|role| role.arn().to_string())
-                .unwrap_or_default()
-        }
-        Err(e) => return Err(Error::aws("GetRole", e)),
+    let want = crate::irsa::RoleWant {
+        name: &r.name,
+        trust: &trust,
+        description: match &r.copied_from {
+            Some(b) => format!("{} on green: a copy of {b}", r.addon),
+            None => format!("{} on green", r.addon),
+        },
+        tags: ctx.tags().iam(),
+        refuse_without_tag: Some(&ctx.tag),
+        managed_policies: &r.managed_policies,
+        inline_policies: &r.inline_policies,
     };
-    let attached: BTreeSet<String> = crate::aws::all(
-        "ListAttachedRolePolicies",
-        iam.list_attached_role_policies()
-            .role_name(&r.name)
-            .into_paginator()
-            .items()
-            .send(),
-    )
-    .await?
-    .iter()
-    .filter_map(|p| p.policy_arn().map(str::to_string))
-    .collect();
-    for p in r.managed_policies.iter().filter(|p| !attached.contains(*p)) {
-        iam.attach_role_policy()
-            .role_name(&r.name)
-            .policy_arn(p)
-            .send()
-            .await
-            .map_err(|e| Error::aws("AttachRolePolicy", e))?;
-    }
-    for (name, doc) in &r.inline_policies {
-        let want: Option<serde_json::Value> = serde_json::from_str(doc).ok();
-        let current: Option<serde_json::Value> = iam
-            .get_role_policy()
-            .role_name(&r.name)
-            .policy_name(name)
-            .send()
-            .await
-            .ok()
-            .map(|p| percent_decode(p.policy_document()))
-            .and_then(|d| serde_json::from_str(&d).ok());
-        if current.is_none() || current != want {
-            iam.put_role_policy()
-                .role_name(&r.name)
-                .policy_name(name)
-                .policy_document(doc)
-                .send()
-                .await
-                .map_err(|e| Error::aws("PutRolePolicy", e))?;
-        }
-    }
+    let arn = crate::irsa::ensure_role_as(&ctx.aws.iam(), &want, || {
+        ctx.record
+            .mark(&key, "IAMRole", &r.name, Phase::InProgress, None)
+    })
+    .await?;
     ctx.record
         .mark(
             &key,
@@ -770,7 +688,7 @@ pub async fn all(ctx: &Ctx, g: &GlobalArgs, plan: &Plan, progress: &Progress) ->
     if !plan.aws_auth.is_empty() {
         let kc = crate::kubeconfig::Kubeconfigs::load(g.kubeconfig.as_deref())?;
         let client = crate::context::client_for(&kc, name).await?;
-        aws_auth(ctx, &client, &plan.aws_auth).await?;
+        aws_auth(ctx, &client, &plan.aws_auth).await.on(name)?;
     }
     stream.finish(&format!("cluster {name} ready; context {name} written"));
     Ok(green)

@@ -389,7 +389,6 @@ pub async fn observe_blue(
     aws: &crate::aws::Aws,
     irsa: &BTreeMap<String, Vec<String>>,
 ) -> Result<Vec<BlueRole>> {
-    use crate::aws::all;
     use crate::irsa::percent_decode;
     let iam = aws.iam();
     let mut out = Vec::new();
@@ -401,38 +400,9 @@ pub async fn observe_blue(
             .await
             .map_err(|e| Error::aws(&format!("GetRole {name}"), e))?;
         let arn = role.role().map(|r| r.arn().to_string()).unwrap_or_default();
-        let mut inline = Vec::new();
-        for p in all(
-            "ListRolePolicies",
-            iam.list_role_policies()
-                .role_name(name)
-                .into_paginator()
-                .items()
-                .send(),
-        )
-        .await?
-        {
-            let doc = iam
-                .get_role_policy()
-                .role_name(name)
-                .policy_name(&p)
-                .send()
-                .await
-                .map_err(|e| Error::aws("GetRolePolicy", e))?;
-            inline.push((p, percent_decode(doc.policy_document())));
-        }
+        let inline = crate::irsa::inline_policies(&iam, name).await?;
         let mut attached = Vec::new();
-        for p in all(
-            "ListAttachedRolePolicies",
-            iam.list_attached_role_policies()
-                .role_name(name)
-                .into_paginator()
-                .items()
-                .send(),
-        )
-        .await?
-        {
-            let parn = p.policy_arn().unwrap_or_default().to_string();
+        for parn in crate::irsa::attached_policy_arns(&iam, name).await? {
             if parn.starts_with(AWS_MANAGED) {
                 attached.push((parn, None));
                 continue;
@@ -477,56 +447,25 @@ pub async fn observe_green(
     aws: &crate::aws::Aws,
     names: &[String],
 ) -> Result<BTreeMap<String, GreenRoleState>> {
-    use crate::aws::all;
     use crate::irsa::percent_decode;
     let iam = aws.iam();
     let mut out = BTreeMap::new();
     for name in names {
-        let role = match iam.get_role().role_name(name).send().await {
-            Ok(r) => r,
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|s| s.is_no_such_entity_exception()) =>
-            {
-                continue;
-            }
-            Err(e) => return Err(Error::aws("GetRole", e)),
+        let answer = iam.get_role().role_name(name).send().await;
+        let Some(role) = crate::aws::found("GetRole", answer, |e| e.is_no_such_entity_exception())?
+        else {
+            continue;
         };
         let Some(r) = role.role() else { continue };
-        let mut inline = BTreeMap::new();
-        for p in all(
-            "ListRolePolicies",
-            iam.list_role_policies()
-                .role_name(name)
-                .into_paginator()
-                .items()
-                .send(),
-        )
-        .await?
-        {
-            let doc = iam
-                .get_role_policy()
-                .role_name(name)
-                .policy_name(&p)
-                .send()
-                .await
-                .map_err(|e| Error::aws("GetRolePolicy", e))?;
-            if let Ok(v) = serde_json::from_str(&percent_decode(doc.policy_document())) {
-                inline.insert(p, v);
-            }
-        }
-        let attached = all(
-            "ListAttachedRolePolicies",
-            iam.list_attached_role_policies()
-                .role_name(name)
-                .into_paginator()
-                .items()
-                .send(),
-        )
-        .await?
-        .iter()
-        .filter_map(|p| p.policy_arn().map(str::to_string))
-        .collect();
+        let inline = crate::irsa::inline_policies(&iam, name)
+            .await?
+            .into_iter()
+            .filter_map(|(p, doc)| Some((p, serde_json::from_str(&doc).ok()?)))
+            .collect();
+        let attached = crate::irsa::attached_policy_arns(&iam, name)
+            .await?
+            .into_iter()
+            .collect();
         out.insert(
             name.clone(),
             GreenRoleState {
@@ -556,7 +495,6 @@ pub async fn apply(
     issuer: &str,
     steps: &[RoleStep],
 ) -> Result<()> {
-    use crate::irsa::percent_decode;
     use crate::record::Phase;
     let iam = ctx.aws.iam();
     for s in steps {
@@ -565,100 +503,23 @@ pub async fn apply(
             RoleAction::Done => s.arn.clone().unwrap_or_default(),
             RoleAction::Create | RoleAction::Update => {
                 let trust = super::apply::trust_policy(provider, issuer, &s.subjects);
-                let arn =
-                    match iam.get_role().role_name(&s.name).send().await {
-                        Ok(out) => {
-                            let role = out.role().ok_or_else(|| {
-                                Error::failed(format!("role {} not described", s.name))
-                            })?;
-                            if !role.tags().iter().any(|t| {
-                                t.key() == crate::record::UPGRADE_TAG && t.value() == ctx.tag
-                            }) {
-                                return Err(Error::refused(
-                                    format!("IAM role {} exists and is not this upgrade's", s.name),
-                                    "delete or rename that role, or pick another green NAME",
-                                ));
-                            }
-                            let current: Option<serde_json::Value> = role
-                                .assume_role_policy_document()
-                                .map(percent_decode)
-                                .and_then(|d| serde_json::from_str(&d).ok());
-                            if current.as_ref() != Some(&trust) {
-                                iam.update_assume_role_policy()
-                                    .role_name(&s.name)
-                                    .policy_document(trust.to_string())
-                                    .send()
-                                    .await
-                                    .map_err(|e| Error::aws("UpdateAssumeRolePolicy", e))?;
-                            }
-                            role.arn().to_string()
-                        }
-                        Err(e)
-                            if e.as_service_error()
-                                .is_some_and(|x| x.is_no_such_entity_exception()) =>
-                        {
-                            ctx.record
-                                .mark(&s.key, s.kind, &s.name, Phase::InProgress, None)
-                                .await?;
-                            iam.create_role()
-                                .role_name(&s.name)
-                                .assume_role_policy_document(trust.to_string())
-                                .description(format!(
-                                    "Kubeflow on green: {}'s policies with green's bucket",
-                                    s.blue
-                                ))
-                                .set_tags(Some(ctx.tags().step(&s.key).iam()))
-                                .send()
-                                .await
-                                .map_err(|e| Error::aws("CreateRole", e))?
-                                .role()
-                                .map(|r| r.arn().to_string())
-                                .unwrap_or_default()
-                        }
-                        Err(e) => return Err(Error::aws("GetRole", e)),
-                    };
-                for (p, doc) in &s.inline_policies {
-                    let want: Option<serde_json::Value> = serde_json::from_str(doc).ok();
-                    let have: Option<serde_json::Value> = iam
-                        .get_role_policy()
-                        .role_name(&s.name)
-                        .policy_name(p)
-                        .send()
-                        .await
-                        .ok()
-                        .map(|r| percent_decode(r.policy_document()))
-                        .and_then(|d| serde_json::from_str(&d).ok());
-                    if have.is_none() || have != want {
-                        iam.put_role_policy()
-                            .role_name(&s.name)
-                            .policy_name(p)
-                            .policy_document(doc)
-                            .send()
-                            .await
-                            .map_err(|e| Error::aws("PutRolePolicy", e))?;
-                    }
-                }
-                let attached: BTreeSet<String> = crate::aws::all(
-                    "ListAttachedRolePolicies",
-                    iam.list_attached_role_policies()
-                        .role_name(&s.name)
-                        .into_paginator()
-                        .items()
-                        .send(),
-                )
+                let want = crate::irsa::RoleWant {
+                    name: &s.name,
+                    trust: &trust,
+                    description: format!(
+                        "Kubeflow on green: {}'s policies with green's bucket",
+                        s.blue
+                    ),
+                    tags: ctx.tags().step(&s.key).iam(),
+                    refuse_without_tag: Some(&ctx.tag),
+                    managed_policies: &s.managed_policies,
+                    inline_policies: &s.inline_policies,
+                };
+                crate::irsa::ensure_role_as(&iam, &want, || {
+                    ctx.record
+                        .mark(&s.key, s.kind, &s.name, Phase::InProgress, None)
+                })
                 .await?
-                .iter()
-                .filter_map(|p| p.policy_arn().map(str::to_string))
-                .collect();
-                for m in s.managed_policies.iter().filter(|m| !attached.contains(*m)) {
-                    iam.attach_role_policy()
-                        .role_name(&s.name)
-                        .policy_arn(m)
-                        .send()
-                        .await
-                        .map_err(|e| Error::aws("AttachRolePolicy", e))?;
-                }
-                arn
             }
         };
         ctx.record

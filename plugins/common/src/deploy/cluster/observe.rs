@@ -213,42 +213,10 @@ async fn role_facts(aws: &Aws, arn: &str, blue_provider: Option<&str>) -> Result
         .map(percent_decode)
         .and_then(|d| serde_json::from_str(&d).ok())
         .unwrap_or_default();
-    let attached = all(
-        "ListAttachedRolePolicies",
-        iam.list_attached_role_policies()
-            .role_name(&name)
-            .into_paginator()
-            .items()
-            .send(),
-    )
-    .await?;
-    let inline_names = all(
-        "ListRolePolicies",
-        iam.list_role_policies()
-            .role_name(&name)
-            .into_paginator()
-            .items()
-            .send(),
-    )
-    .await?;
-    let mut inline = Vec::new();
-    for p in inline_names {
-        let doc = iam
-            .get_role_policy()
-            .role_name(&name)
-            .policy_name(&p)
-            .send()
-            .await
-            .map_err(|e| Error::aws("GetRolePolicy", e))?;
-        inline.push((p, percent_decode(doc.policy_document())));
-    }
     Ok(RoleFacts {
         arn: arn.to_string(),
-        managed_policies: attached
-            .iter()
-            .filter_map(|p| p.policy_arn().map(str::to_string))
-            .collect(),
-        inline_policies: inline,
+        managed_policies: crate::irsa::attached_policy_arns(&iam, &name).await?,
+        inline_policies: crate::irsa::inline_policies(&iam, &name).await?,
         subjects: blue_provider
             .map(|p| trusted_subjects(&trust, p))
             .unwrap_or_default(),
@@ -422,15 +390,7 @@ pub async fn blue(aws: &Aws, client: &kube::Client, cluster: &Cluster) -> Result
         Some(issuer) => irsa::find_oidc_provider(aws, issuer).await?,
         None => None,
     };
-    let ng_names = all(
-        "ListNodegroups",
-        eks.list_nodegroups()
-            .cluster_name(&name)
-            .into_paginator()
-            .items()
-            .send(),
-    )
-    .await?;
+    let ng_names = crate::eks::nodegroup_names(&eks, &name).await?;
     let mut nodegroups = Vec::new();
     for n in ng_names {
         let out = eks
@@ -445,15 +405,7 @@ pub async fn blue(aws: &Aws, client: &kube::Client, cluster: &Cluster) -> Result
         }
     }
     let associations = pod_identities(aws, &name).await?;
-    let addon_names = all(
-        "ListAddons",
-        eks.list_addons()
-            .cluster_name(&name)
-            .into_paginator()
-            .items()
-            .send(),
-    )
-    .await?;
+    let addon_names = crate::eks::addon_names(&eks, &name).await?;
     let mut addons = Vec::new();
     for a in addon_names {
         let out = eks
@@ -546,28 +498,14 @@ pub async fn green(aws: &Aws, name: &str) -> Result<GreenFacts> {
     };
     let version = c.version().unwrap_or_default().to_string();
     let tag = c.tags().and_then(|t| t.get(UPGRADE_TAG)).cloned();
-    let nodegroups: BTreeSet<String> = all(
-        "ListNodegroups",
-        eks.list_nodegroups()
-            .cluster_name(name)
-            .into_paginator()
-            .items()
-            .send(),
-    )
-    .await?
-    .into_iter()
-    .collect();
-    let addons: BTreeSet<String> = all(
-        "ListAddons",
-        eks.list_addons()
-            .cluster_name(name)
-            .into_paginator()
-            .items()
-            .send(),
-    )
-    .await?
-    .into_iter()
-    .collect();
+    let nodegroups: BTreeSet<String> = crate::eks::nodegroup_names(&eks, name)
+        .await?
+        .into_iter()
+        .collect();
+    let addons: BTreeSet<String> = crate::eks::addon_names(&eks, name)
+        .await?
+        .into_iter()
+        .collect();
     let mode = c
         .access_config()
         .and_then(|a| a.authentication_mode())
