@@ -100,4 +100,16 @@ fn verify_says_carried_m_of_m_then_names_what_green_lost() {
         "{}",
         stderr(&out)
     );
+
+    // Green's API server gone (nothing listens on port 1): the error names green, not blue.
+    std::fs::write(
+        &env.kubeconfig,
+        kubeconfig_yaml(&env.blue.url, "http://127.0.0.1:1"),
+    )
+    .unwrap();
+    let out = verify(env, &[]);
+    assert_exit(&out, 1);
+    let err = stderr(&out);
+    assert!(err.contains("Kubernetes API (green): "), "{err}");
+    assert!(!err.contains("Kubernetes API (blue)"), "{err}");
 }

@@ -19,7 +19,7 @@ pub use crate::upgrade::Ctx;
 
 use crate::cli::GlobalArgs;
 use crate::commands::{CloneCli, Layer};
-use crate::error::{Error, Result};
+use crate::error::{Error, OnContext, Result};
 use crate::output::{self, Render};
 use crate::progress::Progress;
 use crate::record::{Phase, Resource};
@@ -157,7 +157,9 @@ pub async fn run_reporting(cli: Settings, print_report: bool) -> Result<()> {
         mut ctx,
     } = session;
     let aws = ctx.aws.clone();
-    let storage = discover::blue_storage(&blue_client, &aws, &cli.overrides, &layers).await?;
+    let storage = discover::blue_storage(&blue_client, &aws, &cli.overrides, &layers)
+        .await
+        .on(&blue.context)?;
     let net = crate::eks::green_network(&aws, green_cluster).await?;
     ctx.resync = cli.resync;
     let flags = plan::Flags {

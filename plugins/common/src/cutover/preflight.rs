@@ -14,7 +14,7 @@ use super::freeze::Quiesce;
 use crate::aws::Aws;
 use crate::clone::s3;
 use crate::efs::FILESYSTEM;
-use crate::error::Result;
+use crate::error::{OnContext, Result};
 use crate::install_config::{EFS_CLASS, cm_value, install_config};
 use crate::output::{self, Render};
 use crate::record::{NAMESPACE, UpgradeRecord};
@@ -502,12 +502,13 @@ pub async fn run(
 ) -> Result<(Checks, Facts)> {
     let mut checks = Vec::new();
     let mut facts = Facts::default();
-    checks.push(green_deployments(green_client).await?);
+    let (b, g) = (inputs.blue, inputs.green);
+    checks.push(green_deployments(green_client).await.on(g)?);
     checks.push(quiesce_check(&inputs.quiesce, inputs.freeze));
 
     let (green_cm, blue_cm) = (
-        install_config(green_client).await?,
-        install_config(blue_client).await?,
+        install_config(green_client).await.on(g)?,
+        install_config(blue_client).await.on(b)?,
     );
     let recorded = |key: &str| rec.resources.get(key);
     let green_host = rec.clones.db.as_ref().and_then(|d| d.host.clone());
@@ -527,7 +528,8 @@ pub async fn run(
             green_host.as_deref(),
             cm_value(&blue_cm, "dbHost").as_deref(),
         )
-        .await?,
+        .await
+        .on(g)?,
     );
     checks.push(storage_check(
         "green-bucket",
@@ -544,8 +546,8 @@ pub async fn run(
         "green-efs",
         "EFS file system",
         "fileSystemId of StorageClass efs-sc",
-        efs_fs(green_client).await?,
-        efs_fs(blue_client).await?,
+        efs_fs(green_client).await.on(g)?,
+        efs_fs(blue_client).await.on(b)?,
         recorded(FILESYSTEM)
             .map(|r| r.id.clone())
             .filter(|s| !s.is_empty()),
@@ -554,8 +556,14 @@ pub async fn run(
 
     let (blue, green) = crate::verify::observe::observe(
         aws,
-        blue_client,
-        green_client,
+        crate::verify::observe::Cluster {
+            client: blue_client,
+            context: b,
+        },
+        crate::verify::observe::Cluster {
+            client: green_client,
+            context: g,
+        },
         rec,
         &crate::record::label_value(inputs.green),
     )
@@ -568,7 +576,7 @@ pub async fn run(
 
     // Green's load balancer.
     const GI: &str = "green-ingress";
-    match ingress_hostname(green_client).await? {
+    match ingress_hostname(green_client).await.on(g)? {
         None => checks.push(fail(
             GI,
             format!(
@@ -591,7 +599,7 @@ pub async fn run(
 
     // Blue's load balancer and the record that serves Kubeflow.
     const BR: &str = BLUE_RECORD;
-    let blue_host = ingress_hostname(blue_client).await?;
+    let blue_host = ingress_hostname(blue_client).await.on(b)?;
     if let Some(h) = &blue_host {
         facts.blue_lb = Some(load_balancer(aws, h).await?.unwrap_or(Target {
             dns_name: h.clone(),

@@ -15,7 +15,7 @@ use serde_json::Value;
 
 use super::observe::{Source, profile_resource, resource_of};
 use super::plan::{Action, IRSA_ANNOTATION, ObjKind, Plan, Step};
-use crate::error::{Error, Result};
+use crate::error::{Error, OnContext, Result};
 use crate::progress::Stream;
 use crate::upgrade::Session;
 
@@ -222,7 +222,7 @@ pub async fn apply(
     progress.set(&format!("creating {} Profile(s)", profiles.len()));
     let done: Vec<(String, String)> = futures::stream::iter(profiles.iter().map(|s| async {
         let r = match manifest(s) {
-            Ok(m) => create(green, s, m).await,
+            Ok(m) => create(green, s, m).await.on(&session.green),
             Err(e) => Err(e),
         };
         (
@@ -247,7 +247,9 @@ pub async fn apply(
         })
         .map(|s| s.name.clone())
         .collect();
-    wait_namespaces(session, green, &waits, progress).await?;
+    wait_namespaces(session, green, &waits, progress)
+        .await
+        .on(&session.green)?;
     for s in plan.steps.iter().filter(|s| s.action == Action::Wait) {
         let r = if waits.contains(&s.name) {
             "created"
@@ -274,7 +276,7 @@ pub async fn apply(
             let mut out = Vec::new();
             for s in steps {
                 let r = match manifest(s) {
-                    Ok(m) => create(green, s, m).await,
+                    Ok(m) => create(green, s, m).await.on(&session.green),
                     Err(e) => Err(e),
                 };
                 out.push((
@@ -297,7 +299,9 @@ pub async fn apply(
         .collect();
     progress.set(&format!("carrying {} claim(s)", claims.len()));
     let done: Vec<(String, String)> = futures::stream::iter(claims.iter().map(|s| async {
-        let r = carry_claim(session, green, s, src, progress).await;
+        let r = carry_claim(session, green, s, src, progress)
+            .await
+            .on(&session.green);
         let r = match r {
             Ok(true) => "created".to_string(),
             Ok(false) => "exists".to_string(),

@@ -102,8 +102,14 @@ pub async fn report(session: &Session, sample: usize) -> Result<Report> {
     let rec = session.ctx.record.snapshot().await;
     let (blue, green) = observe::observe(
         &session.ctx.aws,
-        &session.blue_client,
-        &green_client,
+        observe::Cluster {
+            client: &session.blue_client,
+            context: &session.blue.context,
+        },
+        observe::Cluster {
+            client: &green_client,
+            context: &session.green,
+        },
         &rec,
         &session.ctx.tag,
     )

@@ -15,7 +15,7 @@ use super::compare::{
 };
 use crate::aws::Aws;
 use crate::clone::{efs as clone_efs, s3};
-use crate::error::{Error, Result};
+use crate::error::{Error, OnContext, Result};
 use crate::install_config::{cm_value, install_config};
 use crate::record::{UPGRADE_TAG, UpgradeRecord};
 use crate::storage::pvc::parse_volume_handle;
@@ -272,17 +272,8 @@ async fn blue_snapshots(aws: &Aws, instance: &str, tag: &str) -> Result<Vec<(Str
         if s.status() != Some("available") {
             continue;
         }
-        let tags = rds
-            .list_tags_for_resource()
-            .resource_name(arn)
-            .send()
-            .await
-            .map_err(|e| Error::aws("ListTagsForResource", e))?;
-        if !tags
-            .tag_list()
-            .iter()
-            .any(|t| t.key() == Some(UPGRADE_TAG) && t.value() == Some(tag))
-        {
+        let tags = crate::tags::of_rds(&rds, arn).await?;
+        if !crate::tags::has(&tags, UPGRADE_TAG, tag) {
             continue;
         }
         let created = s
@@ -371,15 +362,7 @@ async fn role_names_bucket(aws: &Aws, name: &str, bucket: &str) -> Result<Option
     }
     let arn = format!("arn:aws:s3:::{bucket}");
     let names_it = |doc: &str| crate::irsa::percent_decode(doc).contains(&arn);
-    let inline = crate::aws::all(
-        "ListRolePolicies",
-        iam.list_role_policies()
-            .role_name(name)
-            .into_paginator()
-            .items()
-            .send(),
-    )
-    .await?;
+    let inline = crate::irsa::inline_policy_names(&iam, name).await?;
     for p in inline {
         let doc = iam
             .get_role_policy()
@@ -433,13 +416,22 @@ async fn role_names_bucket(aws: &Aws, name: &str, bucket: &str) -> Result<Option
 }
 
 /// Reads blue and green.
+/// A cluster as verify reads it: its client, and the context its errors name.
+#[derive(Clone, Copy)]
+pub struct Cluster<'a> {
+    pub client: &'a Client,
+    pub context: &'a str,
+}
+
 pub async fn observe(
     aws: &Aws,
-    blue_client: &Client,
-    green_client: &Client,
+    on_blue: Cluster<'_>,
+    on_green: Cluster<'_>,
     rec: &UpgradeRecord,
     tag: &str,
 ) -> Result<(Blue, Green)> {
+    let (blue_client, green_client) = (on_blue.client, on_green.client);
+    let (bc, gc) = (on_blue.context, on_green.context);
     let mut blue = Blue::default();
     let mut green = Green::default();
     if let Some(d) = &rec.clones.db {
@@ -448,7 +440,7 @@ pub async fn observe(
             snapshots: blue_snapshots(aws, &d.from, tag).await?,
         };
     }
-    green.db = green_db(aws, green_client, rec).await?;
+    green.db = green_db(aws, green_client, rec).await.on(gc)?;
 
     let green_bucket = rec
         .clones
@@ -461,7 +453,7 @@ pub async fn observe(
         // A record of 0.1.0 kept only green's bucket: blue's is in blue's install config.
         None => match (
             rec.resources.get(s3::BUCKET).map(|r| r.id.clone()),
-            cm_value(&install_config(blue_client).await?, "bucketName"),
+            cm_value(&install_config(blue_client).await.on(bc)?, "bucketName"),
         ) {
             (Some(g), Some(b)) if !g.is_empty() => Some((b, g)),
             _ => None,
@@ -518,13 +510,17 @@ pub async fn observe(
         });
     }
 
-    let blue_profiles = profiles(blue_client).await?;
-    let (objects, sas) = kube_objects(aws, blue_client, &blue_profiles).await?;
+    let blue_profiles = profiles(blue_client).await.on(bc)?;
+    let (objects, sas) = kube_objects(aws, blue_client, &blue_profiles)
+        .await
+        .on(bc)?;
     blue.objects = objects;
     blue.service_accounts = sas;
-    let (objects, _) = kube_objects(aws, green_client, &blue_profiles).await?;
+    let (objects, _) = kube_objects(aws, green_client, &blue_profiles)
+        .await
+        .on(gc)?;
     // Green's Profiles are what green has, not what blue has.
-    let green_profiles = profiles(green_client).await?;
+    let green_profiles = profiles(green_client).await.on(gc)?;
     green.objects = objects
         .into_iter()
         .filter(|o| o.kind != "Profile" || green_profiles.contains(&o.name))

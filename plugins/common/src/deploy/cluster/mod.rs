@@ -26,7 +26,7 @@ use serde::Serialize;
 use crate::aws::Aws;
 use crate::cli::GlobalArgs;
 use crate::context::Blue;
-use crate::error::{Error, Result};
+use crate::error::{Error, OnContext, Result};
 use crate::output::{self, Render};
 use crate::progress::Progress;
 use crate::record::RecordStore;
@@ -260,7 +260,9 @@ pub async fn run(g: &GlobalArgs, name: &str, o: &Overrides) -> Result<()> {
         .cluster()
         .cloned()
         .ok_or_else(|| Error::failed("blue's cluster is not described"))?;
-    let blue_facts = observe::blue(&aws, &blue_client, &blue_cluster).await?;
+    let blue_facts = observe::blue(&aws, &blue_client, &blue_cluster)
+        .await
+        .on(&blue.context)?;
     let mut green_facts = observe::green(&aws, name).await?;
     let tag = crate::record::label_value(name);
     let names: Vec<String> = blue_facts
