@@ -262,11 +262,11 @@ impl Render for Report {
             self.record_lost,
             "Nothing to abort: no resource of this upgrade is left.",
             self.deleted.iter().map(Item::row),
+            self.final_snapshots
+                .iter()
+                .map(|f| format!("kept the final snapshot of green's DB: {f}")),
             self.kept.iter().map(Item::row),
         );
-        for f in &self.final_snapshots {
-            s.push_str(&format!("kept the final snapshot of green's DB: {f}\n"));
-        }
         s.push_str(&format!(
             "The upgrade to {} is aborted; {} is as it was before it began.\n",
             self.green, self.blue

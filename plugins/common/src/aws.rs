@@ -149,3 +149,20 @@ where
 {
     Ok(found(op, answer, absent)?.is_none())
 }
+
+/// Every object of `bucket` (ListObjectsV2, every page: S3's paginator yields pages only).
+pub async fn s3_objects(aws: &Aws, bucket: &str) -> Result<Vec<aws_sdk_s3::types::Object>> {
+    let pages = all(
+        &format!("ListObjectsV2 {bucket}"),
+        aws.s3()
+            .list_objects_v2()
+            .bucket(bucket)
+            .into_paginator()
+            .send(),
+    )
+    .await?;
+    Ok(pages
+        .into_iter()
+        .flat_map(|p| p.contents.unwrap_or_default())
+        .collect())
+}

@@ -228,6 +228,7 @@ impl Render for Report {
             self.record_lost,
             NOTHING,
             self.deleted.iter().map(Item::row),
+            None,
             self.kept.iter().map(Item::row),
         )
     }
@@ -491,18 +492,7 @@ pub(crate) async fn role_of_upgrade(ctx: &Ctx, name: &str) -> Result<Option<Role
         return Ok(None);
     }
     let inline_policies = crate::irsa::inline_policy_names(&iam, name).await?;
-    let attached_policies = crate::aws::all(
-        "ListAttachedRolePolicies",
-        iam.list_attached_role_policies()
-            .role_name(name)
-            .into_paginator()
-            .items()
-            .send(),
-    )
-    .await?
-    .into_iter()
-    .filter_map(|p| p.policy_arn)
-    .collect();
+    let attached_policies = crate::irsa::attached_policy_arns(&iam, name).await?;
     Ok(Some(RoleFound {
         name: name.to_string(),
         inline_policies,
@@ -523,21 +513,9 @@ pub async fn observe(session: &Session) -> Result<Observed> {
         .map(|(k, r)| (r.id.clone(), k.clone()))
         .collect();
     let ds = ctx.aws.datasync();
-    let task_arns: Vec<String> =
-        crate::aws::all("ListTasks", ds.list_tasks().into_paginator().items().send())
-            .await?
-            .into_iter()
-            .filter_map(|t| t.task_arn)
-            .collect();
+    let task_arns = datasync::task_arns(&ds).await?;
     let tasks = datasync_of_upgrade(ctx, task_arns, &recorded).await?;
-    let location_arns: Vec<String> = crate::aws::all(
-        "ListLocations",
-        ds.list_locations().into_paginator().items().send(),
-    )
-    .await?
-    .into_iter()
-    .filter_map(|l| l.location_arn)
-    .collect();
+    let location_arns = datasync::location_arns(&ds).await?;
     let locations = datasync_of_upgrade(ctx, location_arns, &recorded).await?;
     let mut running = Vec::new();
     for t in &tasks {
@@ -607,25 +585,11 @@ async fn green_cluster_exists(session: &Session, recorded: Option<&str>) -> Resu
 /// The manual DB snapshots tagged with this upgrade (`recorded`: the snapshot the record holds
 /// under the clone's snapshot step, which counts as that step's when its step tag is missing).
 async fn snapshots_of_upgrade(ctx: &Ctx, recorded: Option<&str>) -> Result<Vec<SnapshotFound>> {
-    let rds = ctx.aws.rds();
-    let all = crate::aws::all(
-        "DescribeDBSnapshots",
-        rds.describe_db_snapshots()
-            .snapshot_type("manual")
-            .into_paginator()
-            .items()
-            .send(),
-    )
-    .await?;
     let mut found = Vec::new();
-    for s in all {
-        let (Some(id), Some(arn)) = (s.db_snapshot_identifier(), s.db_snapshot_arn()) else {
+    for (s, tags) in crate::tags::db_snapshots_of_upgrade(&ctx.aws.rds(), None, &ctx.tag).await? {
+        let Some(id) = s.db_snapshot_identifier() else {
             continue;
         };
-        let tags = crate::tags::of_rds(&rds, arn).await?;
-        if !crate::tags::has(&tags, UPGRADE_TAG, &ctx.tag) {
-            continue;
-        }
         found.push(SnapshotFound {
             id: id.to_string(),
             step: crate::tags::step_of(&tags)
@@ -685,13 +649,7 @@ pub(crate) async fn delete(ctx: &Ctx, item: &Item) -> Result<bool> {
                     if e.as_service_error()
                         .is_some_and(|s| s.is_invalid_request_exception()) =>
                 {
-                    let listed = crate::aws::all(
-                        "ListLocations",
-                        ds.list_locations().into_paginator().items().send(),
-                    )
-                    .await?
-                    .into_iter()
-                    .any(|l| l.location_arn() == Some(item.id.as_str()));
+                    let listed = datasync::location_arns(&ds).await?.contains(&item.id);
                     if listed {
                         Err(Error::aws("DeleteLocation", e))
                     } else {

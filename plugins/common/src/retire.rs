@@ -113,11 +113,11 @@ impl Render for Report {
             false,
             "",
             self.deleted.iter().map(Item::row),
+            self.final_snapshots
+                .iter()
+                .map(|f| format!("kept the final snapshot of blue's DB: {f}")),
             self.kept.iter().map(Item::row),
         );
-        for f in &self.final_snapshots {
-            s.push_str(&format!("kept the final snapshot of blue's DB: {f}\n"));
-        }
         s.push_str(&format!(
             "Blue {} is retired; {} serves production. `kubectl kf cutover failback` can no \
              longer go back.\n",

@@ -182,6 +182,36 @@ pub fn step_of(tags: &[(String, String)]) -> Option<String> {
         .map(|(_, v)| v.clone())
 }
 
+/// The manual DB snapshots tagged `kubeflow.org/upgrade=<tag>` (of `instance` only, when
+/// given), each with its tags; every page.
+pub async fn db_snapshots_of_upgrade(
+    rds: &aws_sdk_rds::Client,
+    instance: Option<&str>,
+    tag: &str,
+) -> Result<Vec<(aws_sdk_rds::types::DbSnapshot, Vec<(String, String)>)>> {
+    let all = crate::aws::all(
+        "DescribeDBSnapshots",
+        rds.describe_db_snapshots()
+            .set_db_instance_identifier(instance.map(str::to_string))
+            .snapshot_type("manual")
+            .into_paginator()
+            .items()
+            .send(),
+    )
+    .await?;
+    let mut out = Vec::new();
+    for s in all {
+        let Some(arn) = s.db_snapshot_arn() else {
+            continue;
+        };
+        let tags = of_rds(rds, arn).await?;
+        if has(&tags, UPGRADE_TAG, tag) {
+            out.push((s, tags));
+        }
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

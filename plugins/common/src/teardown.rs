@@ -91,12 +91,13 @@ pub fn plan_table<'a>(
     s
 }
 
-/// What a teardown deleted (a table; `nothing` when it deleted none) and what it kept, with
-/// why.
+/// What a teardown deleted (a table; `nothing` when it deleted none), `notes` (the final
+/// snapshots it kept), and what it kept, with why.
 pub fn report_table<'a>(
     record_lost: bool,
     nothing: &str,
     deleted: impl IntoIterator<Item = Row<'a>>,
+    notes: impl IntoIterator<Item = String>,
     kept: impl IntoIterator<Item = Row<'a>>,
 ) -> String {
     let mut s = lost_note(record_lost, "was");
@@ -113,6 +114,10 @@ pub fn report_table<'a>(
                 .iter()
                 .map(|r| [r.kind.to_string(), short_id(r.id), "yes".into()]),
         ));
+    }
+    for n in notes {
+        s.push_str(&n);
+        s.push('\n');
     }
     for k in kept {
         s.push_str(&format!(

@@ -208,6 +208,29 @@ pub enum LocationSpec {
     },
 }
 
+/// The ARNs of every DataSync location in the region (ListLocations, every page).
+pub async fn location_arns(ds: &aws_sdk_datasync::Client) -> Result<Vec<String>> {
+    Ok(crate::aws::all(
+        "ListLocations",
+        ds.list_locations().into_paginator().items().send(),
+    )
+    .await?
+    .into_iter()
+    .filter_map(|l| l.location_arn)
+    .collect())
+}
+
+/// The ARNs of every DataSync task in the region (ListTasks, every page).
+pub async fn task_arns(ds: &aws_sdk_datasync::Client) -> Result<Vec<String>> {
+    Ok(
+        crate::aws::all("ListTasks", ds.list_tasks().into_paginator().items().send())
+            .await?
+            .into_iter()
+            .filter_map(|t| t.task_arn)
+            .collect(),
+    )
+}
+
 /// Finds a resource of this upgrade's `step` among `arns` by its tags.
 async fn find_tagged(ctx: &Ctx, arns: Vec<String>, step: &str) -> Result<Option<String>> {
     let ds = ctx.aws.datasync();
@@ -247,14 +270,7 @@ pub async fn ensure_location(
             return Ok(r.id);
         }
     }
-    let arns = crate::aws::all(
-        "ListLocations",
-        ds.list_locations().into_paginator().items().send(),
-    )
-    .await?
-    .into_iter()
-    .filter_map(|l| l.location_arn)
-    .collect();
+    let arns = location_arns(&ds).await?;
     if let Some(arn) = find_tagged(ctx, arns, key).await? {
         ctx.record
             .mark(key, "DataSyncLocation", &arn, Phase::Completed, None)
@@ -386,11 +402,7 @@ pub async fn ensure_task(
     {
         return Ok(r.id);
     }
-    let arns = crate::aws::all("ListTasks", ds.list_tasks().into_paginator().items().send())
-        .await?
-        .into_iter()
-        .filter_map(|t| t.task_arn)
-        .collect();
+    let arns = task_arns(&ds).await?;
     if let Some(arn) = find_tagged(ctx, arns, key).await? {
         ctx.record
             .mark(key, "DataSyncTask", &arn, Phase::Completed, None)

@@ -205,19 +205,9 @@ pub async fn written_since(aws: &crate::aws::Aws, bucket: &str, since: &str) -> 
         bucket: bucket.to_string(),
         ..Default::default()
     };
-    // S3's paginator yields pages only.
-    let pages = crate::aws::all(
-        &format!("ListObjectsV2 {bucket}"),
-        aws.s3()
-            .list_objects_v2()
-            .bucket(bucket)
-            .into_paginator()
-            .send(),
-    )
-    .await?;
-    for o in pages
+    for o in crate::aws::s3_objects(aws, bucket)
+        .await?
         .iter()
-        .flat_map(|p| p.contents())
         .filter(|o| o.last_modified().is_some_and(|t| t.secs() >= since))
     {
         out.objects += 1;

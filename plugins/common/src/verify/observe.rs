@@ -17,7 +17,7 @@ use crate::aws::Aws;
 use crate::clone::{efs as clone_efs, s3};
 use crate::error::{Error, OnContext, Result};
 use crate::install_config::{cm_value, install_config};
-use crate::record::{UPGRADE_TAG, UpgradeRecord};
+use crate::record::UpgradeRecord;
 use crate::storage::pvc::parse_volume_handle;
 
 const EFS_DRIVER: &str = "efs.csi.aws.com";
@@ -223,18 +223,9 @@ fn whole_seconds(secs: i64) -> String {
 
 /// Every object of a bucket (ListObjectsV2, every page); None when it does not exist.
 async fn listing(aws: &Aws, bucket: &str) -> Result<Listing> {
-    let pages = crate::aws::all(
-        &format!("ListObjectsV2 {bucket}"),
-        aws.s3()
-            .list_objects_v2()
-            .bucket(bucket)
-            .into_paginator()
-            .send(),
-    )
-    .await?;
-    let objects = pages
+    let objects = crate::aws::s3_objects(aws, bucket)
+        .await?
         .iter()
-        .flat_map(|p| p.contents())
         .map(|o| {
             (
                 o.key().unwrap_or_default().to_string(),
@@ -253,27 +244,12 @@ async fn listing(aws: &Aws, bucket: &str) -> Result<Listing> {
 
 /// Blue's DB snapshots of this upgrade (tagged with it), oldest first.
 async fn blue_snapshots(aws: &Aws, instance: &str, tag: &str) -> Result<Vec<(String, String)>> {
-    let rds = aws.rds();
-    let all = crate::aws::all(
-        "DescribeDBSnapshots",
-        rds.describe_db_snapshots()
-            .db_instance_identifier(instance)
-            .snapshot_type("manual")
-            .into_paginator()
-            .items()
-            .send(),
-    )
-    .await?;
     let mut out = Vec::new();
-    for s in all {
-        let (Some(id), Some(arn)) = (s.db_snapshot_identifier(), s.db_snapshot_arn()) else {
+    for (s, _) in crate::tags::db_snapshots_of_upgrade(&aws.rds(), Some(instance), tag).await? {
+        let Some(id) = s.db_snapshot_identifier() else {
             continue;
         };
         if s.status() != Some("available") {
-            continue;
-        }
-        let tags = crate::tags::of_rds(&rds, arn).await?;
-        if !crate::tags::has(&tags, UPGRADE_TAG, tag) {
             continue;
         }
         let created = s
