@@ -166,3 +166,55 @@ pub async fn s3_objects(aws: &Aws, bucket: &str) -> Result<Vec<aws_sdk_s3::types
         .flat_map(|p| p.contents.unwrap_or_default())
         .collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_eks::operation::describe_cluster::DescribeClusterError;
+    use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+    use aws_smithy_runtime_api::client::result::SdkError;
+
+    // The SDK's own answer type, as a call returns it.
+    #[allow(clippy::result_large_err)]
+    fn answer(
+        err: DescribeClusterError,
+    ) -> std::result::Result<(), SdkError<DescribeClusterError, HttpResponse>> {
+        Err(SdkError::service_error(
+            err,
+            HttpResponse::new(
+                404u16.try_into().unwrap(),
+                aws_smithy_types::body::SdkBody::empty(),
+            ),
+        ))
+    }
+
+    fn not_found() -> DescribeClusterError {
+        DescribeClusterError::ResourceNotFoundException(
+            aws_sdk_eks::types::error::ResourceNotFoundException::builder()
+                .message("No cluster found for name: green.")
+                .build(),
+        )
+    }
+
+    #[test]
+    fn the_modelled_not_found_answer_is_absence_and_any_other_is_the_operations_error() {
+        let absent = |e: &DescribeClusterError| e.is_resource_not_found_exception();
+        assert_eq!(found("DescribeCluster", Ok(7), absent).unwrap(), Some(7));
+        assert_eq!(
+            found("DescribeCluster", answer(not_found()), absent).unwrap(),
+            None
+        );
+        assert!(deleted("DeleteCluster", answer(not_found()), absent).unwrap());
+        assert!(!deleted("DeleteCluster", Ok(()), absent).unwrap());
+
+        let other = DescribeClusterError::generic(
+            aws_smithy_types::error::ErrorMetadata::builder()
+                .code("AccessDeniedException")
+                .message("not allowed")
+                .build(),
+        );
+        let err = found("DescribeCluster", answer(other), absent).unwrap_err();
+        assert_eq!(err.aws_code(), Some("AccessDeniedException"));
+        assert!(err.to_string().contains("DescribeCluster"), "{err}");
+    }
+}

@@ -7,6 +7,7 @@ use aws_sdk_ec2::types::{Filter, IpPermission, IpRange, ResourceType};
 use aws_sdk_efs::types::{LifeCycleState, PerformanceMode, ThroughputMode};
 
 use crate::eks::GreenNetwork;
+use crate::ensure::{Readiness, until_ready};
 use crate::error::{Error, Result};
 use crate::progress::Stream;
 use crate::record::Phase;
@@ -223,32 +224,23 @@ pub async fn filesystem(ctx: &Ctx, stream: &Stream, name: &str) -> Result<(Strin
             Some(name.to_string()),
         )
         .await?;
-    wait::until(
-        &format!("file system {id} to be available"),
-        ctx.timeout,
-        stream,
-        || async {
-            let out = efs
-                .describe_file_systems()
-                .file_system_id(&id)
-                .send()
-                .await
-                .map_err(|e| Error::aws("DescribeFileSystems", e))?;
-            let state = out
-                .file_systems()
-                .first()
-                .map(|f| f.life_cycle_state().clone());
-            match state {
-                Some(LifeCycleState::Available) => Ok(Poll::Ready(())),
-                Some(LifeCycleState::Error) => {
-                    Err(Error::failed(format!("file system {id} is in error")))
-                }
-                s => Ok(Poll::Pending(
-                    s.map(|s| s.as_str().to_string()).unwrap_or_default(),
-                )),
-            }
-        },
-    )
+    let describe = || async {
+        let out = efs
+            .describe_file_systems()
+            .file_system_id(&id)
+            .send()
+            .await
+            .map_err(|e| Error::aws("DescribeFileSystems", e))?;
+        Ok::<_, Error>(out.file_systems().first().cloned())
+    };
+    let what = format!("file system {id}");
+    until_ready(ctx, stream, &what, describe, |f| {
+        match f.life_cycle_state() {
+            LifeCycleState::Available => Readiness::Ready,
+            LifeCycleState::Error => Readiness::Failed("in error".into()),
+            s => Readiness::Pending(s.as_str().to_string()),
+        }
+    })
     .await?;
     ctx.record
         .mark(

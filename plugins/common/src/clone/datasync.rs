@@ -100,57 +100,30 @@ pub async fn ensure_role(
     const KEY: &str = ROLE;
     let iam = ctx.aws.iam();
     stream.set(&format!("IAM role {name}"));
-    let arn = match iam.get_role().role_name(name).send().await {
-        Ok(out) => out.role().map(|r| r.arn().to_string()).unwrap_or_default(),
-        Err(e)
-            if e.as_service_error()
-                .is_some_and(|s| s.is_no_such_entity_exception()) =>
-        {
-            let trust = serde_json::json!({
-                "Version": "2012-10-17",
-                "Statement": [{"Effect": "Allow", "Principal": {"Service": "datasync.amazonaws.com"}, "Action": "sts:AssumeRole"}]
-            });
-            let out = iam
-                .create_role()
-                .role_name(name)
-                .assume_role_policy_document(trust.to_string())
-                .description(format!(
-                    "DataSync access to the buckets of the Kubeflow upgrade to {}",
-                    ctx.green
-                ))
-                .set_tags(Some(ctx.tags().iam()))
-                .send()
-                .await
-                .map_err(|e| Error::aws("CreateRole", e))?;
-            out.role().map(|r| r.arn().to_string()).unwrap_or_default()
-        }
-        Err(e) => return Err(Error::aws("GetRole", e)),
-    };
+    let trust = serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"Service": "datasync.amazonaws.com"}, "Action": "sts:AssumeRole"}]
+    });
     let resources: Vec<String> = buckets
         .iter()
         .flat_map(|b| [format!("arn:aws:s3:::{b}"), format!("arn:aws:s3:::{b}/*")])
         .collect();
-    let policy = role_policy(&resources, grants);
-    let current = iam
-        .get_role_policy()
-        .role_name(name)
-        .policy_name(POLICY)
-        .send()
-        .await
-        .ok();
-    let current: Option<serde_json::Value> = current
-        .map(|p| p.policy_document().to_string())
-        .map(|d| crate::irsa::percent_decode(&d))
-        .and_then(|d| serde_json::from_str(&d).ok());
-    if current.as_ref() != Some(&policy) {
-        iam.put_role_policy()
-            .role_name(name)
-            .policy_name(POLICY)
-            .policy_document(policy.to_string())
-            .send()
-            .await
-            .map_err(|e| Error::aws("PutRolePolicy", e))?;
-    }
+    let want = crate::irsa::RoleWant {
+        name,
+        trust: &trust,
+        description: format!(
+            "DataSync access to the buckets of the Kubeflow upgrade to {}",
+            ctx.green
+        ),
+        tags: ctx.tags().iam(),
+        refuse_without_tag: None,
+        managed_policies: &[],
+        inline_policies: &[(
+            POLICY.to_string(),
+            role_policy(&resources, grants).to_string(),
+        )],
+    };
+    let arn = crate::irsa::ensure_role_as(&iam, &want, || async { Ok(()) }).await?;
     ctx.record
         .mark(KEY, "IAMRole", &arn, Phase::Completed, None)
         .await?;

@@ -20,14 +20,15 @@ use serde_yaml::Value as Yaml;
 use super::access;
 use super::facts::AwsAuth;
 use super::plan::{AddonSpec, ClusterSpec, EntrySpec, NodegroupSpec, Plan, RoleSpec};
+use crate::aws;
 use crate::cli::GlobalArgs;
+use crate::ensure::{Readiness, until_ready};
 use crate::error::{Error, OnContext, Result};
 use crate::irsa;
 use crate::kubeconfig::Section;
 use crate::progress::{Progress, Stream};
 use crate::record::{Phase, UPGRADE_TAG};
 use crate::upgrade::Ctx;
-use crate::wait::{self, Poll};
 
 pub const CLUSTER: &str = "cluster.eks";
 pub const OIDC: &str = "cluster.oidc-provider";
@@ -37,114 +38,95 @@ pub const AWS_AUTH: &str = "cluster.aws-auth";
 pub async fn cluster(ctx: &Ctx, stream: &Stream, spec: &ClusterSpec) -> Result<Cluster> {
     let eks = ctx.aws.eks();
     let name = &spec.name;
-    match eks.describe_cluster().name(name).send().await {
-        Ok(_) => {}
-        Err(e)
-            if e.as_service_error()
-                .is_some_and(|s| s.is_resource_not_found_exception()) =>
-        {
-            stream.set(&format!("creating EKS cluster {name} ({})", spec.version));
-            ctx.record
-                .mark(
-                    CLUSTER,
-                    "EKSCluster",
-                    name,
-                    Phase::InProgress,
-                    Some(spec.version.clone()),
-                )
-                .await?;
-            let mut vpc = VpcConfigRequest::builder()
-                .set_subnet_ids(Some(spec.subnets.clone()))
-                .set_security_group_ids(Some(spec.security_groups.clone()))
-                .endpoint_public_access(spec.endpoint_public)
-                .endpoint_private_access(spec.endpoint_private);
-            if spec.endpoint_public && !spec.public_access_cidrs.is_empty() {
-                vpc = vpc.set_public_access_cidrs(Some(spec.public_access_cidrs.clone()));
-            }
-            let logging = (!spec.logging.is_empty()).then(|| {
-                Logging::builder()
-                    .cluster_logging(
-                        LogSetup::builder()
-                            .set_types(Some(
-                                spec.logging
-                                    .iter()
-                                    .map(|t| LogType::from(t.as_str()))
-                                    .collect(),
-                            ))
-                            .enabled(true)
-                            .build(),
-                    )
-                    .build()
-            });
-            let encryption: Vec<EncryptionConfig> = spec
-                .encryption
-                .iter()
-                .map(|e| {
-                    EncryptionConfig::builder()
-                        .set_resources(Some(e.resources.clone()))
-                        .provider(Provider::builder().key_arn(&e.key_arn).build())
-                        .build()
-                })
-                .collect();
-            let network =
-                (spec.service_ipv4_cidr.is_some() || spec.ip_family.is_some()).then(|| {
-                    KubernetesNetworkConfigRequest::builder()
-                        .set_service_ipv4_cidr(spec.service_ipv4_cidr.clone())
-                        .set_ip_family(spec.ip_family.as_deref().map(Into::into))
-                        .build()
-                });
-            eks.create_cluster()
-                .name(name)
-                .version(&spec.version)
-                .role_arn(&spec.role_arn)
-                .resources_vpc_config(vpc.build())
-                .set_logging(logging)
-                .access_config(
-                    CreateAccessConfigRequest::builder()
-                        .authentication_mode(spec.authentication_mode.as_str().into())
-                        .bootstrap_cluster_creator_admin_permissions(true)
+    let describe = || async {
+        let answer = eks.describe_cluster().name(name).send().await;
+        Ok::<_, Error>(
+            aws::found("DescribeCluster", answer, |e| {
+                e.is_resource_not_found_exception()
+            })?
+            .and_then(|o| o.cluster),
+        )
+    };
+    if describe().await?.is_none() {
+        stream.set(&format!("creating EKS cluster {name} ({})", spec.version));
+        ctx.record
+            .mark(
+                CLUSTER,
+                "EKSCluster",
+                name,
+                Phase::InProgress,
+                Some(spec.version.clone()),
+            )
+            .await?;
+        let mut vpc = VpcConfigRequest::builder()
+            .set_subnet_ids(Some(spec.subnets.clone()))
+            .set_security_group_ids(Some(spec.security_groups.clone()))
+            .endpoint_public_access(spec.endpoint_public)
+            .endpoint_private_access(spec.endpoint_private);
+        if spec.endpoint_public && !spec.public_access_cidrs.is_empty() {
+            vpc = vpc.set_public_access_cidrs(Some(spec.public_access_cidrs.clone()));
+        }
+        let logging = (!spec.logging.is_empty()).then(|| {
+            Logging::builder()
+                .cluster_logging(
+                    LogSetup::builder()
+                        .set_types(Some(
+                            spec.logging
+                                .iter()
+                                .map(|t| LogType::from(t.as_str()))
+                                .collect(),
+                        ))
+                        .enabled(true)
                         .build(),
                 )
-                .set_encryption_config((!encryption.is_empty()).then_some(encryption))
-                .set_kubernetes_network_config(network)
-                .set_upgrade_policy(spec.upgrade_support.as_deref().map(|s| {
-                    UpgradePolicyRequest::builder()
-                        .support_type(SupportType::from(s))
-                        .build()
-                }))
-                .set_tags(Some(spec.tags.clone().into_iter().collect()))
-                .send()
-                .await
-                .map_err(|e| Error::aws("CreateCluster", e))?;
-        }
-        Err(e) => return Err(Error::aws("DescribeCluster", e)),
+                .build()
+        });
+        let encryption: Vec<EncryptionConfig> = spec
+            .encryption
+            .iter()
+            .map(|e| {
+                EncryptionConfig::builder()
+                    .set_resources(Some(e.resources.clone()))
+                    .provider(Provider::builder().key_arn(&e.key_arn).build())
+                    .build()
+            })
+            .collect();
+        let network = (spec.service_ipv4_cidr.is_some() || spec.ip_family.is_some()).then(|| {
+            KubernetesNetworkConfigRequest::builder()
+                .set_service_ipv4_cidr(spec.service_ipv4_cidr.clone())
+                .set_ip_family(spec.ip_family.as_deref().map(Into::into))
+                .build()
+        });
+        eks.create_cluster()
+            .name(name)
+            .version(&spec.version)
+            .role_arn(&spec.role_arn)
+            .resources_vpc_config(vpc.build())
+            .set_logging(logging)
+            .access_config(
+                CreateAccessConfigRequest::builder()
+                    .authentication_mode(spec.authentication_mode.as_str().into())
+                    .bootstrap_cluster_creator_admin_permissions(true)
+                    .build(),
+            )
+            .set_encryption_config((!encryption.is_empty()).then_some(encryption))
+            .set_kubernetes_network_config(network)
+            .set_upgrade_policy(spec.upgrade_support.as_deref().map(|s| {
+                UpgradePolicyRequest::builder()
+                    .support_type(SupportType::from(s))
+                    .build()
+            }))
+            .set_tags(Some(spec.tags.clone().into_iter().collect()))
+            .send()
+            .await
+            .map_err(|e| Error::aws("CreateCluster", e))?;
     }
-    let cluster = wait::until(
-        &format!("EKS cluster {name} to be ACTIVE"),
-        ctx.timeout,
-        stream,
-        || async {
-            let out = eks
-                .describe_cluster()
-                .name(name)
-                .send()
-                .await
-                .map_err(|e| Error::aws("DescribeCluster", e))?;
-            let c = out
-                .cluster()
-                .cloned()
-                .ok_or_else(|| Error::failed("cluster not described"))?;
-            match c.status() {
-                Some(ClusterStatus::Active) => Ok(Poll::Ready(c)),
-                Some(ClusterStatus::Failed) => {
-                    Err(Error::failed(format!("EKS cluster {name} FAILED")))
-                }
-                s => Ok(Poll::Pending(
-                    s.map(|s| s.as_str().to_string()).unwrap_or_default(),
-                )),
-            }
-        },
-    )
+    let what = format!("EKS cluster {name}");
+    let cluster = until_ready(ctx, stream, &what, describe, |c| match c.status() {
+        Some(ClusterStatus::Active) => Readiness::Ready,
+        Some(ClusterStatus::Failed) => Readiness::Failed("FAILED".into()),
+        s => Readiness::Pending(s.map(|s| s.as_str().to_string()).unwrap_or_default()),
+    })
     .await?;
     ctx.record
         .mark(
@@ -330,120 +312,96 @@ pub async fn nodegroup(
 ) -> Result<()> {
     let eks = ctx.aws.eks();
     let key = format!("cluster.nodegroup.{}", ng.name);
-    match eks
-        .describe_nodegroup()
-        .cluster_name(cluster)
-        .nodegroup_name(&ng.name)
-        .send()
-        .await
-    {
-        Ok(_) => {}
-        Err(e)
-            if e.as_service_error()
-                .is_some_and(|s| s.is_resource_not_found_exception()) =>
-        {
-            stream.set(&format!(
-                "creating nodegroup {} ({} nodes{})",
-                ng.name,
-                ng.desired,
-                if ng.instance_types.is_empty() {
-                    String::new()
-                } else {
-                    format!(" of {}", ng.instance_types.join(","))
-                }
-            ));
-            ctx.record
-                .mark(&key, "Nodegroup", &ng.name, Phase::InProgress, None)
-                .await?;
-            let taints: Vec<Taint> = ng
-                .taints
-                .iter()
-                .map(|t| {
-                    Taint::builder()
-                        .key(&t.key)
-                        .value(&t.value)
-                        .effect(TaintEffect::from(t.effect.as_str()))
-                        .build()
-                })
-                .collect();
-            let mut tags = ng.tags.clone();
-            tags.insert(UPGRADE_TAG.to_string(), ctx.tag.clone());
-            eks.create_nodegroup()
-                .cluster_name(cluster)
-                .nodegroup_name(&ng.name)
-                .scaling_config(
-                    NodegroupScalingConfig::builder()
-                        .min_size(ng.min)
-                        .desired_size(ng.desired)
-                        .max_size(ng.max)
-                        .build(),
-                )
-                .set_instance_types(
-                    (!ng.instance_types.is_empty()).then(|| ng.instance_types.clone()),
-                )
-                .set_disk_size(ng.disk_size)
-                .node_role(&ng.node_role)
-                .set_subnets(Some(ng.subnets.clone()))
-                .set_labels(
-                    (!ng.labels.is_empty()).then(|| ng.labels.clone().into_iter().collect()),
-                )
-                .set_taints((!taints.is_empty()).then_some(taints))
-                .set_ami_type(ng.ami_type.as_deref().map(AmiTypes::from))
-                .set_capacity_type(ng.capacity_type.as_deref().map(CapacityTypes::from))
-                .set_launch_template(ng.launch_template.as_ref().map(|t| {
-                    LaunchTemplateSpecification::builder()
-                        .id(&t.id)
-                        .version(&t.version)
-                        .build()
-                }))
-                .set_tags(Some(tags.into_iter().collect()))
-                .send()
-                .await
-                .map_err(|e| Error::aws(&format!("CreateNodegroup {}", ng.name), e))?;
-        }
-        Err(e) => return Err(Error::aws("DescribeNodegroup", e)),
-    }
-    wait::until(
-        &format!("nodegroup {} to be ACTIVE", ng.name),
-        ctx.timeout,
-        stream,
-        || async {
-            let out = eks
-                .describe_nodegroup()
-                .cluster_name(cluster)
-                .nodegroup_name(&ng.name)
-                .send()
-                .await
-                .map_err(|e| Error::aws("DescribeNodegroup", e))?;
-            let n = out.nodegroup();
-            match n.and_then(|n| n.status()) {
-                Some(NodegroupStatus::Active) => Ok(Poll::Ready(())),
-                Some(s @ (NodegroupStatus::CreateFailed | NodegroupStatus::Degraded)) => {
-                    let issues: Vec<String> = n
-                        .and_then(|n| n.health())
-                        .map(|h| h.issues())
-                        .unwrap_or_default()
-                        .iter()
-                        .map(|i| i.message().unwrap_or_default().to_string())
-                        .collect();
-                    Err(Error::failed(format!(
-                        "nodegroup {} is {}: {}",
-                        ng.name,
-                        s.as_str(),
-                        issues.join("; ")
-                    )))
-                }
-                s => Ok(Poll::Pending(
-                    s.map(|s| s.as_str().to_string()).unwrap_or_default(),
-                )),
+    let step = crate::ensure::Step {
+        key: &key,
+        kind: "Nodegroup",
+        id: &ng.name,
+    };
+    let describe = || async {
+        let answer = eks
+            .describe_nodegroup()
+            .cluster_name(cluster)
+            .nodegroup_name(&ng.name)
+            .send()
+            .await;
+        Ok::<_, Error>(
+            aws::found("DescribeNodegroup", answer, |e| {
+                e.is_resource_not_found_exception()
+            })?
+            .and_then(|o| o.nodegroup),
+        )
+    };
+    let create = || async {
+        stream.set(&format!(
+            "creating nodegroup {} ({} nodes{})",
+            ng.name,
+            ng.desired,
+            if ng.instance_types.is_empty() {
+                String::new()
+            } else {
+                format!(" of {}", ng.instance_types.join(","))
             }
-        },
-    )
+        ));
+        let taints: Vec<Taint> = ng
+            .taints
+            .iter()
+            .map(|t| {
+                Taint::builder()
+                    .key(&t.key)
+                    .value(&t.value)
+                    .effect(TaintEffect::from(t.effect.as_str()))
+                    .build()
+            })
+            .collect();
+        let mut tags = ng.tags.clone();
+        tags.insert(UPGRADE_TAG.to_string(), ctx.tag.clone());
+        eks.create_nodegroup()
+            .cluster_name(cluster)
+            .nodegroup_name(&ng.name)
+            .scaling_config(
+                NodegroupScalingConfig::builder()
+                    .min_size(ng.min)
+                    .desired_size(ng.desired)
+                    .max_size(ng.max)
+                    .build(),
+            )
+            .set_instance_types((!ng.instance_types.is_empty()).then(|| ng.instance_types.clone()))
+            .set_disk_size(ng.disk_size)
+            .node_role(&ng.node_role)
+            .set_subnets(Some(ng.subnets.clone()))
+            .set_labels((!ng.labels.is_empty()).then(|| ng.labels.clone().into_iter().collect()))
+            .set_taints((!taints.is_empty()).then_some(taints))
+            .set_ami_type(ng.ami_type.as_deref().map(AmiTypes::from))
+            .set_capacity_type(ng.capacity_type.as_deref().map(CapacityTypes::from))
+            .set_launch_template(ng.launch_template.as_ref().map(|t| {
+                LaunchTemplateSpecification::builder()
+                    .id(&t.id)
+                    .version(&t.version)
+                    .build()
+            }))
+            .set_tags(Some(tags.into_iter().collect()))
+            .send()
+            .await
+            .map_err(|e| Error::aws(&format!("CreateNodegroup {}", ng.name), e))?;
+        Ok::<(), Error>(())
+    };
+    crate::ensure::ensure(ctx, stream, &step, describe, create, |n| match n.status() {
+        Some(NodegroupStatus::Active) => Readiness::Ready,
+        Some(s @ (NodegroupStatus::CreateFailed | NodegroupStatus::Degraded)) => {
+            let issues: Vec<&str> = n
+                .health()
+                .map(|h| h.issues())
+                .unwrap_or_default()
+                .iter()
+                .map(|i| i.message().unwrap_or_default())
+                .collect();
+            Readiness::Failed(format!("{}: {}", s.as_str(), issues.join("; ")))
+        }
+        s => Readiness::Pending(s.map(|s| s.as_str().to_string()).unwrap_or_default()),
+    })
     .await?;
     stream.finish(&format!("nodegroup {} ACTIVE", ng.name));
-    ctx.record
-        .mark(&key, "Nodegroup", &ng.name, Phase::Completed, None)
-        .await
+    Ok(())
 }
 
 pub async fn addon(
