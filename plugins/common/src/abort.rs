@@ -919,7 +919,9 @@ pub async fn observe(session: &Session) -> Result<Observed> {
     })
 }
 
-/// Already gone (`not_found` is the service's code for it), or the error.
+/// Already gone (`not_found` is the service's code for it), or the error. By code, not by
+/// type: EC2's model declares no error shapes (every EC2 error is unhandled in the SDK, its
+/// code in the metadata: EC2 API reference, "Error codes"), so there is no type to match.
 fn gone_or(e: Error, not_found: &str) -> Result<bool> {
     if e.aws_code() == Some(not_found) {
         Ok(true)
@@ -1339,6 +1341,8 @@ async fn delete_bucket(ctx: &Ctx, bucket: &str) -> Result<bool> {
     loop {
         let page = match s3c.list_object_versions().bucket(bucket).send().await {
             Ok(p) => p,
+            // By code: S3's model declares no errors for ListObjectVersions, though S3 answers
+            // NoSuchBucket for a missing bucket (S3 API reference, ListObjectVersions).
             Err(e)
                 if e.as_service_error()
                     .is_some_and(|s| s.meta().code() == Some("NoSuchBucket")) =>
