@@ -96,7 +96,10 @@ fn record_green_role(env: &Env, blue_arn: &str, green_arn: &str) {
     );
 }
 
-fn deploy_community(fixture_name: &str, green_role: bool) {
+/// `controller_makes_namespace`: the profile namespace is not on green before the apply; the
+/// Profile the overlay applies has the profile controller make it during the same run, and the
+/// planned `wait` becomes the launcher applied.
+fn deploy_community(fixture_name: &str, green_role: bool, controller_makes_namespace: bool) {
     let (env, blue) = cloned();
     let dir = fixture(&env, fixture_name);
     let m = dir.to_str().unwrap();
@@ -165,17 +168,19 @@ fn deploy_community(fixture_name: &str, green_role: bool) {
         "create"
     );
 
-    // The profile namespace exists on green (the profile controller or kf migrate makes it).
-    assert_exit(
-        &env.kubectl(&[
-            "--context",
-            "green",
-            "create",
-            "namespace",
-            "kubeflow-user-example-com",
-        ]),
-        0,
-    );
+    // Otherwise the profile namespace is on green before the apply (kf migrate made it).
+    if !controller_makes_namespace {
+        assert_exit(
+            &env.kubectl(&[
+                "--context",
+                "green",
+                "create",
+                "namespace",
+                "kubeflow-user-example-com",
+            ]),
+            0,
+        );
+    }
     let out = env.plugin(
         "kubectl-kf_deploy",
         &[
@@ -284,6 +289,13 @@ fn deploy_community(fixture_name: &str, green_role: bool) {
     assert_eq!(repo["s3"]["endpoint"], "s3.amazonaws.com");
     assert_eq!(repo["s3"]["region"], "us-east-1");
     assert_eq!(repo["s3"]["useSDKCreds"], true);
+    if controller_makes_namespace {
+        let ns = env.kubectl_json("green", &["get", "namespace", "kubeflow-user-example-com"]);
+        assert_eq!(
+            ns["metadata"]["ownerReferences"][0]["kind"], "Profile",
+            "made by the profile controller: {ns}"
+        );
+    }
     let launcher = env.kubectl_json(
         "green",
         &[
@@ -411,12 +423,12 @@ fn deploy_community(fixture_name: &str, green_role: bool) {
 
 #[test]
 fn from_a_community_26_03_checkout() {
-    deploy_community("community-26.03", false);
+    deploy_community("community-26.03", false, true);
 }
 
 #[test]
 fn from_a_community_1_10_checkout_with_greens_own_role() {
-    deploy_community("community-1.10", true);
+    deploy_community("community-1.10", true, false);
 }
 
 #[test]
