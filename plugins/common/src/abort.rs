@@ -197,11 +197,7 @@ impl Render for Plan {
                 "Plan: abort the upgrade {} -> {}{}",
                 self.blue,
                 self.green,
-                if self.dry_run {
-                    " (dry run: nothing is changed)"
-                } else {
-                    ""
-                }
+                teardown::dry_run_note(self.dry_run)
             ),
             self.record_lost,
             "Nothing to abort: no resource of this upgrade is left.",

@@ -176,11 +176,7 @@ impl Render for Plan {
                 "Plan: cleanup of the upgrade {} -> {}{}",
                 self.blue,
                 self.green,
-                if self.dry_run {
-                    " (dry run: nothing is changed)"
-                } else {
-                    ""
-                }
+                teardown::dry_run_note(self.dry_run)
             ),
             self.record_lost,
             NOTHING,

@@ -61,6 +61,15 @@ pub struct Row<'a> {
     pub reason: &'a str,
 }
 
+/// What a plan's title ends with in a dry run.
+pub fn dry_run_note(dry_run: bool) -> &'static str {
+    if dry_run {
+        " (dry run: nothing is changed)"
+    } else {
+        ""
+    }
+}
+
 /// The note that the record was gone and the resources were found from their tags.
 fn lost_note(record_lost: bool, tense: &str) -> String {
     if record_lost {
