@@ -1260,23 +1260,9 @@ pub(crate) async fn delete_db(ctx: &Ctx, item: &Item, stream: &Stream) -> Result
         .clone()
         .unwrap_or_else(|| final_snapshot_name(&item.id));
     let status = || async {
-        let seen = rdsc
-            .describe_db_instances()
-            .db_instance_identifier(&item.id)
-            .send()
-            .await;
-        Ok::<_, Error>(
-            aws::found("DescribeDBInstances", seen, |e| {
-                e.is_db_instance_not_found_fault()
-            })?
-            .map(|o| {
-                o.db_instances()
-                    .first()
-                    .and_then(|i| i.db_instance_status())
-                    .unwrap_or_default()
-                    .to_string()
-            }),
-        )
+        Ok(rds::describe_instance(&rdsc, &item.id)
+            .await?
+            .map(|i| i.db_instance_status.unwrap_or_default()))
     };
     let Some(now) = status().await? else {
         return Ok(true);

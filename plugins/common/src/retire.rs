@@ -317,21 +317,12 @@ pub async fn observe(session: &Session) -> Result<Observed> {
         }
     }
     if let Some(db) = rec.clones.db.as_ref().filter(|d| !d.from.is_empty()) {
-        let answer = ctx
-            .aws
-            .rds()
-            .describe_db_instances()
-            .db_instance_identifier(&db.from)
-            .send()
-            .await;
-        if let Some(out) = aws::found("DescribeDBInstances", answer, |e| {
-            e.is_db_instance_not_found_fault()
-        })? {
-            o.db = out.db_instances().first().map(|i| BlueDb {
+        o.db = crate::clone::rds::describe_instance(&ctx.aws.rds(), &db.from)
+            .await?
+            .map(|i| BlueDb {
                 id: db.from.clone(),
                 deletion_protection: i.deletion_protection().unwrap_or(false),
             });
-        }
     }
     if let Some(efs) = &rec.clones.efs {
         let answer = ctx

@@ -101,21 +101,8 @@ impl Seen {
 }
 
 async fn snapshot(ctx: &Ctx, name: &str) -> Result<Seen> {
-    let answer = ctx
-        .aws
-        .rds()
-        .describe_db_snapshots()
-        .db_snapshot_identifier(name)
-        .send()
-        .await;
-    let found = aws::found("DescribeDBSnapshots", answer, |e| {
-        e.is_db_snapshot_not_found_fault()
-    })?;
-    Ok(Seen::of(
-        found,
-        |o| o.db_snapshots().first().and_then(|s| s.status()),
-        "unknown",
-    ))
+    let found = super::rds::describe_snapshot(&ctx.aws.rds(), name).await?;
+    Ok(Seen::of(found, |s| s.status(), "unknown"))
 }
 
 async fn subnet_group(ctx: &Ctx, name: &str) -> Result<Seen> {
@@ -141,30 +128,12 @@ async fn subnet_group(ctx: &Ctx, name: &str) -> Result<Seen> {
 }
 
 async fn instance(ctx: &Ctx, id: &str) -> Result<(Seen, Option<DbSettings>)> {
-    let answer = ctx
-        .aws
-        .rds()
-        .describe_db_instances()
-        .db_instance_identifier(id)
-        .send()
-        .await;
-    let found = aws::found("DescribeDBInstances", answer, |e| {
-        e.is_db_instance_not_found_fault()
-    })?;
-    let settings = found
-        .as_ref()
-        .and_then(|o| o.db_instances().first())
-        .map(DbSettings::of);
-    let seen = Seen::of(
-        found,
-        |o| {
-            o.db_instances()
-                .first()
-                .and_then(|i| i.db_instance_status())
-        },
-        "unknown",
-    );
-    Ok((seen, settings))
+    let found = super::rds::describe_instance(&ctx.aws.rds(), id).await?;
+    let settings = found.as_ref().map(DbSettings::of);
+    Ok((
+        Seen::of(found, |i| i.db_instance_status(), "unknown"),
+        settings,
+    ))
 }
 
 /// Green's DB's own security group (by name in green's VPC) and whether it has its rule.

@@ -532,17 +532,7 @@ async fn snapshot(ctx: &Ctx, stream: &Stream, blue: &BlueDb, t: &Targets) -> Res
         ctx,
         stream,
         &step,
-        || async {
-            let answer = rds
-                .describe_db_snapshots()
-                .db_snapshot_identifier(&t.snapshot)
-                .send()
-                .await;
-            Ok(aws::found("DescribeDBSnapshots", answer, |e| {
-                e.is_db_snapshot_not_found_fault()
-            })?
-            .and_then(|out| out.db_snapshots().first().cloned()))
-        },
+        || describe_snapshot(&rds, &t.snapshot),
         || create_snapshot(ctx, stream, "blue's DB", &blue.id, &t.snapshot, SNAPSHOT),
         |s| match s.status().unwrap_or("unknown") {
             "available" => Readiness::Ready,
@@ -604,21 +594,43 @@ async fn create_snapshot(
 }
 
 /// An instance's status (DescribeDBInstances).
-async fn instance_status(ctx: &Ctx, id: &str) -> Result<String> {
-    let out = ctx
-        .aws
-        .rds()
+/// DB instance `id` as RDS describes it; `None` when there is none (DBInstanceNotFound).
+pub async fn describe_instance(
+    rds: &aws_sdk_rds::Client,
+    id: &str,
+) -> Result<Option<aws_sdk_rds::types::DbInstance>> {
+    let answer = rds
         .describe_db_instances()
         .db_instance_identifier(id)
         .send()
-        .await
-        .map_err(|e| Error::aws("DescribeDBInstances", e))?;
-    Ok(out
-        .db_instances()
-        .first()
-        .and_then(|i| i.db_instance_status())
-        .unwrap_or("unknown")
-        .to_string())
+        .await;
+    Ok(aws::found("DescribeDBInstances", answer, |e| {
+        e.is_db_instance_not_found_fault()
+    })?
+    .and_then(|out| out.db_instances.unwrap_or_default().into_iter().next()))
+}
+
+/// DB snapshot `id` as RDS describes it; `None` when there is none (DBSnapshotNotFound).
+pub async fn describe_snapshot(
+    rds: &aws_sdk_rds::Client,
+    id: &str,
+) -> Result<Option<aws_sdk_rds::types::DbSnapshot>> {
+    let answer = rds
+        .describe_db_snapshots()
+        .db_snapshot_identifier(id)
+        .send()
+        .await;
+    Ok(aws::found("DescribeDBSnapshots", answer, |e| {
+        e.is_db_snapshot_not_found_fault()
+    })?
+    .and_then(|out| out.db_snapshots.unwrap_or_default().into_iter().next()))
+}
+
+async fn instance_status(ctx: &Ctx, id: &str) -> Result<String> {
+    Ok(describe_instance(&ctx.aws.rds(), id)
+        .await?
+        .and_then(|i| i.db_instance_status)
+        .unwrap_or_else(|| "unknown".to_string()))
 }
 
 async fn subnet_group(ctx: &Ctx, stream: &Stream, green: &GreenNetwork, t: &Targets) -> Result<()> {
@@ -680,19 +692,7 @@ async fn instance(
     final_snapshot: Option<&(String, String)>,
 ) -> Result<(String, aws_sdk_rds::types::DbInstance)> {
     let rds = ctx.aws.rds();
-    let describe = || async {
-        let answer = rds
-            .describe_db_instances()
-            .db_instance_identifier(&t.instance)
-            .send()
-            .await;
-        Ok::<_, Error>(
-            aws::found("DescribeDBInstances", answer, |e| {
-                e.is_db_instance_not_found_fault()
-            })?
-            .and_then(|out| out.db_instances().first().cloned()),
-        )
-    };
+    let describe = || describe_instance(&rds, &t.instance);
     let existing = describe().await?;
     let restored_from = ctx
         .record
@@ -927,16 +927,7 @@ pub async fn snapshot_green_for_failback(ctx: &Ctx, stream: &Stream, since: &str
     let name = failback_snapshot_name(&instance.id, since);
     let key = format!("rds.failback-snapshot.{}", stamp(since));
     let rds = ctx.aws.rds();
-    let answer = rds
-        .describe_db_snapshots()
-        .db_snapshot_identifier(&name)
-        .send()
-        .await;
-    if aws::found("DescribeDBSnapshots", answer, |e| {
-        e.is_db_snapshot_not_found_fault()
-    })?
-    .is_none()
-    {
+    if describe_snapshot(&rds, &name).await?.is_none() {
         stream.set(&format!("snapshot {name} of green's DB {}", instance.id));
         ctx.record
             .mark(
@@ -966,25 +957,12 @@ async fn confirm_snapshot(ctx: &Ctx, stream: &Stream, key: &str, name: &str) -> 
         ctx.timeout,
         stream,
         || async {
-            let answer = rds
-                .describe_db_snapshots()
-                .db_snapshot_identifier(name)
-                .send()
-                .await;
-            let out = aws::found("DescribeDBSnapshots", answer, |e| {
-                e.is_db_snapshot_not_found_fault()
-            })?
-            .ok_or_else(|| {
+            let snapshot = describe_snapshot(&rds, name).await?.ok_or_else(|| {
                 Error::failed(format!(
                     "the final snapshot {name} of green's replaced DB does not exist"
                 ))
             })?;
-            let status = out
-                .db_snapshots()
-                .first()
-                .and_then(|s| s.status())
-                .unwrap_or("unknown")
-                .to_string();
+            let status = snapshot.status().unwrap_or("unknown").to_string();
             Ok(if status == "available" {
                 Poll::Ready(())
             } else {

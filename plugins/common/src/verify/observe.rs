@@ -277,45 +277,16 @@ async fn green_db(
         restored_from: d.restored_from.clone(),
         ..Default::default()
     };
-    if let Some(snap) = &d.restored_from {
-        match rds
-            .describe_db_snapshots()
-            .db_snapshot_identifier(snap)
-            .send()
-            .await
-        {
-            Ok(out) => {
-                if let Some(s) = out.db_snapshots().first() {
-                    g.snapshot_source = s.db_instance_identifier().map(str::to_string);
-                    g.snapshot_time = s.snapshot_create_time().map(|t| whole_seconds(t.secs()));
-                }
-            }
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|e| e.is_db_snapshot_not_found_fault()) => {}
-            Err(e) => return Err(Error::aws("DescribeDBSnapshots", e)),
-        }
+    if let Some(snap) = &d.restored_from
+        && let Some(s) = crate::clone::rds::describe_snapshot(&rds, snap).await?
+    {
+        g.snapshot_source = s.db_instance_identifier().map(str::to_string);
+        g.snapshot_time = s.snapshot_create_time().map(|t| whole_seconds(t.secs()));
     }
     if !d.instance.is_empty() {
-        match rds
-            .describe_db_instances()
-            .db_instance_identifier(&d.instance)
-            .send()
-            .await
-        {
-            Ok(out) => {
-                g.endpoint = out
-                    .db_instances()
-                    .first()
-                    .and_then(|i| i.endpoint())
-                    .and_then(|e| e.address())
-                    .map(str::to_string);
-            }
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|e| e.is_db_instance_not_found_fault()) => {}
-            Err(e) => return Err(Error::aws("DescribeDBInstances", e)),
-        }
+        g.endpoint = crate::clone::rds::describe_instance(&rds, &d.instance)
+            .await?
+            .and_then(|i| i.endpoint()?.address().map(str::to_string));
     }
     let cm = install_config(green_client).await?;
     g.db_host = cm_value(&cm, "dbHost");
